@@ -1,0 +1,52 @@
+// swift-tools-version:6.1
+//
+// Layers, lowest first (a layer imports only layers above it in this list):
+//   CairnFormat  – column types, encodings, zstd blocks, segment files        (docs/format.md §2–§4)
+//   CairnLog     – write-ahead log, manifest, directory lock                  (docs/format.md §5–§6)
+//   CairnTables  – catalog, date partitions, in-memory head, flush, snapshots, scans
+//   CairnSQL     – lexer, parser, AST (no storage knowledge)
+//   CairnQuery   – binder/planner, vectorized expressions and operators
+//   Cairn        – the public Swift API (`Database`)
+//   cairn        – the REPL
+import PackageDescription
+
+let package = Package(
+    name: "Cairn",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "Cairn", targets: ["Cairn"]),
+        .executable(name: "cairn", targets: ["cairn"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
+    ],
+    targets: [
+        .systemLibrary(name: "CZstd", pkgConfig: "libzstd",
+                       providers: [.apt(["libzstd-dev"]), .brew(["zstd"])]),
+        .systemLibrary(name: "CBLAS", providers: [.apt(["libblas-dev", "libopenblas-dev"])]),
+        .target(name: "CairnFormat", dependencies: ["CZstd"]),
+        .target(name: "CairnLog", dependencies: ["CairnFormat"]),
+        .target(name: "CairnTables", dependencies: ["CairnFormat", "CairnLog"]),
+        .target(name: "CairnSQL"),
+        .target(name: "CairnQuery", dependencies: [
+            "CairnFormat", "CairnTables", "CairnSQL",
+            .product(name: "Collections", package: "swift-collections"),
+        ]),
+        .target(name: "Cairn", dependencies: ["CairnFormat", "CairnTables", "CairnSQL", "CairnQuery"]),
+        .executableTarget(name: "cairn", dependencies: [
+            "Cairn",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .testTarget(name: "CairnFormatTests", dependencies: [
+            "CairnFormat", .product(name: "PropertyBased", package: "swift-property-based"),
+        ]),
+        .testTarget(name: "CairnLogTests", dependencies: ["CairnLog"]),
+        .testTarget(name: "CairnTablesTests", dependencies: ["CairnTables"]),
+        .testTarget(name: "CairnSQLTests", dependencies: ["CairnSQL"]),
+        .testTarget(name: "CairnQueryTests", dependencies: ["CairnQuery", "CairnTables", "CairnSQL"]),
+        .testTarget(name: "CairnTests", dependencies: ["Cairn"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,79 @@
+/// The SQL type of a table column or expression.
+///
+/// Every type maps onto one of three physical representations (see ``PhysicalType``):
+/// integers, booleans, dates and timestamps are 64-bit integers; `REAL`/`DOUBLE` are doubles;
+/// `VARCHAR`/`JSON` are byte strings. Timestamps are microseconds since the Unix epoch in UTC,
+/// dates are days since 1970-01-01.
+public enum ColumnType: UInt8, Sendable, Hashable, CaseIterable, CustomStringConvertible {
+    case boolean = 1
+    case smallint = 2
+    case integer = 3
+    case bigint = 4
+    case real = 5
+    case double = 6
+    case varchar = 7
+    case json = 8
+    case date = 9
+    case timestamp = 10
+    case timestamptz = 11
+    /// A time span; only produced by expressions, never stored in a table.
+    case interval = 12
+
+    /// The canonical SQL spelling, as DuckDB prints it.
+    public var description: String {
+        switch self {
+        case .boolean: "BOOLEAN"
+        case .smallint: "SMALLINT"
+        case .integer: "INTEGER"
+        case .bigint: "BIGINT"
+        case .real: "FLOAT"
+        case .double: "DOUBLE"
+        case .varchar: "VARCHAR"
+        case .json: "JSON"
+        case .date: "DATE"
+        case .timestamp: "TIMESTAMP"
+        case .timestamptz: "TIMESTAMP WITH TIME ZONE"
+        case .interval: "INTERVAL"
+        }
+    }
+
+    /// The representation used in column vectors and segment blocks.
+    package var physical: PhysicalType {
+        switch self {
+        case .boolean, .smallint, .integer, .bigint, .date, .timestamp, .timestamptz, .interval: .int64
+        case .real, .double: .float64
+        case .varchar, .json: .bytes
+        }
+    }
+
+    package var isInteger: Bool { self == .smallint || self == .integer || self == .bigint }
+    package var isNumeric: Bool { isInteger || self == .real || self == .double }
+    package var isTemporal: Bool { self == .date || self == .timestamp || self == .timestamptz }
+    package var isString: Bool { self == .varchar || self == .json }
+
+    /// Parses a SQL type name (case-insensitive, with the usual aliases). Returns nil if unknown.
+    public init?(sqlName: String) {
+        switch sqlName.uppercased() {
+        case "BOOLEAN", "BOOL", "LOGICAL": self = .boolean
+        case "SMALLINT", "INT2", "SHORT": self = .smallint
+        case "INTEGER", "INT", "INT4", "SIGNED": self = .integer
+        case "BIGINT", "INT8", "LONG": self = .bigint
+        case "REAL", "FLOAT", "FLOAT4": self = .real
+        case "DOUBLE", "FLOAT8", "DOUBLE PRECISION", "NUMERIC", "DECIMAL": self = .double
+        case "VARCHAR", "TEXT", "STRING", "CHAR", "BPCHAR": self = .varchar
+        case "JSON", "JSONB": self = .json
+        case "DATE": self = .date
+        case "TIMESTAMP", "DATETIME", "TIMESTAMP WITHOUT TIME ZONE": self = .timestamp
+        case "TIMESTAMPTZ", "TIMESTAMP WITH TIME ZONE": self = .timestamptz
+        case "INTERVAL": self = .interval
+        default: return nil
+        }
+    }
+}
+
+/// How values of a ``ColumnType`` are laid out in memory and in segment blocks.
+package enum PhysicalType: UInt8, Sendable {
+    case int64 = 1
+    case float64 = 2
+    case bytes = 3
+}

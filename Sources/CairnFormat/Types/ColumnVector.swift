@@ -1,0 +1,110 @@
+/// A run of byte strings stored back to back: value `i` is `data[offsets[i]..<offsets[i+1]]`.
+///
+/// Invariant: `offsets.count == count + 1`, `offsets[0] == 0`, offsets never decrease,
+/// `offsets.last == data.count`.
+package struct ByteArray: Sendable, Equatable {
+    package var offsets: [Int]
+    package var data: [UInt8]
+
+    package init() { offsets = [0]; data = [] }
+    package init(offsets: [Int], data: [UInt8]) { self.offsets = offsets; self.data = data }
+    package init<S: Sequence>(_ strings: S) where S.Element == String {
+        self.init()
+        for s in strings { append(s) }
+    }
+
+    package var count: Int { offsets.count - 1 }
+
+    package mutating func append(_ s: String) {
+        var s = s
+        s.withUTF8 { data.append(contentsOf: $0) }
+        offsets.append(data.count)
+    }
+    package mutating func append(bytes: UnsafeBufferPointer<UInt8>) {
+        data.append(contentsOf: bytes)
+        offsets.append(data.count)
+    }
+    package mutating func appendEmpty() { offsets.append(data.count) }
+    package mutating func reserveCapacity(rows: Int, bytes: Int) {
+        offsets.reserveCapacity(rows + 1)
+        data.reserveCapacity(bytes)
+    }
+
+    package func string(at i: Int) -> String {
+        data.withUnsafeBufferPointer { buf in
+            String(decoding: UnsafeBufferPointer(rebasing: buf[offsets[i]..<offsets[i + 1]]), as: UTF8.self)
+        }
+    }
+    package func length(at i: Int) -> Int { offsets[i + 1] - offsets[i] }
+
+    /// Calls `body` with the bytes of value `i` without copying.
+    @inlinable
+    package func withBytes<R>(at i: Int, _ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+        try data.withUnsafeBufferPointer { buf in
+            try body(UnsafeBufferPointer(rebasing: buf[offsets[i]..<offsets[i + 1]]))
+        }
+    }
+}
+
+/// One column of a batch: values in their physical representation plus an optional validity mask.
+///
+/// Invariant: the storage holds exactly `count` values; when `validity` is non-nil it has `count`
+/// entries and `validity[i] == false` means row `i` is NULL (its storage slot holds 0, 0.0 or "").
+package struct ColumnVector: Sendable, Equatable {
+    package enum Storage: Sendable, Equatable {
+        case int64([Int64])
+        case float64([Double])
+        case bytes(ByteArray)
+    }
+
+    package var storage: Storage
+    /// nil means no row is NULL.
+    package var validity: [Bool]?
+
+    package init(storage: Storage, validity: [Bool]? = nil) {
+        self.storage = storage
+        self.validity = validity
+    }
+
+    package var count: Int {
+        switch storage {
+        case .int64(let a): a.count
+        case .float64(let a): a.count
+        case .bytes(let b): b.count
+        }
+    }
+
+    package var physical: PhysicalType {
+        switch storage {
+        case .int64: .int64
+        case .float64: .float64
+        case .bytes: .bytes
+        }
+    }
+
+    @inline(__always)
+    package func isNull(_ i: Int) -> Bool { validity.map { !$0[i] } ?? false }
+
+    package var nullCount: Int { validity.map { v in v.reduce(0) { $0 + ($1 ? 0 : 1) } } ?? 0 }
+
+    /// An empty vector of the given physical type.
+    package static func empty(_ physical: PhysicalType) -> ColumnVector {
+        switch physical {
+        case .int64: ColumnVector(storage: .int64([]))
+        case .float64: ColumnVector(storage: .float64([]))
+        case .bytes: ColumnVector(storage: .bytes(ByteArray()))
+        }
+    }
+
+    /// `count` NULLs of the given physical type (used for columns added after a segment was written).
+    package static func nulls(_ physical: PhysicalType, count: Int) -> ColumnVector {
+        let validity = [Bool](repeating: false, count: count)
+        switch physical {
+        case .int64: return ColumnVector(storage: .int64(.init(repeating: 0, count: count)), validity: validity)
+        case .float64: return ColumnVector(storage: .float64(.init(repeating: 0, count: count)), validity: validity)
+        case .bytes:
+            return ColumnVector(storage: .bytes(ByteArray(offsets: .init(repeating: 0, count: count + 1), data: [])),
+                                validity: validity)
+        }
+    }
+}

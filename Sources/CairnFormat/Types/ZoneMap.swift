@@ -1,0 +1,66 @@
+/// Min/max and null statistics of one column over a set of rows (a block, a segment, a partition).
+///
+/// `min`/`max` are `.null` when every row is NULL or when the column has no usable bounds
+/// (for example strings longer than ``ZoneMap/maxStringBound`` bytes). Integers, dates and timestamps
+/// use `.int`, floating point `.double`, strings `.string`.
+package struct ZoneMap: Sendable, Equatable {
+    package var min: Value
+    package var max: Value
+    package var nullCount: Int
+    package var rowCount: Int
+
+    /// Strings longer than this are not recorded as bounds, to keep footers small.
+    package static let maxStringBound = 64
+
+    package init(min: Value, max: Value, nullCount: Int, rowCount: Int) {
+        self.min = min
+        self.max = max
+        self.nullCount = nullCount
+        self.rowCount = rowCount
+    }
+
+    package var hasBounds: Bool { !min.isNull && !max.isNull }
+    package var allNull: Bool { nullCount == rowCount }
+
+    /// Computes the zone map of a column vector.
+    package init(_ v: ColumnVector) {
+        let n = v.count
+        var nulls = 0
+        var lo = Value.null, hi = Value.null
+        switch v.storage {
+        case .int64(let a):
+            var mn = Int64.max, mx = Int64.min, any = false
+            for i in 0..<n {
+                if let val = v.validity, !val[i] { nulls += 1; continue }
+                any = true
+                mn = Swift.min(mn, a[i]); mx = Swift.max(mx, a[i])
+            }
+            if any { lo = .int(mn); hi = .int(mx) }
+        case .float64(let a):
+            var mn = Double.infinity, mx = -Double.infinity, any = false, nan = false
+            for i in 0..<n {
+                if let val = v.validity, !val[i] { nulls += 1; continue }
+                if a[i].isNaN { nan = true; continue }
+                any = true
+                mn = Swift.min(mn, a[i]); mx = Swift.max(mx, a[i])
+            }
+            // NaN sorts above everything in DuckDB; a block with NaN gets no upper bound.
+            if any && !nan { lo = .double(mn); hi = .double(mx) }
+        case .bytes(let b):
+            var mnIdx = -1, mxIdx = -1, tooLong = false
+            for i in 0..<n {
+                if let val = v.validity, !val[i] { nulls += 1; continue }
+                if b.length(at: i) > ZoneMap.maxStringBound { tooLong = true; continue }
+                if mnIdx < 0 || ZoneMap.less(b, i, b, mnIdx) { mnIdx = i }
+                if mxIdx < 0 || ZoneMap.less(b, mxIdx, b, i) { mxIdx = i }
+            }
+            if !tooLong, mnIdx >= 0 { lo = .string(b.string(at: mnIdx)); hi = .string(b.string(at: mxIdx)) }
+        }
+        self.init(min: lo, max: hi, nullCount: nulls, rowCount: n)
+    }
+
+    /// Byte-wise comparison (UTF-8 byte order equals code point order, which is what DuckDB uses).
+    package static func less(_ a: ByteArray, _ i: Int, _ b: ByteArray, _ j: Int) -> Bool {
+        a.withBytes(at: i) { x in b.withBytes(at: j) { y in x.lexicographicallyPrecedes(y) } }
+    }
+}

@@ -1,0 +1,231 @@
+// The syntax tree produced by `Parser`. It knows nothing about storage: names are unresolved,
+// types are spelled as written. Every node that can be the subject of an error carries the
+// `SQLPosition` of its first token so that binder errors can point at it.
+
+/// A 1-based line/column position in the statement text.
+public struct SQLPosition: Sendable, Hashable, CustomStringConvertible {
+    public var line: Int
+    public var column: Int
+    /// Byte offset from the start of the text, for carets.
+    public var offset: Int
+    public init(line: Int, column: Int, offset: Int) { self.line = line; self.column = column; self.offset = offset }
+    public var description: String { "line \(line), column \(column)" }
+}
+
+/// A syntax error with the position of the offending token.
+public struct SQLSyntaxError: Error, Sendable, Hashable, CustomStringConvertible {
+    public var message: String
+    public var position: SQLPosition
+    public init(_ message: String, at position: SQLPosition) { self.message = message; self.position = position }
+    public var description: String { "\(position): \(message)" }
+}
+
+public indirect enum Statement: Sendable, Hashable {
+    case select(SelectStatement)
+    case createTable(CreateTable)
+    case dropTable(name: String, ifExists: Bool, position: SQLPosition)
+    case alterTableAddColumn(table: String, column: ColumnDefinition, ifNotExists: Bool, position: SQLPosition)
+    case insert(Insert)
+    case copy(Copy)
+    /// `EXPLAIN [ANALYZE] <select>`
+    case explain(SelectStatement, analyze: Bool)
+    /// `SET name = value` / `SET name TO value` (e.g. `SET ivfflat.probes = 16`).
+    case set(name: String, value: Expr, position: SQLPosition)
+    /// `CHECKPOINT`: flush the in-memory head to segments.
+    case checkpoint
+}
+
+/// A type as written: `VARCHAR`, `TIMESTAMP WITH TIME ZONE`, `VECTOR(1536)`, `DECIMAL(10,2)`.
+public struct TypeName: Sendable, Hashable {
+    /// Upper-cased name with multi-word names joined by single spaces (`DOUBLE PRECISION`).
+    public var name: String
+    public var parameters: [Int]
+    public var position: SQLPosition
+    public init(name: String, parameters: [Int] = [], position: SQLPosition) {
+        self.name = name; self.parameters = parameters; self.position = position
+    }
+}
+
+public struct ColumnDefinition: Sendable, Hashable {
+    public var name: String
+    public var type: TypeName
+    public var notNull: Bool
+    public var primaryKey: Bool
+    public var defaultValue: Expr?
+    public var position: SQLPosition
+    public init(name: String, type: TypeName, notNull: Bool = false, primaryKey: Bool = false,
+                defaultValue: Expr? = nil, position: SQLPosition) {
+        self.name = name; self.type = type; self.notNull = notNull; self.primaryKey = primaryKey
+        self.defaultValue = defaultValue; self.position = position
+    }
+}
+
+public struct CreateTable: Sendable, Hashable {
+    public var name: String
+    public var ifNotExists: Bool
+    public var columns: [ColumnDefinition]
+    /// `PARTITION BY day(ts)` → function "day", column "ts"; `month(ts)` → "month". nil if unpartitioned.
+    public var partitionFunction: String?
+    public var partitionColumn: String?
+    /// Options from a trailing `WITH (key = value, …)`, keys lower-cased.
+    public var options: [String: Expr]
+    public var position: SQLPosition
+    public init(name: String, ifNotExists: Bool, columns: [ColumnDefinition], partitionFunction: String? = nil,
+                partitionColumn: String? = nil, options: [String: Expr] = [:], position: SQLPosition) {
+        self.name = name; self.ifNotExists = ifNotExists; self.columns = columns
+        self.partitionFunction = partitionFunction; self.partitionColumn = partitionColumn
+        self.options = options; self.position = position
+    }
+}
+
+public struct Insert: Sendable, Hashable {
+    public var table: String
+    /// Explicit column list, or nil for all columns in table order.
+    public var columns: [String]?
+    public var source: InsertSource
+    public var position: SQLPosition
+    public init(table: String, columns: [String]?, source: InsertSource, position: SQLPosition) {
+        self.table = table; self.columns = columns; self.source = source; self.position = position
+    }
+}
+
+public indirect enum InsertSource: Sendable, Hashable {
+    case values([[Expr]])
+    case select(SelectStatement)
+}
+
+/// `COPY table [(cols)] FROM 'path' [(FORMAT csv, HEADER, DELIMITER ',')]` and
+/// `COPY table FROM 'path' WITH (…)`. Option keys are lower-cased; a bare option (`HEADER`) has value `true`.
+public struct Copy: Sendable, Hashable {
+    public var table: String
+    public var columns: [String]?
+    public var path: String
+    public var options: [String: Expr]
+    public var position: SQLPosition
+    public init(table: String, columns: [String]?, path: String, options: [String: Expr], position: SQLPosition) {
+        self.table = table; self.columns = columns; self.path = path; self.options = options; self.position = position
+    }
+}
+
+public struct SelectStatement: Sendable, Hashable {
+    public var distinct: Bool
+    public var items: [SelectItem]
+    /// nil for `SELECT 1 + 1` without FROM.
+    public var from: TableRef?
+    public var whereClause: Expr?
+    public var groupBy: [Expr]
+    public var having: Expr?
+    public var orderBy: [OrderItem]
+    public var limit: Expr?
+    public var offset: Expr?
+    public var position: SQLPosition
+    public init(distinct: Bool = false, items: [SelectItem], from: TableRef? = nil, whereClause: Expr? = nil,
+                groupBy: [Expr] = [], having: Expr? = nil, orderBy: [OrderItem] = [], limit: Expr? = nil,
+                offset: Expr? = nil, position: SQLPosition) {
+        self.distinct = distinct; self.items = items; self.from = from; self.whereClause = whereClause
+        self.groupBy = groupBy; self.having = having; self.orderBy = orderBy; self.limit = limit
+        self.offset = offset; self.position = position
+    }
+}
+
+public indirect enum TableRef: Sendable, Hashable {
+    /// `name [AS alias]`
+    case table(name: String, alias: String?, position: SQLPosition)
+    /// `(SELECT …) [AS] alias`
+    case subquery(SelectStatement, alias: String?, position: SQLPosition)
+}
+
+public enum SelectItem: Sendable, Hashable {
+    /// `*` or `t.*`
+    case star(qualifier: String?, position: SQLPosition)
+    case expr(Expr, alias: String?)
+}
+
+public struct OrderItem: Sendable, Hashable {
+    public var expr: Expr
+    public var descending: Bool
+    /// nil = default (DuckDB: NULLS LAST for both ASC and DESC).
+    public var nullsFirst: Bool?
+    public init(expr: Expr, descending: Bool = false, nullsFirst: Bool? = nil) {
+        self.expr = expr; self.descending = descending; self.nullsFirst = nullsFirst
+    }
+}
+
+public enum Literal: Sendable, Hashable {
+    case null
+    case bool(Bool)
+    /// Integer literal that fits in Int64.
+    case integer(Int64)
+    /// Decimal or exponent literal, e.g. `1.5`, `2e3`.
+    case decimal(Double)
+    case string(String)
+    /// `TIMESTAMP '…'`, `DATE '…'`, `INTERVAL '…'`, `JSON '…'`: a typed string literal.
+    case typed(TypeName, String)
+    /// `INTERVAL 7 DAY`, `INTERVAL '7' DAY`: quantity and unit (unit lower-cased, singular or plural as written).
+    case interval(quantity: String, unit: String)
+}
+
+public enum BinaryOperator: String, Sendable, Hashable {
+    case add = "+", subtract = "-", multiply = "*", divide = "/", modulo = "%"
+    case equal = "=", notEqual = "<>", less = "<", lessOrEqual = "<=", greater = ">", greaterOrEqual = ">="
+    case and = "AND", or = "OR"
+    case concat = "||"
+    /// `->` (JSON value) and `->>` (JSON text)
+    case jsonGet = "->", jsonGetText = "->>"
+    /// pgvector distance operators: `<->` L2, `<#>` negative inner product, `<=>` cosine.
+    case l2Distance = "<->", negativeInnerProduct = "<#>", cosineDistance = "<=>"
+}
+
+public enum UnaryOperator: String, Sendable, Hashable {
+    case negate = "-", plus = "+", not = "NOT"
+}
+
+public indirect enum Expr: Sendable, Hashable {
+    case literal(Literal, SQLPosition)
+    /// `col` or `t.col`
+    case column(qualifier: String?, name: String, SQLPosition)
+    /// `$1` (1-based) or `?` (numbered left to right from 1).
+    case parameter(Int, SQLPosition)
+    case unary(UnaryOperator, Expr, SQLPosition)
+    case binary(BinaryOperator, Expr, Expr, SQLPosition)
+    /// `f(args)`, `f(DISTINCT args)`, `count(*)` (star = true, args empty),
+    /// `percentile_cont(0.5) WITHIN GROUP (ORDER BY x [DESC])` (withinGroup set). Name lower-cased.
+    case function(name: String, args: [Expr], distinct: Bool, star: Bool, withinGroup: OrderItem?, SQLPosition)
+    /// `CAST(e AS T)`, `e::T`, `TRY_CAST(e AS T)` (tryCast).
+    case cast(Expr, TypeName, tryCast: Bool, SQLPosition)
+    /// `e [NOT] IN (a, b, …)`
+    case inList(Expr, [Expr], negated: Bool, SQLPosition)
+    /// `e [NOT] IN (SELECT …)`
+    case inSubquery(Expr, SelectStatement, negated: Bool, SQLPosition)
+    /// `e [NOT] BETWEEN lo AND hi`
+    case between(Expr, low: Expr, high: Expr, negated: Bool, SQLPosition)
+    /// `e [NOT] LIKE p [ESCAPE c]`, `ILIKE` (caseInsensitive)
+    case like(Expr, pattern: Expr, negated: Bool, caseInsensitive: Bool, escape: Expr?, SQLPosition)
+    /// `e IS [NOT] NULL`
+    case isNull(Expr, negated: Bool, SQLPosition)
+    /// `CASE [operand] WHEN … THEN … [ELSE …] END`
+    case caseWhen(operand: Expr?, branches: [CaseBranch], elseResult: Expr?, SQLPosition)
+    /// `EXTRACT(field FROM e)`; field lower-cased.
+    case extract(field: String, Expr, SQLPosition)
+    /// `(SELECT …)` used as a value.
+    case subquery(SelectStatement, SQLPosition)
+    /// `[1.0, 2.0, …]` array literal (vectors).
+    case array([Expr], SQLPosition)
+
+    public var position: SQLPosition {
+        switch self {
+        case .literal(_, let p), .column(_, _, let p), .parameter(_, let p), .unary(_, _, let p),
+             .binary(_, _, _, let p), .function(_, _, _, _, _, let p), .cast(_, _, _, let p),
+             .inList(_, _, _, let p), .inSubquery(_, _, _, let p), .between(_, _, _, _, let p),
+             .like(_, _, _, _, _, let p), .isNull(_, _, let p), .caseWhen(_, _, _, let p),
+             .extract(_, _, let p), .subquery(_, let p), .array(_, let p):
+            p
+        }
+    }
+}
+
+public struct CaseBranch: Sendable, Hashable {
+    public var condition: Expr
+    public var result: Expr
+    public init(condition: Expr, result: Expr) { self.condition = condition; self.result = result }
+}
