@@ -26,6 +26,7 @@ let package = Package(
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd",
                        providers: [.apt(["libzstd-dev"]), .brew(["zstd"])]),
         .systemLibrary(name: "CBLAS", providers: [.apt(["libblas-dev", "libopenblas-dev"])]),
+        .systemLibrary(name: "CEditLine", pkgConfig: "libedit", providers: [.apt(["libedit-dev"])]),
         .target(name: "CairnFormat", dependencies: ["CZstd"]),
         .target(name: "CairnLog", dependencies: ["CairnFormat"]),
         .target(name: "CairnTables", dependencies: ["CairnFormat", "CairnLog"]),
@@ -36,7 +37,7 @@ let package = Package(
         ]),
         .target(name: "Cairn", dependencies: ["CairnFormat", "CairnTables", "CairnSQL", "CairnQuery"]),
         .executableTarget(name: "cairn", dependencies: [
-            "Cairn",
+            "Cairn", "CEditLine",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "CairnFormatTests", dependencies: [
