@@ -1,0 +1,131 @@
+/// Encodings of a run of byte strings (VARCHAR, JSON) (docs/format.md §2.5).
+enum StringEncoding {
+    enum ID: UInt8 {
+        /// Lengths as a frame-of-reference vector, `u64` total length, then the bytes back to back.
+        case plain = 0
+        /// Distinct strings (in order of first appearance) as a plain section, then bit-packed codes.
+        case dictionary = 1
+    }
+
+    /// Blocks with more distinct strings than this are stored plain.
+    static let maxDictionarySize = 1 << 16
+
+    @discardableResult
+    static func encode(_ strings: ByteArray, into out: inout [UInt8]) -> ID {
+        let n = strings.count
+        return strings.data.withUnsafeBytes { data in
+            strings.offsets.withUnsafeBufferPointer { offsets in
+                // Dictionary only when values repeat: at most one distinct string per two rows.
+                if n >= 2 {
+                    var table = ByteStringDistinctTable(limit: Swift.min(maxDictionarySize, n / 2))
+                    var codes = [Int32](repeating: 0, count: n)
+                    var complete = true
+                    for row in 0..<n {
+                        guard let c = table.code(ofRow: row, in: data, offsets: offsets) else { complete = false; break }
+                        codes[row] = c
+                    }
+                    let d = table.count
+                    var minLength = Int.max, maxLength = 0
+                    for i in 0..<n {
+                        let length = offsets[i + 1] - offsets[i]
+                        minLength = Swift.min(minLength, length)
+                        maxLength = Swift.max(maxLength, length)
+                    }
+                    let lo = Int64(minLength), hi = Int64(maxLength)
+                    let plainSize = FrameOfReference.size(count: n, min: lo, max: hi) + 8 + offsets[n]
+                    let dictSize = 4 + FrameOfReference.size(count: d, min: lo, max: hi) + 8 + table.distinctBytes
+                        + 1 + BitPacking.byteCount(count: n, width: BitPacking.width(UInt64(d - 1)))
+                    if complete, d > 0, dictSize < plainSize {
+                        out.append(ID.dictionary.rawValue)
+                        out.appendLittleEndian(UInt32(d))
+                        let firstRows = table.firstRows
+                        writePlain(count: d, data: data, into: &out) { k in
+                            let row = Int(firstRows[k])
+                            return offsets[row]..<offsets[row + 1]
+                        }
+                        BitPacking.write(count: n, width: BitPacking.width(UInt64(d - 1)), into: &out) {
+                            UInt64(codes[$0])
+                        }
+                        return .dictionary
+                    }
+                }
+                out.append(ID.plain.rawValue)
+                writePlain(count: n, data: data, into: &out) { offsets[$0]..<offsets[$0 + 1] }
+                return .plain
+            }
+        }
+    }
+
+    /// Writes a plain section of `count` strings, string `k` being `data[range(k)]`.
+    private static func writePlain(count: Int, data: UnsafeRawBufferPointer, into out: inout [UInt8],
+                                   _ range: (Int) -> Range<Int>) {
+        FrameOfReference.write(count: count, into: &out) { Int64(range($0).count) }
+        var total = 0
+        for k in 0..<count { total += range(k).count }
+        out.appendLittleEndian(UInt64(total))
+        out.reserveCapacity(out.count + total)
+        for k in 0..<count {
+            out.append(contentsOf: UnsafeRawBufferPointer(rebasing: data[range(k)]))
+        }
+    }
+
+    @discardableResult
+    static func decode(_ r: inout ByteReader, count n: Int) throws(CairnError) -> (ByteArray, ID) {
+        let raw = try r.read(UInt8.self)
+        guard let id = ID(rawValue: raw) else { throw r.corrupt("unknown string encoding \(raw)") }
+        switch id {
+        case .plain:
+            return (try readPlain(&r, count: n), .plain)
+        case .dictionary:
+            let size = try r.readCount(UInt32.self, limit: Swift.max(n, 1), "dictionary size")
+            guard size > 0 else { throw r.corrupt("empty string dictionary") }
+            let dict = try readPlain(&r, count: size)
+            var codes = [Int64](repeating: 0, count: n)
+            try codes.withUnsafeMutableBufferPointer { (p) throws(CairnError) in try BitPacking.read(&r, into: p) }
+            var total = 0
+            for c in codes {
+                guard c >= 0, c < size else {
+                    throw r.corrupt("dictionary code \(c) is out of range for a dictionary of \(size)")
+                }
+                total += dict.offsets[Int(c) + 1] - dict.offsets[Int(c)]
+            }
+            var offsets = [Int](repeating: 0, count: n + 1)
+            let data = [UInt8](unsafeUninitializedCapacity: total) { buf, initialized in
+                dict.data.withUnsafeBufferPointer { src in
+                    var at = 0
+                    for i in 0..<n {
+                        let c = Int(codes[i])
+                        let start = dict.offsets[c], length = dict.offsets[c + 1] - start
+                        if length > 0, let d = buf.baseAddress, let s = src.baseAddress {
+                            (d + at).update(from: s + start, count: length)
+                        }
+                        at += length
+                        offsets[i + 1] = at
+                    }
+                }
+                initialized = total
+            }
+            return (ByteArray(offsets: offsets, data: data), .dictionary)
+        }
+    }
+
+    /// Reads a plain section of `count` strings, checking the lengths against the data that follows.
+    private static func readPlain(_ r: inout ByteReader, count n: Int) throws(CairnError) -> ByteArray {
+        var lengths = [Int64](repeating: 0, count: n)
+        try lengths.withUnsafeMutableBufferPointer { (p) throws(CairnError) in try FrameOfReference.read(&r, into: p) }
+        let total = try r.readCount(UInt64.self, limit: r.remaining, "string data length")
+        var offsets = [Int](repeating: 0, count: n + 1)
+        var at = 0
+        for i in 0..<n {
+            let length = lengths[i]
+            guard length >= 0, length <= total - at else {
+                throw r.corrupt("string lengths exceed the \(total) bytes of string data")
+            }
+            at += Int(length)
+            offsets[i + 1] = at
+        }
+        guard at == total else { throw r.corrupt("string lengths add up to \(at), expected \(total)") }
+        let bytes = try r.take(total)
+        return ByteArray(offsets: offsets, data: [UInt8](bytes))
+    }
+}

@@ -1,0 +1,163 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Reads a segment file (docs/format.md §4) with `pread`, never `mmap`.
+///
+/// `init` reads and verifies the header, trailer and footer; `read` fetches one block, verifies its
+/// CRC32C and decodes it. All state is immutable after `init` and `pread` does not move a shared file
+/// position, so any number of threads may call `read` at once.
+package final class SegmentReader: Sendable {
+    package let path: String
+    package let fileSize: Int
+    private let fd: Int32
+    private let footer: SegmentFooter
+    private let columnIndex: [UInt32: Int]
+
+    package init(path: String) throws(CairnError) {
+        self.path = path
+        let fd = try FileIO.openForReading(path)
+        do throws(CairnError) {
+            let size = try FileIO.fileSize(fd, path: path)
+            footer = try Self.readFooter(fd: fd, path: path, size: size)
+            fileSize = size
+        } catch {
+            close(fd)
+            var e = error
+            if e.file == nil { e.file = path }
+            throw e
+        }
+        self.fd = fd
+        columnIndex = Dictionary(footer.columns.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { a, _ in a })
+    }
+
+    deinit { close(fd) }
+
+    package var rowCount: Int { footer.rowCount }
+    package var blockCount: Int { footer.blockRowCounts.count }
+    package var columnIDs: [UInt32] { footer.columns.map(\.id) }
+
+    /// The SQL type the column was written with, or nil when the segment lacks the column.
+    package func columnType(_ column: UInt32) -> ColumnType? {
+        columnIndex[column].map { footer.columns[$0].type }
+    }
+
+    /// Rows in `block`; 0 for a block index out of range.
+    package func blockRowCount(_ block: Int) -> Int {
+        footer.blockRowCounts.indices.contains(block) ? footer.blockRowCounts[block] : 0
+    }
+
+    /// The zone map of one block; nil when the segment lacks the column or the block.
+    package func zoneMap(column: UInt32, block: Int) -> ZoneMap? {
+        guard let c = columnIndex[column], footer.blockRowCounts.indices.contains(block) else { return nil }
+        return footer.columns[c].blocks[block].zoneMap
+    }
+
+    /// The zone map of a column over the whole segment; nil when the segment lacks the column.
+    package func zoneMap(column: UInt32) -> ZoneMap? {
+        guard let c = columnIndex[column] else { return nil }
+        return footer.columns[c].blocks.reduce(ZoneMap(min: .null, max: .null, nullCount: 0, rowCount: 0)) {
+            $0.merged(with: $1.zoneMap)
+        }
+    }
+
+    /// The summary ``SegmentWriter/write(to:columns:rowsPerBlock:)`` returned for this file.
+    package var summary: SegmentSummary {
+        var zoneMaps: [UInt32: ZoneMap] = [:]
+        for id in columnIDs { zoneMaps[id] = zoneMap(column: id) }
+        return SegmentSummary(rowCount: rowCount, fileSize: fileSize, zoneMaps: zoneMaps)
+    }
+
+    /// Reads, verifies and decodes one block of one column.
+    package func read(column: UInt32, block: Int) throws(CairnError) -> ColumnVector {
+        guard let c = columnIndex[column] else {
+            throw CairnError(.notFound, "segment has no column \(column)", file: path)
+        }
+        guard footer.blockRowCounts.indices.contains(block) else {
+            throw CairnError(.notFound, "segment has no block \(block) (it has \(blockCount))", file: path)
+        }
+        let entry = footer.columns[c].blocks[block]
+        do throws(CairnError) {
+            let stored = try FileIO.read(fd, path: path, offset: entry.offset, count: entry.storedLength)
+            let crc = CRC32C.checksum(stored)
+            guard crc == entry.crc else {
+                throw CairnError(.corrupt, "checksum mismatch in block \(block) of column \(column)"
+                                 + " (stored \(hex(entry.crc)), computed \(hex(crc)))")
+            }
+            let physical = footer.columns[c].type.physical
+            let rows = footer.blockRowCounts[block]
+            let (vector, encoding) = try stored.withBytes { (raw) throws(CairnError) in
+                try StoredBlock.withEncoded(raw) { (encoded) throws(CairnError) in
+                    try EncodedBlock.decode(encoded, physical: physical, rows: rows)
+                }
+            }
+            guard encoding == entry.encoding else {
+                throw CairnError(.corrupt, "block \(block) of column \(column) uses encoding \(encoding), footer says \(entry.encoding)")
+            }
+            return vector
+        } catch {
+            var e = error
+            if e.file == nil { e.file = path }
+            if e.offset == nil { e.offset = entry.offset }
+            if e.code == .corrupt, !e.message.contains("column \(column)") {
+                e.message = "column \(column) block \(block): " + e.message
+            }
+            throw e
+        }
+    }
+
+    private static func readFooter(fd: Int32, path: String, size: Int) throws(CairnError) -> SegmentFooter {
+        guard size >= SegmentFormat.headerSize + SegmentFormat.trailerSize else {
+            throw CairnError.corrupt(path, offset: 0, "file of \(size) bytes is too short to be a segment")
+        }
+        let header = try FileIO.read(fd, path: path, offset: 0, count: SegmentFormat.headerSize)
+        guard Array(header[0..<8]) == SegmentFormat.magic else {
+            throw CairnError.corrupt(path, offset: 0, "not a Cairn segment file (bad magic)")
+        }
+        let version = header.withUnsafeBytes { UInt32(littleEndian: $0.loadUnaligned(fromByteOffset: 8, as: UInt32.self)) }
+        guard version == SegmentFormat.version else {
+            throw CairnError(.unsupportedVersion,
+                             "\(path): segment format version \(version) is not supported (this build reads \(SegmentFormat.version))",
+                             file: path, offset: 8)
+        }
+        let flags = header.withUnsafeBytes { UInt32(littleEndian: $0.loadUnaligned(fromByteOffset: 12, as: UInt32.self)) }
+        guard flags == 0 else { throw CairnError.corrupt(path, offset: 12, "unknown header flags \(hex(flags))") }
+
+        let trailerOffset = size - SegmentFormat.trailerSize
+        let trailer = try FileIO.read(fd, path: path, offset: trailerOffset, count: SegmentFormat.trailerSize)
+        guard Array(trailer[16..<24]) == SegmentFormat.magic else {
+            throw CairnError.corrupt(path, offset: trailerOffset + 16, "bad trailer magic (the file may be truncated)")
+        }
+        let (footerOffset, footerLength, footerCRC) = trailer.withUnsafeBytes { t in
+            (UInt64(littleEndian: t.loadUnaligned(fromByteOffset: 0, as: UInt64.self)),
+             UInt32(littleEndian: t.loadUnaligned(fromByteOffset: 8, as: UInt32.self)),
+             UInt32(littleEndian: t.loadUnaligned(fromByteOffset: 12, as: UInt32.self)))
+        }
+        guard footerOffset >= UInt64(SegmentFormat.headerSize),
+              footerOffset + UInt64(footerLength) == UInt64(trailerOffset) else {
+            throw CairnError.corrupt(path, offset: trailerOffset,
+                                     "footer of \(footerLength) bytes at \(footerOffset) does not end where the trailer begins")
+        }
+        let footerBytes = try FileIO.read(fd, path: path, offset: Int(footerOffset), count: Int(footerLength))
+        let crc = CRC32C.checksum(footerBytes)
+        guard crc == footerCRC else {
+            throw CairnError.corrupt(path, offset: Int(footerOffset),
+                                     "footer checksum mismatch (stored \(hex(footerCRC)), computed \(hex(crc)))")
+        }
+        do throws(CairnError) {
+            return try footerBytes.withBytes { (raw) throws(CairnError) in
+                try SegmentFooter.parse(raw, origin: Int(footerOffset))
+            }
+        } catch {
+            var e = error
+            e.file = path
+            throw e
+        }
+    }
+}
+
+private func hex(_ v: UInt32) -> String { "0x" + String(v, radix: 16) }
