@@ -1,0 +1,160 @@
+import Cairn
+import Foundation
+
+/// One shell session: the open database, the output settings, and how statements and dot
+/// commands are run and reported. Used from the main thread only.
+final class Shell {
+    var mode: OutputMode
+    var timer: Bool
+    /// True when a person is typing: errors do not stop the session, and notes are printed.
+    let interactive: Bool
+    /// A progress bar is drawn only where a person can see it.
+    let showsProgress = isatty(STDERR_FILENO) == 1
+    /// Set by `.quit`/`.exit`.
+    var quitRequested = false
+
+    private(set) var database: Database?
+    /// The directory of a database created because no PATH was given; deleted when closed.
+    private var transientDirectory: String?
+    private let interrupts = InterruptHandler()
+
+    init(mode: OutputMode, timer: Bool, interactive: Bool) {
+        self.mode = mode
+        self.timer = timer
+        self.interactive = interactive
+    }
+
+    /// Opens `path`, or a fresh temporary database when `path` is nil, closing the current one.
+    func open(path: String?, readOnly: Bool = false) throws {
+        closeDatabase()
+        if let path {
+            database = try Database(path: path, mode: readOnly ? .readOnly : .readWrite)
+        } else {
+            let directory = FileManager.default.temporaryDirectory
+                .appendingPathComponent("cairn-\(ProcessInfo.processInfo.processIdentifier)-\(UInt32.random(in: 0 ... .max))")
+                .path
+            database = try Database(path: directory)
+            transientDirectory = directory
+            if interactive {
+                Terminal.writeError("Connected to a transient database that is deleted on exit.\nUse \".open PATH\" to open a persistent database.\n")
+            }
+        }
+    }
+
+    func closeDatabase() {
+        database?.close()
+        database = nil
+        if let transientDirectory {
+            try? FileManager.default.removeItem(atPath: transientDirectory)
+            self.transientDirectory = nil
+        }
+    }
+
+    // MARK: Scripts
+
+    /// Runs every statement and dot command in `text`. Returns false at the first failure when
+    /// not interactive (the error has been reported); interactive sessions keep going.
+    func runScript(_ text: String) -> Bool {
+        var splitter = StatementSplitter()
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            for command in splitter.feed(line: String(line)) {
+                if !run(command) && !interactive { return false }
+                if quitRequested { return true }
+            }
+        }
+        if let rest = splitter.finish() {
+            if !run(rest) && !interactive { return false }
+        }
+        return true
+    }
+
+    func runFile(_ path: String) -> Bool {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            report(message: "cannot read file \"\(path)\"")
+            return false
+        }
+        return runScript(String(decoding: data, as: UTF8.self))
+    }
+
+    /// Runs one statement or dot command; reports its result or error. Returns false on error.
+    @discardableResult
+    func run(_ command: ShellCommand) -> Bool {
+        switch command {
+        case .dot(let line):
+            do {
+                try runDotCommand(line)
+                return true
+            } catch {
+                report(error)
+                return false
+            }
+        case .sql(let sql):
+            return runStatement(sql)
+        }
+    }
+
+    private func runStatement(_ sql: String) -> Bool {
+        guard let database else {
+            report(message: "no database is open; use .open PATH")
+            return false
+        }
+        let bar = showsProgress ? ProgressBar() : nil
+        var progress: (@Sendable (Double) -> Void)?
+        if let bar { progress = { fraction in bar.update(fraction) } }
+        let start = ContinuousClock.now
+        interrupts.running = database
+        let outcome = Result<QueryResult, any Error> { try database.execute(sql, progress: progress) }
+        interrupts.running = nil
+        bar?.finish()
+        let elapsed = ContinuousClock.now - start
+
+        switch outcome {
+        case .success(let result):
+            if let text = OutputFormatter(mode: mode).render(displayed(result)) {
+                Terminal.writeOutput(text)
+            }
+            if timer { Terminal.writeOutput(String(format: "Run Time: real %.3f s\n", elapsed.seconds)) }
+            return true
+        case .failure(let error):
+            report(error, sql: sql)
+            return false
+        }
+    }
+
+    /// What to print for `result`: DML without rows shows its count in a one-cell `Count` table,
+    /// like DuckDB; DDL shows nothing.
+    private func displayed(_ result: QueryResult) -> QueryResult? {
+        if !result.columnNames.isEmpty { return result }
+        guard let count = result.rowsAffected else { return nil }
+        return QueryResult(columnNames: ["Count"], columnTypes: [.bigint], columns: [[.int(Int64(count))]])
+    }
+
+    // MARK: Errors
+
+    /// Prints `Error: …` to stderr; for SQL errors with a position, also the offending line and a caret.
+    func report(_ error: any Error, sql: String? = nil) {
+        if let error = error as? ShellError, error.description.isEmpty { return }
+        guard let error = error as? CairnError else {
+            report(message: "\(error)")
+            return
+        }
+        var text: String
+        if let sql, let location = error.location {
+            text = "Error: \(error.message)\n" + ErrorCaret.render(sql: sql, location: location)
+        } else {
+            text = "Error: \(error.description)\n"
+        }
+        Terminal.writeError(text)
+    }
+
+    func report(message: String) {
+        Terminal.writeError("Error: \(message)\n")
+    }
+}
+
+extension Duration {
+    var seconds: Double {
+        let (seconds, attoseconds) = components
+        return Double(seconds) + Double(attoseconds) / 1e18
+    }
+}

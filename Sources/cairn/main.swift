@@ -1,0 +1,1 @@
+CairnCommand.main()
