@@ -16,6 +16,7 @@ let package = Package(
     products: [
         .library(name: "Cairn", targets: ["Cairn"]),
         .executable(name: "cairn", targets: ["cairn"]),
+        .executable(name: "cairn-bench", targets: ["cairn-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
@@ -47,7 +48,13 @@ let package = Package(
         .testTarget(name: "CairnTablesTests", dependencies: ["CairnTables"]),
         .testTarget(name: "CairnSQLTests", dependencies: ["CairnSQL"]),
         .testTarget(name: "CairnQueryTests", dependencies: ["CairnQuery", "CairnTables", "CairnSQL"]),
-        .testTarget(name: "CairnTests", dependencies: ["Cairn"]),
+        .executableTarget(name: "cairn-bench", dependencies: [
+            "Cairn",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        // Test tool: a writer process that crash tests kill at random moments.
+        .executableTarget(name: "cairn-crash-writer", dependencies: ["Cairn"]),
+        .testTarget(name: "CairnTests", dependencies: ["Cairn", "cairn-crash-writer"]),
     ],
     swiftLanguageModes: [.v6]
 )
