@@ -1,0 +1,45 @@
+# make demo  – build cairn and open the shell on a fresh demo database (demo.cairn/)
+# make test  – unit tests (swift test) + the differential tests against DuckDB
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+
+APT_PACKAGES := libzstd-dev libblas-dev libopenblas-dev libedit-dev pkg-config
+RELEASE_CAIRN := .build/release/cairn
+DEBUG_CAIRN := .build/debug/cairn
+VENV := .venv
+
+.PHONY: deps build demo test difftest clean
+
+# Installs the Debian packages the build needs, only those that are missing (no-op elsewhere).
+deps:
+	@command -v dpkg >/dev/null || exit 0; \
+	missing=""; \
+	for package in $(APT_PACKAGES); do dpkg -s $$package >/dev/null 2>&1 || missing="$$missing $$package"; done; \
+	python3 -c 'import venv, ensurepip' 2>/dev/null || dpkg -s python3-venv >/dev/null 2>&1 || missing="$$missing python3-venv"; \
+	if [ -n "$$missing" ]; then \
+	  sudo=""; [ "$$(id -u)" -eq 0 ] || sudo=sudo; \
+	  echo "Installing:$$missing"; \
+	  $$sudo apt-get update -qq; \
+	  $$sudo apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+build: deps
+	swift build -c release --product cairn
+
+demo: build
+	rm -rf demo.cairn
+	$(RELEASE_CAIRN) demo.cairn -f fixtures/demo.sql
+	exec $(RELEASE_CAIRN) demo.cairn
+
+test: deps
+	swift test
+	swift build --product cairn
+	$(MAKE) difftest CAIRN=$(DEBUG_CAIRN)
+
+# The DuckDB differential tests alone; CAIRN picks the binary (default: the release build).
+CAIRN ?= $(RELEASE_CAIRN)
+difftest:
+	python3 Tests/difftest/difftest.py --cairn $(CAIRN)
+
+clean:
+	rm -rf .build demo.cairn $(VENV) Tests/difftest/__pycache__

@@ -1,0 +1,278 @@
+"""Seeded generator of SQL queries over the `events` table that DuckDB and Cairn both accept.
+
+Every query aliases its output columns, and says whether its ORDER BY is a total order of the
+output (then row order must match) or not (rows are compared as multisets).
+"""
+import collections
+
+Query = collections.namedtuple("Query", "category sql ordered")
+
+TIME_BUCKETS = ["15 minutes", "1 hour", "6 hours", "1 day", "7 days"]
+TRUNC_UNITS = ["minute", "hour", "day", "week", "month"]
+EXTRACT_FIELDS = ["hour", "day", "dow", "minute", "doy", "isodow", "month", "week"]
+EVENT_PATTERNS = ["login%", "%_%", "EMAIL%", "%ed", "page_view", "%in%"]
+URL_PATTERNS = ["%/reports%", "%API%", "https://app.example.com/", "%?q=%", "%,%", "%settings/%"]
+# Patterns with an explicit escape character (DuckDB has no default LIKE escape).
+ESCAPED_PATTERNS = ["%o!_o", "%!%20%", "page!_%", "%!_%"]
+
+
+def quote(text):
+    return "'" + text.replace("'", "''") + "'"
+
+
+class QueryGenerator:
+    def __init__(self, duck, rng):
+        self.rng = rng
+        column = lambda sql: [row[0] for row in duck.execute(sql).fetchall()]  # noqa: E731
+        self.tenants = column("SELECT DISTINCT tenant_id FROM events ORDER BY 1")
+        self.event_types = column("SELECT DISTINCT event_type FROM events ORDER BY 1")
+        self.ips = column("SELECT DISTINCT ip FROM events WHERE ip IS NOT NULL ORDER BY 1")
+        self.users = column("SELECT DISTINCT user_id FROM events ORDER BY 1")
+        self.statuses = column("SELECT DISTINCT status FROM events WHERE status IS NOT NULL ORDER BY 1")
+        self.latencies = column("SELECT latency_ms FROM events WHERE latency_ms IS NOT NULL ORDER BY 1")
+        self.days = [d.isoformat() for d in column("SELECT DISTINCT ts::date FROM events ORDER BY 1")]
+
+    # -- building blocks ---------------------------------------------------------------------
+
+    def choice(self, items):
+        return self.rng.choice(items)
+
+    def sample(self, items, low, high):
+        return self.rng.sample(items, self.rng.randint(low, min(high, len(items))))
+
+    def timestamp(self):
+        day = self.choice(self.days)
+        return f"{day} {self.rng.randrange(24):02d}:{self.choice(['00', '15', '30', '45'])}:00"
+
+    def latency(self):
+        return round(self.choice(self.latencies), self.choice([0, 1, 3]))
+
+    def atom(self):
+        """One predicate on one column (or one JSON field)."""
+        r = self.rng
+        kind = r.randrange(28)
+        if kind == 0:
+            return f"ts >= TIMESTAMP '{self.timestamp()}'"
+        if kind == 1:
+            a, b = sorted([self.timestamp(), self.timestamp()])
+            return f"ts BETWEEN TIMESTAMP '{a}' AND TIMESTAMP '{b}'"
+        if kind == 2:
+            return f"ts::date = DATE '{self.choice(self.days)}'"
+        if kind == 3:
+            a = r.randrange(24)
+            return f"extract(hour FROM ts) BETWEEN {a} AND {min(23, a + r.randrange(1, 8))}"
+        if kind == 4:
+            return f"date_trunc('day', ts) {self.choice(['<', '>=', '='])} TIMESTAMP '{self.choice(self.days)} 00:00:00'"
+        if kind == 5:
+            return f"tenant_id {self.choice(['=', '<>', '<', '>='])} {quote(self.choice(self.tenants))}"
+        if kind == 6:
+            names = ", ".join(quote(t) for t in self.sample(self.tenants + ["nobody"], 1, 4))
+            return f"tenant_id {self.choice(['IN', 'NOT IN'])} ({names})"
+        if kind == 7:
+            return f"tenant_id {self.choice(['LIKE', 'NOT LIKE', 'ILIKE'])} {quote(self.choice(['a%', '%o%', '_n%', '%E%', 'glo_ex', '%x']))}"
+        if kind == 8:
+            return f"user_id {self.choice(['=', '<', '>=', '<>'])} {self.choice(self.users)}"
+        if kind == 9:
+            a, b = sorted([self.choice(self.users), self.choice(self.users)])
+            return f"user_id {self.choice(['BETWEEN', 'NOT BETWEEN'])} {a} AND {b}"
+        if kind == 10:
+            return f"user_id % {r.randrange(2, 12)} = {r.randrange(2)}"
+        if kind == 11:
+            return f"event_type = {quote(self.choice(self.event_types))}"
+        if kind == 12:
+            names = ", ".join(quote(t) for t in self.sample(self.event_types, 1, 5))
+            return f"event_type {self.choice(['IN', 'NOT IN'])} ({names})"
+        if kind == 13:
+            return f"event_type {self.choice(['LIKE', 'ILIKE', 'NOT LIKE'])} {quote(self.choice(EVENT_PATTERNS))}"
+        if kind == 14:
+            return f"url IS {self.choice(['', 'NOT '])}NULL"
+        if kind == 15:
+            if r.random() < 0.3:
+                column = self.choice(["url", "event_type"])
+                return f"{column} {self.choice(['LIKE', 'NOT LIKE'])} {quote(self.choice(ESCAPED_PATTERNS))} ESCAPE '!'"
+            return f"url {self.choice(['LIKE', 'ILIKE', 'NOT LIKE'])} {quote(self.choice(URL_PATTERNS))}"
+        if kind == 16:
+            return f"ip IS {self.choice(['', 'NOT '])}NULL"
+        if kind == 17:
+            return self.choice([f"ip = {quote(self.choice(self.ips))}", f"ip LIKE {quote(self.choice(['10.%', '%.1%', '185.%']))}"])
+        if kind == 18:
+            return f"status {self.choice(['=', '<>', '>=', '<'])} {self.choice(self.statuses)}"
+        if kind == 19:
+            return self.choice(["status BETWEEN 400 AND 499", "status IN (404, 500, 502)", "status IS NULL",
+                                "status NOT IN (200, 304)", "status >= 500"])
+        if kind == 20:
+            return f"latency_ms {self.choice(['>', '<', '<=', '>='])} {self.latency()}"
+        if kind == 21:
+            a, b = sorted([self.latency(), self.latency()])
+            return self.choice([f"latency_ms BETWEEN {a} AND {b}", "latency_ms IS NULL", f"latency_ms * 2 > {b}"])
+        if kind == 22:
+            return f"metadata->>'browser' {self.choice(['=', '<>'])} {quote(self.choice(['chrome', 'firefox', 'safari', 'edge', 'curl']))}"
+        if kind == 23:
+            return f"metadata->>'country' IN ({', '.join(quote(c) for c in self.sample(['US', 'DE', 'AT', 'FR', 'JP', 'BR'], 1, 3))})"
+        if kind == 24:
+            return f"metadata->>'{self.choice(['reason', 'city', 'referrer', 'template', 'role'])}' IS {self.choice(['', 'NOT '])}NULL"
+        if kind == 25:
+            return f"CAST(metadata->>'attempt' AS INTEGER) >= {r.randrange(1, 6)}"
+        if kind == 26:
+            return self.choice(["metadata->>'city' = 'München'", "metadata->>'city' LIKE '%ö%'",
+                                "metadata->>'mfa' = 'true'", "metadata->>'query' LIKE '%''%'"])
+        return self.choice(["coalesce(status, 0) = 0", "CASE WHEN status >= 500 THEN true ELSE false END",
+                            "coalesce(latency_ms, -1) < 10", "length(url) > 40", "lower(tenant_id) = 'acme'"])
+
+    def predicate(self, depth=0):
+        r = self.rng.random()
+        if depth < 2 and r < 0.2:
+            return f"({self.predicate(depth + 1)} AND {self.predicate(depth + 1)})"
+        if depth < 2 and r < 0.3:
+            return f"({self.predicate(depth + 1)} OR {self.predicate(depth + 1)})"
+        if depth < 2 and r < 0.35:
+            return f"NOT ({self.predicate(depth + 1)})"
+        return self.atom()
+
+    def where(self, probability=0.7):
+        return f" WHERE {self.predicate()}" if self.rng.random() < probability else ""
+
+    # Grouping keys: (expression, category)
+    def group_key(self):
+        return self.choice([
+            ("tenant_id", "group"), ("event_type", "group"), ("status", "group"), ("user_id", "group"),
+            ("ts::date", "time"), (f"date_trunc('{self.choice(TRUNC_UNITS)}', ts)", "time"),
+            (f"time_bucket(INTERVAL '{self.choice(TIME_BUCKETS)}', ts)", "time"),
+            (f"extract({self.choice(EXTRACT_FIELDS)} FROM ts)", "time"),
+            (f"metadata->>'{self.choice(['browser', 'country', 'reason', 'template', 'category'])}'", "json"),
+            ("CASE WHEN status >= 500 THEN 'error' WHEN status >= 400 THEN 'client' WHEN status IS NULL THEN 'none' ELSE 'ok' END", "case"),
+            ("coalesce(url, ip, 'n/a')", "case"),
+            ("ip IS NULL", "group"),
+        ])
+
+    def aggregate(self):
+        r = self.rng
+        q = self.choice([0.1, 0.25, 0.5, 0.9, 0.99])
+        return self.choice([
+            "count(*)", "count(url)", "count(status)", "count(latency_ms)",
+            "sum(latency_ms)", "sum(status)", "sum(user_id)", "avg(latency_ms)", "avg(status)",
+            "min(latency_ms)", "max(latency_ms)", "min(ts)", "max(ts)", "min(tenant_id)", "max(url)",
+            "min(status)", "max(user_id)", "max(ip)",
+            "count(DISTINCT user_id)", "count(DISTINCT ip)", "count(DISTINCT event_type)",
+            "count(DISTINCT metadata->>'country')", "count(DISTINCT ts::date)",
+            f"quantile_cont(latency_ms, {q})", f"percentile_cont({q}) WITHIN GROUP (ORDER BY latency_ms)",
+            f"percentile_cont({q}) WITHIN GROUP (ORDER BY latency_ms DESC)",
+            f"quantile_disc(status, {q})", "median(latency_ms)",
+            "stddev(latency_ms)", "variance(latency_ms)",
+            "bool_or(status >= 500)", "bool_and(ip IS NOT NULL)",
+            f"sum(CASE WHEN status >= {self.choice([400, 500])} THEN 1 ELSE 0 END)",
+            "count(CASE WHEN event_type LIKE 'login%' THEN 1 END)",
+            f"round(avg(latency_ms), {r.randrange(0, 3)})",
+            "max(CAST(metadata->>'attempt' AS INTEGER))",
+            "sum(latency_ms) / count(*)",
+        ])
+
+    # Projection expressions (never JSON-typed, so sorting by all of them is a total order)
+    def projection(self):
+        return self.choice([
+            "ts", "tenant_id", "user_id", "event_type", "url", "ip", "status", "latency_ms",
+            "latency_ms * 2 + 1", "status + 100", "user_id % 10", "-latency_ms",
+            "CASE WHEN status >= 500 THEN 'error' WHEN status >= 400 THEN 'client' ELSE 'ok' END",
+            "CASE event_type WHEN 'login' THEN 1 WHEN 'logout' THEN 2 ELSE 0 END",
+            "coalesce(url, ip, 'none')", "lower(tenant_id)", "length(url)", "ts::date",
+            f"date_trunc('{self.choice(TRUNC_UNITS)}', ts)", f"extract({self.choice(EXTRACT_FIELDS)} FROM ts)",
+            f"time_bucket(INTERVAL '{self.choice(TIME_BUCKETS)}', ts)",
+            "metadata->>'browser'", "metadata->>'reason'", "CAST(metadata->>'results' AS INTEGER)",
+            "abs(latency_ms - 100)", "round(latency_ms, 1)", "tenant_id || '/' || event_type",
+            "concat(tenant_id, ':', user_id)", "substr(ip, 1, 3)", "ts + INTERVAL '1 hour'",
+            "nullif(status, 200)", "greatest(status, 300)", "starts_with(url, 'https://api')",
+            "replace(url, 'https://', '')", "floor(latency_ms)", "hour(ts)",
+        ])
+
+    # -- query shapes -----------------------------------------------------------------------
+
+    def filtered_count(self):
+        return Query("filter", f"SELECT count(*) AS n FROM events WHERE {self.predicate()}", False)
+
+    def filtered_rows(self):
+        items = [self.projection() for _ in range(self.rng.randint(2, 5))]
+        select = ", ".join(f"{item} AS c{i}" for i, item in enumerate(items))
+        order = ", ".join(f"c{i}{self.choice(['', ' DESC'])}{self.choice(['', ' NULLS FIRST', ' NULLS LAST'])}"
+                          for i in range(len(items)))
+        limit = f" LIMIT {self.rng.randint(1, 60)}"
+        if self.rng.random() < 0.4:
+            limit += f" OFFSET {self.rng.randint(0, 200)}"
+        return Query("order", f"SELECT {select} FROM events WHERE {self.predicate()} ORDER BY {order}{limit}", True)
+
+    def unordered_rows(self):
+        items = [self.projection() for _ in range(self.rng.randint(1, 4))] + ["metadata"] * (self.rng.random() < 0.3)
+        select = ", ".join(f"{item} AS c{i}" for i, item in enumerate(items))
+        # Narrow filters keep these results small.
+        return Query("project", f"SELECT {select} FROM events WHERE {self.atom()} AND {self.atom()} AND {self.atom()}", False)
+
+    def grouped(self):
+        keys = []
+        for _ in range(self.rng.randint(1, 2)):
+            key = self.group_key()
+            if key[0] not in (k[0] for k in keys):
+                keys.append(key)
+        aggregates = [self.aggregate() for _ in range(self.rng.randint(1, 4))]
+        select = ", ".join([f"{k} AS k{i}" for i, (k, _) in enumerate(keys)] +
+                           [f"{a} AS a{i}" for i, a in enumerate(aggregates)])
+        group = ", ".join(f"k{i}" if self.rng.random() < 0.5 else k for i, (k, _) in enumerate(keys))
+        sql = f"SELECT {select} FROM events{self.where(0.5)} GROUP BY {group}"
+        category = keys[0][1]
+        if self.rng.random() < 0.25:
+            sql += f" HAVING count(*) {self.choice(['>', '<', '>='])} {self.rng.choice([1, 5, 20, 100])}"
+            category = "having"
+        ordered = False
+        if self.rng.random() < 0.4:
+            # Ordering by every key is a total order of the groups.
+            keys_order = ", ".join(f"k{i}{self.choice(['', ' DESC'])}{self.choice(['', ' NULLS FIRST'])}" for i in range(len(keys)))
+            sql += f" ORDER BY {'count(*) DESC, ' if self.rng.random() < 0.5 else ''}{keys_order}"
+            if self.rng.random() < 0.5:
+                sql += f" LIMIT {self.rng.randint(1, 10)}"
+            ordered = True
+        return Query(category, sql, ordered)
+
+    def scalar_aggregates(self):
+        aggregates = [self.aggregate() for _ in range(self.rng.randint(1, 5))]
+        select = ", ".join(f"{a} AS a{i}" for i, a in enumerate(aggregates))
+        return Query("aggregate", f"SELECT {select} FROM events{self.where()}", False)
+
+    def empty(self):
+        impossible = self.choice(["tenant_id = 'nobody'", "ts < TIMESTAMP '2020-01-01 00:00:00'",
+                                  "status > 1000", "latency_ms < 0", "user_id IS NULL AND user_id = 1"])
+        shape = self.rng.randrange(3)
+        if shape == 0:
+            return Query("empty", f"SELECT count(*) AS n, sum(latency_ms) AS s, min(ts) AS t, avg(status) AS a FROM events WHERE {impossible}", False)
+        if shape == 1:
+            return Query("empty", f"SELECT tenant_id AS k, count(*) AS n FROM events WHERE {impossible} GROUP BY tenant_id", False)
+        return Query("empty", f"SELECT ts AS t, url AS u FROM events WHERE {impossible} ORDER BY t LIMIT 5", True)
+
+    def nested(self):
+        shape = self.rng.randrange(5)
+        if shape == 0:
+            return Query("subquery", "SELECT tenant_id AS k, count(*) AS users, max(n) AS busiest, sum(n) AS total FROM "
+                         f"(SELECT tenant_id, user_id, count(*) AS n FROM events{self.where(0.5)} GROUP BY tenant_id, user_id) AS per_user "
+                         "GROUP BY tenant_id", False)
+        if shape == 1:
+            return Query("subquery", "SELECT count(*) AS n FROM events WHERE user_id IN "
+                         f"(SELECT user_id FROM events WHERE {self.atom()}){self.choice(['', ' AND ' + self.atom()])}", False)
+        if shape == 2:
+            return Query("subquery", f"SELECT count(*) AS n FROM events WHERE latency_ms > (SELECT avg(latency_ms) FROM events WHERE {self.atom()})", False)
+        if shape == 3:
+            cols = ", ".join(f"{c} AS c{i}" for i, c in enumerate(self.sample(["tenant_id", "event_type", "status", "ts::date", "metadata->>'browser'"], 1, 3)))
+            return Query("distinct", f"SELECT DISTINCT {cols} FROM events{self.where(0.6)}", False)
+        return Query("subquery", "SELECT d AS d, count(*) AS tenants, max(n) AS most FROM "
+                     "(SELECT ts::date AS d, tenant_id, count(*) AS n FROM events GROUP BY ts::date, tenant_id) AS daily "
+                     "GROUP BY d ORDER BY d", True)
+
+    def generate(self, count):
+        shapes = [(self.filtered_count, 18), (self.filtered_rows, 20), (self.unordered_rows, 8),
+                  (self.grouped, 30), (self.scalar_aggregates, 14), (self.empty, 4), (self.nested, 6)]
+        total = sum(weight for _, weight in shapes)
+        queries = []
+        for _ in range(count):
+            x = self.rng.uniform(0, total)
+            for shape, weight in shapes:
+                x -= weight
+                if x <= 0:
+                    break
+            queries.append(shape())
+        return queries
