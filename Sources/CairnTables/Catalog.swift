@@ -1,0 +1,67 @@
+import CairnFormat
+
+/// The manifest payload (docs/format.md §6.2): everything durable about the database except the
+/// rows still in the write-ahead log. Written as JSON by ``CairnLog/ManifestFile``.
+struct Catalog: Codable, Sendable {
+    static let currentFormatVersion = 1
+
+    var formatVersion = Catalog.currentFormatVersion
+    /// Table ids are never reused, so log records of a dropped table can never be applied to a new one.
+    var nextTableID: UInt32 = 1
+    var nextSegmentID: UInt64 = 1
+    /// Log files with a smaller sequence hold nothing that is not already in segments (or of dropped tables).
+    var walStart: UInt64 = 1
+    var tables: [TableEntry] = []
+
+    func tableIndex(named name: String) -> Int? {
+        let wanted = name.lowercased()
+        return tables.firstIndex { $0.schema.name.lowercased() == wanted }
+    }
+
+    func table(id: UInt32) -> TableEntry? { tables.first { $0.id == id } }
+}
+
+struct TableEntry: Codable, Sendable {
+    var id: UInt32
+    var schema: TableSchema
+    var nextColumnID: UInt32
+    /// Sorted by key, the null partition first.
+    var partitions: [PartitionEntry]
+
+    var storedRowCount: Int { partitions.reduce(0) { $0 + $1.segments.reduce(0) { $0 + $1.summary.rowCount } } }
+
+    /// Adds a segment to the partition with `key`, creating the partition if needed.
+    mutating func addSegment(_ segment: SegmentEntry, key: Int64?) {
+        if let i = partitions.firstIndex(where: { $0.key == key }) {
+            partitions[i].segments.append(segment)
+        } else {
+            partitions.append(PartitionEntry(key: key, segments: [segment]))
+            partitions.sort { PartitionKeyOrder.less($0.key, $1.key) }
+        }
+    }
+}
+
+/// One partition of a table: all of its segments. `key` is nil for the null partition of a
+/// partitioned table and for the single partition of an unpartitioned one.
+struct PartitionEntry: Codable, Sendable {
+    var key: Int64?
+    var segments: [SegmentEntry]
+}
+
+struct SegmentEntry: Codable, Sendable {
+    /// Path relative to the database directory: `tables/<table id>/<partition>/<segment id>.seg`.
+    var file: String
+    var summary: SegmentSummary
+}
+
+enum PartitionKeyOrder {
+    /// nil (the null partition) first, then ascending keys.
+    static func less(_ a: Int64?, _ b: Int64?) -> Bool {
+        switch (a, b) {
+        case (nil, nil): false
+        case (nil, _): true
+        case (_, nil): false
+        case (let x?, let y?): x < y
+        }
+    }
+}

@@ -1,0 +1,104 @@
+import CairnFormat
+
+// Whole-column copies used by the head, flushes and bulk loads. Internal so they never clash with
+// helpers other modules define on ColumnVector.
+
+extension ColumnVector {
+    /// Rows `range` of this vector.
+    func slice(_ range: Range<Int>) -> ColumnVector {
+        if range == 0..<count { return self }
+        var out = ColumnVector.empty(physical)
+        out.append(self, range: range)
+        return out
+    }
+
+    /// Appends rows `range` of `other` (same physical type).
+    mutating func append(_ other: ColumnVector, range: Range<Int>) {
+        guard !range.isEmpty else { return }
+        let before = count
+        switch (storage, other.storage) {
+        case (.int64(var a), .int64(let b)):
+            storage = .int64([])
+            a.append(contentsOf: b[range])
+            storage = .int64(a)
+        case (.float64(var a), .float64(let b)):
+            storage = .float64([])
+            a.append(contentsOf: b[range])
+            storage = .float64(a)
+        case (.bytes(var a), .bytes(let b)):
+            storage = .bytes(ByteArray())
+            let base = a.data.count - b.offsets[range.lowerBound]
+            a.data.append(contentsOf: b.data[b.offsets[range.lowerBound]..<b.offsets[range.upperBound]])
+            a.offsets.append(contentsOf: b.offsets[(range.lowerBound + 1)...range.upperBound].lazy.map { $0 + base })
+            storage = .bytes(a)
+        default:
+            return
+        }
+        if validity != nil || other.validity != nil {
+            var v = validity ?? [Bool](repeating: true, count: before)
+            validity = nil
+            if let o = other.validity { v.append(contentsOf: o[range]) } else {
+                v.append(contentsOf: repeatElement(true, count: range.count))
+            }
+            validity = v
+        }
+    }
+
+    /// The rows at `indices`, in that order.
+    func gather(_ indices: [Int]) -> ColumnVector {
+        var out: ColumnVector
+        switch storage {
+        case .int64(let a): out = ColumnVector(storage: .int64(indices.map { a[$0] }))
+        case .float64(let a): out = ColumnVector(storage: .float64(indices.map { a[$0] }))
+        case .bytes(let b):
+            var g = ByteArray()
+            g.reserveCapacity(rows: indices.count, bytes: b.data.count)
+            b.data.withUnsafeBufferPointer { data in
+                for i in indices { g.append(bytes: UnsafeBufferPointer(rebasing: data[b.offsets[i]..<b.offsets[i + 1]])) }
+            }
+            out = ColumnVector(storage: .bytes(g))
+        }
+        if let v = validity { out.validity = indices.map { v[$0] } }
+        return out
+    }
+
+    /// Approximate memory held, for the head's flush threshold.
+    var approximateBytes: Int {
+        let values: Int
+        switch storage {
+        case .int64(let a): values = a.count * 8
+        case .float64(let a): values = a.count * 8
+        case .bytes(let b): values = b.data.count + b.offsets.count * 8
+        }
+        return values + (validity?.count ?? 0)
+    }
+
+    /// Concatenation of `parts`, all of physical type `physical`.
+    static func concatenate(_ parts: [ColumnVector], physical: PhysicalType) -> ColumnVector {
+        if parts.count == 1 { return parts[0] }
+        var out = ColumnVector.empty(physical)
+        for part in parts { out.append(part, range: 0..<part.count) }
+        return out
+    }
+
+    /// The stable order that sorts an int64 column ascending with NULLs last, or nil if it already is sorted.
+    func sortPermutation() -> [Int]? {
+        guard case .int64(let a) = storage else { return nil }
+        let validity = self.validity
+        var sorted = true
+        var sawNull = false
+        var previous = Int64.min
+        for i in 0..<a.count {
+            if !(validity?[i] ?? true) { sawNull = true; continue }
+            if sawNull || a[i] < previous { sorted = false; break }
+            previous = a[i]
+        }
+        if sorted { return nil }
+        return (0..<a.count).sorted { i, j in
+            let ni = !(validity?[i] ?? true), nj = !(validity?[j] ?? true)
+            if ni != nj { return nj }
+            if ni { return i < j }
+            return a[i] != a[j] ? a[i] < a[j] : i < j
+        }
+    }
+}

@@ -1,0 +1,105 @@
+import CairnFormat
+import CairnLog
+
+extension Engine {
+    /// Replays the log files at or after `catalog.walStart` into the head and returns the highest
+    /// sequence seen (or `walStart - 1`). Records of dropped tables are skipped; see ``WALReader`` for
+    /// the torn-tail and corruption rules.
+    static func replayLog(into state: inout EngineState, directory: String, repair: Bool) throws(CairnError) -> UInt64 {
+        let walStart = state.catalog.walStart
+        var last = walStart - 1
+        let tables = Dictionary(state.catalog.tables.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        for sequence in try WALReader.sequences(in: directory) where sequence >= walStart {
+            last = sequence
+            let file = directory + "/" + WALFormat.fileName(sequence: sequence)
+            try WALReader.replay(directory: directory, sequence: sequence, repair: repair) { (record) throws(CairnError) in
+                switch record {
+                case .insert(let tableID, let ids, let columns, let rowCount):
+                    guard let table = tables[tableID], rowCount > 0 else { return }
+                    guard let aligned = alignColumns(ids: ids, columns: columns, rowCount: rowCount, schema: table.schema) else {
+                        throw CairnError.corrupt(file, "write-ahead log insert into table \"\(table.schema.name)\" "
+                                                 + "does not match the table's column types")
+                    }
+                    state.applyInsert(table: table, columns: aligned, rowCount: rowCount)
+                }
+            }
+        }
+        return last
+    }
+
+    /// Deletes what the manifest does not name: `MANIFEST.tmp`, log files before `walStart`, and
+    /// table directories, partition directories and segment files (including `.tmp` files of
+    /// interrupted segment writes) left behind by crashed flushes, bulk loads and drops.
+    /// Requires: the directory lock is held and nothing has been written since the manifest was read.
+    static func removeOrphans(directory: String, catalog: Catalog) throws(CairnError) {
+        FileIO.removeIfPresent(directory + "/" + ManifestFile.temporaryFileName)
+        let wal = directory + "/wal"
+        for name in try DirectoryIO.entries(wal) {
+            if let sequence = WALFormat.sequence(fileName: name), sequence >= catalog.walStart { continue }
+            try DirectoryIO.removeTree(wal + "/" + name)
+        }
+
+        let tables = directory + "/tables"
+        var referenced = Set<String>()
+        for table in catalog.tables {
+            for partition in table.partitions { for segment in partition.segments { referenced.insert(segment.file) } }
+        }
+        let tableIDs = Set(catalog.tables.map { String($0.id) })
+        for tableName in try DirectoryIO.entries(tables) {
+            let tablePath = tables + "/" + tableName
+            guard tableIDs.contains(tableName) else {
+                try DirectoryIO.removeTree(tablePath)
+                continue
+            }
+            for partitionName in try DirectoryIO.entries(tablePath) {
+                let partitionPath = tablePath + "/" + partitionName
+                var kept = 0
+                for fileName in try DirectoryIO.entries(partitionPath) {
+                    if referenced.contains("tables/\(tableName)/\(partitionName)/\(fileName)") {
+                        kept += 1
+                    } else {
+                        try DirectoryIO.removeTree(partitionPath + "/" + fileName)
+                    }
+                }
+                if kept == 0 { try DirectoryIO.removeTree(partitionPath) }
+            }
+        }
+    }
+
+    /// Relative path of a new segment file.
+    static func segmentFile(tableID: UInt32, schema: TableSchema, key: Int64?, segmentID: UInt64) -> String {
+        let hex = String(segmentID, radix: 16)
+        let name = String(repeating: "0", count: max(0, 16 - hex.count)) + hex + ".seg"
+        return "tables/\(tableID)/\(Partitioner.directoryName(key: key, granularity: schema.partition?.granularity))/\(name)"
+    }
+
+    /// Writes one segment from head chunks or bulk-load buffers (columns in schema order), sorted by
+    /// the table's sort column. Returns the manifest entry; the file is not referenced until the caller
+    /// commits a manifest naming it.
+    func writeSegment(tableID: UInt32, schema: TableSchema, key: Int64?, columns: [ColumnVector],
+                      segmentID: UInt64) throws(CairnError) -> SegmentEntry {
+        var columns = columns
+        if let sortIndex = schema.sortColumnIndex, let order = columns[sortIndex].sortPermutation() {
+            columns = columns.map { $0.gather(order) }
+        }
+        let file = Self.segmentFile(tableID: tableID, schema: schema, key: key, segmentID: segmentID)
+        let fullPath = path + "/" + file
+        if let slash = fullPath.lastIndex(of: "/") { try DirectoryIO.createAll(String(fullPath[..<slash])) }
+        let segmentColumns = zip(schema.columns, columns).map { SegmentColumn(id: $0.id, type: $0.type, data: $1) }
+        let summary = try SegmentWriter.write(to: fullPath, columns: segmentColumns, rowsPerBlock: options.rowsPerBlock)
+        return SegmentEntry(file: file, summary: summary)
+    }
+
+    /// Atomically replaces the manifest with `catalog` and installs it, applying `install` to the
+    /// in-memory state in the same critical section.
+    /// Requires: caller holds `maintenance`, and `catalog` derives from the installed catalog.
+    func commitCatalog(_ catalog: Catalog, install: (inout EngineState) -> Void = { _ in }) throws(CairnError) {
+        var catalog = catalog
+        catalog.nextSegmentID = max(catalog.nextSegmentID, state.withLock { $0.nextSegmentID })
+        try ManifestFile.write(catalog, directory: path)
+        state.withLock { s in
+            s.catalog = catalog
+            install(&s)
+        }
+    }
+}

@@ -1,0 +1,109 @@
+import CairnFormat
+import CairnLog
+import Synchronization
+
+/// The storage engine of one database directory: catalog, write-ahead log, in-memory head and
+/// segment files (layout in docs/format.md §6).
+///
+/// Thread-safe. Two locks, always taken in this order:
+/// - `maintenance` serializes everything that rewrites the manifest (DDL, checkpoints, bulk-load
+///   commits). It is held across slow work such as writing segments.
+/// - `state` guards the in-memory state and is held only briefly, so snapshots and appends never
+///   wait for a flush to finish writing segments.
+package final class Engine: Sendable {
+    package let path: String
+    package let readOnly: Bool
+    package let options: EngineOptions
+    let readers = SegmentReaderCache()
+    let state: Mutex<EngineState>
+    let maintenance = Mutex<Void>(())
+
+    var walDirectory: String { path + "/wal" }
+    var tablesDirectory: String { path + "/tables" }
+
+    private init(path: String, readOnly: Bool, options: EngineOptions, state: sending EngineState) {
+        self.path = path
+        self.readOnly = readOnly
+        self.options = options
+        self.state = Mutex(state)
+    }
+
+    deinit {
+        state.withLock { $0.wal?.close() }
+    }
+
+    /// Opens (read-write: creating if missing) the database in directory `path`.
+    ///
+    /// Read-write: takes the directory lock, repairs a torn log tail, deletes files the manifest does
+    /// not name (leftovers of interrupted flushes and bulk loads) and starts a new log file.
+    /// Read-only: takes no lock and changes nothing; the head is rebuilt from the log in memory.
+    /// - Throws: `.locked`, `.notFound` (read-only and missing), `.corrupt`, `.unsupportedVersion`, `.io`.
+    package static func open(path: String, readOnly: Bool, options: EngineOptions) throws(CairnError) -> Engine {
+        var lock: DirectoryLock?
+        if readOnly {
+            guard DirectoryIO.isDirectory(path) else {
+                throw CairnError(.notFound, "database directory \"\(path)\" does not exist", file: path)
+            }
+        } else {
+            try DirectoryIO.createAll(path)
+            lock = try DirectoryLock(directory: path)
+            try DirectoryIO.createAll(path + "/wal")
+            try DirectoryIO.createAll(path + "/tables")
+        }
+        let manifestPath = path + "/" + ManifestFile.fileName
+        let catalog: Catalog
+        if let stored = try ManifestFile.read(Catalog.self, directory: path) {
+            guard stored.formatVersion == Catalog.currentFormatVersion else {
+                throw CairnError(.unsupportedVersion, "database format version \(stored.formatVersion) is not supported "
+                                 + "(this build reads version \(Catalog.currentFormatVersion))", file: manifestPath)
+            }
+            catalog = stored
+        } else {
+            catalog = Catalog()
+            if !readOnly { try ManifestFile.write(catalog, directory: path) }
+        }
+
+        var state = EngineState(catalog: catalog)
+        let lastSequence = try replayLog(into: &state, directory: path + "/wal", repair: !readOnly)
+        if !readOnly {
+            try removeOrphans(directory: path, catalog: catalog)
+            state.lock = lock
+            state.wal = try WALWriter(directory: path + "/wal", sequence: max(lastSequence + 1, catalog.walStart),
+                                      durability: options.durability.wal)
+        }
+        return Engine(path: path, readOnly: readOnly, options: options, state: state)
+    }
+
+    /// Flushes the head to segments (read-write), closes the log and releases the directory lock.
+    /// Later writes fail; snapshots already taken stay readable.
+    package func close() {
+        if !readOnly {
+            maintenance.withLock { _ in
+                if !state.withLock({ $0.closed }) { try? checkpointLocked() }
+            }
+        }
+        state.withLock { s in
+            s.closed = true
+            s.wal?.close()
+            s.wal = nil
+            s.lock = nil
+        }
+    }
+
+    /// The current committed state. Cheap: copies references only.
+    package func snapshot() -> Snapshot {
+        state.withLock { $0.snapshot(directory: path, readers: readers) }
+    }
+
+    /// Throws unless this engine accepts writes.
+    func checkWritable() throws(CairnError) {
+        if readOnly { throw CairnError(.readOnly, "database \"\(path)\" is open read-only") }
+    }
+}
+
+extension EngineState {
+    /// Throws if the engine was closed.
+    func checkOpen(_ path: String) throws(CairnError) {
+        if closed { throw CairnError(.io, "database \"\(path)\" is closed") }
+    }
+}

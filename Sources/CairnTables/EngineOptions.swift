@@ -1,0 +1,53 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import CairnLog
+
+/// When an acknowledged write reaches stable storage (see ``WALDurability`` for the exact guarantees).
+package enum Durability: Sendable, Hashable {
+    /// fsync the log before every commit returns. Survives power loss.
+    case fsync
+    /// Commits return once written to the OS; the log is fsynced at most every `milliseconds`.
+    /// Survives a process crash; a power failure can lose the last interval.
+    case groupCommit(milliseconds: Int)
+    /// Never fsync the log. Survives a process crash only.
+    case none
+
+    var wal: WALDurability {
+        switch self {
+        case .fsync: .everyCommit
+        case .groupCommit(let milliseconds): .interval(milliseconds: milliseconds)
+        case .none: .never
+        }
+    }
+}
+
+/// Tuning for an ``Engine``.
+package struct EngineOptions: Sendable {
+    package var durability: Durability
+    /// Flush the in-memory head to segments once it holds this many rows…
+    package var flushRows: Int
+    /// …or roughly this many bytes.
+    package var flushBytes: Int
+    /// Rows per block in segments written by flushes and bulk loads.
+    package var rowsPerBlock: Int
+    /// The current time in microseconds since the epoch (injectable for tests).
+    package var now: @Sendable () -> Int64
+
+    package init(durability: Durability = .fsync, flushRows: Int = 1_000_000, flushBytes: Int = 64 << 20,
+                 rowsPerBlock: Int = 65_536, now: @escaping @Sendable () -> Int64 = EngineOptions.systemNow) {
+        self.durability = durability
+        self.flushRows = flushRows
+        self.flushBytes = flushBytes
+        self.rowsPerBlock = rowsPerBlock
+        self.now = now
+    }
+
+    package static let systemNow: @Sendable () -> Int64 = {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return Int64(ts.tv_sec) * 1_000_000 + Int64(ts.tv_nsec) / 1_000
+    }
+}

@@ -1,0 +1,76 @@
+import CairnFormat
+import CairnLog
+
+/// Everything an ``Engine`` mutates, guarded by its state mutex.
+struct EngineState {
+    /// The catalog of the last durable manifest. Changed only while holding the engine's maintenance lock.
+    var catalog: Catalog
+    /// Head rows by table id and partition key.
+    var heads: [UInt32: [Int64?: PartitionHead]] = [:]
+    /// Head rows and bytes not yet claimed by a checkpoint, for the automatic flush thresholds.
+    var pendingRows = 0
+    var pendingBytes = 0
+    /// Next segment id to hand out; ahead of `catalog.nextSegmentID` while segments are being written.
+    var nextSegmentID: UInt64
+    /// nil when read-only or closed.
+    var wal: WALWriter?
+    var lock: DirectoryLock?
+    var closed = false
+
+    init(catalog: Catalog) {
+        self.catalog = catalog
+        nextSegmentID = catalog.nextSegmentID
+    }
+
+    mutating func allocateSegmentID() -> UInt64 {
+        defer { nextSegmentID += 1 }
+        return nextSegmentID
+    }
+
+    /// Adds rows (one vector per schema column, in schema order) to the head of `table`.
+    mutating func applyInsert(table: TableEntry, columns: [ColumnVector], rowCount: Int) {
+        let ids = table.schema.columns.map(\.id)
+        if let partitioner = Partitioner(schema: table.schema) {
+            for (key, rows) in partitioner.split(columns[partitioner.columnIndex]) {
+                let part = rows.map { r in columns.map { $0.gather(r) } } ?? columns
+                heads[table.id, default: [:]][key, default: PartitionHead()]
+                    .append(columnIDs: ids, columns: part, rowCount: rows?.count ?? rowCount)
+            }
+        } else {
+            heads[table.id, default: [:]][nil, default: PartitionHead()].append(columnIDs: ids, columns: columns, rowCount: rowCount)
+        }
+        pendingRows += rowCount
+        pendingBytes += columns.reduce(0) { $0 + $1.approximateBytes }
+    }
+
+    /// Drops the head rows of a table (after DROP TABLE).
+    mutating func removeHead(tableID: UInt32) {
+        guard let parts = heads.removeValue(forKey: tableID) else { return }
+        for part in parts.values {
+            pendingRows -= part.pendingRows
+            pendingBytes -= part.pendingBytes
+        }
+    }
+
+    func snapshot(directory: String, readers: SegmentReaderCache) -> Snapshot {
+        Snapshot(tables: catalog.tables.map { entry in
+            TableSnapshot(entry: entry, head: heads[entry.id] ?? [:], directory: directory, readers: readers)
+        })
+    }
+}
+
+/// Lines a log record's columns (tagged by id) up with the current schema: columns added after the
+/// record was written become NULL. Returns nil if a column's physical type disagrees with the schema.
+func alignColumns(ids: [UInt32], columns: [ColumnVector], rowCount: Int, schema: TableSchema) -> [ColumnVector]? {
+    var out: [ColumnVector] = []
+    out.reserveCapacity(schema.columns.count)
+    for column in schema.columns {
+        if let i = ids.firstIndex(of: column.id) {
+            guard columns[i].physical == column.type.physical, columns[i].count == rowCount else { return nil }
+            out.append(columns[i])
+        } else {
+            out.append(.nulls(column.type.physical, count: rowCount))
+        }
+    }
+    return out
+}

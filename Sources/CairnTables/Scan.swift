@@ -1,0 +1,142 @@
+import CairnFormat
+
+/// Counters describing how much of a table a scan plan touches.
+package struct ScanStats: Sendable, Equatable {
+    package var partitionsTotal = 0
+    package var partitionsScanned = 0
+    package var segmentsTotal = 0
+    package var segmentsScanned = 0
+    /// Blocks of the segments that were scanned (blocks of skipped segments are not counted).
+    package var blocksTotal = 0
+    package var blocksScanned = 0
+    /// Rows read from the in-memory head.
+    package var headRows = 0
+
+    package init() {}
+}
+
+/// The units a scan reads, in storage order (partition by partition; segments, then head rows).
+package struct ScanPlan: Sendable {
+    package var units: [ScanUnit]
+    package var stats: ScanStats
+}
+
+/// One independently readable piece of a scan: a segment block or a head chunk.
+package struct ScanUnit: Sendable {
+    /// A requested column as this unit stores it.
+    struct Slot: Sendable {
+        var id: UInt32
+        var physical: PhysicalType
+        /// Index in the head chunk's columns, or 0 for segments; nil when the unit predates the column.
+        var position: Int?
+    }
+
+    enum Source: Sendable {
+        case segment(SegmentReader, block: Int)
+        case head(HeadChunk)
+    }
+
+    package let rowCount: Int
+    let source: Source
+    let slots: [Slot]
+
+    /// The requested columns of this unit, in the order they were requested. Columns added after the
+    /// unit was written read as NULL.
+    package func read() throws(CairnError) -> [ColumnVector] {
+        var out: [ColumnVector] = []
+        out.reserveCapacity(slots.count)
+        for slot in slots {
+            guard let position = slot.position else {
+                out.append(.nulls(slot.physical, count: rowCount))
+                continue
+            }
+            switch source {
+            case .segment(let reader, let block): out.append(try reader.read(column: slot.id, block: block))
+            case .head(let chunk): out.append(chunk.columns[position])
+            }
+        }
+        return out
+    }
+}
+
+extension TableSnapshot {
+    /// Plans a scan of `columns` (indices into `schema.columns`).
+    ///
+    /// `mayMatch` is offered zone maps keyed by column index, coarse to fine: first the partition's
+    /// key range as a zone map of the partition column, then each segment's whole-segment zone maps,
+    /// then each block's; frozen head chunks offer zone maps computed when they were frozen, and the
+    /// active chunk is always scanned. Returning false skips that partition, segment, block or chunk.
+    /// A column an older segment lacks is offered as all-NULL.
+    package func scan(columns: [Int], mayMatch: @escaping @Sendable ([Int: ZoneMap]) -> Bool) throws(CairnError) -> ScanPlan {
+        for c in columns where !schema.columns.indices.contains(c) {
+            throw CairnError(.invalidInput, "column index \(c) is out of range for table \"\(schema.name)\"")
+        }
+        let partitioner = Partitioner(schema: schema)
+        var stats = ScanStats()
+        var units: [ScanUnit] = []
+
+        var keys = partitions.map(\.key)
+        for key in head.keys where !partitions.contains(where: { $0.key == key }) { keys.append(key) }
+        keys.sort(by: PartitionKeyOrder.less)
+        let stored = Dictionary(partitions.map { ($0.key, $0.segments) }, uniquingKeysWith: { a, _ in a })
+
+        for key in keys {
+            let segments = stored[key] ?? []
+            let chunks = head[key]?.chunks ?? []
+            stats.partitionsTotal += 1
+            if let partitioner {
+                let rows = segments.reduce(0) { $0 + $1.summary.rowCount } + chunks.reduce(0) { $0 + $1.rowCount }
+                guard mayMatch([partitioner.columnIndex: partitioner.zoneMap(key: key, rowCount: rows)]) else { continue }
+            }
+            stats.partitionsScanned += 1
+
+            for segment in segments {
+                stats.segmentsTotal += 1
+                let rows = segment.summary.rowCount
+                guard mayMatch(zoneMaps { segment.summary.zoneMaps[$0] ?? Self.allNull(rows) }) else { continue }
+                stats.segmentsScanned += 1
+                let reader = try readers.reader(path: directory + "/" + segment.file)
+                let present = Set(reader.columnIDs)
+                let slots = columns.map { c in
+                    let column = schema.columns[c]
+                    return ScanUnit.Slot(id: column.id, physical: column.type.physical,
+                                         position: present.contains(column.id) ? 0 : nil)
+                }
+                stats.blocksTotal += reader.blockCount
+                for block in 0..<reader.blockCount {
+                    let blockRows = reader.blockRowCount(block)
+                    guard mayMatch(zoneMaps { reader.zoneMap(column: $0, block: block) ?? Self.allNull(blockRows) })
+                    else { continue }
+                    stats.blocksScanned += 1
+                    units.append(ScanUnit(rowCount: blockRows, source: .segment(reader, block: block), slots: slots))
+                }
+            }
+
+            for chunk in chunks {
+                if let maps = chunk.zoneMaps {
+                    guard mayMatch(zoneMaps { maps[$0] ?? Self.allNull(chunk.rowCount) }) else { continue }
+                }
+                stats.headRows += chunk.rowCount
+                let slots = columns.map { c in
+                    let column = schema.columns[c]
+                    return ScanUnit.Slot(id: column.id, physical: column.type.physical,
+                                         position: chunk.columnIDs.firstIndex(of: column.id))
+                }
+                units.append(ScanUnit(rowCount: chunk.rowCount, source: .head(chunk), slots: slots))
+            }
+        }
+        return ScanPlan(units: units, stats: stats)
+    }
+
+    /// Zone maps of every column, keyed by column index.
+    private func zoneMaps(_ lookup: (UInt32) -> ZoneMap) -> [Int: ZoneMap] {
+        var maps: [Int: ZoneMap] = [:]
+        maps.reserveCapacity(schema.columns.count)
+        for (i, column) in schema.columns.enumerated() { maps[i] = lookup(column.id) }
+        return maps
+    }
+
+    private static func allNull(_ rows: Int) -> ZoneMap {
+        ZoneMap(min: .null, max: .null, nullCount: rows, rowCount: rows)
+    }
+}

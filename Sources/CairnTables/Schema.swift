@@ -1,0 +1,104 @@
+import CairnFormat
+
+/// How a table's rows are split into directories of segments: by the day or month of one DATE,
+/// TIMESTAMP or TIMESTAMPTZ column. Rows whose partition value is NULL go to a separate null partition.
+package struct PartitionSpec: Sendable, Codable, Hashable {
+    package enum Granularity: String, Sendable, Codable, Hashable {
+        case day, month
+    }
+    package var column: String
+    package var granularity: Granularity
+
+    package init(column: String, granularity: Granularity) {
+        self.column = column
+        self.granularity = granularity
+    }
+}
+
+/// One column of a table. `id` is stable for the life of the table and is what segments and log
+/// records are keyed by, so columns added later can be told apart from columns an old segment lacks.
+package struct ColumnSchema: Sendable, Codable, Hashable {
+    package var id: UInt32
+    package var name: String
+    package var type: ColumnType
+    package var notNull: Bool
+
+    package init(id: UInt32, name: String, type: ColumnType, notNull: Bool) {
+        self.id = id
+        self.name = name
+        self.type = type
+        self.notNull = notNull
+    }
+
+    private enum CodingKeys: String, CodingKey { case id, name, type, notNull }
+
+    // The type is stored by its SQL name, which keeps the manifest readable and independent of enum raw values.
+    package init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        id = try c.decode(UInt32.self, forKey: .id)
+        name = try c.decode(String.self, forKey: .name)
+        let typeName = try c.decode(String.self, forKey: .type)
+        guard let type = ColumnType(sqlName: typeName) else {
+            throw DecodingError.dataCorruptedError(forKey: .type, in: c, debugDescription: "unknown column type \(typeName)")
+        }
+        self.type = type
+        notNull = try c.decode(Bool.self, forKey: .notNull)
+    }
+
+    package func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(id, forKey: .id)
+        try c.encode(name, forKey: .name)
+        try c.encode(type.description, forKey: .type)
+        try c.encode(notNull, forKey: .notNull)
+    }
+}
+
+/// A table's name, columns (in declaration order) and optional partitioning. Names compare case-insensitively.
+package struct TableSchema: Sendable, Codable, Hashable {
+    package var name: String
+    package var columns: [ColumnSchema]
+    package var partition: PartitionSpec?
+
+    package init(name: String, columns: [ColumnSchema], partition: PartitionSpec? = nil) {
+        self.name = name
+        self.columns = columns
+        self.partition = partition
+    }
+
+    /// Index into ``columns`` of the column called `name` (case-insensitive).
+    package func columnIndex(named name: String) -> Int? {
+        let wanted = name.lowercased()
+        return columns.firstIndex { $0.name.lowercased() == wanted }
+    }
+
+    /// Index of the partition column, if the table is partitioned.
+    package var partitionColumnIndex: Int? { partition.flatMap { columnIndex(named: $0.column) } }
+
+    /// The column segments are sorted by when flushed: the partition column, else the first temporal column.
+    var sortColumnIndex: Int? { partitionColumnIndex ?? columns.firstIndex { $0.type.isTemporal } }
+
+    /// Checks that the schema can be stored.
+    func validate() throws(CairnError) {
+        guard !name.isEmpty else { throw CairnError(.invalidInput, "a table name cannot be empty") }
+        guard !columns.isEmpty else { throw CairnError(.invalidInput, "table \"\(name)\" must have at least one column") }
+        var seen = Set<String>()
+        for column in columns {
+            guard seen.insert(column.name.lowercased()).inserted else {
+                throw CairnError(.alreadyExists, "column \"\(column.name)\" is specified more than once in table \"\(name)\"")
+            }
+            guard column.type != .interval else {
+                throw CairnError(.type, "column \"\(column.name)\" cannot be stored with type INTERVAL")
+            }
+        }
+        if let partition {
+            guard let index = partitionColumnIndex else {
+                throw CairnError(.binder, "partition column \"\(partition.column)\" is not a column of table \"\(name)\"")
+            }
+            guard columns[index].type.isTemporal else {
+                throw CairnError(.type, "partition column \"\(partition.column)\" must be DATE, TIMESTAMP or "
+                                 + "TIMESTAMPTZ, not \(columns[index].type)")
+            }
+        }
+    }
+}

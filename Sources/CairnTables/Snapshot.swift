@@ -1,0 +1,50 @@
+import CairnFormat
+
+/// An immutable view of the database at one moment: table schemas, their segments and their head rows.
+///
+/// Taking a snapshot copies references only. A reader keeps using its snapshot while writers append,
+/// flush or alter tables; it never sees later commits.
+package struct Snapshot: Sendable {
+    private let tables: [TableSnapshot]
+    private let byName: [String: Int]
+
+    init(tables: [TableSnapshot]) {
+        self.tables = tables.sorted { $0.schema.name.lowercased() < $1.schema.name.lowercased() }
+        var byName: [String: Int] = [:]
+        for (i, table) in self.tables.enumerated() { byName[table.schema.name.lowercased()] = i }
+        self.byName = byName
+    }
+
+    /// Names of all tables, sorted case-insensitively.
+    package var tableNames: [String] { tables.map(\.schema.name) }
+
+    /// The table called `name` (case-insensitive).
+    package func table(_ name: String) -> TableSnapshot? {
+        byName[name.lowercased()].map { tables[$0] }
+    }
+}
+
+/// One table within a ``Snapshot``.
+package struct TableSnapshot: Sendable {
+    package var schema: TableSchema
+    let tableID: UInt32
+    let directory: String
+    let partitions: [PartitionEntry]
+    let head: [Int64?: PartitionHead]
+    let readers: SegmentReaderCache
+
+    init(entry: TableEntry, head: [Int64?: PartitionHead], directory: String, readers: SegmentReaderCache) {
+        schema = entry.schema
+        tableID = entry.id
+        partitions = entry.partitions
+        self.head = head
+        self.directory = directory
+        self.readers = readers
+    }
+
+    /// Number of rows in the table, from segment summaries and the head, without reading data.
+    package var rowCount: Int {
+        partitions.reduce(0) { $0 + $1.segments.reduce(0) { $0 + $1.summary.rowCount } }
+            + head.values.reduce(0) { $0 + $1.chunks.reduce(0) { $0 + $1.rowCount } }
+    }
+}
