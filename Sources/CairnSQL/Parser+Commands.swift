@@ -1,0 +1,90 @@
+// INSERT, COPY, EXPLAIN and SET.
+
+/// COPY options that take a bare word value in the unparenthesized form (`FORMAT json`);
+/// any other bare option is a flag unless a literal follows (`HEADER`, `DELIMITER ','`).
+private let copyOptionsWithWordValues: Set<String> = ["format", "compression", "encoding"]
+
+extension Parser {
+    /// `INSERT INTO t [(cols)] VALUES (…), (…)` or `INSERT INTO t [(cols)] SELECT …`
+    mutating func parseInsert() throws(SQLSyntaxError) -> Insert {
+        try expect(.insert)
+        try expect(.into)
+        let (table, position) = try parseIdentifier("a table name")
+        let columns = current.isSymbol(.leftParen) ? try parseIdentifierList() : nil
+        if current.isKeyword(.select) {
+            return Insert(table: table, columns: columns, source: .select(try parseSelect()), position: position)
+        }
+        guard accept(.values) else { throw expected("VALUES or SELECT") }
+        var rows: [[Expr]] = []
+        repeat {
+            let rowPosition = try expect(.leftParen)
+            let row = try parseExpressionList()
+            try expect(.rightParen)
+            if let first = rows.first, first.count != row.count {
+                throw SQLSyntaxError("VALUES lists must all be the same length", at: rowPosition)
+            }
+            rows.append(row)
+        } while accept(.comma)
+        return Insert(table: table, columns: columns, source: .values(rows), position: position)
+    }
+
+    /// `COPY t [(cols)] FROM 'path' [[WITH] (option [value], …) | option [value] …]`
+    mutating func parseCopy() throws(SQLSyntaxError) -> Copy {
+        try expect(.copy)
+        let (table, position) = try parseIdentifier("a table name")
+        let columns = current.isSymbol(.leftParen) ? try parseIdentifierList() : nil
+        if current.isKeyword(.to) {
+            throw SQLSyntaxError("COPY … TO is not supported; only COPY … FROM", at: current.position)
+        }
+        try expect(.from)
+        guard case .string(let path) = current.kind else { throw expected("a quoted file path") }
+        advance()
+        let options: [String: Expr]
+        if accept(.with) || current.isSymbol(.leftParen) {
+            options = current.isSymbol(.leftParen) ? try parseOptionList() : try parseBareCopyOptions()
+        } else {
+            options = try parseBareCopyOptions()
+        }
+        return Copy(table: table, columns: columns, path: path, options: options, position: position)
+    }
+
+    /// `FORMAT json HEADER DELIMITER ','` — options without parentheses or commas; legacy `CSV`
+    /// means `FORMAT csv`.
+    private mutating func parseBareCopyOptions() throws(SQLSyntaxError) -> [String: Expr] {
+        var options: [String: Expr] = [:]
+        while case .word = current.kind {
+            let (key, position) = try parseOptionKey()
+            let value: Expr
+            switch current.kind {
+            case .string, .integer, .decimal, .word(_, .true?), .word(_, .false?):
+                value = try parseOptionValue()
+            case .word where copyOptionsWithWordValues.contains(key):
+                value = try parseOptionValue()
+            default:
+                if key == "csv" {
+                    try add(option: "format", .literal(.string("csv"), position), at: position, to: &options)
+                    continue
+                }
+                value = .literal(.bool(true), position)
+            }
+            try add(option: key, value, at: position, to: &options)
+        }
+        return options
+    }
+
+    /// `EXPLAIN [ANALYZE] SELECT …`
+    mutating func parseExplain() throws(SQLSyntaxError) -> Statement {
+        try expect(.explain)
+        let analyze = accept(.analyze)
+        guard current.isKeyword(.select) else { throw expected("\"SELECT\"") }
+        return .explain(try parseSelect(), analyze: analyze)
+    }
+
+    /// `SET name = value` / `SET name TO value`; dotted names such as `ivfflat.probes`.
+    mutating func parseSet() throws(SQLSyntaxError) -> Statement {
+        try expect(.set)
+        let (name, position) = try parseOptionKey()
+        guard accept(.equal) || accept(.to) else { throw expected("\"=\" or \"TO\"") }
+        return .set(name: name, value: try parseOptionValue(), position: position)
+    }
+}

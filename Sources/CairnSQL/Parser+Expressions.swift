@@ -1,0 +1,409 @@
+// Expressions: precedence climbing over PostgreSQL's operator precedence, loosest first:
+//   OR < AND < NOT < IS [NOT] NULL < comparison < [NOT] BETWEEN/IN/LIKE/ILIKE
+//      < other operators (|| -> ->> <-> <#> <=>) < + - < * / % < unary + - < :: < primary
+// Binary operators are left-associative. A node's position is that of its first token.
+
+/// Binding strength of an operator; higher binds tighter.
+enum Precedence: Int, Comparable {
+    case lowest, or, and, not, isNull, comparison, pattern, other, additive, multiplicative, unary, cast
+
+    static func < (a: Precedence, b: Precedence) -> Bool { a.rawValue < b.rawValue }
+}
+
+/// Interval units accepted after `INTERVAL 7` / `INTERVAL '7'`.
+private let intervalUnits: Set<String> = [
+    "year", "years", "quarter", "quarters", "month", "months", "week", "weeks", "day", "days",
+    "hour", "hours", "minute", "minutes", "second", "seconds",
+    "millisecond", "milliseconds", "microsecond", "microseconds",
+]
+
+extension Parser {
+    /// Parses an expression whose operators all bind tighter than `minimum`.
+    mutating func parseExpression(above minimum: Precedence = .lowest) throws(SQLSyntaxError) -> Expr {
+        try enterNesting()
+        defer { leaveNesting() }
+        var left = try parsePrefix()
+        while let precedence = infixPrecedence(), precedence > minimum {
+            left = try parseInfix(left, precedence)
+        }
+        return left
+    }
+
+    mutating func parseExpressionList() throws(SQLSyntaxError) -> [Expr] {
+        var list = [try parseExpression()]
+        while accept(.comma) { list.append(try parseExpression()) }
+        return list
+    }
+
+    // MARK: - Operators
+
+    private func infixPrecedence() -> Precedence? {
+        let token = current
+        switch token.kind {
+        case .word(_, let keyword?):
+            switch keyword {
+            case .or: return .or
+            case .and: return .and
+            case .is: return .isNull
+            case .in, .like, .ilike, .between: return .pattern
+            case .not:
+                switch peek().keyword {
+                case .in, .like, .ilike, .between: return .pattern
+                default: return nil
+                }
+            default: return nil
+            }
+        case .symbol(let symbol):
+            switch symbol {
+            case .equal, .notEqual, .less, .lessOrEqual, .greater, .greaterOrEqual: return .comparison
+            case .concat, .arrow, .doubleArrow, .l2Distance, .negativeInnerProduct, .cosineDistance: return .other
+            case .plus, .minus: return .additive
+            case .star, .slash, .percent: return .multiplicative
+            case .doubleColon: return .cast
+            default: return nil
+            }
+        default:
+            return nil
+        }
+    }
+
+    private mutating func parseInfix(_ left: Expr, _ precedence: Precedence) throws(SQLSyntaxError) -> Expr {
+        let position = left.position
+        let token = current
+        switch token.kind {
+        case .symbol(.doubleColon):
+            advance()
+            return .cast(left, try parseTypeName(), tryCast: false, position)
+        case .symbol(let symbol):
+            advance()
+            let right = try parseExpression(above: precedence)
+            return .binary(binaryOperator(symbol), left, right, position)
+        case .word(_, .and?):
+            advance()
+            return .binary(.and, left, try parseExpression(above: .and), position)
+        case .word(_, .or?):
+            advance()
+            return .binary(.or, left, try parseExpression(above: .or), position)
+        case .word(_, .is?):
+            advance()
+            let negated = accept(.not)
+            try expect(.null)
+            return .isNull(left, negated: negated, position)
+        case .word(_, .not?):
+            advance()
+            return try parsePattern(left, negated: true)
+        default:
+            return try parsePattern(left, negated: false)
+        }
+    }
+
+    private func binaryOperator(_ symbol: Symbol) -> BinaryOperator {
+        switch symbol {
+        case .plus: .add
+        case .minus: .subtract
+        case .star: .multiply
+        case .slash: .divide
+        case .percent: .modulo
+        case .equal: .equal
+        case .less: .less
+        case .lessOrEqual: .lessOrEqual
+        case .greater: .greater
+        case .greaterOrEqual: .greaterOrEqual
+        case .concat: .concat
+        case .arrow: .jsonGet
+        case .doubleArrow: .jsonGetText
+        case .l2Distance: .l2Distance
+        case .negativeInnerProduct: .negativeInnerProduct
+        case .cosineDistance: .cosineDistance
+        // Only called for symbols `infixPrecedence` classified as binary operators.
+        default: .notEqual
+        }
+    }
+
+    /// `[NOT] IN …`, `[NOT] LIKE/ILIKE …`, `[NOT] BETWEEN …`, with the current token the keyword.
+    private mutating func parsePattern(_ left: Expr, negated: Bool) throws(SQLSyntaxError) -> Expr {
+        let position = left.position
+        let keyword = current.keyword
+        advance()
+        switch keyword {
+        case .in:
+            try expect(.leftParen)
+            if current.isKeyword(.select) {
+                let query = try parseSelect()
+                try expect(.rightParen)
+                return .inSubquery(left, query, negated: negated, position)
+            }
+            let list = try parseExpressionList()
+            try expect(.rightParen)
+            return .inList(left, list, negated: negated, position)
+        case .between:
+            let low = try parseExpression(above: .pattern)
+            try expect(.and)
+            let high = try parseExpression(above: .pattern)
+            return .between(left, low: low, high: high, negated: negated, position)
+        default:
+            let pattern = try parseExpression(above: .pattern)
+            let escape = accept(.escape) ? try parseExpression(above: .pattern) : nil
+            return .like(left, pattern: pattern, negated: negated, caseInsensitive: keyword == .ilike,
+                         escape: escape, position)
+        }
+    }
+
+    // MARK: - Prefix operators
+
+    private mutating func parsePrefix() throws(SQLSyntaxError) -> Expr {
+        let token = current
+        switch token.kind {
+        case .word(_, .not?):
+            advance()
+            return .unary(.not, try parseExpression(above: .not), token.position)
+        case .symbol(.minus), .symbol(.plus):
+            let negate = token.isSymbol(.minus)
+            // `-5` is a negative literal (so -9223372036854775808 fits), unless a `::` binds the
+            // number first: `-5::text` is `-(5::text)`, as in PostgreSQL.
+            if negate, peek().isNumber, !peek(2).isSymbol(.doubleColon) {
+                advance()
+                let number = current
+                advance()
+                return .literal(negativeLiteral(number), token.position)
+            }
+            advance()
+            let operand = try parseExpression(above: .unary)
+            return .unary(negate ? .negate : .plus, operand, token.position)
+        default:
+            return try parsePrimary()
+        }
+    }
+
+    private func negativeLiteral(_ number: Token) -> Literal {
+        switch number.kind {
+        case .integer(let value): return .integer(-value)
+        case .decimal(let value):
+            // 9223372036854775808 overflowed as a positive integer but fits once negated.
+            if let exact = Int64("-" + text(of: number)) { return .integer(exact) }
+            return .decimal(-value)
+        default: return .null
+        }
+    }
+
+    // MARK: - Primary expressions
+
+    private mutating func parsePrimary() throws(SQLSyntaxError) -> Expr {
+        let token = current
+        switch token.kind {
+        case .integer(let value):
+            advance()
+            return .literal(.integer(value), token.position)
+        case .decimal(let value):
+            advance()
+            return .literal(.decimal(value), token.position)
+        case .string(let value):
+            advance()
+            return .literal(.string(value), token.position)
+        case .parameter(let number):
+            advance()
+            return .parameter(number, token.position)
+        case .questionMark:
+            advance()
+            positionalParameters += 1
+            return .parameter(positionalParameters, token.position)
+        case .symbol(.leftParen):
+            return try parseParenthesized()
+        case .symbol(.leftBracket):
+            return try parseArrayLiteral()
+        case .quotedIdentifier(let name):
+            if peek().isSymbol(.leftParen) { return try parseFunctionCall(name: name) }
+            advance()
+            return try parseColumnReference(first: name, position: token.position)
+        case .word(let text, let keyword):
+            return try parseWordPrimary(text, keyword)
+        default:
+            throw unexpected()
+        }
+    }
+
+    private mutating func parseWordPrimary(_ text: String, _ keyword: Keyword?) throws(SQLSyntaxError) -> Expr {
+        let token = current
+        let next = peek()
+        switch keyword {
+        case .null?:
+            advance()
+            return .literal(.null, token.position)
+        case .true?, .false?:
+            advance()
+            return .literal(.bool(keyword == .true), token.position)
+        case .case?:
+            return try parseCase()
+        case .cast?, .tryCast?:
+            return try parseCast()
+        case .extract? where next.isSymbol(.leftParen):
+            return try parseExtract()
+        case .interval? where next.isString || next.isNumber || (next.isSymbol(.minus) && peek(2).isNumber):
+            return try parseInterval()
+        case .timestamp?, .timestamptz?, .date?, .time?, .json?:
+            // A typed literal only when a string follows; otherwise a column such as `date`.
+            guard next.isString else { break }
+            advance()
+            guard case .string(let value) = current.kind else { throw unexpected() }
+            advance()
+            let type = TypeName(name: text.uppercased(), position: token.position)
+            return .literal(.typed(type, value), token.position)
+        case .currentTimestamp?, .currentDate?, .currentTime?, .localtimestamp?:
+            advance()
+            if current.isSymbol(.leftParen) && peek().isSymbol(.rightParen) {
+                advance()
+                advance()
+            }
+            return .function(name: text, args: [], distinct: false, star: false, withinGroup: nil, token.position)
+        case .array? where next.isSymbol(.leftBracket):
+            advance()
+            return try parseArrayLiteral(position: token.position)
+        default:
+            break
+        }
+        let reserved = keyword?.isReserved == true
+        if next.isSymbol(.leftParen) && (!reserved || keyword?.isFunctionName == true) {
+            return try parseFunctionCall(name: text)
+        }
+        if reserved { throw unexpected() }
+        advance()
+        return try parseColumnReference(first: text, position: token.position)
+    }
+
+    /// `name` or `qualifier.name`, with `first` already consumed.
+    private mutating func parseColumnReference(first: String, position: SQLPosition) throws(SQLSyntaxError) -> Expr {
+        guard accept(.dot) else { return .column(qualifier: nil, name: first, position) }
+        let name = try parseLabel("a column name")
+        return .column(qualifier: first, name: name, position)
+    }
+
+    /// `( expr )` or a scalar subquery `( SELECT … )`.
+    private mutating func parseParenthesized() throws(SQLSyntaxError) -> Expr {
+        let position = try expect(.leftParen)
+        if current.isKeyword(.select) {
+            let query = try parseSelect()
+            try expect(.rightParen)
+            return .subquery(query, position)
+        }
+        let inner = try parseExpression()
+        try expect(.rightParen)
+        return inner
+    }
+
+    /// `[a, b, …]`, also reached from `ARRAY[…]` with the position of `ARRAY`.
+    private mutating func parseArrayLiteral(position: SQLPosition? = nil) throws(SQLSyntaxError) -> Expr {
+        let start = try expect(.leftBracket)
+        if accept(.rightBracket) { return .array([], position ?? start) }
+        let elements = try parseExpressionList()
+        try expect(.rightBracket)
+        return .array(elements, position ?? start)
+    }
+
+    private mutating func parseFunctionCall(name: String) throws(SQLSyntaxError) -> Expr {
+        let position = current.position
+        advance()
+        try expect(.leftParen)
+        var args: [Expr] = []
+        var distinct = false
+        var star = false
+        if current.isSymbol(.star) && peek().isSymbol(.rightParen) {
+            advance()
+            star = true
+        } else if !current.isSymbol(.rightParen) {
+            distinct = accept(.distinct)
+            if !distinct { _ = accept(.all) }
+            args = try parseExpressionList()
+        }
+        try expect(.rightParen)
+        var withinGroup: OrderItem?
+        if current.isKeyword(.within) && peek().isKeyword(.group) {
+            advance()
+            advance()
+            try expect(.leftParen)
+            try expect(.order)
+            try expect(.by)
+            withinGroup = try parseOrderItem()
+            try expect(.rightParen)
+        }
+        if peek().isSymbol(.leftParen) {
+            if current.isKeyword(.over) {
+                throw SQLSyntaxError("window functions (OVER) are not supported", at: current.position)
+            }
+            if current.isKeyword(.filter) {
+                throw SQLSyntaxError("aggregate FILTER clauses are not supported", at: current.position)
+            }
+        }
+        return .function(name: name, args: args, distinct: distinct, star: star, withinGroup: withinGroup, position)
+    }
+
+    private mutating func parseCase() throws(SQLSyntaxError) -> Expr {
+        let position = try expect(.case)
+        let operand = current.isKeyword(.when) ? nil : try parseExpression()
+        var branches: [CaseBranch] = []
+        while accept(.when) {
+            let condition = try parseExpression()
+            try expect(.then)
+            branches.append(CaseBranch(condition: condition, result: try parseExpression()))
+        }
+        if branches.isEmpty { throw expected("\"WHEN\"") }
+        let elseResult = accept(.else) ? try parseExpression() : nil
+        try expect(.end)
+        return .caseWhen(operand: operand, branches: branches, elseResult: elseResult, position)
+    }
+
+    /// `CAST(e AS T)` / `TRY_CAST(e AS T)`.
+    private mutating func parseCast() throws(SQLSyntaxError) -> Expr {
+        let position = current.position
+        let tryCast = current.isKeyword(.tryCast)
+        advance()
+        try expect(.leftParen)
+        let operand = try parseExpression()
+        try expect(.as)
+        let type = try parseTypeName()
+        try expect(.rightParen)
+        return .cast(operand, type, tryCast: tryCast, position)
+    }
+
+    /// `EXTRACT(field FROM e)`; the field may also be a string (`EXTRACT('hour' FROM ts)`).
+    private mutating func parseExtract() throws(SQLSyntaxError) -> Expr {
+        let position = current.position
+        advance()
+        try expect(.leftParen)
+        let field: String
+        switch current.kind {
+        case .word(let text, _): field = text
+        case .string(let text): field = text.lowercased()
+        default: throw expected("a date part such as HOUR")
+        }
+        advance()
+        try expect(.from)
+        let source = try parseExpression()
+        try expect(.rightParen)
+        return .extract(field: field, source, position)
+    }
+
+    /// `INTERVAL '7 days'` (typed literal), `INTERVAL '7' DAY`, `INTERVAL 7 DAY`, `INTERVAL -1 HOURS`.
+    private mutating func parseInterval() throws(SQLSyntaxError) -> Expr {
+        let position = current.position
+        advance()
+        if case .string(let text) = current.kind {
+            advance()
+            if let unit = acceptIntervalUnit() {
+                return .literal(.interval(quantity: text, unit: unit), position)
+            }
+            return .literal(.typed(TypeName(name: "INTERVAL", position: position), text), position)
+        }
+        var quantity = ""
+        if accept(.minus) { quantity = "-" }
+        quantity += text(of: current)
+        advance()
+        guard let unit = acceptIntervalUnit() else { throw expected("an interval unit such as DAY") }
+        return .literal(.interval(quantity: quantity, unit: unit), position)
+    }
+
+    private mutating func acceptIntervalUnit() -> String? {
+        guard case .word(let text, _) = current.kind, intervalUnits.contains(text) else { return nil }
+        advance()
+        return text
+    }
+}

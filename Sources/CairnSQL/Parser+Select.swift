@@ -1,0 +1,136 @@
+// SELECT: items, a single FROM source (table or subquery), WHERE, GROUP BY, HAVING, ORDER BY,
+// LIMIT/OFFSET in either order.
+
+extension Parser {
+    mutating func parseSelect() throws(SQLSyntaxError) -> SelectStatement {
+        try enterNesting()
+        defer { leaveNesting() }
+        let position = try expect(.select)
+        let distinct = accept(.distinct)
+        if distinct && current.isKeyword(.on) {
+            throw SQLSyntaxError("DISTINCT ON is not supported", at: current.position)
+        }
+        if !distinct { _ = accept(.all) }
+        var select = SelectStatement(distinct: distinct, items: try parseSelectItems(), position: position)
+        if accept(.from) { select.from = try parseTableRef() }
+        if accept(.where) { select.whereClause = try parseExpression() }
+        if accept(.group) {
+            try expect(.by)
+            select.groupBy = try parseExpressionList()
+        }
+        if accept(.having) { select.having = try parseExpression() }
+        if accept(.order) {
+            try expect(.by)
+            select.orderBy = [try parseOrderItem()]
+            while accept(.comma) { select.orderBy.append(try parseOrderItem()) }
+        }
+        try parseLimitAndOffset(into: &select)
+        switch current.keyword {
+        case .union?, .intersect?, .except?:
+            throw SQLSyntaxError("\(text(of: current).uppercased()) is not supported", at: current.position)
+        default:
+            return select
+        }
+    }
+
+    private mutating func parseSelectItems() throws(SQLSyntaxError) -> [SelectItem] {
+        var items = [try parseSelectItem()]
+        while accept(.comma) { items.append(try parseSelectItem()) }
+        return items
+    }
+
+    private mutating func parseSelectItem() throws(SQLSyntaxError) -> SelectItem {
+        let token = current
+        if accept(.star) { return .star(qualifier: nil, position: token.position) }
+        if peek().isSymbol(.dot) && peek(2).isSymbol(.star) {
+            switch token.kind {
+            case .quotedIdentifier(let qualifier), .word(let qualifier, _):
+                advance()
+                advance()
+                advance()
+                return .star(qualifier: qualifier, position: token.position)
+            default:
+                break
+            }
+        }
+        let expr = try parseExpression()
+        return .expr(expr, alias: try parseOptionalAlias())
+    }
+
+    /// `AS name` (any word), or a bare quoted identifier or non-reserved word.
+    private mutating func parseOptionalAlias() throws(SQLSyntaxError) -> String? {
+        if accept(.as) { return try parseLabel("an alias") }
+        switch current.kind {
+        case .quotedIdentifier(let name):
+            advance()
+            return name
+        case .word(let name, let keyword) where keyword?.isReserved != true:
+            advance()
+            return name
+        default:
+            return nil
+        }
+    }
+
+    private mutating func parseTableRef() throws(SQLSyntaxError) -> TableRef {
+        let position = current.position
+        let table: TableRef
+        if accept(.leftParen) {
+            guard current.isKeyword(.select) else { throw expected("\"SELECT\"") }
+            let query = try parseSelect()
+            try expect(.rightParen)
+            table = .subquery(query, alias: try parseOptionalAlias(), position: position)
+        } else {
+            let name = try parseIdentifier("a table name").name
+            table = .table(name: name, alias: try parseOptionalAlias(), position: position)
+        }
+        switch current.kind {
+        case .symbol(.comma), .word(_, .join?), .word(_, .left?), .word(_, .right?), .word(_, .inner?),
+             .word(_, .full?), .word(_, .cross?), .word(_, .natural?):
+            throw SQLSyntaxError("joins are not supported (one table or subquery per FROM)", at: current.position)
+        default:
+            return table
+        }
+    }
+
+    /// `expr [ASC|DESC] [NULLS FIRST|LAST]`
+    mutating func parseOrderItem() throws(SQLSyntaxError) -> OrderItem {
+        var item = OrderItem(expr: try parseExpression())
+        if accept(.desc) {
+            item.descending = true
+        } else {
+            _ = accept(.asc)
+        }
+        if accept(.nulls) {
+            if accept(.first) {
+                item.nullsFirst = true
+            } else if accept(.last) {
+                item.nullsFirst = false
+            } else {
+                throw expected("\"FIRST\" or \"LAST\"")
+            }
+        }
+        return item
+    }
+
+    /// `LIMIT n`, `LIMIT ALL`, `OFFSET m [ROW|ROWS]`, each at most once, in either order.
+    private mutating func parseLimitAndOffset(into select: inout SelectStatement) throws(SQLSyntaxError) {
+        var sawLimit = false
+        var sawOffset = false
+        while true {
+            let token = current
+            if !sawLimit && accept(.limit) {
+                sawLimit = true
+                if !accept(.all) { select.limit = try parseExpression() }
+            } else if !sawOffset && accept(.offset) {
+                sawOffset = true
+                select.offset = try parseExpression()
+                if !accept(.rows) { _ = accept(.row) }
+            } else if token.isKeyword(.limit) || token.isKeyword(.offset) {
+                throw SQLSyntaxError("multiple \(text(of: token).uppercased()) clauses not allowed", at: token.position)
+            } else {
+                return
+            }
+        }
+    }
+}

@@ -1,0 +1,249 @@
+import CairnSQL
+import Testing
+
+@Suite struct StatementTests {
+    private func select(_ sql: String) throws -> SelectStatement {
+        guard case .select(let select) = try parseOne(sql) else {
+            Issue.record("not a SELECT: \(sql)")
+            throw SQLSyntaxError("not a SELECT", at: pos(0, 0, 0))
+        }
+        return select
+    }
+
+    private func itemTexts(_ select: SelectStatement) -> [String] {
+        select.items.map { item in
+            switch item {
+            case .star(let qualifier, _): (qualifier.map { $0 + "." } ?? "") + "*"
+            case .expr(let expr, let alias): render(expr) + (alias.map { " AS " + $0 } ?? "")
+            }
+        }
+    }
+
+    @Test func fullSelect() throws {
+        let s = try select("""
+            SELECT DISTINCT level, count(*) AS n FROM logs AS l
+            WHERE ts >= now() - INTERVAL 7 DAY AND msg LIKE '%x%'
+            GROUP BY level HAVING count(*) > 10
+            ORDER BY n DESC NULLS LAST, level ASC, 1 NULLS FIRST
+            LIMIT 10 OFFSET 5
+            """)
+        #expect(s.distinct)
+        #expect(itemTexts(s) == ["level", "count(*) AS n"])
+        #expect(s.from == .table(name: "logs", alias: "l", position: pos(1, 43, 42)))
+        #expect(s.whereClause.map(render) == "(AND (>= ts (- now() INTERVAL(7 day))) (LIKE msg '%x%'))")
+        #expect(s.groupBy.map(render) == ["level"])
+        #expect(s.having.map(render) == "(> count(*) 10)")
+        #expect(s.orderBy.map(render) == ["n DESC NULLS LAST", "level", "1 NULLS FIRST"])
+        #expect(s.limit.map(render) == "10")
+        #expect(s.offset.map(render) == "5")
+        #expect(s.position == pos(1, 1, 0))
+    }
+
+    @Test func minimalSelectTree() throws {
+        #expect(try parseOne("SELECT 1") == .select(SelectStatement(
+            items: [.expr(.literal(.integer(1), pos(1, 8, 7)), alias: nil)], position: pos(1, 1, 0))))
+    }
+
+    @Test func offsetBeforeLimitAndLimitAll() throws {
+        let s = try select("SELECT * FROM t OFFSET 3 ROWS LIMIT 2")
+        #expect(s.limit.map(render) == "2")
+        #expect(s.offset.map(render) == "3")
+        let all = try select("SELECT * FROM t LIMIT ALL")
+        #expect(all.limit == nil)
+    }
+
+    @Test func starsAndAliases() throws {
+        let s = try select("SELECT *, t.*, \"Q\".*, a b, a + 1 \"Total\", x AS from, y AS \"Y\" FROM t")
+        #expect(itemTexts(s) == ["*", "t.*", "Q.*", "a AS b", "(+ a 1) AS Total", "x AS from", "y AS Y"])
+        #expect(s.items[1] == .star(qualifier: "t", position: pos(1, 11, 10)))
+    }
+
+    @Test func fromSubqueryAndTableAliases() throws {
+        let s = try select("SELECT x FROM (SELECT a AS x FROM t WHERE a > 1) AS sub WHERE x < 5")
+        guard case .subquery(let inner, let alias, let position) = s.from else {
+            Issue.record("expected a subquery")
+            return
+        }
+        #expect(alias == "sub")
+        #expect(position == pos(1, 15, 14))
+        #expect(inner.whereClause.map(render) == "(> a 1)")
+        guard case .subquery(_, let bareAlias, _) = try select("SELECT 1 FROM (SELECT 1) s").from else {
+            Issue.record("expected a subquery")
+            return
+        }
+        #expect(bareAlias == "s")
+        #expect(try select("SELECT * FROM t x").from == .table(name: "t", alias: "x", position: pos(1, 15, 14)))
+        #expect(try select("SELECT * FROM \"Logs\"").from == .table(name: "Logs", alias: nil, position: pos(1, 15, 14)))
+    }
+
+    @Test func selectWithoutFrom() throws {
+        let s = try select("select 1 + 1, 'a'")
+        #expect(s.from == nil)
+        #expect(itemTexts(s) == ["(+ 1 1)", "'a'"])
+    }
+
+    @Test func createTableTree() throws {
+        let sql = """
+            CREATE TABLE IF NOT EXISTS events (
+              id BIGINT PRIMARY KEY,
+              ts TIMESTAMP WITH TIME ZONE NOT NULL,
+              msg VARCHAR(255) DEFAULT 'none' NULL,
+              score DOUBLE PRECISION,
+              embedding VECTOR(1536),
+              amount DECIMAL(10, 2) NOT NULL DEFAULT 0
+            ) PARTITION BY day(ts) WITH (ttl = '30 days', compression = zstd, Level = 3, Flag)
+            """
+        guard case .createTable(let table) = try parseOne(sql) else {
+            Issue.record("not CREATE TABLE")
+            return
+        }
+        #expect(table.name == "events")
+        #expect(table.ifNotExists)
+        #expect(table.position == pos(1, 28, 27))
+        #expect(table.columns[0] == ColumnDefinition(
+            name: "id", type: TypeName(name: "BIGINT", position: pos(2, 6, 41)), primaryKey: true, position: pos(2, 3, 38)))
+        #expect(table.columns.map(\.name) == ["id", "ts", "msg", "score", "embedding", "amount"])
+        #expect(table.columns.map { render($0.type) }
+            == ["BIGINT", "TIMESTAMP WITH TIME ZONE", "VARCHAR(255)", "DOUBLE PRECISION", "VECTOR(1536)", "DECIMAL(10,2)"])
+        #expect(table.columns.map(\.notNull) == [false, true, false, false, false, true])
+        #expect(table.columns.map { $0.defaultValue.map(render) } == [nil, nil, "'none'", nil, nil, "0"])
+        #expect(table.partitionFunction == "day")
+        #expect(table.partitionColumn == "ts")
+        #expect(table.options.mapValues(render)
+            == ["ttl": "'30 days'", "compression": "'zstd'", "level": "3", "flag": "TRUE"])
+    }
+
+    @Test func createTableVariants() throws {
+        guard case .createTable(let table) = try parseOne(
+            "create table t (a int, \"B\" text, date date, PRIMARY KEY (a)) partition by month(date)") else {
+            Issue.record("not CREATE TABLE")
+            return
+        }
+        #expect(!table.ifNotExists)
+        #expect(table.columns.map(\.name) == ["a", "B", "date"])
+        #expect(table.columns.map(\.primaryKey) == [true, false, false])
+        #expect(table.partitionFunction == "month")
+        #expect(table.options.isEmpty)
+    }
+
+    @Test func dropAndAlter() throws {
+        #expect(try parseOne("DROP TABLE IF EXISTS t") == .dropTable(name: "t", ifExists: true, position: pos(1, 22, 21)))
+        #expect(try parseOne("drop table T") == .dropTable(name: "t", ifExists: false, position: pos(1, 12, 11)))
+        let column = ColumnDefinition(name: "c", type: TypeName(name: "TEXT", position: pos(1, 42, 41)),
+                                      notNull: true, position: pos(1, 40, 39))
+        #expect(try parseOne("ALTER TABLE t ADD COLUMN IF NOT EXISTS c TEXT NOT NULL")
+            == .alterTableAddColumn(table: "t", column: column, ifNotExists: true, position: pos(1, 13, 12)))
+        guard case .alterTableAddColumn(_, let bare, false, _) = try parseOne("ALTER TABLE t ADD n INT") else {
+            Issue.record("not ALTER TABLE")
+            return
+        }
+        #expect(bare.name == "n" && !bare.notNull)
+    }
+
+    @Test func insertValues() throws {
+        let expected = Statement.insert(Insert(
+            table: "t", columns: ["a", "b"],
+            source: .values([
+                [.literal(.integer(1), pos(1, 30, 29)), .literal(.string("x"), pos(1, 33, 32))],
+                [.literal(.integer(-2), pos(1, 40, 39)), .literal(.null, pos(1, 44, 43))],
+            ]),
+            position: pos(1, 13, 12)))
+        #expect(try parseOne("INSERT INTO t (a, b) VALUES (1, 'x'), (-2, NULL);") == expected)
+    }
+
+    @Test func insertSelect() throws {
+        guard case .insert(let insert) = try parseOne("INSERT INTO t SELECT a FROM u WHERE a > 0"),
+              case .select(let query) = insert.source else {
+            Issue.record("not INSERT … SELECT")
+            return
+        }
+        #expect(insert.columns == nil)
+        #expect(query.whereClause.map(render) == "(> a 0)")
+        guard case .insert(let withColumns) = try parseOne("INSERT INTO t (x) SELECT 1") else { return }
+        #expect(withColumns.columns == ["x"])
+    }
+
+    @Test(arguments: [
+        ("COPY t FROM '/data/a.csv' (FORMAT csv, HEADER, DELIMITER ',')",
+         ["format": "'csv'", "header": "TRUE", "delimiter": "','"]),
+        ("COPY t FROM 'a.csv' WITH (format CSV, header false)", ["format": "'csv'", "header": "FALSE"]),
+        ("COPY t FROM 'a.json' FORMAT json", ["format": "'json'"]),
+        ("COPY t FROM 'a.csv' FORMAT csv HEADER DELIMITER '|'",
+         ["format": "'csv'", "header": "TRUE", "delimiter": "'|'"]),
+        ("COPY t FROM 'a.csv' CSV HEADER true", ["format": "'csv'", "header": "TRUE"]),
+        ("COPY t FROM 'a.csv'", [:]),
+    ])
+    func copyOptions(sql: String, expected: [String: String]) throws {
+        guard case .copy(let copy) = try parseOne(sql) else {
+            Issue.record("not COPY")
+            return
+        }
+        #expect(copy.table == "t")
+        #expect(copy.options.mapValues(render) == expected)
+    }
+
+    @Test func copyTree() throws {
+        #expect(try parseOne("COPY logs (ts, msg) FROM 'x.csv' (HEADER)") == .copy(Copy(
+            table: "logs", columns: ["ts", "msg"], path: "x.csv",
+            options: ["header": .literal(.bool(true), pos(1, 35, 34))], position: pos(1, 6, 5))))
+    }
+
+    @Test func explainSetCheckpoint() throws {
+        guard case .explain(let query, analyze: true) = try parseOne("EXPLAIN ANALYZE SELECT * FROM t") else {
+            Issue.record("not EXPLAIN ANALYZE")
+            return
+        }
+        #expect(query.from == .table(name: "t", alias: nil, position: pos(1, 31, 30)))
+        guard case .explain(_, analyze: false) = try parseOne("explain select 1") else {
+            Issue.record("not EXPLAIN")
+            return
+        }
+        #expect(try parseOne("SET ivfflat.probes = 16")
+            == .set(name: "ivfflat.probes", value: .literal(.integer(16), pos(1, 22, 21)), position: pos(1, 5, 4)))
+        #expect(try parseOne("SET TimeZone TO 'UTC'")
+            == .set(name: "timezone", value: .literal(.string("UTC"), pos(1, 17, 16)), position: pos(1, 5, 4)))
+        #expect(try parseOne("SET threads TO default")
+            == .set(name: "threads", value: .literal(.string("default"), pos(1, 16, 15)), position: pos(1, 5, 4)))
+        #expect(try parseOne("CHECKPOINT") == .checkpoint)
+    }
+
+    @Test func scripts() throws {
+        #expect(try SQLParser.parse("").isEmpty)
+        #expect(try SQLParser.parse(" ;; -- nothing\n /* here */ ;").isEmpty)
+        let statements = try SQLParser.parse("SELECT 1;\nSELECT 2;;\n  CHECKPOINT")
+        #expect(statements.count == 3)
+        guard case .select(let second) = statements[1] else {
+            Issue.record("not a SELECT")
+            return
+        }
+        #expect(second.position == pos(2, 1, 10))
+    }
+
+    @Test func multiByteCharactersCountAsOneColumn() throws {
+        let s = try select("SELECT 'héllo', naïve FROM t")
+        guard case .expr(let expr, _) = s.items[1] else { return }
+        #expect(render(expr) == "naïve")
+        #expect(expr.position == pos(1, 17, 17))
+    }
+
+    /// A 1 MB `INSERT … VALUES` script must parse quickly (run time shown in the log; not asserted).
+    @Test func largeInsertScript() throws {
+        var sql = "INSERT INTO logs (ts, level, msg, latency) VALUES "
+        var rows = 0
+        while sql.utf8.count < 1_000_000 {
+            if rows > 0 { sql += ", " }
+            sql += "(\(1_700_000_000_000 + rows), 'info', 'request \(rows) served', \(Double(rows) / 7))"
+            rows += 1
+        }
+        let clock = ContinuousClock()
+        var parsed: [Statement] = []
+        let elapsed = try clock.measure { parsed = try SQLParser.parse(sql) }
+        print("parsed \(sql.utf8.count) bytes, \(rows) rows in \(elapsed)")
+        guard case .insert(let insert) = parsed.first, case .values(let values) = insert.source else {
+            Issue.record("not INSERT … VALUES")
+            return
+        }
+        #expect(values.count == rows)
+        #expect(values.last.map { $0.map(render) }?[2] == "'request \(rows - 1) served'")
+    }
+}
