@@ -36,9 +36,10 @@ test: deps
 	swift build --product cairn
 	$(MAKE) difftest CAIRN=$(DEBUG_CAIRN)
 
-# The DuckDB differential tests alone; CAIRN picks the binary (default: the release build).
+# The command-line and DuckDB differential tests alone; CAIRN picks the binary (default: release).
 CAIRN ?= $(RELEASE_CAIRN)
 difftest:
+	python3 Tests/difftest/cli_test.py --cairn $(CAIRN)
 	python3 Tests/difftest/difftest.py --cairn $(CAIRN)
 
 clean:

@@ -7,7 +7,7 @@ enum ShellCommand: Equatable {
 /// Cuts shell input, fed line by line, into statements and dot commands.
 ///
 /// A statement ends at a `;` outside string literals (`'…'`), quoted identifiers (`"…"`) and
-/// comments (`-- …`, `/* … */`). A line starting with `.` is a dot command, but only between
+/// comments (`-- …`, `/* … */`, which nest as in PostgreSQL). A line starting with `.` is a dot command, but only between
 /// statements. Statements that hold nothing but comments are dropped.
 struct StatementSplitter {
     /// Text of the statement being collected, up to the last fed line.
@@ -46,7 +46,7 @@ struct StatementSplitter {
 
     // MARK: Scanning
 
-    private enum State { case code, string, identifier, lineComment, blockComment }
+    private enum State { case code, string, identifier, lineComment, blockComment(depth: Int) }
 
     /// Scans `text` and calls `visit` with each code character outside literals and comments.
     /// Returns the index at which `visit` returned true, if any.
@@ -60,7 +60,7 @@ struct StatementSplitter {
             switch state {
             case .code:
                 if character == "-" && following == "-" { state = .lineComment; index = next }
-                else if character == "/" && following == "*" { state = .blockComment; index = next }
+                else if character == "/" && following == "*" { state = .blockComment(depth: 1); index = next }
                 else {
                     // Quotes are visited too: an unterminated literal is not blank.
                     if visit(character) { return index }
@@ -77,8 +77,14 @@ struct StatementSplitter {
                 }
             case .lineComment:
                 if character == "\n" { state = .code }
-            case .blockComment:
-                if character == "*" && following == "/" { state = .code; index = next }
+            case .blockComment(let depth):
+                if character == "*" && following == "/" {
+                    state = depth == 1 ? .code : .blockComment(depth: depth - 1)
+                    index = next
+                } else if character == "/" && following == "*" {
+                    state = .blockComment(depth: depth + 1)
+                    index = next
+                }
             }
             index = text.index(after: index)
         }
