@@ -1,4 +1,4 @@
-// Little-endian helpers shared by the WAL and manifest codecs (docs/format.md §5.1).
+// Little-endian helpers shared by the WAL and manifest codecs (docs/format.md §1.1).
 
 #if _endian(big)
 #error("Cairn's log formats are little-endian and copy column memory directly; big-endian hosts are unsupported")

@@ -5,7 +5,7 @@ import Darwin
 #endif
 import CairnFormat
 
-/// Reads log files back at open (docs/format.md §5.5).
+/// Reads log files back at open (docs/format.md §5.6).
 ///
 /// Recovery rule: records are applied in order until the first record that is truncated or fails
 /// its CRC. If no valid record follows it in the file, it is a torn tail left by a crash mid-append:

@@ -19,7 +19,7 @@ package enum WALDurability: Sendable, Hashable {
 }
 
 /// Appends records to the current log file `<wal dir>/<sequence>.wal` and rotates to a new file at
-/// checkpoints (docs/format.md §5.2). Not thread-safe: the engine serializes calls; only the
+/// checkpoints (docs/format.md §5.1, §5.2, §5.5). Not thread-safe: the engine serializes calls; only the
 /// group-commit flusher runs concurrently, and it goes through the same lock as writes.
 package final class WALWriter {
     package let directory: String

@@ -1,6 +1,6 @@
 import CairnFormat
 
-/// Maps partition column values to partition keys (docs/format.md §6.3).
+/// Maps partition column values to partition keys (docs/format.md §6.2).
 ///
 /// A day partition's key is the day number (days since 1970-01-01); a month partition's key is
 /// `year * 12 + month - 1`. DATE values are day numbers already; TIMESTAMP/TIMESTAMPTZ values are
