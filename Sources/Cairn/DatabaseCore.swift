@@ -1,15 +1,47 @@
 import CairnFormat
+import CairnQuery
+import CairnTables
+import Synchronization
 
-/// The implementation behind ``Database``.
+/// The implementation behind ``Database``: an engine and the session that runs SQL on it.
 final class DatabaseCore: Sendable {
+    let path: String
+    let engine: Engine
+    private let session: Session
+    private let closed = Mutex<Bool>(false)
+
     init(path: String, mode: Database.Mode, options: Database.Options) throws {
-        throw CairnError(.unsupported, "the query engine is not wired up yet")
+        self.path = path
+        var engineOptions = EngineOptions()
+        switch options.durability {
+        case .fsync: engineOptions.durability = .fsync
+        case .groupCommit(let ms): engineOptions.durability = .groupCommit(milliseconds: ms)
+        case .none: engineOptions.durability = .none
+        }
+        engine = try Engine.open(path: path, readOnly: mode == .readOnly, options: engineOptions)
+        session = Session(engine: engine)
     }
+
+    private func checkOpen() throws(CairnError) {
+        if closed.withLock({ $0 }) { throw CairnError(.invalidInput, "database \"\(path)\" is closed") }
+    }
+
     func execute(_ sql: String, _ parameters: [Value], progress: (@Sendable (Double) -> Void)?) throws -> QueryResult {
-        throw CairnError(.unsupported, "the query engine is not wired up yet")
+        try checkOpen()
+        let r = try session.execute(sql, parameters, progress: progress)
+        return QueryResult(columnNames: r.names, columnTypes: r.types, columns: r.columns, rowsAffected: r.rowsAffected)
     }
-    func interrupt() {}
-    var tableNames: [String] { [] }
-    func tableDefinition(_ table: String) -> String? { nil }
-    func close() {}
+
+    func interrupt() { session.interrupt() }
+
+    var tableNames: [String] { engine.snapshot().tableNames.sorted() }
+
+    func tableDefinition(_ table: String) -> String? { session.tableDefinition(table) }
+
+    func close() {
+        let wasClosed = closed.withLock { c in defer { c = true }; return c }
+        if !wasClosed { engine.close() }
+    }
+
+    deinit { close() }
 }

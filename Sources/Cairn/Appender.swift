@@ -1,0 +1,189 @@
+import CairnFormat
+import CairnQuery
+import CairnTables
+import Foundation
+
+/// Appends rows to one table at high speed, column value by column value, like DuckDB's appender.
+///
+/// Rows are buffered in typed column vectors (no per-value boxing) and committed atomically and
+/// durably by ``flush()``; large buffers are written straight to segment files. An `Appender` is
+/// meant for one task at a time.
+///
+/// ```swift
+/// let appender = try db.appender(for: "events")
+/// for e in events {
+///     try appender.append(timestamp: e.micros)
+///     try appender.append(e.tenant)
+///     try appender.append(e.latency)
+///     try appender.endRow()
+/// }
+/// try appender.flush()
+/// ```
+public final class Appender {
+    private let engine: Engine
+    private let schema: TableSchema
+    private var builders: [VectorBuilder]
+    private var column = 0
+    /// Rows buffered and not yet flushed.
+    public private(set) var pendingRows = 0
+    /// Buffers at least this many rows are loaded as segments instead of through the log.
+    static let directLoadRows = 100_000
+
+    init(engine: Engine, table: String) throws {
+        guard let t = engine.snapshot().table(table) else {
+            throw CairnError(.notFound, "table \"\(table)\" does not exist")
+        }
+        self.engine = engine
+        schema = t.schema
+        builders = schema.columns.map { VectorBuilder(type: $0.type) }
+    }
+
+    /// The table's column names in append order.
+    public var columnNames: [String] { schema.columns.map(\.name) }
+
+    private func next(_ expected: String) throws -> Int {
+        guard column < schema.columns.count else {
+            throw CairnError(.invalidInput, "row has more values than table \"\(schema.name)\" has columns (\(schema.columns.count))")
+        }
+        defer { column += 1 }
+        return column
+    }
+
+    private func mismatch(_ c: Int, _ given: String) -> CairnError {
+        CairnError(.type, "column \"\(schema.columns[c].name)\" is \(schema.columns[c].type), cannot append \(given)")
+    }
+
+    /// Appends an integer to the next column (integer, or floating point columns).
+    public func append(_ v: Int64) throws {
+        let c = try next("integer")
+        switch schema.columns[c].type {
+        case .smallint, .integer, .bigint:
+            try Casts.checkRange(v, schema.columns[c].type)
+            builders[c].appendInt(v)
+        case .double, .real: builders[c].appendDouble(Double(v))
+        default: throw mismatch(c, "an integer")
+        }
+    }
+
+    /// Appends an integer to the next column.
+    public func append(_ v: Int) throws { try append(Int64(v)) }
+
+    /// Appends a floating-point value to the next column.
+    public func append(_ v: Double) throws {
+        let c = try next("double")
+        guard schema.columns[c].type == .double || schema.columns[c].type == .real else { throw mismatch(c, "a double") }
+        builders[c].appendDouble(schema.columns[c].type == .real ? Double(Float(v)) : v)
+    }
+
+    /// Appends a boolean to the next column.
+    public func append(_ v: Bool) throws {
+        let c = try next("boolean")
+        guard schema.columns[c].type == .boolean else { throw mismatch(c, "a boolean") }
+        builders[c].appendInt(v ? 1 : 0)
+    }
+
+    /// Appends text to the next VARCHAR or JSON column (JSON text is validated).
+    public func append(_ v: String) throws {
+        let c = try next("string")
+        switch schema.columns[c].type {
+        case .varchar: builders[c].append(.string(v))
+        case .json:
+            guard JSONScanner.isValid(Array(v.utf8)) else { throw CairnError(.type, "column \"\(schema.columns[c].name)\": malformed JSON") }
+            builders[c].append(.json(v))
+        default:
+            // Text for other types is parsed like a SQL literal.
+            builders[c].append(try Casts.castConstant(.string(v), from: .varchar, to: schema.columns[c].type))
+        }
+    }
+
+    /// Appends a timestamp given as microseconds since the Unix epoch (UTC).
+    public func append(timestamp micros: Int64) throws {
+        let c = try next("timestamp")
+        switch schema.columns[c].type {
+        case .timestamp, .timestamptz: builders[c].appendInt(micros)
+        case .date: builders[c].appendInt(Calendar.dayOf(micros: micros))
+        default: throw mismatch(c, "a timestamp")
+        }
+    }
+
+    /// Appends a `Date` to the next TIMESTAMP or DATE column.
+    public func append(_ date: Date) throws {
+        try append(timestamp: Int64((date.timeIntervalSince1970 * 1_000_000).rounded()))
+    }
+
+    /// Appends NULL to the next column.
+    public func appendNull() throws {
+        let c = try next("NULL")
+        guard !schema.columns[c].notNull else {
+            throw CairnError(.constraint, "NULL value in column \"\(schema.columns[c].name)\" violates NOT NULL constraint")
+        }
+        builders[c].appendNull()
+    }
+
+    /// Appends any ``Value``, converting it to the column's type.
+    public func append(_ v: Value) throws {
+        if v.isNull { return try appendNull() }
+        let c = try next("value")
+        builders[c].append(try Casts.castConstant(v, from: Binder.typeOf(v), to: schema.columns[c].type))
+    }
+
+    /// Ends the current row; every column must have received a value.
+    public func endRow() throws {
+        guard column == schema.columns.count else {
+            let missing = schema.columns[column].name
+            throw CairnError(.invalidInput, "row ended after \(column) of \(schema.columns.count) values; next column is \"\(missing)\"")
+        }
+        column = 0
+        pendingRows += 1
+    }
+
+    /// Commits all complete rows as one atomic, durable write.
+    public func flush() throws {
+        guard column == 0 else { throw CairnError(.invalidInput, "cannot flush in the middle of a row") }
+        guard pendingRows > 0 else { return }
+        let columns = builders.map { $0.finish() }
+        if pendingRows >= Self.directLoadRows {
+            let bulk = try engine.beginBulkLoad(table: schema.name)
+            do {
+                try bulk.add(columns)
+                try bulk.commit()
+            } catch {
+                bulk.abort()
+                throw error
+            }
+        } else {
+            try engine.append(table: schema.name, columns: columns)
+        }
+        builders = schema.columns.map { VectorBuilder(type: $0.type) }
+        pendingRows = 0
+    }
+}
+
+extension Database {
+    /// An ``Appender`` for `table`.
+    /// - Throws: ``CairnError/Code/notFound`` if there is no such table.
+    public func appender(for table: String) throws -> Appender {
+        try Appender(engine: core.engine, table: table)
+    }
+
+    /// Appends `rows` as one atomic commit, matching each `Encodable` property name to a column
+    /// (case-insensitive). Missing properties and `nil`s become NULL; nested values are stored as
+    /// JSON; `Date`s become timestamps.
+    ///
+    /// ```swift
+    /// struct Event: Encodable { var ts: Date; var tenant_id: String; var metadata: [String: String] }
+    /// try db.append(events, to: "events")
+    /// ```
+    public func append<T: Encodable>(_ rows: [T], to table: String) throws {
+        let appender = try self.appender(for: table)
+        let names = appender.columnNames.map { $0.lowercased() }
+        for row in rows {
+            let encoder = RowEncoder()
+            try row.encode(to: encoder)
+            let values = encoder.storage.values
+            for name in names { try appender.append(values[name] ?? .null) }
+            try appender.endRow()
+        }
+        try appender.flush()
+    }
+}

@@ -1,0 +1,362 @@
+import CairnFormat
+import CairnSQL
+
+extension Binder {
+    /// Binds a function call: aggregates (collected when aggregating), then scalar functions.
+    mutating func bindFunction(name: String, args: [Expr], distinct: Bool, star: Bool, within: OrderItem?,
+                               _ p: SQLPosition) throws(CairnError) -> BoundExpr {
+        if let kind = Self.aggregateKind(name) {
+            return try bindAggregate(kind, name: name, args: args, distinct: distinct, star: star, within: within, p)
+        }
+        if distinct || star || within != nil { throw error("\(name) is not an aggregate function", p) }
+        var bound: [BoundExpr] = []
+        for a in args { bound.append(try bind(a)) }
+        return try bindScalar(name, bound, args, p)
+    }
+
+    static func aggregateKind(_ name: String) -> AggregateKind? {
+        switch name {
+        case "count": .count
+        case "sum": .sum
+        case "avg", "mean": .avg
+        case "min": .min
+        case "max": .max
+        case "quantile_cont", "quantile", "percentile_cont", "median": .quantileCont
+        case "quantile_disc", "percentile_disc": .quantileDisc
+        case "approx_count_distinct": .approxCountDistinct
+        case "bool_and", "every": .boolAnd
+        case "bool_or", "any": .boolOr
+        case "string_agg", "group_concat", "listagg": .stringAgg
+        case "first", "any_value", "arbitrary": .first
+        case "last": .last
+        case "stddev", "stddev_samp": .stddevSamp
+        case "variance", "var_samp": .varSamp
+        default: nil
+        }
+    }
+
+    private mutating func bindAggregate(_ kind0: AggregateKind, name: String, args: [Expr], distinct: Bool, star: Bool,
+                                        within: OrderItem?, _ p: SQLPosition) throws(CairnError) -> BoundExpr {
+        guard var collected = aggregates else {
+            throw error("aggregate function \(name) is not allowed here", p)
+        }
+        // Aggregate arguments are bound without the aggregate context: nesting is an error.
+        var inner = Binder(scope: scope, context: context)
+        var kind = kind0
+        var argument: BoundExpr?
+        var parameter = Value.null
+        if star {
+            guard kind == .count else { throw error("\(name)(*) is not supported", p) }
+            kind = .countStar
+        } else if let within {
+            guard kind == .quantileCont || kind == .quantileDisc, args.count == 1 else {
+                throw error("WITHIN GROUP is only supported for percentile_cont/percentile_disc", p)
+            }
+            argument = try inner.bind(within.expr)
+            parameter = try quantileFraction(try inner.bind(args[0]), args[0].position, descending: within.descending)
+        } else {
+            switch (kind, args.count) {
+            case (.count, 0): kind = .countStar
+            case (_, 1) where name == "median":
+                argument = try inner.bind(args[0]); parameter = .double(0.5)
+            case (.quantileCont, 2), (.quantileDisc, 2):
+                argument = try inner.bind(args[0])
+                parameter = try quantileFraction(try inner.bind(args[1]), args[1].position, descending: false)
+            case (.stringAgg, 1):
+                argument = try inner.bind(args[0]); parameter = .string(",")
+            case (.stringAgg, 2):
+                argument = try inner.bind(args[0])
+                guard case .constant(.string(let sep), _) = try inner.bind(args[1]) else {
+                    throw error("string_agg separator must be a constant string", args[1].position)
+                }
+                parameter = .string(sep)
+            case (.quantileCont, _), (.quantileDisc, _):
+                throw error("\(name) takes a value and a fraction", p)
+            case (_, 1):
+                argument = try inner.bind(args[0])
+            default:
+                throw error("\(name) takes exactly one argument", p)
+            }
+        }
+        if var a = argument, a.isStringConstant { a = .constant(a.constantValue, .varchar); argument = a }
+        let type: ColumnType
+        let at = argument?.type ?? .bigint
+        switch kind {
+        case .countStar, .count, .approxCountDistinct: type = .bigint
+        case .sum:
+            guard at.isNumeric else { throw error("sum needs a numeric argument, got \(at)", p) }
+            type = at.isInteger ? .bigint : .double
+        case .avg, .stddevSamp, .varSamp:
+            guard at.isNumeric else { throw error("\(name) needs a numeric argument, got \(at)", p) }
+            type = .double
+        case .quantileCont:
+            guard at.isNumeric || at.isTemporal else { throw error("\(name) needs a numeric or temporal argument", p) }
+            type = at.isNumeric ? .double : (at == .date ? .timestamp : at)
+        case .quantileDisc, .min, .max, .first, .last: type = at
+        case .boolAnd, .boolOr:
+            guard at == .boolean else { throw error("\(name) needs a boolean argument", p) }
+            type = .boolean
+        case .stringAgg:
+            if let a = argument, !a.type.isString { argument = .cast(a, to: .varchar, tryCast: false) }
+            type = .varchar
+        }
+        let spec = AggregateSpec(kind: kind, argument: argument, distinct: distinct && kind != .countStar,
+                                 parameter: parameter, type: type)
+        let index: Int
+        if let existing = collected.firstIndex(of: spec) {
+            index = existing
+        } else {
+            collected.append(spec)
+            index = collected.count - 1
+        }
+        aggregates = collected
+        return .column(Binder.aggregateBase + index, type)
+    }
+
+    private func quantileFraction(_ b: BoundExpr, _ p: SQLPosition, descending: Bool) throws(CairnError) -> Value {
+        guard case .constant(let v, _) = b else { throw error("quantile fraction must be a constant", p) }
+        let f: Double
+        switch v {
+        case .double(let d): f = d
+        case .int(let i): f = Double(i)
+        default: throw error("quantile fraction must be a number between 0 and 1", p)
+        }
+        guard (0...1).contains(f) else { throw error("quantile fraction must be between 0 and 1, got \(f)", p) }
+        return .double(descending ? 1 - f : f)
+    }
+
+    private func expectArgs(_ name: String, _ args: [BoundExpr], _ range: ClosedRange<Int>, _ p: SQLPosition) throws(CairnError) {
+        guard range.contains(args.count) else {
+            let want = range.lowerBound == range.upperBound ? "\(range.lowerBound)" : "\(range.lowerBound) to \(range.upperBound)"
+            throw error("\(name) takes \(want) argument\(range.upperBound == 1 ? "" : "s"), got \(args.count)", p)
+        }
+    }
+
+    private func text(_ b: BoundExpr, _ name: String, _ p: SQLPosition) throws(CairnError) -> BoundExpr {
+        if b.type.isString { return b }
+        if b.isNullConstant { return .constant(.null, .varchar) }
+        throw error("\(name) needs a VARCHAR argument, got \(b.type)", p)
+    }
+
+    private func number(_ b: BoundExpr, _ name: String, _ p: SQLPosition) throws(CairnError) -> BoundExpr {
+        if b.type.isNumeric { return b }
+        if b.isStringConstant || b.isNullConstant { return try coerce(b, to: .double, p) }
+        throw error("\(name) needs a numeric argument, got \(b.type)", p)
+    }
+
+    private func integer(_ b: BoundExpr, _ name: String, _ p: SQLPosition) throws(CairnError) -> BoundExpr {
+        if b.type.isInteger { return b.type == .bigint ? b : .cast(b, to: .bigint, tryCast: false) }
+        if b.isNullConstant { return .constant(.null, .bigint) }
+        if case .constant(.double(let d), _) = b, d == d.rounded() { return .constant(.int(Int64(d)), .bigint) }
+        throw error("\(name) needs an integer argument, got \(b.type)", p)
+    }
+
+    private func temporal(_ b: BoundExpr, _ name: String, _ p: SQLPosition) throws(CairnError) -> BoundExpr {
+        if b.type.isTemporal { return b }
+        if b.isStringConstant { return try coerce(b, to: .timestamp, p) }
+        if b.isNullConstant { return .constant(.null, .timestamp) }
+        throw error("\(name) needs a DATE or TIMESTAMP argument, got \(b.type)", p)
+    }
+
+    private func constantString(_ b: BoundExpr, _ what: String, _ p: SQLPosition) throws(CairnError) -> String {
+        guard case .constant(.string(let s), _) = b else { throw error("\(what) must be a constant string", p) }
+        return s
+    }
+
+    private func bindScalar(_ name: String, _ a: [BoundExpr], _ exprs: [Expr], _ p: SQLPosition) throws(CairnError) -> BoundExpr {
+        func pos(_ i: Int) -> SQLPosition { i < exprs.count ? exprs[i].position : p }
+        switch name {
+        case "lower", "lcase", "upper", "ucase", "trim":
+            try expectArgs(name, a, 1...1, p)
+            let f: ScalarFunction = name == "trim" ? .trim : (name.hasPrefix("l") ? .lower : .upper)
+            return .function(f, [try text(a[0], name, pos(0))], .varchar)
+        case "length", "len", "char_length", "character_length", "strlen":
+            try expectArgs(name, a, 1...1, p)
+            return .function(.length, [try text(a[0], name, pos(0))], .bigint)
+        case "substr", "substring":
+            try expectArgs(name, a, 2...3, p)
+            var args = [try text(a[0], name, pos(0)), try integer(a[1], name, pos(1))]
+            if a.count == 3 { args.append(try integer(a[2], name, pos(2))) }
+            return .function(.substr, args, .varchar)
+        case "concat":
+            var args: [BoundExpr] = []
+            for x in a { args.append(x.type == .varchar ? x : .cast(x, to: .varchar, tryCast: false)) }
+            // concat() skips NULLs, unlike ||.
+            return .function(.concat, args.map { .coalesce([$0, .constant(.string(""), .varchar)], .varchar) }, .varchar)
+        case "replace":
+            try expectArgs(name, a, 3...3, p)
+            return .function(.replace, [try text(a[0], name, pos(0)), try text(a[1], name, pos(1)), try text(a[2], name, pos(2))], .varchar)
+        case "starts_with", "prefix":
+            try expectArgs(name, a, 2...2, p)
+            return .function(.startsWith, [try text(a[0], name, pos(0)), try text(a[1], name, pos(1))], .boolean)
+        case "contains":
+            try expectArgs(name, a, 2...2, p)
+            return .function(.contains, [try text(a[0], name, pos(0)), try text(a[1], name, pos(1))], .boolean)
+        case "abs":
+            try expectArgs(name, a, 1...1, p)
+            let x = try number(a[0], name, pos(0))
+            return .function(.abs, [x], x.type.isInteger ? .bigint : .double)
+        case "round":
+            try expectArgs(name, a, 1...2, p)
+            let x = try number(a[0], name, pos(0))
+            var args = [x]
+            if a.count == 2 { args.append(try integer(a[1], name, pos(1))) }
+            return .function(.round, args, x.type.isInteger ? .bigint : .double)
+        case "floor", "ceil", "ceiling":
+            try expectArgs(name, a, 1...1, p)
+            let x = try number(a[0], name, pos(0))
+            return .function(name == "floor" ? .floor : .ceil, [x], x.type.isInteger ? .bigint : .double)
+        case "sqrt", "ln", "log10", "log":
+            try expectArgs(name, a, 1...1, p)
+            let f: ScalarFunction = name == "sqrt" ? .sqrt : (name == "ln" ? .ln : .log10)
+            return .function(f, [try coerce(try number(a[0], name, pos(0)), to: .double, pos(0))], .double)
+        case "power", "pow":
+            try expectArgs(name, a, 2...2, p)
+            return .function(.power, [try coerce(try number(a[0], name, pos(0)), to: .double, pos(0)),
+                                      try coerce(try number(a[1], name, pos(1)), to: .double, pos(1))], .double)
+        case "coalesce", "ifnull":
+            guard !a.isEmpty else { throw error("\(name) needs at least one argument", p) }
+            var t = a[0].type
+            var firstTyped = a[0].isNullConstant
+            for x in a.dropFirst() {
+                if firstTyped && !x.isNullConstant { t = x.type; firstTyped = false; continue }
+                t = try commonType(t, x, p)
+            }
+            var args: [BoundExpr] = []
+            for x in a { args.append(try coerce(x, to: t, p)) }
+            return .coalesce(args, t)
+        case "nullif":
+            try expectArgs(name, a, 2...2, p)
+            let (l, r) = try unify(a[0], a[1], p)
+            return .function(.nullIf, [l, r], l.type)
+        case "greatest", "least":
+            guard !a.isEmpty else { throw error("\(name) needs at least one argument", p) }
+            var t = a[0].type
+            for x in a.dropFirst() { t = try commonType(t, x, p) }
+            var args: [BoundExpr] = []
+            for x in a { args.append(try coerce(x, to: t, p)) }
+            return .function(name == "greatest" ? .greatest : .least, args, t)
+        case "now", "current_timestamp", "transaction_timestamp", "get_current_timestamp":
+            try expectArgs(name, a, 0...0, p)
+            return .constant(.timestamp(context.now), .timestamptz)
+        case "current_date", "today":
+            try expectArgs(name, a, 0...0, p)
+            return .constant(.date(Int32(Calendar.dayOf(micros: context.now))), .date)
+        case "date_trunc", "datetrunc":
+            try expectArgs(name, a, 2...2, p)
+            let unitName = try constantString(a[0], "date_trunc unit", pos(0))
+            guard let unit = Self.timeUnit(unitName) else { throw error("unknown date_trunc unit '\(unitName)'", pos(0)) }
+            let ts = try temporal(a[1], name, pos(1))
+            // DuckDB returns a TIMESTAMP for date_trunc of a DATE.
+            if ts.type == .date { return .function(.dateTrunc(unit), [.cast(ts, to: .timestamp, tryCast: false)], .timestamp) }
+            return .function(.dateTrunc(unit), [ts], ts.type)
+        case "date_part", "datepart":
+            try expectArgs(name, a, 2...2, p)
+            let field = try constantString(a[0], "date_part field", pos(0))
+            return try bindExtractFunction(field, a[1], p)
+        case "year", "month", "day", "hour", "minute", "second", "dayofweek", "dayofyear", "week", "quarter", "epoch",
+             "isodow", "weekday":
+            try expectArgs(name, a, 1...1, p)
+            return try bindExtractFunction(name, a[0], p)
+        case "time_bucket":
+            try expectArgs(name, a, 2...3, p)
+            guard case .constant(let wv, _) = a[0], case .interval(let m, let d, let us) = wv else {
+                throw error("time_bucket width must be a constant INTERVAL", pos(0))
+            }
+            let ts = try temporal(a[1], name, pos(1))
+            if m != 0 && (d != 0 || us != 0) { throw error("time_bucket width cannot mix months with days or time", pos(0)) }
+            let width = Int64(d) * Calendar.microsPerDay + us
+            guard m > 0 || width > 0 else { throw error("time_bucket width must be positive", pos(0)) }
+            var origin: Int64 = m > 0
+                ? Calendar.days(year: 2000, month: 1, day: 1) * Calendar.microsPerDay
+                : Calendar.days(year: 2000, month: 1, day: 3) * Calendar.microsPerDay
+            if a.count == 3 {
+                let o = try coerce(a[2], to: .timestamp, pos(2))
+                guard case .constant(.timestamp(let ov), _) = o else {
+                    throw error("time_bucket origin must be a constant timestamp", pos(2))
+                }
+                origin = ov
+            }
+            let input = ts.type == .date ? BoundExpr.cast(ts, to: .timestamp, tryCast: false) : ts
+            let resultType: ColumnType = ts.type == .date ? .date : ts.type
+            let bucket = BoundExpr.function(.timeBucket(months: m, micros: width, originMicros: origin), [input], ts.type == .date ? .timestamp : ts.type)
+            return ts.type == .date ? .cast(bucket, to: resultType, tryCast: false) : bucket
+        case "json_extract_string", "json_extract_path_text", "json_value", "json_extract", "json_extract_path":
+            try expectArgs(name, a, 2...2, p)
+            guard case .constant(let pv, _) = a[1], let path = JSONPath(pv) else {
+                throw error("\(name) needs a constant JSON path", pos(1))
+            }
+            let asText = name.hasSuffix("string") || name.hasSuffix("text") || name == "json_value"
+            return .function(.jsonExtract(path, asText: asText), [try text(a[0], name, pos(0))], asText ? .varchar : .json)
+        case "to_timestamp":
+            try expectArgs(name, a, 1...1, p)
+            return .function(.toTimestamp, [try coerce(try number(a[0], name, pos(0)), to: .double, pos(0))], .timestamptz)
+        default:
+            throw error("unknown function \(name)()", p)
+        }
+    }
+
+    private func bindExtractFunction(_ field: String, _ arg: BoundExpr, _ p: SQLPosition) throws(CairnError) -> BoundExpr {
+        let f = field.lowercased()
+        let normalized = switch f {
+        case "dayofweek", "weekday": "dow"
+        case "dayofyear": "doy"
+        default: f
+        }
+        return try extractPart(normalized, arg, p)
+    }
+
+    private func extractPart(_ field: String, _ arg: BoundExpr, _ p: SQLPosition) throws(CairnError) -> BoundExpr {
+        // Reuse EXTRACT's binding by constructing the bound form directly.
+        let b = arg.isStringConstant ? try coerce(arg, to: .timestamp, p) : arg
+        guard b.type.isTemporal || b.isNullConstant else {
+            throw error("date part extraction needs a DATE or TIMESTAMP, got \(b.type)", p)
+        }
+        guard let part = DatePart(rawValue: Self.datePartName(field)) else {
+            throw error("unknown date part \"\(field)\"", p)
+        }
+        return .function(.extract(part), [b.isNullConstant ? .constant(.null, .timestamp) : b], part == .epoch ? .double : .bigint)
+    }
+
+    static func datePartName(_ f: String) -> String {
+        switch f {
+        case "years", "y", "yr", "yrs": "year"
+        case "months", "mon", "mons": "month"
+        case "days", "d": "day"
+        case "hours", "h", "hr", "hrs": "hour"
+        case "minutes", "min", "mins", "m": "minute"
+        case "seconds", "s", "sec", "secs": "second"
+        case "milliseconds", "ms", "msec": "millisecond"
+        case "microseconds", "us", "usec": "microsecond"
+        case "weeks", "w", "weekofyear": "week"
+        case "quarters": "quarter"
+        default: f
+        }
+    }
+
+    static func timeUnit(_ s: String) -> TimeUnit? {
+        switch s.lowercased() {
+        case "microsecond", "microseconds", "us", "usec": .microsecond
+        case "millisecond", "milliseconds", "ms", "msec": .millisecond
+        case "second", "seconds", "s", "sec", "secs": .second
+        case "minute", "minutes", "m", "min", "mins": .minute
+        case "hour", "hours", "h", "hr", "hrs": .hour
+        case "day", "days", "d": .day
+        case "week", "weeks", "w": .week
+        case "month", "months", "mon", "mons": .month
+        case "quarter", "quarters": .quarter
+        case "year", "years", "y", "yr", "yrs": .year
+        case "decade", "decades": .decade
+        case "century", "centuries": .century
+        case "millennium", "millennia": .millennium
+        default: nil
+        }
+    }
+}
+
+extension BoundExpr {
+    var constantValue: Value {
+        if case .constant(let v, _) = self { return v }
+        return .null
+    }
+}

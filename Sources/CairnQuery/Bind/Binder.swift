@@ -1,0 +1,454 @@
+import CairnFormat
+import CairnSQL
+
+/// Turns AST expressions into typed ``BoundExpr``s against a ``Scope``: resolves names, checks types,
+/// inserts implicit casts (string literals adapt to the type they are compared with, like PostgreSQL's
+/// `unknown`), and folds constant sub-expressions.
+package struct Binder {
+    package var scope: Scope
+    package var context: QueryContext
+    /// Non-nil while binding SELECT/HAVING/ORDER BY of an aggregating query: aggregate calls are
+    /// collected here and replaced by references `aggregateBase + index`.
+    package var aggregates: [AggregateSpec]? = nil
+    /// Placeholder column index of the first aggregate (see ``Planner`` for how they are lifted).
+    package static let aggregateBase = 1 << 40
+
+    package init(scope: Scope, context: QueryContext) {
+        self.scope = scope
+        self.context = context
+    }
+
+    package func error(_ message: String, _ p: SQLPosition) -> CairnError {
+        CairnError(.binder, message, location: SourceLocation(line: p.line, column: p.column))
+    }
+
+    // MARK: - Expressions
+
+    package mutating func bind(_ e: Expr) throws(CairnError) -> BoundExpr {
+        let bound = try bindUnfolded(e)
+        return try fold(bound, e.position)
+    }
+
+    /// Evaluates an expression that reads no column once, so it becomes a constant.
+    package func fold(_ b: BoundExpr, _ p: SQLPosition) throws(CairnError) -> BoundExpr {
+        if b.isConstant || b.referencesColumns { return b }
+        if case .function(let f, _, _) = b, f == .toTimestamp { return b }
+        do {
+            let v = try Evaluator(context: context).evaluateConstant(b)
+            return .constant(v, b.type)
+        } catch {
+            var e = error
+            if e.location == nil { e.location = SourceLocation(line: p.line, column: p.column) }
+            throw e
+        }
+    }
+
+    private mutating func bindUnfolded(_ e: Expr) throws(CairnError) -> BoundExpr {
+        switch e {
+        case .literal(let lit, let p):
+            return try bindLiteral(lit, p)
+        case .column(let q, let name, let p):
+            switch scope.resolve(qualifier: q, name: name) {
+            case .success(let i): return .column(i, scope.columns[i].type)
+            case .failure(.ambiguous): throw error("column reference \"\(name)\" is ambiguous", p)
+            case .failure(.notFound):
+                let shown = q.map { "\($0).\(name)" } ?? name
+                var msg = "unknown column \"\(shown)\""
+                if let hint = closestColumn(to: name) { msg += " (did you mean \"\(hint)\"?)" }
+                throw error(msg, p)
+            }
+        case .parameter(let n, let p):
+            guard n >= 1, n <= context.parameters.count else {
+                throw error("no value supplied for parameter $\(n) (\(context.parameters.count) given)", p)
+            }
+            let v = context.parameters[n - 1]
+            return .constant(v, Self.typeOf(v))
+        case .unary(let op, let inner, let p):
+            let b = try bind(inner)
+            switch op {
+            case .plus: return b
+            case .negate:
+                guard b.type.isNumeric || b.type == .interval || b.isStringConstant else {
+                    throw error("cannot negate a value of type \(b.type)", p)
+                }
+                if case .constant(.interval(let m, let d, let us), _) = b {
+                    return .constant(.interval(months: -m, days: -d, micros: -us), .interval)
+                }
+                return .negate(b.isStringConstant ? try coerce(b, to: .double, p) : b)
+            case .not:
+                return .not(try coerce(b, to: .boolean, p))
+            }
+        case .binary(let op, let l, let r, let p):
+            return try bindBinary(op, l, r, p)
+        case .function(let name, let args, let distinct, let star, let within, let p):
+            return try bindFunction(name: name, args: args, distinct: distinct, star: star, within: within, p)
+        case .cast(let inner, let tn, let tryCast, let p):
+            let b = try bind(inner)
+            let t = try resolveType(tn)
+            if b.type == t { return b }
+            guard Casts.isAllowed(from: b.type, to: t) else {
+                throw error("cannot cast \(b.type) to \(t)", p)
+            }
+            return .cast(b, to: t, tryCast: tryCast)
+        case .inList(let inner, let items, let negated, let p):
+            let b = try bind(inner)
+            var values: [Value] = []
+            var hasNull = false
+            var nonConstant: [BoundExpr] = []
+            for item in items {
+                let bi = try bind(item)
+                let (l, r) = try unify(b, bi, p)
+                _ = l
+                if case .constant(let v, _) = r {
+                    if v.isNull { hasNull = true } else { values.append(v) }
+                } else {
+                    nonConstant.append(r)
+                }
+            }
+            let target = values.isEmpty ? b : try unify(b, .constant(values[0], Self.typeOf(values[0])), p).0
+            var result: BoundExpr = .inList(target, values, hasNull: hasNull, negated: false)
+            if !nonConstant.isEmpty {
+                var ors: [BoundExpr] = values.isEmpty && !hasNull ? [] : [result]
+                for n in nonConstant {
+                    let (l, r) = try unify(b, n, p)
+                    ors.append(.compare(.eq, l, r))
+                }
+                result = ors.count == 1 ? ors[0] : .or(ors)
+            }
+            return negated ? .not(result) : result
+        case .inSubquery(let inner, let sub, let negated, let p):
+            let b = try bind(inner)
+            let out = try context.runSubquery(sub)
+            guard out.columns.count == 1 else { throw error("subquery in IN must return one column", p) }
+            var values: [Value] = []
+            var hasNull = false
+            for v in out.columns[0] {
+                if v.isNull { hasNull = true; continue }
+                let (_, r) = try unify(b, .constant(v, out.types[0]), p)
+                if case .constant(let cv, _) = r { values.append(cv) }
+            }
+            let target = values.isEmpty ? b : try unify(b, .constant(values[0], Self.typeOf(values[0])), p).0
+            return .inList(target, values, hasNull: hasNull, negated: negated)
+        case .between(let inner, let lo, let hi, let negated, let p):
+            let b = try bind(inner)
+            let (l1, r1) = try unify(b, try bind(lo), p)
+            let (l2, r2) = try unify(b, try bind(hi), p)
+            let both: BoundExpr = .and([.compare(.ge, l1, r1), .compare(.le, l2, r2)])
+            return negated ? .not(both) : both
+        case .like(let inner, let pattern, let negated, let ci, let escape, let p):
+            let b = try bind(inner)
+            guard b.type.isString || b.isStringConstant else {
+                throw error("LIKE needs a VARCHAR operand, got \(b.type)", p)
+            }
+            guard case .constant(let pv, _) = try bind(pattern) else {
+                throw error("LIKE pattern must be a constant", pattern.position)
+            }
+            if escape != nil { throw CairnError(.unsupported, "LIKE … ESCAPE is not supported", location: loc(p)) }
+            guard case .string(let ps) = pv else {
+                if pv.isNull { return .constant(.null, .boolean) }
+                throw error("LIKE pattern must be a string", pattern.position)
+            }
+            return .like(b, pattern: ps, caseInsensitive: ci, negated: negated)
+        case .isNull(let inner, let negated, _):
+            return .isNull(try bind(inner), negated: negated)
+        case .caseWhen(let operand, let branches, let elseExpr, let p):
+            let op = try operand.map { e throws(CairnError) in try bind(e) }
+            var conds: [BoundExpr] = []
+            var results: [BoundExpr] = []
+            for br in branches {
+                let c = try bind(br.condition)
+                if let op {
+                    let (l, r) = try unify(op, c, p)
+                    conds.append(.compare(.eq, l, r))
+                } else {
+                    conds.append(try coerce(c, to: .boolean, br.condition.position))
+                }
+                results.append(try bind(br.result))
+            }
+            var elseBound = try elseExpr.map { e throws(CairnError) in try bind(e) } ?? .constant(.null, results.first?.type ?? .varchar)
+            var t = elseBound.type
+            var first = elseExpr == nil
+            for r in results {
+                if first { t = r.type; first = false; continue }
+                t = try commonType(t, r, p)
+            }
+            if elseExpr != nil || results.isEmpty { t = try commonType(t, elseBound, p) }
+            elseBound = try coerce(elseBound, to: t, p)
+            var pairs: [(BoundExpr, BoundExpr)] = []
+            for (c, r) in zip(conds, results) { pairs.append((c, try coerce(r, to: t, p))) }
+            return .caseWhen(pairs, elseResult: elseBound, t)
+        case .extract(let field, let inner, let p):
+            let b = try bind(inner)
+            return try bindExtract(field, b, p)
+        case .subquery(let sub, let p):
+            let out = try context.runSubquery(sub)
+            guard out.columns.count == 1 else { throw error("scalar subquery must return one column", p) }
+            guard out.columns[0].count <= 1 else {
+                throw error("more than one row returned by a subquery used as an expression", p)
+            }
+            return .constant(out.columns[0].first ?? .null, out.types[0])
+        case .array(_, let p):
+            throw CairnError(.unsupported, "array values are not supported here", location: loc(p))
+        }
+    }
+
+    package func loc(_ p: SQLPosition) -> SourceLocation { SourceLocation(line: p.line, column: p.column) }
+
+    private func closestColumn(to name: String) -> String? {
+        let l = name.lowercased()
+        return scope.columns.map(\.name).first { c in
+            let lc = c.lowercased()
+            return lc.hasPrefix(l) || l.hasPrefix(lc) || lc.contains(l)
+        }
+    }
+
+    private func bindLiteral(_ lit: Literal, _ p: SQLPosition) throws(CairnError) -> BoundExpr {
+        switch lit {
+        case .null: return .constant(.null, .varchar)
+        case .bool(let b): return .constant(.bool(b), .boolean)
+        case .integer(let i):
+            return .constant(.int(i), (Int64(Int32.min)...Int64(Int32.max)).contains(i) ? .integer : .bigint)
+        case .decimal(let d): return .constant(.double(d), .double)
+        case .string(let s): return .constant(.string(s), .varchar)
+        case .typed(let tn, let text):
+            let t = try resolveType(tn)
+            if t == .interval {
+                guard let iv = Intervals.parse(text) else { throw error("invalid INTERVAL literal '\(text)'", p) }
+                return .constant(iv, .interval)
+            }
+            do {
+                return .constant(try Casts.castConstant(.string(text), from: .varchar, to: t), t)
+            } catch {
+                throw self.error(error.message, p)
+            }
+        case .interval(let quantity, let unit):
+            guard let iv = Intervals.parse("\(quantity) \(unit)") else {
+                throw error("invalid INTERVAL '\(quantity)' \(unit)", p)
+            }
+            return .constant(iv, .interval)
+        }
+    }
+
+    package func resolveType(_ tn: TypeName) throws(CairnError) -> ColumnType {
+        guard let t = ColumnType(sqlName: tn.name) else {
+            throw CairnError(.binder, "unknown type \"\(tn.name)\"", location: loc(tn.position))
+        }
+        return t
+    }
+
+    package static func typeOf(_ v: Value) -> ColumnType {
+        switch v {
+        case .null: .varchar
+        case .bool: .boolean
+        case .int: .bigint
+        case .double: .double
+        case .string: .varchar
+        case .timestamp: .timestamp
+        case .date: .date
+        case .interval: .interval
+        case .json: .json
+        }
+    }
+
+    // MARK: - Types
+
+    /// The type two operands of a comparison or CASE are brought to.
+    package func commonType(_ a: ColumnType, _ b: BoundExpr, _ p: SQLPosition) throws(CairnError) -> ColumnType {
+        let bt = b.type
+        if a == bt { return a }
+        if b.isStringConstant || b.isNullConstant { return a }
+        if a.isNumeric && bt.isNumeric {
+            return (a == .double || a == .real || bt == .double || bt == .real) ? .double : .bigint
+        }
+        if a.isTemporal && bt.isTemporal {
+            return a == .timestamptz || bt == .timestamptz ? .timestamptz : .timestamp
+        }
+        if a.isString && bt.isString { return .varchar }
+        if a == .varchar { return bt }
+        throw error("cannot combine values of type \(a) and \(bt)", p)
+    }
+
+    /// Brings two operands to a common type for comparison.
+    package func unify(_ l: BoundExpr, _ r: BoundExpr, _ p: SQLPosition) throws(CairnError) -> (BoundExpr, BoundExpr) {
+        if l.type == r.type { return (l, r) }
+        if l.isStringConstant && !r.isStringConstant { return (try coerce(l, to: r.type, p), r) }
+        if r.isStringConstant || r.isNullConstant { return (l, try coerce(r, to: l.type, p)) }
+        if l.isNullConstant { return (try coerce(l, to: r.type, p), r) }
+        let t = try commonType(l.type, r, p)
+        return (try coerce(l, to: t, p), try coerce(r, to: t, p))
+    }
+
+    /// Converts `b` to type `t`, at bind time when it is a constant.
+    package func coerce(_ b: BoundExpr, to t: ColumnType, _ p: SQLPosition) throws(CairnError) -> BoundExpr {
+        if b.type == t { return b }
+        if case .constant(let v, let vt) = b {
+            if v.isNull { return .constant(.null, t) }
+            do {
+                return .constant(try Casts.castConstant(v, from: vt, to: t), t)
+            } catch {
+                throw self.error(error.message, p)
+            }
+        }
+        if t.isNumeric && b.type.isNumeric { return .cast(b, to: t, tryCast: false) }
+        if t.isString && b.type.isString { return .cast(b, to: t, tryCast: false) }
+        if t.isTemporal && b.type.isTemporal { return .cast(b, to: t, tryCast: false) }
+        if t == .boolean {
+            throw error("expected a boolean expression, got \(b.type)", p)
+        }
+        throw error("cannot convert \(b.type) to \(t) implicitly; use CAST", p)
+    }
+
+    // MARK: - Operators
+
+    private mutating func bindBinary(_ op: BinaryOperator, _ le: Expr, _ re: Expr, _ p: SQLPosition) throws(CairnError) -> BoundExpr {
+        switch op {
+        case .and, .or:
+            let l = try coerce(try bind(le), to: .boolean, le.position)
+            let r = try coerce(try bind(re), to: .boolean, re.position)
+            var parts: [BoundExpr] = []
+            for x in [l, r] {
+                if op == .and, case .and(let inner) = x { parts += inner }
+                else if op == .or, case .or(let inner) = x { parts += inner }
+                else { parts.append(x) }
+            }
+            return op == .and ? .and(parts) : .or(parts)
+        case .equal, .notEqual, .less, .lessOrEqual, .greater, .greaterOrEqual:
+            let (l, r) = try unify(try bind(le), try bind(re), p)
+            let cop: CompareOp = switch op {
+            case .equal: .eq
+            case .notEqual: .ne
+            case .less: .lt
+            case .lessOrEqual: .le
+            case .greater: .gt
+            default: .ge
+            }
+            return .compare(cop, l, r)
+        case .concat:
+            let l = try bind(le), r = try bind(re)
+            return .function(.concat, [try toText(l, p), try toText(r, p)], .varchar)
+        case .jsonGet, .jsonGetText:
+            let l = try bind(le)
+            guard l.type.isString || l.isStringConstant else {
+                throw error("operator \(op.rawValue) needs a JSON operand, got \(l.type)", p)
+            }
+            guard case .constant(let pathValue, _) = try bind(re) else {
+                throw error("JSON path must be a constant", re.position)
+            }
+            guard let path = JSONPath(pathValue) else {
+                throw error("invalid JSON path \(pathValue)", re.position)
+            }
+            let text = op == .jsonGetText
+            return .function(.jsonExtract(path, asText: text), [l], text ? .varchar : .json)
+        case .l2Distance, .negativeInnerProduct, .cosineDistance:
+            throw CairnError(.unsupported, "vector operator \(op.rawValue) needs a VECTOR column", location: loc(p))
+        case .add, .subtract, .multiply, .divide, .modulo:
+            return try bindArithmetic(op, try bind(le), try bind(re), p)
+        }
+    }
+
+    private func toText(_ b: BoundExpr, _ p: SQLPosition) throws(CairnError) -> BoundExpr {
+        if b.type == .varchar { return b }
+        if case .constant(let v, let t) = b {
+            return .constant(v.isNull ? .null : try castOrThrow(v, t, .varchar, p), .varchar)
+        }
+        return .cast(b, to: .varchar, tryCast: false)
+    }
+
+    private func castOrThrow(_ v: Value, _ from: ColumnType, _ to: ColumnType, _ p: SQLPosition) throws(CairnError) -> Value {
+        do { return try Casts.castConstant(v, from: from, to: to) } catch { throw self.error(error.message, p) }
+    }
+
+    private func bindArithmetic(_ op: BinaryOperator, _ l0: BoundExpr, _ r0: BoundExpr, _ p: SQLPosition) throws(CairnError) -> BoundExpr {
+        var l = l0, r = r0
+        // Temporal arithmetic.
+        if l.type.isTemporal || r.type.isTemporal || l.type == .interval || r.type == .interval {
+            if l.isStringConstant, r.type.isTemporal, op == .subtract { l = try coerce(l, to: r.type, p) }
+            if r.isStringConstant, l.type.isTemporal {
+                r = try coerce(r, to: op == .subtract ? l.type : .interval, p)
+            }
+            if l.type == .interval, r.type.isTemporal, op == .add { swap(&l, &r) }
+            if r.type == .interval, l.type.isTemporal, op == .add || op == .subtract {
+                guard case .constant(let iv, _) = r, case .interval(let m, let d, let us) = iv else {
+                    if r.isNullConstant { return .constant(.null, .timestamp) }
+                    throw CairnError(.unsupported, "only constant intervals can be added to timestamps", location: loc(p))
+                }
+                let sign: Int32 = op == .add ? 1 : -1
+                let ts = l.type == .date ? BoundExpr.cast(l, to: .timestamp, tryCast: false) : l
+                let resultType: ColumnType = l.type == .date ? .timestamp : l.type
+                return .function(.addInterval(months: sign * m, days: sign * d, micros: Int64(sign) * us), [ts], resultType)
+            }
+            if l.type == .date, r.type.isInteger, op == .add || op == .subtract {
+                let days = op == .add ? r : .negate(r)
+                return .function(.dateAddDays, [l, days], .date)
+            }
+            if l.type.isInteger, r.type == .date, op == .add { return .function(.dateAddDays, [r, l], .date) }
+            if op == .subtract, l.type.isTemporal, r.type.isTemporal {
+                if l.type == .date, r.type == .date { return .function(.dateDiff, [l, r], .bigint) }
+                let lt = l.type == .date ? BoundExpr.cast(l, to: .timestamp, tryCast: false) : l
+                let rt = r.type == .date ? BoundExpr.cast(r, to: .timestamp, tryCast: false) : r
+                return .function(.timestampDiff, [lt, rt], .interval)
+            }
+            throw error("no operator \(op.rawValue) for \(l.type) and \(r.type)", p)
+        }
+        if l.isStringConstant { l = try coerce(l, to: r.type.isNumeric ? r.type : .double, p) }
+        if r.isStringConstant { r = try coerce(r, to: l.type.isNumeric ? l.type : .double, p) }
+        if l.isNullConstant { l = .constant(.null, r.type.isNumeric ? r.type : .bigint) }
+        if r.isNullConstant { r = .constant(.null, l.type.isNumeric ? l.type : .bigint) }
+        guard l.type.isNumeric, r.type.isNumeric else {
+            throw error("no operator \(op.rawValue) for \(l.type) and \(r.type)", p)
+        }
+        let aop: ArithmeticOp = switch op {
+        case .add: .add
+        case .subtract: .subtract
+        case .multiply: .multiply
+        case .divide: .divide
+        default: .modulo
+        }
+        let isFloat = l.type == .double || l.type == .real || r.type == .double || r.type == .real
+        let t: ColumnType = (isFloat || aop == .divide) ? .double : .bigint
+        return .arithmetic(aop, try coerce(l, to: t == .double ? .double : .bigint, p),
+                           try coerce(r, to: t == .double ? .double : .bigint, p), t)
+    }
+
+    private func bindExtract(_ field: String, _ b: BoundExpr, _ p: SQLPosition) throws(CairnError) -> BoundExpr {
+        let f = field.lowercased()
+        let part: DatePart? = switch f {
+        case "year", "years", "y", "yr", "yrs": .year
+        case "month", "months", "mon", "mons": .month
+        case "day", "days", "d": .day
+        case "hour", "hours", "h", "hr", "hrs": .hour
+        case "minute", "minutes", "min", "mins", "m": .minute
+        case "second", "seconds", "s", "sec", "secs": .second
+        case "millisecond", "milliseconds", "ms", "msec": .millisecond
+        case "microsecond", "microseconds", "us", "usec": .microsecond
+        case "dow", "dayofweek", "weekday": .dow
+        case "isodow": .isodow
+        case "doy", "dayofyear": .doy
+        case "week", "weeks", "w", "weekofyear": .week
+        case "quarter", "quarters": .quarter
+        case "epoch": .epoch
+        case "decade", "decades": .decade
+        case "century", "centuries": .century
+        case "millennium", "millennia": .millennium
+        case "isoyear": .isoyear
+        default: nil
+        }
+        guard let part else { throw error("unknown date part \"\(field)\"", p) }
+        var arg = b
+        if arg.isStringConstant { arg = try coerce(arg, to: .timestamp, p) }
+        guard arg.type.isTemporal else { throw error("EXTRACT needs a DATE or TIMESTAMP, got \(arg.type)", p) }
+        return .function(.extract(part), [arg], part == .epoch ? .double : .bigint)
+    }
+}
+
+extension BoundExpr {
+    /// A string constant (literal or parameter) that may still adapt to another type.
+    package var isStringConstant: Bool {
+        if case .constant(.string, .varchar) = self { return true }
+        return false
+    }
+    package var isNullConstant: Bool {
+        if case .constant(.null, _) = self { return true }
+        return false
+    }
+}

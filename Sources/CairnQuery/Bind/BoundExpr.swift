@@ -1,0 +1,179 @@
+import CairnFormat
+import CairnSQL
+
+/// A type-checked expression whose column references are positions in the input batch.
+///
+/// Invariant: `type` is the SQL type of the result; the evaluator produces a vector whose physical
+/// representation is `type.physical`.
+package indirect enum BoundExpr: Hashable, Sendable {
+    /// Input column `index` of the batch.
+    case column(Int, ColumnType)
+    /// A constant. `Value.null` has the type the context gave it.
+    case constant(Value, ColumnType)
+    case arithmetic(ArithmeticOp, BoundExpr, BoundExpr, ColumnType)
+    case compare(CompareOp, BoundExpr, BoundExpr)
+    case and([BoundExpr])
+    case or([BoundExpr])
+    case not(BoundExpr)
+    case negate(BoundExpr)
+    case isNull(BoundExpr, negated: Bool)
+    /// `e IN (constants)`; NULL constants are dropped at bind time and remembered in `hasNull`.
+    case inList(BoundExpr, [Value], hasNull: Bool, negated: Bool)
+    case like(BoundExpr, pattern: String, caseInsensitive: Bool, negated: Bool)
+    /// Searched CASE: the first true condition's result; else `elseResult`.
+    case caseWhen([(BoundExpr, BoundExpr)], elseResult: BoundExpr, ColumnType)
+    case coalesce([BoundExpr], ColumnType)
+    case cast(BoundExpr, to: ColumnType, tryCast: Bool)
+    case function(ScalarFunction, [BoundExpr], ColumnType)
+
+    package var type: ColumnType {
+        switch self {
+        case .column(_, let t), .constant(_, let t), .arithmetic(_, _, _, let t), .caseWhen(_, _, let t),
+             .coalesce(_, let t), .function(_, _, let t):
+            t
+        case .compare, .and, .or, .not, .isNull, .inList, .like: .boolean
+        case .negate(let e): e.type
+        case .cast(_, let t, _): t
+        }
+    }
+
+    package var isConstant: Bool { if case .constant = self { true } else { false } }
+
+    /// Whether the expression reads no input column (so it can be folded to a constant).
+    package var referencesColumns: Bool {
+        switch self {
+        case .column: true
+        case .constant: false
+        case .arithmetic(_, let a, let b, _), .compare(_, let a, let b): a.referencesColumns || b.referencesColumns
+        case .and(let es), .or(let es), .coalesce(let es, _), .function(_, let es, _): es.contains { $0.referencesColumns }
+        case .not(let e), .negate(let e), .isNull(let e, _), .inList(let e, _, _, _), .like(let e, _, _, _),
+             .cast(let e, _, _):
+            e.referencesColumns
+        case .caseWhen(let bs, let e, _): e.referencesColumns || bs.contains { $0.0.referencesColumns || $0.1.referencesColumns }
+        }
+    }
+
+    /// Input columns this expression reads.
+    package func collectColumns(into set: inout Set<Int>) {
+        switch self {
+        case .column(let i, _): set.insert(i)
+        case .constant: break
+        case .arithmetic(_, let a, let b, _), .compare(_, let a, let b):
+            a.collectColumns(into: &set); b.collectColumns(into: &set)
+        case .and(let es), .or(let es), .coalesce(let es, _), .function(_, let es, _):
+            for e in es { e.collectColumns(into: &set) }
+        case .not(let e), .negate(let e), .isNull(let e, _), .inList(let e, _, _, _), .like(let e, _, _, _),
+             .cast(let e, _, _):
+            e.collectColumns(into: &set)
+        case .caseWhen(let bs, let e, _):
+            e.collectColumns(into: &set)
+            for (c, r) in bs { c.collectColumns(into: &set); r.collectColumns(into: &set) }
+        }
+    }
+
+    /// The same expression with column indices renumbered through `map`.
+    package func remapColumns(_ map: [Int: Int]) -> BoundExpr {
+        switch self {
+        case .column(let i, let t): .column(map[i] ?? i, t)
+        case .constant: self
+        case .arithmetic(let op, let a, let b, let t): .arithmetic(op, a.remapColumns(map), b.remapColumns(map), t)
+        case .compare(let op, let a, let b): .compare(op, a.remapColumns(map), b.remapColumns(map))
+        case .and(let es): .and(es.map { $0.remapColumns(map) })
+        case .or(let es): .or(es.map { $0.remapColumns(map) })
+        case .not(let e): .not(e.remapColumns(map))
+        case .negate(let e): .negate(e.remapColumns(map))
+        case .isNull(let e, let n): .isNull(e.remapColumns(map), negated: n)
+        case .inList(let e, let vs, let hn, let n): .inList(e.remapColumns(map), vs, hasNull: hn, negated: n)
+        case .like(let e, let p, let ci, let n): .like(e.remapColumns(map), pattern: p, caseInsensitive: ci, negated: n)
+        case .caseWhen(let bs, let e, let t):
+            .caseWhen(bs.map { ($0.0.remapColumns(map), $0.1.remapColumns(map)) }, elseResult: e.remapColumns(map), t)
+        case .coalesce(let es, let t): .coalesce(es.map { $0.remapColumns(map) }, t)
+        case .cast(let e, let t, let tc): .cast(e.remapColumns(map), to: t, tryCast: tc)
+        case .function(let f, let es, let t): .function(f, es.map { $0.remapColumns(map) }, t)
+        }
+    }
+
+    package static func == (a: BoundExpr, b: BoundExpr) -> Bool { a.key == b.key }
+    package func hash(into h: inout Hasher) { h.combine(key) }
+
+    /// A structural key, used to match SELECT expressions with GROUP BY expressions.
+    private var key: String {
+        switch self {
+        case .column(let i, _): "#\(i)"
+        case .constant(let v, let t): "c(\(v.debugKey):\(t))"
+        case .arithmetic(let op, let a, let b, _): "(\(a.key)\(op.rawValue)\(b.key))"
+        case .compare(let op, let a, let b): "(\(a.key)\(op.rawValue)\(b.key))"
+        case .and(let es): "and(" + es.map(\.key).joined(separator: ",") + ")"
+        case .or(let es): "or(" + es.map(\.key).joined(separator: ",") + ")"
+        case .not(let e): "not(\(e.key))"
+        case .negate(let e): "neg(\(e.key))"
+        case .isNull(let e, let n): "isnull(\(e.key),\(n))"
+        case .inList(let e, let vs, let hn, let n): "in(\(e.key),\(vs.map(\.debugKey)),\(hn),\(n))"
+        case .like(let e, let p, let ci, let n): "like(\(e.key),\(p),\(ci),\(n))"
+        case .caseWhen(let bs, let e, _): "case(" + bs.map { "\($0.0.key)->\($0.1.key)" }.joined(separator: ",") + ";\(e.key))"
+        case .coalesce(let es, _): "coalesce(" + es.map(\.key).joined(separator: ",") + ")"
+        case .cast(let e, let t, let tc): "cast(\(e.key),\(t),\(tc))"
+        case .function(let f, let es, _): "\(f)(" + es.map(\.key).joined(separator: ",") + ")"
+        }
+    }
+}
+
+extension Value {
+    fileprivate var debugKey: String {
+        switch self {
+        case .string(let s): "'\(s)'"
+        case .json(let s): "j'\(s)'"
+        default: "\(self)"
+        }
+    }
+}
+
+package enum ArithmeticOp: String, Hashable, Sendable {
+    case add = "+", subtract = "-", multiply = "*", divide = "/", modulo = "%"
+}
+
+package enum CompareOp: String, Hashable, Sendable {
+    case eq = "=", ne = "<>", lt = "<", le = "<=", gt = ">", ge = ">="
+
+    package var flipped: CompareOp {
+        switch self {
+        case .eq, .ne: self
+        case .lt: .gt
+        case .le: .ge
+        case .gt: .lt
+        case .ge: .le
+        }
+    }
+}
+
+/// Scalar functions the evaluator implements. Arguments are bound and type-checked by the binder.
+package enum ScalarFunction: Hashable, Sendable {
+    case lower, upper, length, substr, concat, trim, replace, startsWith, contains
+    case abs, round, floor, ceil, sqrt, ln, log10, power
+    /// `date_trunc(unit, ts)`; unit is resolved at bind time.
+    case dateTrunc(TimeUnit)
+    /// `time_bucket(width, ts [, origin])`: width and origin resolved at bind time.
+    case timeBucket(months: Int32, micros: Int64, originMicros: Int64)
+    case extract(DatePart)
+    /// Adds a constant interval (negated for subtraction) to a timestamp.
+    case addInterval(months: Int32, days: Int32, micros: Int64)
+    /// `date + integer` / `date - integer` (days).
+    case dateAddDays
+    case timestampDiff
+    case dateDiff
+    /// `->` (json) and `->>` (text) with a resolved path.
+    case jsonExtract(JSONPath, asText: Bool)
+    case greatest, least
+    case nullIf
+    case toTimestamp
+    case epochSeconds
+}
+
+package enum TimeUnit: String, Hashable, Sendable {
+    case microsecond, millisecond, second, minute, hour, day, week, month, quarter, year, decade, century, millennium
+}
+
+package enum DatePart: String, Hashable, Sendable {
+    case year, month, day, hour, minute, second, millisecond, microsecond, dow, isodow, doy, week, quarter, epoch
+    case decade, century, millennium, isoyear
+}

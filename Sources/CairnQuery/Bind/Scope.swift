@@ -1,0 +1,29 @@
+import CairnFormat
+
+/// The columns an expression may reference: the output of a FROM clause.
+package struct Scope: Sendable {
+    package struct Column: Sendable {
+        package var qualifier: String?
+        package var name: String
+        package var type: ColumnType
+    }
+    package var columns: [Column]
+
+    package static let empty = Scope(columns: [])
+
+    package init(columns: [Column]) { self.columns = columns }
+
+    /// Resolves `qualifier.name` (case-insensitive) to a column index.
+    package func resolve(qualifier: String?, name: String) -> Result<Int, LookupFailure> {
+        let lname = name.lowercased(), lq = qualifier?.lowercased()
+        var found: Int?
+        for (i, c) in columns.enumerated() where c.name.lowercased() == lname {
+            if let lq, c.qualifier?.lowercased() != lq { continue }
+            if found != nil { return .failure(.ambiguous) }
+            found = i
+        }
+        return found.map { .success($0) } ?? .failure(.notFound)
+    }
+
+    package enum LookupFailure: Error { case notFound, ambiguous }
+}

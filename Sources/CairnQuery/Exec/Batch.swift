@@ -1,0 +1,183 @@
+import CairnFormat
+
+/// A set of equally long column vectors flowing between operators.
+package struct Batch: Sendable {
+    package var columns: [ColumnVector]
+    package var count: Int
+
+    package init(columns: [ColumnVector], count: Int) {
+        self.columns = columns
+        self.count = count
+    }
+
+    /// Keeps only the rows at `selection` (ascending indices).
+    package func gather(_ selection: [Int]) -> Batch {
+        Batch(columns: columns.map { $0.gather(selection) }, count: selection.count)
+    }
+}
+
+extension ColumnVector {
+    /// The rows at `selection`, in that order.
+    package func gather(_ sel: [Int]) -> ColumnVector {
+        let validity = self.validity.map { v in sel.map { v[$0] } }
+        switch storage {
+        case .int64(let a):
+            return ColumnVector(storage: .int64(a.withUnsafeBufferPointer { p in sel.map { p[$0] } }), validity: validity)
+        case .float64(let a):
+            return ColumnVector(storage: .float64(a.withUnsafeBufferPointer { p in sel.map { p[$0] } }), validity: validity)
+        case .bytes(let b):
+            var out = ByteArray()
+            var total = 0
+            for i in sel { total += b.length(at: i) }
+            out.reserveCapacity(rows: sel.count, bytes: total)
+            b.data.withUnsafeBufferPointer { d in
+                for i in sel { out.append(bytes: UnsafeBufferPointer(rebasing: d[b.offsets[i]..<b.offsets[i + 1]])) }
+            }
+            return ColumnVector(storage: .bytes(out), validity: validity)
+        }
+    }
+
+    /// Rows `range` of this vector.
+    package func slice(_ r: Range<Int>) -> ColumnVector {
+        let validity = self.validity.map { Array($0[r]) }
+        switch storage {
+        case .int64(let a): return ColumnVector(storage: .int64(Array(a[r])), validity: validity)
+        case .float64(let a): return ColumnVector(storage: .float64(Array(a[r])), validity: validity)
+        case .bytes(let b):
+            let base = b.offsets[r.lowerBound]
+            let offs = b.offsets[r.lowerBound...r.upperBound].map { $0 - base }
+            return ColumnVector(storage: .bytes(ByteArray(offsets: offs, data: Array(b.data[base..<b.offsets[r.upperBound]]))),
+                                validity: validity)
+        }
+    }
+
+    /// Appends all rows of `other` (same physical type).
+    package mutating func append(_ other: ColumnVector) {
+        let oldCount = count
+        switch (storage, other.storage) {
+        case (.int64(var a), .int64(let b)):
+            storage = .int64([]); a.append(contentsOf: b); storage = .int64(a)
+        case (.float64(var a), .float64(let b)):
+            storage = .float64([]); a.append(contentsOf: b); storage = .float64(a)
+        case (.bytes(var a), .bytes(let b)):
+            storage = .bytes(ByteArray())
+            let base = a.data.count
+            a.data.append(contentsOf: b.data)
+            a.offsets.append(contentsOf: b.offsets.dropFirst().map { $0 + base })
+            storage = .bytes(a)
+        default:
+            return
+        }
+        if validity != nil || other.validity != nil {
+            var v = validity ?? [Bool](repeating: true, count: oldCount)
+            v.append(contentsOf: other.validity ?? [Bool](repeating: true, count: other.count))
+            validity = v
+        }
+    }
+
+    /// The value at row `i`, typed as `type`.
+    package func value(at i: Int, type: ColumnType) -> Value {
+        if isNull(i) { return .null }
+        switch storage {
+        case .int64(let a):
+            let x = a[i]
+            switch type {
+            case .boolean: return .bool(x != 0)
+            case .date: return .date(Int32(truncatingIfNeeded: x))
+            case .timestamp, .timestamptz: return .timestamp(x)
+            case .interval:
+                let days = x / Calendar.microsPerDay
+                return .interval(months: 0, days: Int32(truncatingIfNeeded: days), micros: x - days * Calendar.microsPerDay)
+            default: return .int(x)
+            }
+        case .float64(let a): return .double(a[i])
+        case .bytes(let b): return type == .json ? .json(b.string(at: i)) : .string(b.string(at: i))
+        }
+    }
+
+    /// All values, typed as `type`.
+    package func values(type: ColumnType) -> [Value] { (0..<count).map { value(at: $0, type: type) } }
+
+    /// Builds a vector of `type` from values already converted to that type.
+    package static func from(_ values: [Value], type: ColumnType) -> ColumnVector {
+        var b = VectorBuilder(type: type, capacity: values.count)
+        for v in values { b.append(v) }
+        return b.finish()
+    }
+}
+
+/// Accumulates values of one type into a ``ColumnVector``.
+package struct VectorBuilder {
+    package let type: ColumnType
+    private var ints: [Int64] = []
+    private var doubles: [Double] = []
+    private var bytes = ByteArray()
+    private var validity: [Bool] = []
+    private var hasNull = false
+
+    package init(type: ColumnType, capacity: Int = 0) {
+        self.type = type
+        switch type.physical {
+        case .int64: ints.reserveCapacity(capacity)
+        case .float64: doubles.reserveCapacity(capacity)
+        case .bytes: bytes.offsets.reserveCapacity(capacity + 1)
+        }
+        validity.reserveCapacity(capacity)
+    }
+
+    package var count: Int { validity.count }
+
+    /// Appends `v`, which must already be of this builder's type (or NULL).
+    package mutating func append(_ v: Value) {
+        switch v {
+        case .null: appendNull(); return
+        case .bool(let b): ints.append(b ? 1 : 0)
+        case .int(let i):
+            if type.physical == .float64 { doubles.append(Double(i)) } else { ints.append(i) }
+        case .double(let d):
+            if type.physical == .int64 { ints.append(Int64(d)) } else { doubles.append(d) }
+        case .string(let s), .json(let s): bytes.append(s)
+        case .timestamp(let t): ints.append(t)
+        case .date(let d): ints.append(Int64(d))
+        case .interval(let m, let d, let us): ints.append(Int64(m) * 30 * Calendar.microsPerDay + Int64(d) * Calendar.microsPerDay + us)
+        }
+        validity.append(true)
+    }
+
+    package mutating func appendNull() {
+        switch type.physical {
+        case .int64: ints.append(0)
+        case .float64: doubles.append(0)
+        case .bytes: bytes.appendEmpty()
+        }
+        validity.append(false)
+        hasNull = true
+    }
+
+    package mutating func appendInt(_ i: Int64) { ints.append(i); validity.append(true) }
+    package mutating func appendDouble(_ d: Double) { doubles.append(d); validity.append(true) }
+    package mutating func appendBytes(_ b: UnsafeBufferPointer<UInt8>) { bytes.append(bytes: b); validity.append(true) }
+
+    package func finish() -> ColumnVector {
+        let v = hasNull ? validity : nil
+        switch type.physical {
+        case .int64: return ColumnVector(storage: .int64(ints), validity: v)
+        case .float64: return ColumnVector(storage: .float64(doubles), validity: v)
+        case .bytes: return ColumnVector(storage: .bytes(bytes), validity: v)
+        }
+    }
+}
+
+/// Combines two validity masks: a row is valid only where both are.
+@inline(__always)
+package func andValidity(_ a: [Bool]?, _ b: [Bool]?) -> [Bool]? {
+    guard let a else { return b }
+    guard let b else { return a }
+    var out = a
+    out.withUnsafeMutableBufferPointer { o in
+        b.withUnsafeBufferPointer { bb in
+            for i in 0..<o.count where !bb[i] { o[i] = false }
+        }
+    }
+    return out
+}

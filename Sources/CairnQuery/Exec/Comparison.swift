@@ -1,0 +1,230 @@
+import CairnFormat
+
+/// Vectorized comparisons over physical storage. Results are 0/1; NULL handling is the caller's.
+enum Comparison {
+    @inline(__always)
+    static func test<T: Comparable>(_ op: CompareOp, _ a: T, _ b: T) -> Bool {
+        switch op {
+        case .eq: a == b
+        case .ne: a != b
+        case .lt: a < b
+        case .le: a <= b
+        case .gt: a > b
+        case .ge: a >= b
+        }
+    }
+
+    @inline(__always)
+    static func testOrder(_ op: CompareOp, _ c: Int) -> Bool {
+        switch op {
+        case .eq: c == 0
+        case .ne: c != 0
+        case .lt: c < 0
+        case .le: c <= 0
+        case .gt: c > 0
+        case .ge: c >= 0
+        }
+    }
+
+    /// -1, 0, 1 by unsigned byte order (UTF-8 code point order, as DuckDB sorts).
+    @inline(__always)
+    static func compareBytes(_ x: UnsafeBufferPointer<UInt8>, _ y: UnsafeBufferPointer<UInt8>) -> Int {
+        let n = min(x.count, y.count)
+        if n > 0, let xb = x.baseAddress, let yb = y.baseAddress {
+            let c = memcmpBytes(xb, yb, n)
+            if c != 0 { return c < 0 ? -1 : 1 }
+        }
+        return x.count == y.count ? 0 : (x.count < y.count ? -1 : 1)
+    }
+
+    @inline(__always)
+    static func memcmpBytes(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>, _ n: Int) -> Int {
+        for i in 0..<n where a[i] != b[i] { return a[i] < b[i] ? -1 : 1 }
+        return 0
+    }
+
+    static func scalarInt(_ v: Value) -> Int64? {
+        switch v {
+        case .int(let i), .timestamp(let i): i
+        case .date(let d): Int64(d)
+        case .bool(let b): b ? 1 : 0
+        case .interval(let m, let d, let us) where m == 0: Int64(d) * Calendar.microsPerDay + us
+        default: nil
+        }
+    }
+
+    static func compareScalar(_ op: CompareOp, _ v: ColumnVector, _ c: Value, _ n: Int) -> [Int64] {
+        var out = [Int64](repeating: 0, count: n)
+        out.withUnsafeMutableBufferPointer { o in
+            switch v.storage {
+            case .int64(let a):
+                if let k = scalarInt(c) {
+                    a.withUnsafeBufferPointer { p in
+                        switch op {
+                        case .eq: for i in 0..<n { o[i] = p[i] == k ? 1 : 0 }
+                        case .ne: for i in 0..<n { o[i] = p[i] != k ? 1 : 0 }
+                        case .lt: for i in 0..<n { o[i] = p[i] < k ? 1 : 0 }
+                        case .le: for i in 0..<n { o[i] = p[i] <= k ? 1 : 0 }
+                        case .gt: for i in 0..<n { o[i] = p[i] > k ? 1 : 0 }
+                        case .ge: for i in 0..<n { o[i] = p[i] >= k ? 1 : 0 }
+                        }
+                    }
+                } else if case .double(let d) = c {
+                    a.withUnsafeBufferPointer { p in for i in 0..<n { o[i] = test(op, Double(p[i]), d) ? 1 : 0 } }
+                }
+            case .float64(let a):
+                let k: Double
+                switch c {
+                case .double(let d): k = d
+                case .int(let i): k = Double(i)
+                default: return
+                }
+                a.withUnsafeBufferPointer { p in for i in 0..<n { o[i] = doubleTest(op, p[i], k) ? 1 : 0 } }
+            case .bytes(let b):
+                let needle: [UInt8]
+                switch c {
+                case .string(let s), .json(let s): needle = Array(s.utf8)
+                default: return
+                }
+                needle.withUnsafeBufferPointer { k in
+                    b.data.withUnsafeBufferPointer { d in
+                        b.offsets.withUnsafeBufferPointer { off in
+                            if op == .eq || op == .ne {
+                                let want: Int64 = op == .eq ? 1 : 0
+                                for i in 0..<n {
+                                    let len = off[i + 1] - off[i]
+                                    var eq = len == k.count
+                                    if eq, len > 0, let db = d.baseAddress, let kb = k.baseAddress {
+                                        eq = memcmpBytes(db + off[i], kb, len) == 0
+                                    }
+                                    o[i] = eq ? want : 1 - want
+                                }
+                            } else {
+                                for i in 0..<n {
+                                    let c = compareBytes(UnsafeBufferPointer(rebasing: d[off[i]..<off[i + 1]]), k)
+                                    o[i] = testOrder(op, c) ? 1 : 0
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    /// DuckDB orders NaN above every other double and equal to itself.
+    @inline(__always)
+    static func doubleTest(_ op: CompareOp, _ a: Double, _ b: Double) -> Bool {
+        if !a.isNaN && !b.isNaN { return test(op, a, b) }
+        let c = a.isNaN ? (b.isNaN ? 0 : 1) : -1
+        return testOrder(op, c)
+    }
+
+    static func compareVectors(_ op: CompareOp, _ l: ColumnVector, _ r: ColumnVector, _ n: Int) -> [Int64] {
+        var out = [Int64](repeating: 0, count: n)
+        switch (l.storage, r.storage) {
+        case (.int64(let a), .int64(let b)):
+            for i in 0..<n { out[i] = test(op, a[i], b[i]) ? 1 : 0 }
+        case (.bytes(let a), .bytes(let b)):
+            for i in 0..<n {
+                let c = a.withBytes(at: i) { x in b.withBytes(at: i) { y in compareBytes(x, y) } }
+                out[i] = testOrder(op, c) ? 1 : 0
+            }
+        default:
+            let a = l.asDoubles(), b = r.asDoubles()
+            for i in 0..<n { out[i] = doubleTest(op, a[i], b[i]) ? 1 : 0 }
+        }
+        return out
+    }
+}
+
+/// SQL LIKE over UTF-8 bytes: `%` any run, `_` one character. Common shapes get fast paths.
+struct LikeMatcher {
+    enum Shape { case exact([UInt8]), prefix([UInt8]), suffix([UInt8]), contains([UInt8]), general([UInt8]) }
+    let shape: Shape
+    let caseInsensitive: Bool
+
+    init(pattern: String, caseInsensitive: Bool) {
+        self.caseInsensitive = caseInsensitive
+        let p = Array((caseInsensitive ? pattern.lowercased() : pattern).utf8)
+        let percent = UInt8(ascii: "%"), underscore = UInt8(ascii: "_")
+        let inner = p.filter { $0 == percent }.count
+        if p.contains(underscore) {
+            shape = .general(p)
+        } else if inner == 0 {
+            shape = .exact(p)
+        } else if inner == 1, p.last == percent {
+            shape = .prefix(Array(p.dropLast()))
+        } else if inner == 1, p.first == percent {
+            shape = .suffix(Array(p.dropFirst()))
+        } else if inner == 2, p.first == percent, p.last == percent, p.count >= 2 {
+            shape = .contains(Array(p.dropFirst().dropLast()))
+        } else {
+            shape = .general(p)
+        }
+    }
+
+    func matches(_ s0: UnsafeBufferPointer<UInt8>) -> Bool {
+        if caseInsensitive {
+            let lowered = Self.lower(s0)
+            return lowered.withUnsafeBufferPointer { match($0) }
+        }
+        return match(s0)
+    }
+
+    private static func lower(_ s: UnsafeBufferPointer<UInt8>) -> [UInt8] {
+        if s.allSatisfy({ $0 < 0x80 }) {
+            return s.map { ($0 >= 0x41 && $0 <= 0x5A) ? $0 + 32 : $0 }
+        }
+        return Array(String(decoding: s, as: UTF8.self).lowercased().utf8)
+    }
+
+    private func match(_ s: UnsafeBufferPointer<UInt8>) -> Bool {
+        switch shape {
+        case .exact(let p): return s.elementsEqual(p)
+        case .prefix(let p): return s.count >= p.count && s.prefix(p.count).elementsEqual(p)
+        case .suffix(let p): return s.count >= p.count && s.suffix(p.count).elementsEqual(p)
+        case .contains(let p): return Self.find(p, in: s)
+        case .general(let p): return p.withUnsafeBufferPointer { Self.general($0, s) }
+        }
+    }
+
+    private static func find(_ needle: [UInt8], in hay: UnsafeBufferPointer<UInt8>) -> Bool {
+        if needle.isEmpty { return true }
+        if needle.count > hay.count { return false }
+        let first = needle[0]
+        var i = 0
+        let last = hay.count - needle.count
+        while i <= last {
+            if hay[i] == first {
+                var j = 1
+                while j < needle.count && hay[i + j] == needle[j] { j += 1 }
+                if j == needle.count { return true }
+            }
+            i += 1
+        }
+        return false
+    }
+
+    /// Iterative wildcard matching with backtracking to the last `%`; `_` consumes one UTF-8 character.
+    private static func general(_ p: UnsafeBufferPointer<UInt8>, _ s: UnsafeBufferPointer<UInt8>) -> Bool {
+        var pi = 0, si = 0, starP = -1, starS = 0
+        func charLen(_ b: UInt8) -> Int { b < 0x80 ? 1 : b < 0xE0 ? 2 : b < 0xF0 ? 3 : 4 }
+        while si < s.count {
+            if pi < p.count, p[pi] == UInt8(ascii: "_") {
+                pi += 1; si += charLen(s[si])
+            } else if pi < p.count, p[pi] == UInt8(ascii: "%") {
+                starP = pi; starS = si; pi += 1
+            } else if pi < p.count, p[pi] == s[si] {
+                pi += 1; si += 1
+            } else if starP >= 0 {
+                pi = starP + 1; starS += 1; si = starS
+            } else {
+                return false
+            }
+        }
+        while pi < p.count, p[pi] == UInt8(ascii: "%") { pi += 1 }
+        return pi == p.count && si == s.count
+    }
+}

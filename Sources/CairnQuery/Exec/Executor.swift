@@ -1,0 +1,255 @@
+import CairnFormat
+import CairnTables
+import Dispatch
+import Synchronization
+
+/// Per-operator measurements for `EXPLAIN ANALYZE`.
+package struct ExecutionStats: Sendable {
+    package var scan: ScanStats?
+    package var rowsScanned = 0
+    package var rowsAfterFilter = 0
+    package var groups = 0
+    package var rowsOut = 0
+    package var scanSeconds = 0.0
+    package var finishSeconds = 0.0
+    package var workers = 1
+}
+
+/// Runs a ``SelectPlan``: scans units on all cores, filters, aggregates or projects each batch,
+/// then merges, sorts, de-duplicates and limits.
+package struct Executor: Sendable {
+    package let context: QueryContext
+    package var workerCount: Int
+    package var progress: (@Sendable (Double) -> Void)?
+
+    package init(context: QueryContext, workerCount: Int = Executor.defaultWorkers, progress: (@Sendable (Double) -> Void)? = nil) {
+        self.context = context
+        self.workerCount = max(1, workerCount)
+        self.progress = progress
+    }
+
+    package static let defaultWorkers = max(1, min(8, ProcessInfo_activeProcessorCount()))
+
+    /// Per-unit output of a non-aggregating scan, kept by unit index to preserve scan order.
+    private final class Shared: @unchecked Sendable {
+        let lock = Mutex<Void>(())
+        var nextUnit = 0
+        var rowsProduced = 0
+        var outputs: [Int: Batch] = [:]
+        var tables: [AggregateTable] = []
+        var error: CairnError?
+        var scanned = 0
+        var filtered = 0
+        var unitsDone = 0
+    }
+
+    package func run(_ plan: SelectPlan) throws(CairnError) -> (result: MaterializedResult, stats: ExecutionStats) {
+        var stats = ExecutionStats()
+        let start = ContinuousClock.now
+        var batches: [Batch] = []
+        var table: AggregateTable?
+        let evaluator = Evaluator(context: context)
+        let keyTypes = plan.groupKeys.map(\.type)
+
+        switch plan.source {
+        case .none:
+            let b = Batch(columns: [], count: 1)
+            try consume(plan, b, evaluator, &batches, &table, keyTypes, &stats)
+        case .materialized(let b):
+            try consume(plan, b, evaluator, &batches, &table, keyTypes, &stats)
+        case .table(let t, let columns, let constraints):
+            let scan = try t.scan(columns: columns, mayMatch: Self.pruner(constraints))
+            stats.scan = scan.stats
+            let shared = Shared()
+            let units = scan.units
+            // Without ORDER BY or aggregation, a LIMIT lets the scan stop early.
+            let earlyStop = (!plan.isAggregating && plan.order.isEmpty && !plan.distinct) ? plan.limit.map { $0 + plan.offset } : nil
+            let workers = min(workerCount, max(1, units.count))
+            stats.workers = workers
+            let ctx = context
+            let progress = self.progress
+            DispatchQueue.concurrentPerform(iterations: workers) { _ in
+                var localTable: AggregateTable? = plan.isAggregating ? AggregateTable(keyTypes: keyTypes, specs: plan.aggregates) : nil
+                var localScanned = 0, localFiltered = 0
+                while true {
+                    let claim: Int? = shared.lock.withLock { _ in
+                        if shared.error != nil || ctx.isCancelled() { return nil }
+                        if let stop = earlyStop, shared.rowsProduced >= stop { return nil }
+                        guard shared.nextUnit < units.count else { return nil }
+                        defer { shared.nextUnit += 1 }
+                        return shared.nextUnit
+                    }
+                    guard let u = claim else { break }
+                    do {
+                        let cols = try units[u].read()
+                        var batch = Batch(columns: cols, count: units[u].rowCount)
+                        localScanned += batch.count
+                        if let f = plan.filter {
+                            let sel = try evaluator.select(f, batch)
+                            if sel.count != batch.count { batch = batch.gather(sel) }
+                        }
+                        localFiltered += batch.count
+                        if let lt = localTable {
+                            try Self.aggregate(plan, batch, evaluator, lt)
+                        } else {
+                            let out = try Self.project(plan, batch, evaluator)
+                            shared.lock.withLock { _ in
+                                shared.outputs[u] = out
+                                shared.rowsProduced += out.count
+                            }
+                        }
+                        let done = shared.lock.withLock { _ in shared.unitsDone += 1; return shared.unitsDone }
+                        progress?(Double(done) / Double(units.count))
+                    } catch let e as CairnError {
+                        shared.lock.withLock { _ in if shared.error == nil { shared.error = e } }
+                        break
+                    } catch {
+                        shared.lock.withLock { _ in if shared.error == nil { shared.error = CairnError(.io, "\(error)") } }
+                        break
+                    }
+                }
+                shared.lock.withLock { _ in
+                    if let lt = localTable { shared.tables.append(lt) }
+                    shared.scanned += localScanned
+                    shared.filtered += localFiltered
+                }
+                localTable = nil
+            }
+            if let e = shared.error { throw e }
+            if context.isCancelled() { throw CairnError(.cancelled, "statement cancelled") }
+            stats.rowsScanned = shared.scanned
+            stats.rowsAfterFilter = shared.filtered
+            if plan.isAggregating {
+                let merged = shared.tables.first ?? AggregateTable(keyTypes: keyTypes, specs: plan.aggregates)
+                for other in shared.tables.dropFirst() { merged.merge(other) }
+                table = merged
+            } else {
+                batches = shared.outputs.keys.sorted().compactMap { shared.outputs[$0] }
+            }
+        }
+        stats.scanSeconds = Self.seconds(since: start)
+        let finishStart = ContinuousClock.now
+
+        if plan.isAggregating {
+            let t = table ?? AggregateTable(keyTypes: keyTypes, specs: plan.aggregates)
+            stats.groups = t.groupCount
+            // An aggregate without GROUP BY yields one row even over no input; with GROUP BY, none.
+            if t.groupCount > 0 {
+                var cols: [ColumnVector] = []
+                for (k, type) in keyTypes.enumerated() { cols.append(.from(t.keys.map { $0[k] }, type: type)) }
+                for a in t.accumulators { cols.append(.from((0..<t.groupCount).map { a.result($0) }, type: a.spec.type)) }
+                var batch = Batch(columns: cols, count: t.groupCount)
+                if let h = plan.having {
+                    let sel = try evaluator.select(h, batch)
+                    batch = batch.gather(sel)
+                }
+                batches = [try Self.projectOutputs(plan, batch, evaluator)]
+            }
+        } else if case .table = plan.source {
+            // Already projected per unit.
+        } else {
+            batches = batches.isEmpty ? [] : batches
+        }
+
+        var result = Self.finish(plan, batches)
+        stats.rowsOut = result.columns.first?.count ?? 0
+        stats.finishSeconds = Self.seconds(since: finishStart)
+        result.names = plan.names
+        return (result, stats)
+    }
+
+    private func consume(_ plan: SelectPlan, _ input: Batch, _ evaluator: Evaluator, _ batches: inout [Batch],
+                         _ table: inout AggregateTable?, _ keyTypes: [ColumnType], _ stats: inout ExecutionStats) throws(CairnError) {
+        var batch = input
+        stats.rowsScanned += batch.count
+        if let f = plan.filter { batch = batch.gather(try evaluator.select(f, batch)) }
+        stats.rowsAfterFilter += batch.count
+        if plan.isAggregating {
+            let t = table ?? AggregateTable(keyTypes: keyTypes, specs: plan.aggregates)
+            try Self.aggregate(plan, batch, evaluator, t)
+            table = t
+        } else {
+            batches.append(try Self.project(plan, batch, evaluator))
+        }
+    }
+
+    private static func aggregate(_ plan: SelectPlan, _ batch: Batch, _ evaluator: Evaluator, _ table: AggregateTable) throws(CairnError) {
+        var keys: [ColumnVector] = []
+        for k in plan.groupKeys { keys.append(try evaluator.evaluate(k, batch)) }
+        let groups = table.assignGroups(keys, count: batch.count)
+        for (spec, acc) in zip(plan.aggregates, table.accumulators) {
+            let arg = try spec.argument.map { (a: BoundExpr) throws(CairnError) in try evaluator.evaluate(a, batch) }
+            try acc.update(groups, arg, count: batch.count)
+        }
+    }
+
+    private static func project(_ plan: SelectPlan, _ batch: Batch, _ evaluator: Evaluator) throws(CairnError) -> Batch {
+        try projectOutputs(plan, batch, evaluator)
+    }
+
+    private static func projectOutputs(_ plan: SelectPlan, _ batch: Batch, _ evaluator: Evaluator) throws(CairnError) -> Batch {
+        var cols: [ColumnVector] = []
+        cols.reserveCapacity(plan.projections.count)
+        for p in plan.projections { cols.append(try evaluator.evaluate(p, batch)) }
+        return Batch(columns: cols, count: batch.count)
+    }
+
+    /// Sorts, de-duplicates and limits the projected rows and drops hidden sort columns.
+    private static func finish(_ plan: SelectPlan, _ batches: [Batch]) -> MaterializedResult {
+        let types = plan.projections.map(\.type)
+        var columns: [[Value]] = Array(repeating: [], count: plan.projections.count)
+        for b in batches {
+            for c in 0..<columns.count { columns[c].append(contentsOf: b.columns[c].values(type: types[c])) }
+        }
+        var n = columns.first?.count ?? 0
+        var order = Array(0..<n)
+        if plan.distinct {
+            var seen = Set<[Value]>()
+            order = order.filter { i in seen.insert((0..<plan.visibleCount).map { columns[$0][i] }).inserted }
+        }
+        if !plan.order.isEmpty {
+            let keys = plan.order
+            order.sort { a, b in
+                for k in keys {
+                    let x = columns[k.column][a], y = columns[k.column][b]
+                    if x.isNull || y.isNull {
+                        if x.isNull && y.isNull { continue }
+                        return x.isNull == k.nullsFirst
+                    }
+                    let c = ValueOrder.compare(x, y)
+                    if c != 0 { return k.descending ? c > 0 : c < 0 }
+                }
+                return a < b
+            }
+        }
+        let lo = min(plan.offset, order.count)
+        let hi = plan.limit.map { min(order.count, lo + $0) } ?? order.count
+        if lo != 0 || hi != order.count || !plan.order.isEmpty || plan.distinct {
+            let picked = Array(order[lo..<hi])
+            columns = columns.map { col in picked.map { col[$0] } }
+            n = picked.count
+        }
+        _ = n
+        return MaterializedResult(names: plan.names, types: Array(types.prefix(plan.visibleCount)),
+                                  columns: Array(columns.prefix(plan.visibleCount)))
+    }
+
+    /// Turns pushed-down constraints into the zone-map callback of a table scan.
+    static func pruner(_ constraints: [ColumnConstraint]) -> @Sendable ([Int: ZoneMap]) -> Bool {
+        if constraints.isEmpty { return { _ in true } }
+        return { maps in
+            for c in constraints {
+                if let zm = maps[c.column], !c.mayMatch(zm) { return false }
+            }
+            return true
+        }
+    }
+
+    static func seconds(since start: ContinuousClock.Instant) -> Double {
+        let d = ContinuousClock.now - start
+        return Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+    }
+}
+
+import Foundation
+private func ProcessInfo_activeProcessorCount() -> Int { ProcessInfo.processInfo.activeProcessorCount }

@@ -1,0 +1,352 @@
+import CairnFormat
+import Foundation
+
+/// Vectorized implementations of ``ScalarFunction``s. Arguments arrive evaluated and type-checked.
+enum Functions {
+    static func apply(_ f: ScalarFunction, _ a: [ColumnVector], argTypes: [ColumnType], resultType: ColumnType,
+                      count n: Int, context: QueryContext) throws(CairnError) -> ColumnVector {
+        switch f {
+        case .dateTrunc(let unit):
+            return mapInt(a[0]) { t in DateMath.trunc(unit, t) }
+        case .timeBucket(let months, let width, let origin):
+            return mapInt(a[0]) { t in
+                if months > 0 {
+                    let om = DateMath.monthIndex(origin), tm = DateMath.monthIndex(t)
+                    let b = om + Calendar.floorDiv(tm - om, Int64(months)) * Int64(months)
+                    return DateMath.fromMonthIndex(b) * Calendar.microsPerDay
+                }
+                return origin + Calendar.floorDiv(t - origin, width) * width
+            }
+        case .extract(let part):
+            if part == .epoch {
+                guard case .int64(let x) = a[0].storage else { break }
+                let scale = argTypes[0] == .date ? Double(Calendar.microsPerDay) : 1
+                return ColumnVector(storage: .float64(x.map { Double($0) * scale / 1e6 }), validity: a[0].validity)
+            }
+            let isDate = argTypes[0] == .date
+            return mapInt(a[0]) { t in DateMath.extract(part, isDate ? t * Calendar.microsPerDay : t) }
+        case .addInterval(let m, let d, let us):
+            return mapInt(a[0]) { t in Calendar.add(micros: t, months: m, days: d, micros: us) }
+        case .dateAddDays:
+            guard case .int64(let x) = a[0].storage, case .int64(let y) = a[1].storage else { break }
+            return ColumnVector(storage: .int64(zip(x, y).map { $0 &+ $1 }), validity: andValidity(a[0].validity, a[1].validity))
+        case .dateDiff, .timestampDiff:
+            guard case .int64(let x) = a[0].storage, case .int64(let y) = a[1].storage else { break }
+            return ColumnVector(storage: .int64(zip(x, y).map { $0 &- $1 }), validity: andValidity(a[0].validity, a[1].validity))
+        case .jsonExtract(let path, let asText):
+            return jsonExtract(a[0], path, asText: asText, n)
+        case .lower, .upper:
+            return mapString(a[0]) { s in
+                if s.allSatisfy({ $0 < 0x80 }) {
+                    return f == .lower ? s.map { ($0 >= 0x41 && $0 <= 0x5A) ? $0 + 32 : $0 }
+                        : s.map { ($0 >= 0x61 && $0 <= 0x7A) ? $0 - 32 : $0 }
+                }
+                let str = String(decoding: s, as: UTF8.self)
+                return Array((f == .lower ? str.lowercased() : str.uppercased()).utf8)
+            }
+        case .trim:
+            return mapString(a[0]) { s in
+                var lo = 0, hi = s.count
+                while lo < hi, s[lo] == 0x20 { lo += 1 }
+                while hi > lo, s[hi - 1] == 0x20 { hi -= 1 }
+                return Array(s[lo..<hi])
+            }
+        case .length:
+            guard case .bytes(let b) = a[0].storage else { break }
+            var out = [Int64](repeating: 0, count: n)
+            b.data.withUnsafeBufferPointer { d in
+                for i in 0..<n {
+                    var c: Int64 = 0
+                    for j in b.offsets[i]..<b.offsets[i + 1] where d[j] & 0xC0 != 0x80 { c += 1 }
+                    out[i] = c
+                }
+            }
+            return ColumnVector(storage: .int64(out), validity: a[0].validity)
+        default:
+            break
+        }
+        return try rowWise(f, a, argTypes: argTypes, resultType: resultType, n)
+    }
+
+    /// Applies `body` to every valid value of an int64 vector.
+    @inline(__always)
+    static func mapInt(_ v: ColumnVector, _ body: (Int64) -> Int64) -> ColumnVector {
+        guard case .int64(let a) = v.storage else { return v }
+        var out = [Int64](repeating: 0, count: a.count)
+        a.withUnsafeBufferPointer { p in
+            if let valid = v.validity {
+                for i in 0..<p.count where valid[i] { out[i] = body(p[i]) }
+            } else {
+                for i in 0..<p.count { out[i] = body(p[i]) }
+            }
+        }
+        return ColumnVector(storage: .int64(out), validity: v.validity)
+    }
+
+    static func mapString(_ v: ColumnVector, _ body: (UnsafeBufferPointer<UInt8>) -> [UInt8]) -> ColumnVector {
+        guard case .bytes(let b) = v.storage else { return v }
+        var out = ByteArray()
+        out.reserveCapacity(rows: b.count, bytes: b.data.count)
+        b.data.withUnsafeBufferPointer { d in
+            for i in 0..<b.count {
+                let r = body(UnsafeBufferPointer(rebasing: d[b.offsets[i]..<b.offsets[i + 1]]))
+                r.withUnsafeBufferPointer { out.append(bytes: $0) }
+            }
+        }
+        return ColumnVector(storage: .bytes(out), validity: v.validity)
+    }
+
+    static func jsonExtract(_ v: ColumnVector, _ path: JSONPath, asText: Bool, _ n: Int) -> ColumnVector {
+        guard case .bytes(let b) = v.storage else { return .nulls(.bytes, count: n) }
+        var out = ByteArray()
+        out.reserveCapacity(rows: n, bytes: b.data.count / 4)
+        var validity = [Bool](repeating: true, count: n)
+        var anyNull = false
+        b.data.withUnsafeBufferPointer { d in
+            for i in 0..<n {
+                if v.isNull(i) { out.appendEmpty(); validity[i] = false; anyNull = true; continue }
+                let doc = UnsafeBufferPointer(rebasing: d[b.offsets[i]..<b.offsets[i + 1]])
+                guard let r = JSONScanner.find(doc, path.steps) else {
+                    out.appendEmpty(); validity[i] = false; anyNull = true; continue
+                }
+                let value = UnsafeBufferPointer(rebasing: doc[r])
+                if asText {
+                    if value.first == UInt8(ascii: "\"") && value.count >= 2 {
+                        let body = UnsafeBufferPointer(rebasing: value[value.startIndex + 1..<value.endIndex - 1])
+                        if body.contains(UInt8(ascii: "\\")) {
+                            JSONScanner.unescape(body).withUnsafeBufferPointer { out.append(bytes: $0) }
+                        } else {
+                            out.append(bytes: body)
+                        }
+                        continue
+                    }
+                    if value.elementsEqual("null".utf8) { out.appendEmpty(); validity[i] = false; anyNull = true; continue }
+                }
+                JSONScanner.normalized(value).withUnsafeBufferPointer { out.append(bytes: $0) }
+            }
+        }
+        return ColumnVector(storage: .bytes(out), validity: anyNull ? validity : nil)
+    }
+
+    /// Per-row fallback for functions off the hot path.
+    private static func rowWise(_ f: ScalarFunction, _ a: [ColumnVector], argTypes: [ColumnType], resultType: ColumnType,
+                                _ n: Int) throws(CairnError) -> ColumnVector {
+        var b = VectorBuilder(type: resultType, capacity: n)
+        var args = [Value](repeating: .null, count: a.count)
+        for i in 0..<n {
+            for k in 0..<a.count { args[k] = a[k].value(at: i, type: argTypes[k]) }
+            b.append(try scalar(f, args, resultType))
+        }
+        return b.finish()
+    }
+
+    private static func scalar(_ f: ScalarFunction, _ a: [Value], _ t: ColumnType) throws(CairnError) -> Value {
+        switch f {
+        case .concat:
+            var s = ""
+            for v in a {
+                if v.isNull { return .null }
+                s += v.description
+            }
+            return .string(s)
+        case .nullIf:
+            return a[0] == a[1] ? .null : a[0]
+        case .greatest, .least:
+            let vals = a.filter { !$0.isNull }
+            guard var best = vals.first else { return .null }
+            for v in vals.dropFirst() {
+                let c = ValueOrder.compare(v, best)
+                if (f == .greatest && c > 0) || (f == .least && c < 0) { best = v }
+            }
+            return best
+        default:
+            break
+        }
+        if a.contains(where: \.isNull) { return .null }
+        switch f {
+        case .substr:
+            guard case .string(let s) = a[0], case .int(let start) = a[1] else { return .null }
+            let chars = Array(s.unicodeScalars)
+            var from = Int(start) - 1
+            var to = chars.count
+            if a.count == 3, case .int(let len) = a[2] {
+                guard len >= 0 else { throw CairnError(.invalidInput, "substring length must not be negative") }
+                to = min(to, from + Int(len))
+            }
+            from = max(from, 0)
+            if from >= to { return .string("") }
+            var out = String.UnicodeScalarView()
+            out.append(contentsOf: chars[from..<min(to, chars.count)])
+            return .string(String(out))
+        case .replace:
+            guard case .string(let s) = a[0], case .string(let x) = a[1], case .string(let y) = a[2] else { return .null }
+            return .string(x.isEmpty ? s : s.replacingOccurrences(of: x, with: y))
+        case .startsWith:
+            guard case .string(let s) = a[0], case .string(let x) = a[1] else { return .null }
+            return .bool(s.utf8.starts(with: x.utf8))
+        case .contains:
+            guard case .string(let s) = a[0], case .string(let x) = a[1] else { return .null }
+            return .bool(x.isEmpty || s.contains(x))
+        case .abs:
+            switch a[0] {
+            case .int(let i):
+                guard i != .min else { throw CairnError(.type, "overflow in abs(\(i))") }
+                return .int(Swift.abs(i))
+            case .double(let d): return .double(Swift.abs(d))
+            default: return .null
+            }
+        case .round:
+            let digits: Int64 = a.count > 1 ? (a[1].intValue ?? 0) : 0
+            switch a[0] {
+            case .int(let i): return .int(i)
+            case .double(let d):
+                let scale = Foundation.pow(10.0, Double(digits))
+                return .double((d * scale).rounded(.toNearestOrAwayFromZero) / scale)
+            default: return .null
+            }
+        case .floor, .ceil:
+            switch a[0] {
+            case .int(let i): return .int(i)
+            case .double(let d): return .double(f == .floor ? d.rounded(.down) : d.rounded(.up))
+            default: return .null
+            }
+        case .sqrt:
+            guard let d = a[0].doubleValue else { return .null }
+            guard d >= 0 else { throw CairnError(.invalidInput, "cannot take the square root of a negative number") }
+            return .double(d.squareRoot())
+        case .ln, .log10:
+            guard let d = a[0].doubleValue else { return .null }
+            guard d > 0 else { throw CairnError(.invalidInput, "cannot take the logarithm of zero or a negative number") }
+            return .double(f == .ln ? Foundation.log(d) : Foundation.log10(d))
+        case .power:
+            guard let x = a[0].doubleValue, let y = a[1].doubleValue else { return .null }
+            return .double(Foundation.pow(x, y))
+        case .toTimestamp:
+            guard let d = a[0].doubleValue else { return .null }
+            return .timestamp(Int64((d * 1e6).rounded()))
+        default:
+            throw CairnError(.unsupported, "function \(f) cannot be evaluated here")
+        }
+    }
+}
+
+extension Value {
+    var intValue: Int64? { if case .int(let i) = self { i } else { nil } }
+    var doubleValue: Double? {
+        switch self {
+        case .double(let d): d
+        case .int(let i): Double(i)
+        default: nil
+        }
+    }
+}
+
+/// Calendar functions on microsecond timestamps.
+enum DateMath {
+    static func monthIndex(_ t: Int64) -> Int64 {
+        let (y, m, _) = Calendar.civil(days: Calendar.dayOf(micros: t))
+        return Int64(y) * 12 + Int64(m - 1)
+    }
+
+    static func fromMonthIndex(_ mi: Int64) -> Int64 {
+        let y = Calendar.floorDiv(mi, 12)
+        return Calendar.days(year: Int(y), month: Int(mi - y * 12) + 1, day: 1)
+    }
+
+    /// Truncates a timestamp (micros) to `unit`.
+    static func trunc(_ unit: TimeUnit, _ t: Int64) -> Int64 {
+        switch unit {
+        case .microsecond: return t
+        case .millisecond: return Calendar.floorDiv(t, 1000) * 1000
+        case .second: return Calendar.floorDiv(t, Calendar.microsPerSecond) * Calendar.microsPerSecond
+        case .minute: return Calendar.floorDiv(t, Calendar.microsPerMinute) * Calendar.microsPerMinute
+        case .hour: return Calendar.floorDiv(t, Calendar.microsPerHour) * Calendar.microsPerHour
+        default: return truncDate(unit, Calendar.dayOf(micros: t)) * Calendar.microsPerDay
+        }
+    }
+
+    /// Truncates a date (days) to `unit`, returning days.
+    static func truncDate(_ unit: TimeUnit, _ day: Int64) -> Int64 {
+        switch unit {
+        case .microsecond, .millisecond, .second, .minute, .hour, .day: return day
+        case .week:
+            // ISO weeks start on Monday; 1970-01-01 was a Thursday.
+            return day - ((day + 3) % 7 + 7) % 7
+        default:
+            let (y, m, _) = Calendar.civil(days: day)
+            switch unit {
+            case .month: return Calendar.days(year: y, month: m, day: 1)
+            case .quarter: return Calendar.days(year: y, month: ((m - 1) / 3) * 3 + 1, day: 1)
+            case .year: return Calendar.days(year: y, month: 1, day: 1)
+            case .decade: return Calendar.days(year: Int(Calendar.floorDiv(Int64(y), 10) * 10), month: 1, day: 1)
+            case .century: return Calendar.days(year: Int(Calendar.floorDiv(Int64(y) - 1, 100) * 100 + 1), month: 1, day: 1)
+            case .millennium: return Calendar.days(year: Int(Calendar.floorDiv(Int64(y) - 1, 1000) * 1000 + 1), month: 1, day: 1)
+            default: return day
+            }
+        }
+    }
+
+    static func extract(_ part: DatePart, _ t: Int64) -> Int64 {
+        let day = Calendar.dayOf(micros: t)
+        let tod = t - day * Calendar.microsPerDay
+        switch part {
+        case .hour: return tod / Calendar.microsPerHour
+        case .minute: return (tod / Calendar.microsPerMinute) % 60
+        case .second: return (tod / Calendar.microsPerSecond) % 60
+        case .millisecond: return (tod / 1000) % 60_000
+        case .microsecond: return tod % 60_000_000
+        case .dow: return ((day + 4) % 7 + 7) % 7
+        case .isodow: let d = ((day + 4) % 7 + 7) % 7; return d == 0 ? 7 : d
+        case .epoch: return Calendar.floorDiv(t, Calendar.microsPerSecond)
+        default: break
+        }
+        let (y, m, d) = Calendar.civil(days: day)
+        switch part {
+        case .year: return Int64(y)
+        case .month: return Int64(m)
+        case .day: return Int64(d)
+        case .quarter: return Int64((m - 1) / 3 + 1)
+        case .doy: return day - Calendar.days(year: y, month: 1, day: 1) + 1
+        case .decade: return Calendar.floorDiv(Int64(y), 10)
+        case .century: return y > 0 ? Int64((y - 1) / 100 + 1) : Int64(y / 100 - 1)
+        case .millennium: return y > 0 ? Int64((y - 1) / 1000 + 1) : Int64(y / 1000 - 1)
+        case .week, .isoyear:
+            let (isoYear, week) = isoWeek(day)
+            return part == .week ? week : isoYear
+        default: return 0
+        }
+    }
+
+    /// ISO-8601 week-numbering year and week of a day.
+    static func isoWeek(_ day: Int64) -> (Int64, Int64) {
+        let isodow = ((day + 3) % 7 + 7) % 7          // 0 = Monday
+        let thursday = day - isodow + 3
+        let (y, _, _) = Calendar.civil(days: thursday)
+        let jan1 = Calendar.days(year: y, month: 1, day: 1)
+        return (Int64(y), (thursday - jan1) / 7 + 1)
+    }
+}
+
+/// Total order of values used by ORDER BY, DISTINCT, min/max on rows: NULL handling is the caller's.
+enum ValueOrder {
+    static func compare(_ a: Value, _ b: Value) -> Int {
+        switch (a, b) {
+        case (.null, .null): return 0
+        case (.null, _): return 1
+        case (_, .null): return -1
+        case (.int(let x), .int(let y)), (.timestamp(let x), .timestamp(let y)): return x < y ? -1 : (x == y ? 0 : 1)
+        case (.date(let x), .date(let y)): return x < y ? -1 : (x == y ? 0 : 1)
+        case (.bool(let x), .bool(let y)): return x == y ? 0 : (!x ? -1 : 1)
+        case (.string(let x), .string(let y)), (.json(let x), .json(let y)):
+            return x.utf8.lexicographicallyPrecedes(y.utf8) ? -1 : (x == y ? 0 : 1)
+        case (.interval(let m1, let d1, let u1), .interval(let m2, let d2, let u2)):
+            let x = (Int64(m1) * 30 + Int64(d1)) * Calendar.microsPerDay + u1
+            let y = (Int64(m2) * 30 + Int64(d2)) * Calendar.microsPerDay + u2
+            return x < y ? -1 : (x == y ? 0 : 1)
+        default:
+            let x = a.doubleValue ?? 0, y = b.doubleValue ?? 0
+            if x.isNaN || y.isNaN { return x.isNaN ? (y.isNaN ? 0 : 1) : -1 }
+            return x < y ? -1 : (x == y ? 0 : 1)
+        }
+    }
+}

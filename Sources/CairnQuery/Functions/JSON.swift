@@ -1,0 +1,251 @@
+import CairnFormat
+
+/// A parsed JSON path: `'key'`, `'$.a.b'`, `'$.a[0].b'`, `'$."odd key"'`, or an integer array index.
+package struct JSONPath: Hashable, Sendable {
+    package enum Step: Hashable, Sendable { case key([UInt8]), index(Int) }
+    package var steps: [Step]
+
+    package init?(_ v: Value) {
+        switch v {
+        case .int(let i):
+            steps = [.index(Int(i))]
+        case .string(let s):
+            guard s.hasPrefix("$") else {
+                steps = [.key(Array(s.utf8))]
+                return
+            }
+            guard let parsed = Self.parse(Array(s.utf8)) else { return nil }
+            steps = parsed
+        default:
+            return nil
+        }
+    }
+
+    private static func parse(_ b: [UInt8]) -> [Step]? {
+        var steps: [Step] = []
+        var i = 1
+        while i < b.count {
+            switch b[i] {
+            case UInt8(ascii: "."):
+                i += 1
+                if i < b.count, b[i] == UInt8(ascii: "\"") {
+                    i += 1
+                    let start = i
+                    while i < b.count, b[i] != UInt8(ascii: "\"") { i += 1 }
+                    guard i < b.count else { return nil }
+                    steps.append(.key(Array(b[start..<i])))
+                    i += 1
+                } else {
+                    let start = i
+                    while i < b.count, b[i] != UInt8(ascii: "."), b[i] != UInt8(ascii: "[") { i += 1 }
+                    guard i > start else { return nil }
+                    steps.append(.key(Array(b[start..<i])))
+                }
+            case UInt8(ascii: "["):
+                i += 1
+                let start = i
+                while i < b.count, b[i] != UInt8(ascii: "]") { i += 1 }
+                guard i < b.count, let n = Int(String(decoding: b[start..<i], as: UTF8.self)) else { return nil }
+                steps.append(.index(n))
+                i += 1
+            default:
+                return nil
+            }
+        }
+        return steps
+    }
+}
+
+/// A non-allocating scanner over JSON text that locates values by path.
+package enum JSONScanner {
+    /// Returns the byte range of the value at `path` inside `doc`, or nil if absent or malformed.
+    package static func find(_ doc: UnsafeBufferPointer<UInt8>, _ path: [JSONPath.Step]) -> Range<Int>? {
+        var pos = skipSpace(doc, 0)
+        for step in path {
+            guard pos < doc.count else { return nil }
+            switch step {
+            case .key(let key):
+                guard doc[pos] == UInt8(ascii: "{") else { return nil }
+                pos = skipSpace(doc, pos + 1)
+                var found = false
+                while pos < doc.count, doc[pos] != UInt8(ascii: "}") {
+                    guard doc[pos] == UInt8(ascii: "\""), let keyEnd = stringEnd(doc, pos) else { return nil }
+                    let matches = keyEquals(doc, pos + 1, keyEnd - 1, key)
+                    pos = skipSpace(doc, keyEnd)
+                    guard pos < doc.count, doc[pos] == UInt8(ascii: ":") else { return nil }
+                    pos = skipSpace(doc, pos + 1)
+                    if matches { found = true; break }
+                    guard let vEnd = valueEnd(doc, pos) else { return nil }
+                    pos = skipSpace(doc, vEnd)
+                    if pos < doc.count, doc[pos] == UInt8(ascii: ",") { pos = skipSpace(doc, pos + 1) }
+                }
+                if !found { return nil }
+            case .index(let n):
+                guard doc[pos] == UInt8(ascii: "[") else { return nil }
+                pos = skipSpace(doc, pos + 1)
+                var k = 0
+                var found = false
+                while pos < doc.count, doc[pos] != UInt8(ascii: "]") {
+                    if k == n { found = true; break }
+                    guard let vEnd = valueEnd(doc, pos) else { return nil }
+                    pos = skipSpace(doc, vEnd)
+                    if pos < doc.count, doc[pos] == UInt8(ascii: ",") { pos = skipSpace(doc, pos + 1) }
+                    k += 1
+                }
+                if !found { return nil }
+            }
+        }
+        guard pos < doc.count, let end = valueEnd(doc, pos) else { return nil }
+        return pos..<end
+    }
+
+    /// Whether `bytes` is one well-formed JSON value (surrounding whitespace allowed).
+    package static func isValid(_ bytes: [UInt8]) -> Bool {
+        bytes.withUnsafeBufferPointer { b in
+            let start = skipSpace(b, 0)
+            guard start < b.count, let end = valueEnd(b, start, validate: true) else { return false }
+            return skipSpace(b, end) == b.count
+        }
+    }
+
+    @inline(__always)
+    static func skipSpace(_ d: UnsafeBufferPointer<UInt8>, _ p: Int) -> Int {
+        var i = p
+        while i < d.count, d[i] == 0x20 || d[i] == 0x0A || d[i] == 0x0D || d[i] == 0x09 { i += 1 }
+        return i
+    }
+
+    /// Index just past the closing quote of the string starting at `p`.
+    static func stringEnd(_ d: UnsafeBufferPointer<UInt8>, _ p: Int) -> Int? {
+        var i = p + 1
+        while i < d.count {
+            let c = d[i]
+            if c == UInt8(ascii: "\\") { i += 2; continue }
+            if c == UInt8(ascii: "\"") { return i + 1 }
+            i += 1
+        }
+        return nil
+    }
+
+    private static func keyEquals(_ d: UnsafeBufferPointer<UInt8>, _ s: Int, _ e: Int, _ key: [UInt8]) -> Bool {
+        // Keys with escapes are compared after unescaping.
+        var hasEscape = false
+        for i in s..<e where d[i] == UInt8(ascii: "\\") { hasEscape = true; break }
+        if !hasEscape {
+            guard e - s == key.count else { return false }
+            for i in 0..<key.count where d[s + i] != key[i] { return false }
+            return true
+        }
+        return unescape(UnsafeBufferPointer(rebasing: d[s..<e])) == key
+    }
+
+    /// Index just past the value starting at `p`. With `validate`, checks the grammar strictly.
+    static func valueEnd(_ d: UnsafeBufferPointer<UInt8>, _ p: Int, validate: Bool = false, depth: Int = 0) -> Int? {
+        guard p < d.count, depth < 512 else { return nil }
+        switch d[p] {
+        case UInt8(ascii: "\""):
+            return stringEnd(d, p)
+        case UInt8(ascii: "{"), UInt8(ascii: "["):
+            let isObject = d[p] == UInt8(ascii: "{")
+            let close = isObject ? UInt8(ascii: "}") : UInt8(ascii: "]")
+            var i = skipSpace(d, p + 1)
+            if i < d.count, d[i] == close { return i + 1 }
+            while i < d.count {
+                if isObject {
+                    guard d[i] == UInt8(ascii: "\""), let ke = stringEnd(d, i) else { return nil }
+                    i = skipSpace(d, ke)
+                    guard i < d.count, d[i] == UInt8(ascii: ":") else { return nil }
+                    i = skipSpace(d, i + 1)
+                }
+                guard let ve = valueEnd(d, i, validate: validate, depth: depth + 1) else { return nil }
+                i = skipSpace(d, ve)
+                guard i < d.count else { return nil }
+                if d[i] == close { return i + 1 }
+                guard d[i] == UInt8(ascii: ",") else { return nil }
+                i = skipSpace(d, i + 1)
+            }
+            return nil
+        default:
+            var i = p
+            while i < d.count {
+                let c = d[i]
+                if c == UInt8(ascii: ",") || c == UInt8(ascii: "}") || c == UInt8(ascii: "]") || c == 0x20
+                    || c == 0x0A || c == 0x0D || c == 0x09 { break }
+                i += 1
+            }
+            guard i > p else { return nil }
+            if validate {
+                let tok = String(decoding: UnsafeBufferPointer(rebasing: d[p..<i]), as: UTF8.self)
+                guard tok == "true" || tok == "false" || tok == "null" || Double(tok) != nil else { return nil }
+            }
+            return i
+        }
+    }
+
+    /// A value re-serialized the way DuckDB prints extracted JSON: containers without insignificant
+    /// whitespace, numbers in their shortest form.
+    package static func normalized(_ v: UnsafeBufferPointer<UInt8>) -> [UInt8] {
+        guard let first = v.first else { return [] }
+        if first == UInt8(ascii: "{") || first == UInt8(ascii: "[") {
+            var out: [UInt8] = []
+            out.reserveCapacity(v.count)
+            var i = 0
+            while i < v.count {
+                let c = v[i]
+                if c == UInt8(ascii: "\"") {
+                    let end = stringEnd(v, i) ?? v.count
+                    out.append(contentsOf: v[i..<end])
+                    i = end
+                    continue
+                }
+                if c == 0x20 || c == 0x0A || c == 0x0D || c == 0x09 { i += 1; continue }
+                out.append(c)
+                i += 1
+            }
+            return out
+        }
+        if first == UInt8(ascii: "-") || (first >= 0x30 && first <= 0x39) {
+            let text = String(decoding: v, as: UTF8.self)
+            if Int64(text) == nil, let d = Double(text) {
+                let s = d == d.rounded() && abs(d) < 1e15 ? String(Int64(d)) + ".0" : ValueFormatter.formatDouble(d)
+                return Array((s.hasSuffix(".0") ? String(s.dropLast(2)) : s).utf8)
+            }
+        }
+        return Array(v)
+    }
+
+    /// Decodes the escapes of a JSON string body (without quotes).
+    package static func unescape(_ s: UnsafeBufferPointer<UInt8>) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(s.count)
+        var i = 0
+        while i < s.count {
+            let c = s[i]
+            guard c == UInt8(ascii: "\\"), i + 1 < s.count else { out.append(c); i += 1; continue }
+            let e = s[i + 1]
+            i += 2
+            switch e {
+            case UInt8(ascii: "n"): out.append(0x0A)
+            case UInt8(ascii: "t"): out.append(0x09)
+            case UInt8(ascii: "r"): out.append(0x0D)
+            case UInt8(ascii: "b"): out.append(0x08)
+            case UInt8(ascii: "f"): out.append(0x0C)
+            case UInt8(ascii: "u"):
+                guard i + 4 <= s.count, var code = UInt32(String(decoding: UnsafeBufferPointer(rebasing: s[i..<i + 4]), as: UTF8.self), radix: 16) else {
+                    out.append(e); continue
+                }
+                i += 4
+                if (0xD800..<0xDC00).contains(code), i + 6 <= s.count, s[i] == UInt8(ascii: "\\"), s[i + 1] == UInt8(ascii: "u"),
+                   let low = UInt32(String(decoding: UnsafeBufferPointer(rebasing: s[i + 2..<i + 6]), as: UTF8.self), radix: 16),
+                   (0xDC00..<0xE000).contains(low) {
+                    code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
+                    i += 6
+                }
+                let scalar = Unicode.Scalar(code) ?? "\u{FFFD}"
+                out.append(contentsOf: Array(String(Character(scalar)).utf8))
+            default: out.append(e)
+            }
+        }
+        return out
+    }
+}

@@ -1,0 +1,254 @@
+import CairnFormat
+import CairnSQL
+import CairnTables
+
+/// Binds a SELECT statement into a ``SelectPlan``: resolves FROM, expands `*`, splits work into
+/// scan/filter/aggregate/project/sort, and pushes WHERE conjuncts down to zone-map pruning.
+package struct Planner {
+    package let snapshot: Snapshot
+    package let context: QueryContext
+
+    package init(snapshot: Snapshot, context: QueryContext) {
+        self.snapshot = snapshot
+        self.context = context
+    }
+
+    package func plan(_ s: SelectStatement) throws(CairnError) -> SelectPlan {
+        // FROM
+        var scope = Scope.empty
+        var source = PlanSource.none
+        var table: TableSnapshot?
+        switch s.from {
+        case nil:
+            break
+        case .table(let name, let alias, let p)?:
+            guard let t = snapshot.table(name) else {
+                throw CairnError(.binder, "table \"\(name)\" does not exist", location: SourceLocation(line: p.line, column: p.column))
+            }
+            table = t
+            let q = alias ?? t.schema.name
+            scope = Scope(columns: t.schema.columns.map { .init(qualifier: q, name: $0.name, type: $0.type) })
+        case .subquery(let sub, let alias, _)?:
+            let inner = try Planner(snapshot: snapshot, context: context).plan(sub)
+            let result = try Executor(context: context).run(inner).result
+            scope = Scope(columns: zip(result.names, result.types).map { .init(qualifier: alias, name: $0, type: $1) })
+            let columns = zip(result.columns, result.types).map { ColumnVector.from($0, type: $1) }
+            source = .materialized(Batch(columns: columns, count: result.columns.first?.count ?? 0))
+        }
+
+        var binder = Binder(scope: scope, context: context)
+
+        // SELECT list, with * expanded.
+        var items: [(Expr, String)] = []
+        for item in s.items {
+            switch item {
+            case .star(let q, let p):
+                let cols = scope.columns.enumerated().filter { q == nil || $0.element.qualifier?.lowercased() == q?.lowercased() }
+                if cols.isEmpty {
+                    throw CairnError(.binder, s.from == nil ? "SELECT * needs a FROM clause" : "no columns match \(q ?? "")*",
+                                     location: SourceLocation(line: p.line, column: p.column))
+                }
+                for (_, c) in cols { items.append((.column(qualifier: c.qualifier, name: c.name, p), c.name)) }
+            case .expr(let e, let alias):
+                items.append((e, alias ?? ExprNaming.name(e)))
+            }
+        }
+
+        // WHERE
+        var filter: BoundExpr?
+        if let w = s.whereClause {
+            let b = try binder.bind(w)
+            filter = try binder.coerce(b, to: .boolean, w.position)
+        }
+
+        // GROUP BY: ordinals and aliases refer to SELECT items.
+        var groupExprs: [Expr] = []
+        for g in s.groupBy {
+            if case .literal(.integer(let k), let p) = g {
+                guard k >= 1, k <= items.count else {
+                    throw CairnError(.binder, "GROUP BY position \(k) is not in select list", location: SourceLocation(line: p.line, column: p.column))
+                }
+                groupExprs.append(items[Int(k) - 1].0)
+            } else if case .column(nil, let name, _) = g, case .failure = scope.resolve(qualifier: nil, name: name),
+                      let item = items.first(where: { $0.1.lowercased() == name.lowercased() }) {
+                groupExprs.append(item.0)
+            } else {
+                groupExprs.append(g)
+            }
+        }
+        var keys: [BoundExpr] = []
+        for g in groupExprs {
+            let k = try binder.bind(g)
+            if !keys.contains(k) { keys.append(k) }
+        }
+
+        // Bind outputs with aggregate collection on.
+        binder.aggregates = []
+        var outputs: [BoundExpr] = []
+        for (e, _) in items { outputs.append(try binder.bind(e)) }
+        var havingBound: BoundExpr?
+        if let h = s.having {
+            havingBound = try binder.coerce(try binder.bind(h), to: .boolean, h.position)
+        }
+
+        // ORDER BY: ordinal, output alias, or expression.
+        var order: [SortKey] = []
+        var projections = outputs
+        var orderExprs: [(Int?, Expr?, OrderItem)] = []
+        for o in s.orderBy {
+            if case .literal(.integer(let k), let p) = o.expr {
+                guard k >= 1, k <= items.count else {
+                    throw CairnError(.binder, "ORDER BY position \(k) is not in select list", location: SourceLocation(line: p.line, column: p.column))
+                }
+                orderExprs.append((Int(k) - 1, nil, o))
+            } else if case .column(nil, let name, _) = o.expr,
+                      let idx = items.firstIndex(where: { $0.1.lowercased() == name.lowercased() }) {
+                orderExprs.append((idx, nil, o))
+            } else {
+                orderExprs.append((nil, o.expr, o))
+            }
+        }
+        var boundOrder: [(Int?, BoundExpr?, OrderItem)] = []
+        for (idx, e, o) in orderExprs {
+            boundOrder.append((idx, try e.map { (x: Expr) throws(CairnError) in try binder.bind(x) }, o))
+        }
+
+        let specs = binder.aggregates ?? []
+        let aggregating = !keys.isEmpty || !specs.isEmpty || havingBound != nil
+        if aggregating {
+            outputs = try zip(outputs, items).map { (pair) throws(CairnError) in try lift(pair.0, keys: keys, scope: scope, pair.1.0.position) }
+            havingBound = try havingBound.map { (h: BoundExpr) throws(CairnError) in try lift(h, keys: keys, scope: scope, s.having?.position ?? s.position) }
+            projections = outputs
+        } else if specs.isEmpty == false {
+            projections = outputs
+        }
+        for (idx, e, o) in boundOrder {
+            var column: Int
+            if let idx {
+                column = idx
+            } else if var b = e {
+                if aggregating { b = try lift(b, keys: keys, scope: scope, o.expr.position) }
+                if let existing = projections.prefix(items.count).firstIndex(of: b) {
+                    column = existing
+                } else {
+                    if s.distinct {
+                        throw CairnError(.binder, "for SELECT DISTINCT, ORDER BY expressions must appear in the select list",
+                                         location: SourceLocation(line: o.expr.position.line, column: o.expr.position.column))
+                    }
+                    projections.append(b)
+                    column = projections.count - 1
+                }
+            } else { continue }
+            order.append(SortKey(column: column, descending: o.descending, nullsFirst: o.nullsFirst ?? false))
+        }
+
+        let limit = try s.limit.map { (e: Expr) throws(CairnError) in try constantInt(e, &binder, "LIMIT") }
+        let offset = try s.offset.map { (e: Expr) throws(CairnError) in try constantInt(e, &binder, "OFFSET") } ?? 0
+
+        var plan = SelectPlan(source: source, filter: filter, groupKeys: keys, aggregates: specs, isAggregating: aggregating,
+                              having: havingBound, projections: projections, visibleCount: items.count,
+                              names: items.map(\.1), order: order, distinct: s.distinct, limit: limit, offset: offset)
+        if let table { plan = prune(plan, table) }
+        return plan
+    }
+
+    private func constantInt(_ e: Expr, _ binder: inout Binder, _ what: String) throws(CairnError) -> Int {
+        let b = try binder.bind(e)
+        guard case .constant(let v, _) = b, case .int(let i) = v, i >= 0 else {
+            throw CairnError(.binder, "\(what) must be a non-negative integer constant",
+                             location: SourceLocation(line: e.position.line, column: e.position.column))
+        }
+        return Int(i)
+    }
+
+    /// Rewrites a post-aggregation expression over `[keys…, aggregates…]`.
+    private func lift(_ b: BoundExpr, keys: [BoundExpr], scope: Scope, _ p: SQLPosition) throws(CairnError) -> BoundExpr {
+        if let k = keys.firstIndex(of: b) { return .column(k, b.type) }
+        switch b {
+        case .column(let i, let t):
+            if i >= Binder.aggregateBase { return .column(keys.count + i - Binder.aggregateBase, t) }
+            throw CairnError(.binder, "column \"\(scope.columns[i].name)\" must appear in the GROUP BY clause or be used in an aggregate function",
+                             location: SourceLocation(line: p.line, column: p.column))
+        case .constant: return b
+        case .arithmetic(let op, let l, let r, let t):
+            return .arithmetic(op, try lift(l, keys: keys, scope: scope, p), try lift(r, keys: keys, scope: scope, p), t)
+        case .compare(let op, let l, let r):
+            return .compare(op, try lift(l, keys: keys, scope: scope, p), try lift(r, keys: keys, scope: scope, p))
+        case .and(let es): return .and(try es.map { (x) throws(CairnError) in try lift(x, keys: keys, scope: scope, p) })
+        case .or(let es): return .or(try es.map { (x) throws(CairnError) in try lift(x, keys: keys, scope: scope, p) })
+        case .not(let e): return .not(try lift(e, keys: keys, scope: scope, p))
+        case .negate(let e): return .negate(try lift(e, keys: keys, scope: scope, p))
+        case .isNull(let e, let n): return .isNull(try lift(e, keys: keys, scope: scope, p), negated: n)
+        case .inList(let e, let vs, let hn, let n): return .inList(try lift(e, keys: keys, scope: scope, p), vs, hasNull: hn, negated: n)
+        case .like(let e, let pat, let ci, let n):
+            return .like(try lift(e, keys: keys, scope: scope, p), pattern: pat, caseInsensitive: ci, negated: n)
+        case .caseWhen(let bs, let e, let t):
+            var out: [(BoundExpr, BoundExpr)] = []
+            for (c, r) in bs { out.append((try lift(c, keys: keys, scope: scope, p), try lift(r, keys: keys, scope: scope, p))) }
+            return .caseWhen(out, elseResult: try lift(e, keys: keys, scope: scope, p), t)
+        case .coalesce(let es, let t): return .coalesce(try es.map { (x) throws(CairnError) in try lift(x, keys: keys, scope: scope, p) }, t)
+        case .cast(let e, let t, let tc): return .cast(try lift(e, keys: keys, scope: scope, p), to: t, tryCast: tc)
+        case .function(let f, let es, let t): return .function(f, try es.map { (x) throws(CairnError) in try lift(x, keys: keys, scope: scope, p) }, t)
+        }
+    }
+
+    /// Reads only referenced columns and renumbers pre-aggregation expressions to batch positions.
+    private func prune(_ plan: SelectPlan, _ table: TableSnapshot) -> SelectPlan {
+        var used = Set<Int>()
+        plan.filter?.collectColumns(into: &used)
+        if plan.isAggregating {
+            for k in plan.groupKeys { k.collectColumns(into: &used) }
+            for a in plan.aggregates { a.argument?.collectColumns(into: &used) }
+        } else {
+            for p in plan.projections { p.collectColumns(into: &used) }
+        }
+        let columns = used.sorted()
+        var map: [Int: Int] = [:]
+        for (i, c) in columns.enumerated() { map[c] = i }
+        var p = plan
+        let constraints = plan.filter.map(ColumnConstraint.extract) ?? []
+        p.source = .table(table, columns: columns, pruning: constraints)
+        p.filter = plan.filter?.remapColumns(map)
+        if plan.isAggregating {
+            p.groupKeys = plan.groupKeys.map { $0.remapColumns(map) }
+            p.aggregates = plan.aggregates.map { spec in
+                var s = spec
+                s.argument = spec.argument?.remapColumns(map)
+                return s
+            }
+        } else {
+            p.projections = plan.projections.map { $0.remapColumns(map) }
+        }
+        return p
+    }
+}
+
+/// Column names for unaliased SELECT items, following DuckDB (`count_star()`, `lower(name)`, `a + 1`).
+enum ExprNaming {
+    static func name(_ e: Expr) -> String {
+        switch e {
+        case .column(_, let n, _): return n
+        case .literal(let l, _):
+            switch l {
+            case .null: return "NULL"
+            case .bool(let b): return b ? "true" : "false"
+            case .integer(let i): return String(i)
+            case .decimal(let d): return String(d)
+            case .string(let s): return "'\(s)'"
+            case .typed(let t, let s): return "CAST('\(s)' AS \(t.name))"
+            case .interval(let q, let u): return "to_\(u)s(\(q))"
+            }
+        case .parameter(let n, _): return "$\(n)"
+        case .function(let n, let args, let distinct, let star, _, _):
+            if star || (n == "count" && args.isEmpty) { return "count_star()" }
+            return n + "(" + (distinct ? "DISTINCT " : "") + args.map(name).joined(separator: ", ") + ")"
+        case .binary(let op, let l, let r, _): return "(\(name(l)) \(op.rawValue) \(name(r)))"
+        case .unary(let op, let x, _): return op == .not ? "(NOT \(name(x)))" : "\(op.rawValue)\(name(x))"
+        case .cast(let x, let t, _, _): return "CAST(\(name(x)) AS \(t.name))"
+        case .extract(let f, let x, _): return "extract('\(f)' FROM \(name(x)))"
+        case .caseWhen: return "CASE"
+        case .isNull(let x, let n, _): return "(\(name(x)) IS \(n ? "NOT " : "")NULL)"
+        default: return "?column?"
+        }
+    }
+}

@@ -1,0 +1,122 @@
+import CairnFormat
+import CairnTables
+
+/// Where a SELECT's rows come from.
+package enum PlanSource: Sendable {
+    /// `SELECT` without FROM: one empty row.
+    case none
+    /// A table snapshot; `columns` are the table column indices read, in batch order.
+    case table(TableSnapshot, columns: [Int], pruning: [ColumnConstraint])
+    /// A subquery in FROM, already materialized.
+    case materialized(Batch)
+}
+
+/// An executable SELECT. Expressions before aggregation read the scan batch; after aggregation they
+/// read the aggregate batch `[group keys…, aggregates…]`.
+package struct SelectPlan: Sendable {
+    package var source: PlanSource
+    package var filter: BoundExpr?
+    package var groupKeys: [BoundExpr]
+    package var aggregates: [AggregateSpec]
+    package var isAggregating: Bool
+    package var having: BoundExpr?
+    /// Output expressions followed by hidden ORDER BY expressions.
+    package var projections: [BoundExpr]
+    package var visibleCount: Int
+    package var names: [String]
+    package var order: [SortKey]
+    package var distinct: Bool
+    package var limit: Int?
+    package var offset: Int
+
+    package var types: [ColumnType] { projections.prefix(visibleCount).map(\.type) }
+}
+
+/// One ORDER BY key: a projection column, its direction and NULL placement.
+package struct SortKey: Sendable {
+    package var column: Int
+    package var descending: Bool
+    package var nullsFirst: Bool
+}
+
+/// A conjunct of WHERE that zone maps can check: `column op constant`, `column IN (…)`, `column IS [NOT] NULL`.
+package enum ColumnConstraint: Sendable {
+    case compare(column: Int, CompareOp, Value)
+    case inList(column: Int, [Value])
+    case isNull(column: Int, negated: Bool)
+    case range(column: Int, low: Value, high: Value)
+
+    package var column: Int {
+        switch self {
+        case .compare(let c, _, _), .inList(let c, _), .isNull(let c, _), .range(let c, _, _): c
+        }
+    }
+
+    /// Whether rows summarized by `zm` might satisfy the constraint.
+    package func mayMatch(_ zm: ZoneMap) -> Bool {
+        if case .isNull(_, let negated) = self {
+            return negated ? !zm.allNull : zm.nullCount > 0
+        }
+        if zm.allNull { return false }
+        guard zm.hasBounds else { return true }
+        switch self {
+        case .compare(_, let op, let v):
+            guard let lo = Self.order(zm.min, v), let hi = Self.order(zm.max, v) else { return true }
+            switch op {
+            case .eq: return lo <= 0 && hi >= 0
+            case .ne: return !(lo == 0 && hi == 0)
+            case .lt: return lo < 0
+            case .le: return lo <= 0
+            case .gt: return hi > 0
+            case .ge: return hi >= 0
+            }
+        case .inList(_, let values):
+            return values.contains { v in
+                guard let lo = Self.order(zm.min, v), let hi = Self.order(zm.max, v) else { return true }
+                return lo <= 0 && hi >= 0
+            }
+        case .range(_, let low, let high):
+            guard let a = Self.order(zm.max, low), let b = Self.order(zm.min, high) else { return true }
+            return a >= 0 && b < 0
+        case .isNull:
+            return true
+        }
+    }
+
+    /// Compares a zone-map bound with a constant in the zone map's domain; nil when incomparable.
+    private static func order(_ bound: Value, _ v: Value) -> Int? {
+        switch (bound, v) {
+        case (.int(let a), _):
+            if let b = Comparison.scalarInt(v) { return a < b ? -1 : (a == b ? 0 : 1) }
+            if case .double(let d) = v { let x = Double(a); return x < d ? -1 : (x == d ? 0 : 1) }
+            return nil
+        case (.double(let a), _):
+            guard let d = v.doubleValue else { return nil }
+            return a < d ? -1 : (a == d ? 0 : 1)
+        case (.string(let a), .string(let b)), (.string(let a), .json(let b)):
+            return a.utf8.lexicographicallyPrecedes(b.utf8) ? -1 : (a == b ? 0 : 1)
+        default:
+            return nil
+        }
+    }
+
+    /// Extracts the checkable conjuncts of a predicate over table columns.
+    package static func extract(_ e: BoundExpr) -> [ColumnConstraint] {
+        switch e {
+        case .and(let parts): return parts.flatMap(extract)
+        case .compare(let op, .column(let c, _), .constant(let v, _)) where !v.isNull: return [.compare(column: c, op, v)]
+        case .compare(let op, .constant(let v, _), .column(let c, _)) where !v.isNull: return [.compare(column: c, op.flipped, v)]
+        case .inList(.column(let c, _), let values, _, false) where !values.isEmpty: return [.inList(column: c, values)]
+        case .isNull(.column(let c, _), let negated): return [.isNull(column: c, negated: negated)]
+        case .like(.column(let c, _), let pattern, false, false):
+            // 'abc%' narrows to the range ['abc', 'abd').
+            guard let pct = pattern.firstIndex(of: "%"), pct != pattern.startIndex,
+                  !pattern[..<pct].contains("_"), pattern[pct...].allSatisfy({ $0 == "%" }) else { return [] }
+            var high = Array(pattern[..<pct].utf8)
+            guard let last = high.last, last < 0x7F else { return [] }
+            high[high.count - 1] = last + 1
+            return [.range(column: c, low: .string(String(pattern[..<pct])), high: .string(String(decoding: high, as: UTF8.self)))]
+        default: return []
+        }
+    }
+}

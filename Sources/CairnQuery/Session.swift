@@ -1,0 +1,198 @@
+import CairnFormat
+import CairnSQL
+import CairnTables
+import Foundation
+import Synchronization
+
+/// Executes SQL text against an ``Engine``: parses, dispatches each statement, and returns the
+/// last statement's result. One `Session` serves many tasks; each statement takes its own snapshot.
+package final class Session: Sendable {
+    package let engine: Engine
+    private let settings = Mutex<[String: Value]>([:])
+    private let cancelFlag = CancelFlag()
+    /// Source of `now()`; injectable for tests.
+    private let clock: @Sendable () -> Int64
+
+    package init(engine: Engine, clock: @escaping @Sendable () -> Int64 = Session.wallClock) {
+        self.engine = engine
+        self.clock = clock
+    }
+
+    package static let wallClock: @Sendable () -> Int64 = {
+        Int64((Date().timeIntervalSince1970 * 1_000_000).rounded())
+    }
+
+    /// Makes the running statement fail with `.cancelled` at its next batch boundary.
+    package func interrupt() { cancelFlag.set(true) }
+
+    package func execute(_ sql: String, _ parameters: [Value],
+                         progress: (@Sendable (Double) -> Void)? = nil) throws(CairnError) -> MaterializedResult {
+        let statements: [Statement]
+        do {
+            statements = try SQLParser.parse(sql)
+        } catch {
+            throw CairnError(.syntax, error.message, location: SourceLocation(line: error.position.line, column: error.position.column))
+        }
+        cancelFlag.set(false)
+        var last = MaterializedResult(names: [], types: [], columns: [])
+        for s in statements {
+            last = try run(s, parameters, progress: progress)
+        }
+        return last
+    }
+
+    private func makeContext(_ parameters: [Value]) -> QueryContext {
+        let now = clock()
+        let flag = cancelFlag
+        let cancel: @Sendable () -> Bool = { flag.isSet }
+        let snapshotEngine = engine
+        return QueryContext(parameters: parameters, now: now, isCancelled: cancel, runSubquery: { [snapshotEngine] sub throws(CairnError) in
+            let ctx = QueryContext(parameters: parameters, now: now, isCancelled: cancel, runSubquery: { _ throws(CairnError) in
+                throw CairnError(.unsupported, "nested subqueries are not supported")
+            })
+            let plan = try Planner(snapshot: snapshotEngine.snapshot(), context: ctx).plan(sub)
+            return try Executor(context: ctx).run(plan).result
+        })
+    }
+
+    private func run(_ s: Statement, _ parameters: [Value], progress: (@Sendable (Double) -> Void)?) throws(CairnError) -> MaterializedResult {
+        switch s {
+        case .select(let sel):
+            let context = makeContext(parameters)
+            let plan = try Planner(snapshot: engine.snapshot(), context: context).plan(sel)
+            return try Executor(context: context, workerCount: threads, progress: progress).run(plan).result
+        case .explain(let sel, let analyze):
+            let context = makeContext(parameters)
+            let plan = try Planner(snapshot: engine.snapshot(), context: context).plan(sel)
+            var stats: ExecutionStats?
+            if analyze { stats = try Executor(context: context, workerCount: threads).run(plan).stats }
+            let lines = try Explain.render(plan, stats: stats, analyzed: analyze)
+            return MaterializedResult(names: ["plan"], types: [.varchar], columns: [lines.map { .string($0) }])
+        case .createTable(let ct):
+            let schema = try tableSchema(ct)
+            _ = try engine.createTable(schema, ifNotExists: ct.ifNotExists)
+            return MaterializedResult(names: [], types: [], columns: [])
+        case .dropTable(let name, let ifExists, _):
+            _ = try engine.dropTable(name, ifExists: ifExists)
+            return MaterializedResult(names: [], types: [], columns: [])
+        case .alterTableAddColumn(let table, let col, let ifNotExists, let p):
+            guard engine.snapshot().table(table) != nil else {
+                throw CairnError(.notFound, "table \"\(table)\" does not exist", location: SourceLocation(line: p.line, column: p.column))
+            }
+            let type = try columnType(col.type)
+            if col.notNull {
+                throw CairnError(.constraint, "cannot add NOT NULL column \"\(col.name)\": existing rows would be NULL",
+                                 location: SourceLocation(line: col.position.line, column: col.position.column))
+            }
+            try engine.addColumn(table: table, name: col.name, type: type, notNull: false, ifNotExists: ifNotExists)
+            return MaterializedResult(names: [], types: [], columns: [])
+        case .insert(let ins):
+            let n = try Inserter(session: self, context: makeContext(parameters)).insert(ins)
+            return MaterializedResult(names: ["Count"], types: [.bigint], columns: [[.int(Int64(n))]], rowsAffected: n)
+        case .copy(let c):
+            let n = try CopyLoader(engine: engine, isCancelled: makeContext(parameters).isCancelled, progress: progress).copy(c)
+            return MaterializedResult(names: ["Count"], types: [.bigint], columns: [[.int(Int64(n))]], rowsAffected: n)
+        case .set(let name, let valueExpr, let p):
+            var binder = Binder(scope: .empty, context: makeContext(parameters))
+            guard case .constant(let v, _) = try binder.bind(valueExpr) else {
+                throw CairnError(.binder, "SET value must be a constant", location: SourceLocation(line: p.line, column: p.column))
+            }
+            let key = name.lowercased()
+            switch key {
+            case "threads", "worker_threads":
+                guard case .int(let t) = v, t >= 1 else {
+                    throw CairnError(.binder, "threads must be a positive integer", location: SourceLocation(line: p.line, column: p.column))
+                }
+            case "timezone", "time zone":
+                guard case .string(let tz) = v, ["utc", "gmt", "etc/utc"].contains(tz.lowercased()) else {
+                    throw CairnError(.unsupported, "only the UTC time zone is supported", location: SourceLocation(line: p.line, column: p.column))
+                }
+            default:
+                throw CairnError(.binder, "unrecognized configuration parameter \"\(name)\"",
+                                 location: SourceLocation(line: p.line, column: p.column))
+            }
+            settings.withLock { $0[key] = v }
+            return MaterializedResult(names: [], types: [], columns: [])
+        case .checkpoint:
+            try engine.checkpoint()
+            return MaterializedResult(names: [], types: [], columns: [])
+        }
+    }
+
+    private var threads: Int {
+        settings.withLock { s in
+            if case .int(let t)? = s["threads"] ?? s["worker_threads"] { return Int(t) }
+            return Executor.defaultWorkers
+        }
+    }
+
+    // MARK: - DDL helpers
+
+    private func columnType(_ tn: TypeName) throws(CairnError) -> ColumnType {
+        guard let t = ColumnType(sqlName: tn.name), t != .interval else {
+            if tn.name == "VECTOR" {
+                throw CairnError(.unsupported, "VECTOR columns are not supported yet",
+                                 location: SourceLocation(line: tn.position.line, column: tn.position.column))
+            }
+            throw CairnError(.binder, "unknown column type \"\(tn.name)\"",
+                             location: SourceLocation(line: tn.position.line, column: tn.position.column))
+        }
+        return t
+    }
+
+    private func tableSchema(_ ct: CreateTable) throws(CairnError) -> TableSchema {
+        guard !ct.columns.isEmpty else {
+            throw CairnError(.binder, "a table needs at least one column", location: SourceLocation(line: ct.position.line, column: ct.position.column))
+        }
+        var columns: [ColumnSchema] = []
+        var seen = Set<String>()
+        for (i, c) in ct.columns.enumerated() {
+            guard seen.insert(c.name.lowercased()).inserted else {
+                throw CairnError(.binder, "column \"\(c.name)\" specified more than once",
+                                 location: SourceLocation(line: c.position.line, column: c.position.column))
+            }
+            if c.defaultValue != nil {
+                throw CairnError(.unsupported, "DEFAULT values are not supported",
+                                 location: SourceLocation(line: c.position.line, column: c.position.column))
+            }
+            columns.append(ColumnSchema(id: UInt32(i), name: c.name, type: try columnType(c.type), notNull: c.notNull || c.primaryKey))
+        }
+        var partition: PartitionSpec?
+        if let fn = ct.partitionFunction, let col = ct.partitionColumn {
+            guard let c = columns.first(where: { $0.name.lowercased() == col.lowercased() }) else {
+                throw CairnError(.binder, "partition column \"\(col)\" is not a column of \"\(ct.name)\"",
+                                 location: SourceLocation(line: ct.position.line, column: ct.position.column))
+            }
+            guard c.type.isTemporal else {
+                throw CairnError(.binder, "partition column \"\(col)\" must be a DATE or TIMESTAMP, not \(c.type)",
+                                 location: SourceLocation(line: ct.position.line, column: ct.position.column))
+            }
+            let granularity: PartitionSpec.Granularity
+            switch fn.lowercased() {
+            case "day", "days", "date", "toyyyymmdd": granularity = .day
+            case "month", "months", "toyyyymm": granularity = .month
+            default:
+                throw CairnError(.binder, "PARTITION BY supports day(column) or month(column), not \(fn)",
+                                 location: SourceLocation(line: ct.position.line, column: ct.position.column))
+            }
+            partition = PartitionSpec(column: c.name, granularity: granularity)
+        }
+        return TableSchema(name: ct.name, columns: columns, partition: partition)
+    }
+
+    /// The `CREATE TABLE` text for a table, as `.schema` prints it.
+    package func tableDefinition(_ name: String) -> String? {
+        guard let t = engine.snapshot().table(name) else { return nil }
+        let cols = t.schema.columns.map { "    \($0.name) \($0.type)\($0.notNull ? " NOT NULL" : "")" }
+        var s = "CREATE TABLE \(t.schema.name) (\n" + cols.joined(separator: ",\n") + "\n)"
+        if let p = t.schema.partition { s += " PARTITION BY \(p.granularity == .day ? "day" : "month")(\(p.column))" }
+        return s + ";"
+    }
+}
+
+/// A flag shared between a statement and whoever may interrupt it.
+final class CancelFlag: Sendable {
+    private let value = Mutex<Bool>(false)
+    func set(_ v: Bool) { value.withLock { $0 = v } }
+    var isSet: Bool { value.withLock { $0 } }
+}

@@ -1,0 +1,39 @@
+// A writer process for crash tests: appends numbered batches and prints "ack N" after each
+// batch's commit returns. The test kills it with SIGKILL at a random moment and checks that every
+// acknowledged batch survived, whole, and that no batch appears in part.
+//
+// Usage: cairn-crash-writer DB_PATH FIRST_BATCH BATCH_ROWS [checkpoint-every]
+import Cairn
+import Foundation
+
+let args = CommandLine.arguments
+guard args.count >= 4, let first = Int(args[2]), let rowsPerBatch = Int(args[3]) else {
+    FileHandle.standardError.write(Data("usage: cairn-crash-writer DB FIRST_BATCH BATCH_ROWS [CHECKPOINT_EVERY]\n".utf8))
+    exit(2)
+}
+let checkpointEvery = args.count > 4 ? Int(args[4]) ?? 0 : 0
+// Each ack is written with a direct write(2), so nothing sits in a stdio buffer when the process is killed.
+do {
+    let db = try Database(path: args[1])
+    try db.execute("CREATE TABLE IF NOT EXISTS crash (ts TIMESTAMP NOT NULL, batch BIGINT NOT NULL, seq BIGINT NOT NULL, payload VARCHAR) PARTITION BY day(ts)")
+    var batch = first
+    while true {
+        let appender = try db.appender(for: "crash")
+        for seq in 0..<rowsPerBatch {
+            // Spread batches over several days so commits touch several partitions.
+            try appender.append(timestamp: Int64(1_756_684_800_000_000) + Int64(batch % 5) * 86_400_000_000 + Int64(seq))
+            try appender.append(Int64(batch))
+            try appender.append(Int64(seq))
+            try appender.append(String(repeating: "x", count: 20 + seq % 50))
+            try appender.endRow()
+        }
+        try appender.flush()
+        let ack = Array("ack \(batch)\n".utf8)
+        _ = ack.withUnsafeBytes { write(1, $0.baseAddress, $0.count) }
+        if checkpointEvery > 0, batch % checkpointEvery == 0 { try db.execute("CHECKPOINT") }
+        batch += 1
+    }
+} catch {
+    FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+    exit(1)
+}

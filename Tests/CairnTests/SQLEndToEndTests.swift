@@ -1,0 +1,199 @@
+import Cairn
+import Foundation
+import Testing
+
+/// A fresh database directory under the temp dir, removed when the test ends.
+final class TempDatabase {
+    let path: String
+    let db: Database
+
+    init(options: Database.Options = Database.Options(durability: .none)) throws {
+        path = FileManager.default.temporaryDirectory.appendingPathComponent("cairn-test-\(UUID().uuidString)").path
+        db = try Database(path: path, options: options)
+    }
+
+    deinit {
+        db.close()
+        try? FileManager.default.removeItem(atPath: path)
+    }
+
+    /// Rows of a query rendered as text, for compact assertions.
+    func rows(_ sql: String, _ params: [Value] = []) throws -> [[String]] {
+        try db.execute(sql, params).map { row in row.map(\.description) }
+    }
+}
+
+let eventsDDL = """
+    CREATE TABLE events (
+        ts TIMESTAMP NOT NULL, tenant_id VARCHAR, user_id VARCHAR, event_type VARCHAR,
+        status INTEGER, latency_ms DOUBLE, metadata JSON
+    ) PARTITION BY day(ts);
+    """
+
+let eventsRows = """
+    INSERT INTO events VALUES
+    ('2025-09-01 10:00:00', 'acme', 'u1', 'login', 200, 12.5, '{"browser": "firefox", "geo": {"country": "DE"}}'),
+    ('2025-09-01 10:30:00', 'acme', 'u2', 'page_view', 200, 30.0, '{"browser": "chrome", "geo": {"country": "US"}}'),
+    ('2025-09-01 11:15:00', 'acme', 'u1', 'page_view', 500, 250.0, '{"browser": "firefox"}'),
+    ('2025-09-02 09:00:00', 'globex', 'u3', 'login_failed', 401, NULL, '{"reason": "bad_password", "attempt": 3}'),
+    ('2025-09-02 09:05:00', 'globex', 'u3', 'login_failed', 401, NULL, '{"reason": "bad_password", "attempt": 4}'),
+    ('2025-09-03 23:59:59', 'initech', NULL, 'page_view', NULL, 5.0, NULL);
+    """
+
+@Suite struct SQLEndToEndTests {
+    func loaded() throws -> TempDatabase {
+        let t = try TempDatabase()
+        try t.db.execute(eventsDDL)
+        try t.db.execute(eventsRows)
+        return t
+    }
+
+    @Test func insertAndCount() throws {
+        let t = try loaded()
+        #expect(try t.rows("SELECT count(*) FROM events") == [["6"]])
+        #expect(try t.rows("SELECT count(user_id), count(DISTINCT user_id), count(status) FROM events") == [["5", "3", "5"]])
+    }
+
+    @Test func groupByWithOrderingAndAliases() throws {
+        let t = try loaded()
+        let r = try t.rows("SELECT event_type AS kind, count(*) AS n FROM events GROUP BY kind ORDER BY n DESC, kind")
+        #expect(r == [["page_view", "3"], ["login_failed", "2"], ["login", "1"]])
+        let r2 = try t.rows("SELECT tenant_id, sum(status), avg(latency_ms), min(ts), max(ts) FROM events GROUP BY 1 ORDER BY 1")
+        #expect(r2 == [
+            ["acme", "900", "97.5", "2025-09-01 10:00:00", "2025-09-01 11:15:00"],
+            ["globex", "802", "NULL", "2025-09-02 09:00:00", "2025-09-02 09:05:00"],
+            ["initech", "NULL", "5.0", "2025-09-03 23:59:59", "2025-09-03 23:59:59"],
+        ])
+    }
+
+    @Test func whereOperators() throws {
+        let t = try loaded()
+        #expect(try t.rows("SELECT count(*) FROM events WHERE status IN (401, 500)") == [["3"]])
+        #expect(try t.rows("SELECT count(*) FROM events WHERE status NOT IN (401, 500)") == [["2"]])
+        #expect(try t.rows("SELECT count(*) FROM events WHERE latency_ms BETWEEN 10 AND 30") == [["2"]])
+        #expect(try t.rows("SELECT count(*) FROM events WHERE event_type LIKE 'login%'") == [["3"]])
+        #expect(try t.rows("SELECT count(*) FROM events WHERE event_type ILIKE 'LOGIN_%'") == [["2"]])
+        #expect(try t.rows("SELECT count(*) FROM events WHERE user_id IS NULL") == [["1"]])
+        #expect(try t.rows("SELECT count(*) FROM events WHERE NOT (status = 200) ") == [["3"]])
+        #expect(try t.rows("SELECT count(*) FROM events WHERE ts >= '2025-09-02' AND ts < TIMESTAMP '2025-09-03'") == [["2"]])
+    }
+
+    @Test func timeFunctions() throws {
+        let t = try loaded()
+        let r = try t.rows("""
+            SELECT time_bucket(INTERVAL '1 hour', ts) AS h, count(*) FROM events
+            WHERE ts < '2025-09-02' GROUP BY h ORDER BY h
+            """)
+        #expect(r == [["2025-09-01 10:00:00", "2"], ["2025-09-01 11:00:00", "1"]])
+        #expect(try t.rows("SELECT date_trunc('day', ts)::date AS d, count(*) FROM events GROUP BY d ORDER BY d") == [
+            ["2025-09-01", "3"], ["2025-09-02", "2"], ["2025-09-03", "1"],
+        ])
+        #expect(try t.rows("SELECT extract(hour FROM ts), CAST(ts AS DATE) FROM events WHERE user_id IS NULL") == [["23", "2025-09-03"]])
+        #expect(try t.rows("SELECT count(*) FROM events WHERE ts > TIMESTAMP '2025-09-03 12:00:00' - INTERVAL '1 day'") == [["1"]])
+        #expect(try t.rows("SELECT count(*) FROM events WHERE ts > TIMESTAMP '2025-09-03 12:00:00' - INTERVAL 2 DAY") == [["3"]])
+        #expect(try t.rows("SELECT DATE '2024-01-31' + INTERVAL '1 month'") == [["2024-02-29 00:00:00"]])
+    }
+
+    @Test func jsonPaths() throws {
+        let t = try loaded()
+        #expect(try t.rows("SELECT metadata->>'browser' AS b, count(*) FROM events GROUP BY b ORDER BY b NULLS FIRST") == [
+            ["NULL", "3"], ["chrome", "1"], ["firefox", "2"],
+        ])
+        #expect(try t.rows("SELECT metadata->>'$.geo.country' FROM events WHERE user_id = 'u2'") == [["US"]])
+        #expect(try t.rows("SELECT metadata->'geo'->>'country' FROM events WHERE user_id = 'u2'") == [["US"]])
+        #expect(try t.rows("SELECT json_extract_string(metadata, '$.geo.country') FROM events WHERE user_id = 'u1' ORDER BY ts") == [["DE"], ["NULL"]])
+        #expect(try t.rows("SELECT max(CAST(metadata->>'attempt' AS INTEGER)) FROM events") == [["4"]])
+    }
+
+    @Test func quantilesInterpolateLikeDuckDB() throws {
+        let t = try TempDatabase()
+        try t.db.execute("CREATE TABLE m (x DOUBLE); INSERT INTO m VALUES (1), (2), (3), (4), (NULL)")
+        #expect(try t.rows("SELECT quantile_cont(x, 0.5), quantile_cont(x, 0.9) FROM m") == [["2.5", "3.7"]])
+        #expect(try t.rows("SELECT percentile_cont(0.25) WITHIN GROUP (ORDER BY x) FROM m") == [["1.75"]])
+        #expect(try t.rows("SELECT median(x), approx_count_distinct(x) FROM m") == [["2.5", "4"]])
+    }
+
+    @Test func caseCoalesceCastAndStrings() throws {
+        let t = try loaded()
+        let r = try t.rows("""
+            SELECT CASE WHEN status >= 500 THEN 'error' WHEN status >= 400 THEN 'client' ELSE 'ok' END AS c, count(*)
+            FROM events GROUP BY c ORDER BY c
+            """)
+        #expect(r == [["client", "2"], ["error", "1"], ["ok", "3"]])
+        #expect(try t.rows("SELECT coalesce(user_id, 'anon'), upper(tenant_id), length(event_type), substr(event_type, 1, 5) FROM events WHERE tenant_id = 'initech'")
+                == [["anon", "INITECH", "9", "page_"]])
+        #expect(try t.rows("SELECT 7 / 2, 7 % 3, CAST('12' AS INTEGER) + 1, 1.5::VARCHAR") == [["3.5", "1", "13", "1.5"]])
+    }
+
+    @Test func orderLimitOffsetNulls() throws {
+        let t = try loaded()
+        #expect(try t.rows("SELECT status FROM events ORDER BY status LIMIT 2") == [["200"], ["200"]])
+        #expect(try t.rows("SELECT status FROM events ORDER BY status DESC NULLS FIRST LIMIT 2 OFFSET 1") == [["500"], ["401"]])
+        #expect(try t.rows("SELECT status FROM events ORDER BY status DESC LIMIT 2 OFFSET 4") == [["200"], ["NULL"]])
+        #expect(try t.rows("SELECT DISTINCT tenant_id FROM events ORDER BY tenant_id") == [["acme"], ["globex"], ["initech"]])
+    }
+
+    @Test func havingAndEmptyResults() throws {
+        let t = try loaded()
+        #expect(try t.rows("SELECT user_id, count(*) FROM events WHERE event_type = 'login_failed' GROUP BY user_id HAVING count(*) > 1") == [["u3", "2"]])
+        #expect(try t.rows("SELECT user_id FROM events WHERE tenant_id = 'nobody'") == [])
+        #expect(try t.rows("SELECT count(*), sum(status) FROM events WHERE tenant_id = 'nobody'") == [["0", "NULL"]])
+        #expect(try t.rows("SELECT tenant_id, count(*) FROM events WHERE tenant_id = 'nobody' GROUP BY tenant_id") == [])
+    }
+
+    @Test func parametersAndScalarSubquery() throws {
+        let t = try loaded()
+        #expect(try t.rows("SELECT count(*) FROM events WHERE tenant_id = $1 AND status = $2", [.string("acme"), .int(200)]) == [["2"]])
+        #expect(try t.rows("SELECT count(*) FROM events WHERE ts = (SELECT max(ts) FROM events)") == [["1"]])
+        #expect(try t.rows("SELECT count(*) FROM (SELECT tenant_id FROM events GROUP BY tenant_id) AS t") == [["3"]])
+    }
+
+    @Test func errorsPointAtTheProblem() throws {
+        let t = try loaded()
+        let e = #expect(throws: CairnError.self) { try t.db.execute("SELECT tenant FROM events") }
+        #expect(e?.code == .binder)
+        #expect(e?.location == SourceLocation(line: 1, column: 8))
+        #expect(e?.message.contains("unknown column \"tenant\"") == true)
+        let s = #expect(throws: CairnError.self) { try t.db.execute("SELECT * FORM events") }
+        #expect(s?.code == .syntax)
+        let n = #expect(throws: CairnError.self) { try t.db.execute("INSERT INTO events (tenant_id) VALUES ('x')") }
+        #expect(n?.code == .constraint)
+        let g = #expect(throws: CairnError.self) { try t.db.execute("SELECT tenant_id, count(*) FROM events") }
+        #expect(g?.message.contains("GROUP BY") == true)
+        #expect(try t.rows("SELECT count(*) FROM events") == [["6"]])
+    }
+
+    @Test func alterTableAddColumnReadsNullFromOldRows() throws {
+        let t = try loaded()
+        try t.db.execute("CHECKPOINT")
+        try t.db.execute("ALTER TABLE events ADD COLUMN region VARCHAR")
+        try t.db.execute("INSERT INTO events (ts, region) VALUES ('2025-09-04 00:00:00', 'eu')")
+        #expect(try t.rows("SELECT region, count(*) FROM events GROUP BY region ORDER BY region") == [["eu", "1"], ["NULL", "6"]])
+    }
+
+    @Test func explainShowsPruning() throws {
+        let t = try loaded()
+        try t.db.execute("CHECKPOINT")
+        let plan = try t.rows("EXPLAIN SELECT count(*) FROM events WHERE ts >= '2025-09-03'").map { $0[0] }.joined(separator: "\n")
+        #expect(plan.contains("partitions: 1 of 3 scanned"))
+        let analyzed = try t.rows("EXPLAIN ANALYZE SELECT count(*) FROM events WHERE ts >= '2025-09-03'").map { $0[0] }.joined(separator: "\n")
+        #expect(analyzed.contains("rows scanned: 1"))
+    }
+
+    @Test func persistsAcrossReopen() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("cairn-reopen-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        do {
+            let db = try Database(path: path)
+            try db.execute(eventsDDL)
+            try db.execute(eventsRows)
+            try db.execute("CHECKPOINT")
+            try db.execute("INSERT INTO events VALUES ('2025-09-05 00:00:00', 'acme', 'u9', 'logout', 200, 1.0, '{}')")
+            db.close()
+        }
+        let db = try Database(path: path)
+        defer { db.close() }
+        #expect(try db.execute("SELECT count(*) FROM events").first?[0] == .int(7))
+        #expect(db.tableNames == ["events"])
+    }
+}
