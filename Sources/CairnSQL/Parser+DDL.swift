@@ -185,6 +185,10 @@ extension Parser {
     mutating func parseOptionValue() throws(SQLSyntaxError) -> Expr {
         let token = current
         let next = peek()
+        if case .quotedIdentifier(let name) = token.kind {
+            advance()
+            return .literal(.string(name), token.position)
+        }
         if case .word(let text, let keyword) = token.kind,
            !next.isString, !next.isNumber, !next.isSymbol(.leftParen) {
             switch keyword {

@@ -75,9 +75,11 @@ extension Parser {
             advance()
             return .cast(left, try parseTypeName(), tryCast: false, position)
         case .symbol(let symbol):
+            // Operator symbols are spelled like their `BinaryOperator` (`!=` lexes as `<>`).
+            guard let op = BinaryOperator(rawValue: symbol.rawValue) else { throw unexpected() }
             advance()
             let right = try parseExpression(above: precedence)
-            return .binary(binaryOperator(symbol), left, right, position)
+            return .binary(op, left, right, position)
         case .word(_, .and?):
             advance()
             return .binary(.and, left, try parseExpression(above: .and), position)
@@ -94,29 +96,6 @@ extension Parser {
             return try parsePattern(left, negated: true)
         default:
             return try parsePattern(left, negated: false)
-        }
-    }
-
-    private func binaryOperator(_ symbol: Symbol) -> BinaryOperator {
-        switch symbol {
-        case .plus: .add
-        case .minus: .subtract
-        case .star: .multiply
-        case .slash: .divide
-        case .percent: .modulo
-        case .equal: .equal
-        case .less: .less
-        case .lessOrEqual: .lessOrEqual
-        case .greater: .greater
-        case .greaterOrEqual: .greaterOrEqual
-        case .concat: .concat
-        case .arrow: .jsonGet
-        case .doubleArrow: .jsonGetText
-        case .l2Distance: .l2Distance
-        case .negativeInnerProduct: .negativeInnerProduct
-        case .cosineDistance: .cosineDistance
-        // Only called for symbols `infixPrecedence` classified as binary operators.
-        default: .notEqual
         }
     }
 

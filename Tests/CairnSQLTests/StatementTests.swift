@@ -172,6 +172,7 @@ import Testing
          ["format": "'csv'", "header": "TRUE", "delimiter": "'|'"]),
         ("COPY t FROM 'a.csv' CSV HEADER true", ["format": "'csv'", "header": "TRUE"]),
         ("COPY t FROM 'a.csv'", [:]),
+        ("COPY t FROM 'a.csv' (FORMAT \"CSV\", quote '\"')", ["format": "'CSV'", "quote": "'\"'"]),
     ])
     func copyOptions(sql: String, expected: [String: String]) throws {
         guard case .copy(let copy) = try parseOne(sql) else {
