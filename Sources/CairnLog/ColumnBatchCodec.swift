@@ -109,7 +109,10 @@ package enum ColumnBatchCodec {
 
     private static func copyArray<T>(_ raw: UnsafeRawBufferPointer, count: Int) -> [T] {
         [T](unsafeUninitializedCapacity: count) { buf, initialized in
-            if count > 0, let base = raw.baseAddress { UnsafeMutableRawBufferPointer(buf).copyMemory(from: UnsafeRawBufferPointer(start: base, count: count * MemoryLayout<T>.stride)) }
+            if count > 0, let base = raw.baseAddress {
+                let source = UnsafeRawBufferPointer(start: base, count: count * MemoryLayout<T>.stride)
+                UnsafeMutableRawBufferPointer(buf).copyMemory(from: source)
+            }
             initialized = count
         }
     }

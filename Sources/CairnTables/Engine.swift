@@ -50,28 +50,44 @@ package final class Engine: Sendable {
             try DirectoryIO.createAll(path + "/wal")
             try DirectoryIO.createAll(path + "/tables")
         }
-        let manifestPath = path + "/" + ManifestFile.fileName
-        let catalog: Catalog
-        if let stored = try ManifestFile.read(Catalog.self, directory: path) {
-            guard stored.formatVersion == Catalog.currentFormatVersion else {
-                throw CairnError(.unsupportedVersion, "database format version \(stored.formatVersion) is not supported "
-                                 + "(this build reads version \(Catalog.currentFormatVersion))", file: manifestPath)
-            }
-            catalog = stored
-        } else {
-            catalog = Catalog()
-            if !readOnly { try ManifestFile.write(catalog, directory: path) }
-        }
-
-        var state = EngineState(catalog: catalog)
-        let lastSequence = try replayLog(into: &state, directory: path + "/wal", repair: !readOnly)
+        var state = try loadState(path: path, readOnly: readOnly)
         if !readOnly {
-            try removeOrphans(directory: path, catalog: catalog)
+            try removeOrphans(directory: path, catalog: state.catalog)
             state.lock = lock
-            state.wal = try WALWriter(directory: path + "/wal", sequence: max(lastSequence + 1, catalog.walStart),
+            state.wal = try WALWriter(directory: path + "/wal", sequence: state.nextWALSequence,
                                       durability: options.durability.wal)
         }
         return Engine(path: path, readOnly: readOnly, options: options, state: state)
+    }
+
+    /// Reads the manifest and replays the log. A read-only open races the writer's checkpoints, which
+    /// delete log files after publishing a newer manifest; if a log file vanishes under it, it starts over
+    /// from the newer manifest.
+    private static func loadState(path: String, readOnly: Bool) throws(CairnError) -> EngineState {
+        var attempt = 0
+        while true {
+            attempt += 1
+            do throws(CairnError) {
+                let catalog: Catalog
+                if let stored = try ManifestFile.read(Catalog.self, directory: path) {
+                    guard stored.formatVersion == Catalog.currentFormatVersion else {
+                        throw CairnError(.unsupportedVersion, "database format version \(stored.formatVersion) is not "
+                                         + "supported (this build reads version \(Catalog.currentFormatVersion))",
+                                         file: path + "/" + ManifestFile.fileName)
+                    }
+                    catalog = stored
+                } else {
+                    catalog = Catalog()
+                    if !readOnly { try ManifestFile.write(catalog, directory: path) }
+                }
+                var state = EngineState(catalog: catalog)
+                let lastSequence = try replayLog(into: &state, directory: path + "/wal", repair: !readOnly)
+                state.nextWALSequence = max(lastSequence + 1, catalog.walStart)
+                return state
+            } catch where readOnly && error.code == .notFound && attempt < 5 {
+                continue
+            }
+        }
     }
 
     /// Flushes the head to segments (read-write), closes the log and releases the directory lock.

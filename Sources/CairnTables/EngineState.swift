@@ -12,6 +12,8 @@ struct EngineState {
     var pendingBytes = 0
     /// Next segment id to hand out; ahead of `catalog.nextSegmentID` while segments are being written.
     var nextSegmentID: UInt64
+    /// Sequence of the log file a read-write open starts: after every file replayed.
+    var nextWALSequence: UInt64 = 1
     /// nil when read-only or closed.
     var wal: WALWriter?
     var lock: DirectoryLock?
