@@ -61,7 +61,7 @@ import Testing
             for _ in 0..<2 {
                 group.addTask {
                     var last = 0
-                    while last < batch * batches {
+                    while last < batch * batches && !Task.isCancelled {
                         let count = try scanAll(engine.snapshot().table("events"), columns: [0]).rowCount
                         #expect(count % batch == 0, "a commit must be seen whole")
                         #expect(count >= last, "rows never disappear")

@@ -23,6 +23,18 @@ import Testing
         #expect(result.stats.segmentsTotal == 0)
     }
 
+    @Test(arguments: [Durability.groupCommit(milliseconds: 5), .none])
+    func acknowledgedAppendsSurviveAProcessCrashInEveryDurabilityMode(durability: Durability) throws {
+        let dir = TemporaryDirectory()
+        do {
+            let engine = try openEngine(dir, options: EngineOptions(durability: durability))
+            _ = try engine.createTable(eventsSchema(nil), ifNotExists: false)
+            for i in 0..<20 { try engine.append(table: "events", columns: eventsBatch(timestamps: [Int64(i)])) }
+        }
+        let result = try scanAll(openEngine(dir).snapshot().table("events"))
+        #expect(ints(result.columns[0]) == (0..<20).map { Int64($0) })
+    }
+
     @Test func checkpointMovesRowsToSortedSegmentsAndDeletesOldLogs() throws {
         let dir = TemporaryDirectory()
         do {
