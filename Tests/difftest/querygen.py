@@ -50,7 +50,7 @@ class QueryGenerator:
     def atom(self):
         """One predicate on one column (or one JSON field)."""
         r = self.rng
-        kind = r.randrange(28)
+        kind = r.randrange(29)
         if kind == 0:
             return f"ts >= TIMESTAMP '{self.timestamp()}'"
         if kind == 1:
@@ -116,6 +116,14 @@ class QueryGenerator:
         if kind == 26:
             return self.choice(["metadata->>'city' = 'München'", "metadata->>'city' LIKE '%ö%'",
                                 "metadata->>'mfa' = 'true'", "metadata->>'query' LIKE '%''%'"])
+        if kind == 27:
+            return self.choice([
+                "status NOT IN (200, NULL)", "status IN (404, NULL)", f"ts >= '{self.timestamp()}'",
+                f"ts BETWEEN DATE '{self.choice(self.days)}' AND DATE '{self.choice(self.days)}'",
+                "length(metadata->>'city') = 7", "lower(metadata->>'city') = 'münchen'",
+                "CAST(status AS VARCHAR) LIKE '5%'", "status / 100 = 4", "CAST(latency_ms AS BIGINT) = 40",
+                "json_extract_string(metadata, '$.reason') = 'locked'", "(metadata->'attempt') IS NOT NULL",
+            ])
         return self.choice(["coalesce(status, 0) = 0", "CASE WHEN status >= 500 THEN true ELSE false END",
                             "coalesce(latency_ms, -1) < 10", "length(url) > 40", "lower(tenant_id) = 'acme'"])
 
@@ -182,6 +190,11 @@ class QueryGenerator:
             "concat(tenant_id, ':', user_id)", "substr(ip, 1, 3)", "ts + INTERVAL '1 hour'",
             "nullif(status, 200)", "greatest(status, 300)", "starts_with(url, 'https://api')",
             "replace(url, 'https://', '')", "floor(latency_ms)", "hour(ts)",
+            "CAST(latency_ms AS VARCHAR)", "CAST(ts AS VARCHAR)", "CAST(status AS VARCHAR) || '!'",
+            "status / 100", "CAST(latency_ms AS BIGINT)", "length(metadata->>'city')", "upper(metadata->>'city')",
+            "substr(metadata->>'city', 2, 3)", "extract(epoch FROM ts)", "coalesce(status, latency_ms)",
+            "greatest(latency_ms, status)", "CASE WHEN status IS NULL THEN latency_ms ELSE status END",
+            "ts - INTERVAL '1 day'", "ts::date + INTERVAL '12 hours'", "json_extract_string(metadata, '$.template')",
         ])
 
     # -- query shapes -----------------------------------------------------------------------
@@ -200,6 +213,8 @@ class QueryGenerator:
         return Query("order", f"SELECT {select} FROM events WHERE {self.predicate()} ORDER BY {order}{limit}", True)
 
     def unordered_rows(self):
+        if self.rng.random() < 0.25:
+            return Query("project", f"SELECT * FROM events WHERE {self.atom()} AND {self.atom()} AND {self.atom()}", False)
         items = [self.projection() for _ in range(self.rng.randint(1, 4))] + ["metadata"] * (self.rng.random() < 0.3)
         select = ", ".join(f"{item} AS c{i}" for i, item in enumerate(items))
         # Narrow filters keep these results small.
