@@ -32,7 +32,7 @@ package struct ScanUnit: Sendable {
     }
 
     enum Source: Sendable {
-        case segment(SegmentReader, block: Int)
+        case segment(SegmentReader, block: Int, cache: SegmentReaderCache)
         case head(HeadChunk)
     }
 
@@ -51,7 +51,7 @@ package struct ScanUnit: Sendable {
                 continue
             }
             switch source {
-            case .segment(let reader, let block): out.append(try reader.read(column: slot.id, block: block))
+            case .segment(let reader, let block, let cache): out.append(try cache.block(reader, column: slot.id, block: block))
             case .head(let chunk): out.append(chunk.columns[position])
             }
         }
@@ -108,7 +108,7 @@ extension TableSnapshot {
                     guard mayMatch(zoneMaps { reader.zoneMap(column: $0, block: block) ?? Self.allNull(blockRows) })
                     else { continue }
                     stats.blocksScanned += 1
-                    units.append(ScanUnit(rowCount: blockRows, source: .segment(reader, block: block), slots: slots))
+                    units.append(ScanUnit(rowCount: blockRows, source: .segment(reader, block: block, cache: readers), slots: slots))
                 }
             }
 

@@ -1,6 +1,6 @@
 import CairnFormat
 
-/// A group key serialized to bytes; hashed in bulk rather than byte by byte.
+/// A group key serialized to bytes (used for DISTINCT sets); hashed in bulk rather than byte by byte.
 struct GroupKey: Hashable {
     var bytes: [UInt8]
     func hash(into h: inout Hasher) { bytes.withUnsafeBytes { h.combine(bytes: $0) } }
@@ -12,11 +12,13 @@ struct GroupKey: Hashable {
 final class AggregateTable {
     let keyTypes: [ColumnType]
     let specs: [AggregateSpec]
-    private var index: [GroupKey: Int] = [:]
-    private var intIndex: [Int64: Int] = [:]
+    /// Composite (or non-integer) keys, serialized; group number = table index.
+    private var bytesTable = BytesGroupTable()
+    /// A single integer-like key: table index → group number (the NULL group is kept apart).
+    private var intTable = IntGroupTable()
+    private var intGroups: [Int] = []
     private var nullGroup: Int?
     private(set) var keys: [[Value]] = []
-    private(set) var keyBytes: [GroupKey] = []
     var accumulators: [Accumulator]
     private let singleIntKey: Bool
 
@@ -25,19 +27,14 @@ final class AggregateTable {
         self.specs = specs
         accumulators = specs.map { Accumulator($0) }
         singleIntKey = keyTypes.count == 1 && keyTypes[0].physical == .int64
-        if keyTypes.isEmpty { _ = group(for: GroupKey(bytes: []), values: []) }
+        if keyTypes.isEmpty { addGroup([]) }
     }
 
     var groupCount: Int { keys.count }
 
-    private func group(for key: GroupKey, values: @autoclosure () -> [Value]) -> Int {
-        if let g = index[key] { return g }
-        let g = keys.count
-        index[key] = g
-        keys.append(values())
-        keyBytes.append(key)
+    private func addGroup(_ values: [Value]) {
+        keys.append(values)
         for a in accumulators { a.addGroup() }
-        return g
     }
 
     /// Group index of every row of a batch whose key columns are `keyVectors`.
@@ -46,33 +43,42 @@ final class AggregateTable {
         var groups = [Int](repeating: 0, count: n)
         if singleIntKey, case .int64(let a) = keyVectors[0].storage {
             let v = keyVectors[0]
-            for i in 0..<n {
-                if v.isNull(i) {
-                    if let g = nullGroup { groups[i] = g; continue }
-                    let g = group(for: GroupKey(bytes: [0]), values: [.null])
-                    nullGroup = g
-                    groups[i] = g
-                    continue
+            a.withUnsafeBufferPointer { p in
+                for i in 0..<n {
+                    if v.isNull(i) { groups[i] = nullGroupIndex(); continue }
+                    groups[i] = intGroup(p[i], v, i)
                 }
-                let k = a[i]
-                if let g = intIndex[k] { groups[i] = g; continue }
-                var bytes: [UInt8] = [1]
-                withUnsafeBytes(of: k.littleEndian) { bytes.append(contentsOf: $0) }
-                let g = group(for: GroupKey(bytes: bytes), values: [v.value(at: i, type: keyTypes[0])])
-                intIndex[k] = g
-                groups[i] = g
             }
             return groups
         }
-        var scratch = GroupKey(bytes: [])
-        scratch.bytes.reserveCapacity(64)
+        var scratch: [UInt8] = []
+        scratch.reserveCapacity(64)
         for i in 0..<n {
-            scratch.bytes.removeAll(keepingCapacity: true)
-            for v in keyVectors { Self.appendKey(v, i, &scratch.bytes) }
-            if let g = index[scratch] { groups[i] = g; continue }
-            groups[i] = group(for: scratch, values: keyVectors.enumerated().map { $1.value(at: i, type: keyTypes[$0]) })
+            scratch.removeAll(keepingCapacity: true)
+            for v in keyVectors { Self.appendKey(v, i, &scratch) }
+            let (g, inserted) = scratch.withUnsafeBufferPointer { bytesTable.findOrInsert($0) }
+            if inserted { addGroup(keyVectors.enumerated().map { $1.value(at: i, type: keyTypes[$0]) }) }
+            groups[i] = g
         }
         return groups
+    }
+
+    @inline(__always)
+    private func intGroup(_ k: Int64, _ v: ColumnVector, _ i: Int) -> Int {
+        let (t, inserted) = intTable.findOrInsert(k)
+        if inserted {
+            intGroups.append(keys.count)
+            addGroup([ColumnVector(storage: .int64([k])).value(at: 0, type: keyTypes[0])])
+        }
+        return intGroups[t]
+    }
+
+    private func nullGroupIndex() -> Int {
+        if let g = nullGroup { return g }
+        let g = keys.count
+        nullGroup = g
+        addGroup([.null])
+        return g
     }
 
     @inline(__always)
@@ -93,9 +99,20 @@ final class AggregateTable {
     /// Folds another worker's table into this one.
     func merge(_ other: AggregateTable) {
         for g2 in 0..<other.groupCount {
-            let g1 = group(for: other.keyBytes[g2], values: other.keys[g2])
-            if singleIntKey, case .int(let k) = other.keys[g2][0] { intIndex[k] = g1 }
-            if singleIntKey, other.keys[g2][0].isNull { nullGroup = g1 }
+            let values = other.keys[g2]
+            let g1: Int
+            if keyTypes.isEmpty {
+                g1 = 0
+            } else if singleIntKey {
+                let v = ColumnVector.from(values, type: keyTypes[0])
+                if case .int64(let a) = v.storage, !v.isNull(0) { g1 = intGroup(a[0], v, 0) } else { g1 = nullGroupIndex() }
+            } else {
+                var bytes: [UInt8] = []
+                for (k, t) in keyTypes.enumerated() { Self.appendKey(ColumnVector.from([values[k]], type: t), 0, &bytes) }
+                let (g, inserted) = bytes.withUnsafeBufferPointer { bytesTable.findOrInsert($0) }
+                if inserted { addGroup(values) }
+                g1 = g
+            }
             for (a1, a2) in zip(accumulators, other.accumulators) { a1.merge(g1, from: a2, group: g2) }
         }
     }
