@@ -44,7 +44,7 @@ extension Shell {
                 guard let definition = database.tableDefinition(name) else {
                     throw ShellError("no table named \"\(name)\"")
                 }
-                text += definition + ";\n"
+                text += definition + (definition.hasSuffix(";") ? "\n" : ";\n")
             }
             Terminal.writeOutput(text)
         case ".read":

@@ -186,7 +186,6 @@ def values_equal(a, b):
 
 
 def sort_key(row):
-    """Orders rows the same way on both sides even when doubles differ in the last bits."""
     key = []
     for value in row:
         if value is None:
@@ -194,12 +193,33 @@ def sort_key(row):
         elif isinstance(value, bool):
             key.append((1, str(value)))
         elif isinstance(value, (int, float)):
-            key.append((2, float(f"{float(value):.8g}")))
+            key.append((2, value))
         elif isinstance(value, str):
             key.append((3, value))
         else:
             key.append((4, json.dumps(value, sort_keys=True)))
     return key
+
+
+def first_difference(names, expected_rows, actual_rows):
+    for index, (e, a) in enumerate(zip(expected_rows, actual_rows)):
+        for column, (x, y) in enumerate(zip(e, a)):
+            if not values_equal(x, y):
+                return f"row {index} column {names[column]}: {y!r}, expected {x!r}"
+    return None
+
+
+def match_tolerantly(expected_rows, actual_rows):
+    """Pairs rows as multisets when doubles differing in their last bits spoil a sorted comparison."""
+    unmatched = list(actual_rows)
+    for row in expected_rows:
+        for index, candidate in enumerate(unmatched):
+            if all(values_equal(x, y) for x, y in zip(row, candidate)):
+                unmatched.pop(index)
+                break
+        else:
+            return f"no match for expected row {row!r}"
+    return None
 
 
 def compare(expected, actual, ordered):
@@ -211,14 +231,12 @@ def compare(expected, actual, ordered):
         return f"column names {actual_names}, expected {expected_names}"
     if expected_rows and len(expected_rows[0]) != len(actual_rows[0]):
         return f"{len(actual_rows[0])} columns, expected {len(expected_rows[0])}"
-    if not ordered:
-        expected_rows = sorted(expected_rows, key=sort_key)
-        actual_rows = sorted(actual_rows, key=sort_key)
-    for index, (e, a) in enumerate(zip(expected_rows, actual_rows)):
-        for column, (x, y) in enumerate(zip(e, a)):
-            if not values_equal(x, y):
-                return f"row {index} column {expected_names[column]}: {y!r}, expected {x!r}"
-    return None
+    if ordered:
+        return first_difference(expected_names, expected_rows, actual_rows)
+    problem = first_difference(expected_names, sorted(expected_rows, key=sort_key), sorted(actual_rows, key=sort_key))
+    if problem is not None and len(expected_rows) <= 5000:
+        problem = match_tolerantly(expected_rows, actual_rows)
+    return problem
 
 
 def preview(rows, limit=5):
