@@ -44,3 +44,14 @@ difftest:
 
 clean:
 	rm -rf .build demo.cairn $(VENV) Tests/difftest/__pycache__
+
+# make bench      – Cairn vs DuckDB and SQLite on 1M generated events (< 10 min); writes docs/benchmarks.md
+# make bench-full – the same on 10M events
+.PHONY: bench bench-full
+bench: deps
+	swift build -c release --product cairn-bench
+	python3 Benchmarks/compare/compare.py --rows 1000000 --make-target "make bench"
+
+bench-full: deps
+	swift build -c release --product cairn-bench
+	python3 Benchmarks/compare/compare.py --rows 10000000 --make-target "make bench-full"

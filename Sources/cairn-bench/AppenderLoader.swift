@@ -17,6 +17,8 @@ struct AppenderLoader {
         let totalSeconds: Double
         /// Appender calls and flushes only.
         let appenderSeconds: Double
+        /// The part of `appenderSeconds` spent in `flush()` (encoding and writing segments).
+        let flushSeconds: Double
     }
 
     private enum Column {
@@ -41,6 +43,7 @@ struct AppenderLoader {
 
         var rows = 0
         var appenderSeconds = 0.0
+        var flushSeconds = 0.0
         let start = Measure.now()
         var records: [[String?]] = []
         records.reserveCapacity(chunkRows)
@@ -70,13 +73,14 @@ struct AppenderLoader {
                     }
                     try appender.endRow()
                 }
-                try appender.flush()
+                flushSeconds += try Measure.time { try appender.flush() }.1
             }
             appenderSeconds += seconds
             rows += records.count
             if let fileSize { progress.update(min(1, Double(reader.bytesConsumed) / Double(max(fileSize, 1)))) }
         }
-        return Result(rows: rows, totalSeconds: Measure.now() - start, appenderSeconds: appenderSeconds)
+        return Result(rows: rows, totalSeconds: Measure.now() - start, appenderSeconds: appenderSeconds,
+                      flushSeconds: flushSeconds)
     }
 
     private static func column(_ records: [[String?]], _ source: Int?, _ type: ColumnType, path: String, firstLine: Int) throws -> Column {

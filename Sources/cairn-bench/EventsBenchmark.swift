@@ -21,6 +21,8 @@ struct EventsReport: Encodable {
     let load_s: Double
     /// Rows per second inside the appender calls alone (CSV parsing excluded); `--appender` only.
     let appender_rows_per_s: Double?
+    /// Seconds of the appender time spent in `flush()`; `--appender` only.
+    let appender_flush_s: Double?
     let checkpoint_s: Double
     let bytes_on_disk: Int
     let bytes_per_row: Double
@@ -49,7 +51,7 @@ struct EventsBenchmark: ParsableCommand {
     var db: String?
     @Flag(help: "Load through the typed Appender instead of COPY (CSV only).")
     var appender = false
-    @Option(help: "Write each query's normalized answer rows to DIR/NAME.txt.")
+    @Option(help: "Write each query's normalized answer rows (tab-separated, checksum order) to DIR/NAME.txt.")
     var dump: String?
 
     func validate() throws {
@@ -79,12 +81,14 @@ struct EventsBenchmark: ParsableCommand {
         let rows: Int
         let loadSeconds: Double
         var appenderRate: Double?
+        var flushSeconds: Double?
         if appender {
             let loader = AppenderLoader(database: database, table: table, path: data)
             let result = try loader.load(progress: progress)
             rows = result.rows
             loadSeconds = result.totalSeconds
             appenderRate = Double(result.rows) / max(result.appenderSeconds, 1e-9)
+            flushSeconds = result.flushSeconds
         } else {
             let format = data.hasSuffix(".csv") ? "csv, HEADER" : "json"
             let path = data.replacingOccurrences(of: "'", with: "''")
@@ -99,6 +103,7 @@ struct EventsBenchmark: ParsableCommand {
         let bytes = Measure.bytesOnDisk(directory)
         note("loaded \(rows) rows in \(fmt(loadSeconds)) s (\(Int(Double(rows) / max(loadSeconds, 1e-9))) rows/s"
              + (appenderRate.map { ", appender alone \(Int($0)) rows/s" } ?? "")
+             + (flushSeconds.map { " of which flush \(fmt($0)) s" } ?? "")
              + "), checkpoint \(fmt(checkpointSeconds)) s, \(bytes) bytes on disk"
              + " (\(fmt(Double(bytes) / Double(max(rows, 1)))) bytes/row)")
 
@@ -112,7 +117,8 @@ struct EventsBenchmark: ParsableCommand {
             }
             let normalized = AnswerChecksum.rows(of: answer, ordered: query.isOrdered)
             if let dump {
-                try (normalized.joined(separator: "\n") + "\n")
+                // Tab-separated for reading and diffing; the same form compare.py dumps.
+                try normalized.map { $0.replacingOccurrences(of: "\u{1F}", with: "\t") + "\n" }.joined()
                     .write(toFile: (dump as NSString).appendingPathComponent(query.name + ".txt"), atomically: true, encoding: .utf8)
             }
             let stats = TimingStats(warm)
@@ -126,7 +132,7 @@ struct EventsBenchmark: ParsableCommand {
         let report = EventsReport(
             load_method: appender ? "appender" : "copy", rows_loaded: rows,
             load_rows_per_s: Double(rows) / max(loadSeconds, 1e-9), load_s: loadSeconds,
-            appender_rows_per_s: appenderRate, checkpoint_s: checkpointSeconds,
+            appender_rows_per_s: appenderRate, appender_flush_s: flushSeconds, checkpoint_s: checkpointSeconds,
             bytes_on_disk: bytes, bytes_per_row: Double(bytes) / Double(max(rows, 1)),
             peak_rss_bytes: Measure.peakRSSBytes(), queries: timings)
         try writeJSON(report, to: json)
