@@ -3,8 +3,8 @@ import Testing
 @testable import CairnQuery
 
 @Suite struct FunctionTests {
-    func like(_ s: String, _ p: String, ci: Bool = false) -> Bool {
-        let m = LikeMatcher(pattern: p, caseInsensitive: ci)
+    func like(_ s: String, _ p: String, ci: Bool = false, escape: String? = nil) -> Bool {
+        let m = LikeMatcher(pattern: p, caseInsensitive: ci, escape: escape)
         return Array(s.utf8).withUnsafeBufferPointer { m.matches($0) }
     }
 
@@ -21,6 +21,10 @@ import Testing
         #expect(!like("", "_"))
         // DuckDB has no default escape character: a backslash is literal.
         #expect(like("a\\", "a\\"))
+        #expect(like("50%", "50!%", escape: "!"))
+        #expect(!like("500", "50!%", escape: "!"))
+        #expect(like("a_b-c", "%!_b%", escape: "!"))
+        #expect(!like("axb", "a!_b", escape: "!"))
     }
 
     func extract(_ json: String, _ path: String) -> String? {

@@ -73,7 +73,13 @@ package enum Calendar {
     /// Parses `YYYY-MM-DD`, optionally followed by ` ` or `T` and `HH:MM[:SS[.ffffff]]`, optionally followed by
     /// `Z`, `UTC`, or an offset `±HH[:MM]`. Returns microseconds since the epoch in UTC, or nil if malformed.
     package static func parseTimestamp(_ text: Substring) -> Int64? {
-        var s = Array(text.utf8)[...]
+        var copy = String(text)
+        return copy.withUTF8 { parseTimestamp(bytes: $0) }
+    }
+
+    /// ``parseTimestamp(_:)`` on UTF-8 bytes, without allocating.
+    package static func parseTimestamp(bytes: UnsafeBufferPointer<UInt8>) -> Int64? {
+        var s = bytes[...]
         while let f = s.first, f == 0x20 { s = s.dropFirst() }
         while let l = s.last, l == 0x20 { s = s.dropLast() }
         guard let (days, rest) = parseDatePart(s) else { return nil }
@@ -121,14 +127,20 @@ package enum Calendar {
 
     /// Parses `YYYY-MM-DD` (nothing may follow). Returns days since the epoch.
     package static func parseDate(_ text: Substring) -> Int64? {
-        var s = Array(text.utf8)[...]
+        var copy = String(text)
+        return copy.withUTF8 { parseDate(bytes: $0) }
+    }
+
+    /// ``parseDate(_:)`` on UTF-8 bytes, without allocating.
+    package static func parseDate(bytes: UnsafeBufferPointer<UInt8>) -> Int64? {
+        var s = bytes[...]
         while let f = s.first, f == 0x20 { s = s.dropFirst() }
         while let l = s.last, l == 0x20 { s = s.dropLast() }
         guard let (d, rest) = parseDatePart(s), rest.isEmpty else { return nil }
         return d
     }
 
-    private static func parseDatePart(_ s: ArraySlice<UInt8>) -> (Int64, ArraySlice<UInt8>)? {
+    private static func parseDatePart(_ s: Slice<UnsafeBufferPointer<UInt8>>) -> (Int64, Slice<UnsafeBufferPointer<UInt8>>)? {
         var r = s
         var negative = false
         if r.first == 0x2D { negative = true; r = r.dropFirst() }
@@ -142,7 +154,7 @@ package enum Calendar {
         return (days(year: Int(y), month: Int(m), day: Int(d)), r)
     }
 
-    private static func readInt(_ r: inout ArraySlice<UInt8>, digits: ClosedRange<Int>) -> Int64? {
+    private static func readInt(_ r: inout Slice<UnsafeBufferPointer<UInt8>>, digits: ClosedRange<Int>) -> Int64? {
         var v: Int64 = 0, n = 0
         while let c = r.first, c >= 0x30, c <= 0x39, n < digits.upperBound {
             v = v * 10 + Int64(c - 0x30)

@@ -143,12 +143,21 @@ package struct Binder {
             guard case .constant(let pv, _) = try bind(pattern) else {
                 throw error("LIKE pattern must be a constant", pattern.position)
             }
-            if escape != nil { throw CairnError(.unsupported, "LIKE … ESCAPE is not supported", location: loc(p)) }
+            var escapeChar: String?
+            if let escape {
+                guard case .constant(let ev, _) = try bind(escape) else {
+                    throw error("LIKE ESCAPE must be a constant", escape.position)
+                }
+                guard case .string(let es) = ev, es.count <= 1 else {
+                    throw error("LIKE ESCAPE must be a single character", escape.position)
+                }
+                escapeChar = es.isEmpty ? nil : es
+            }
             guard case .string(let ps) = pv else {
                 if pv.isNull { return .constant(.null, .boolean) }
                 throw error("LIKE pattern must be a string", pattern.position)
             }
-            return .like(b, pattern: ps, caseInsensitive: ci, negated: negated)
+            return .like(b, pattern: ps, caseInsensitive: ci, negated: negated, escape: escapeChar)
         case .isNull(let inner, let negated, _):
             return .isNull(try bind(inner), negated: negated)
         case .caseWhen(let operand, let branches, let elseExpr, let p):

@@ -19,7 +19,8 @@ package indirect enum BoundExpr: Hashable, Sendable {
     case isNull(BoundExpr, negated: Bool)
     /// `e IN (constants)`; NULL constants are dropped at bind time and remembered in `hasNull`.
     case inList(BoundExpr, [Value], hasNull: Bool, negated: Bool)
-    case like(BoundExpr, pattern: String, caseInsensitive: Bool, negated: Bool)
+    /// `escape` is the ESCAPE character, if any (DuckDB has no default escape).
+    case like(BoundExpr, pattern: String, caseInsensitive: Bool, negated: Bool, escape: String? = nil)
     /// Searched CASE: the first true condition's result; else `elseResult`.
     case caseWhen([(BoundExpr, BoundExpr)], elseResult: BoundExpr, ColumnType)
     case coalesce([BoundExpr], ColumnType)
@@ -46,7 +47,7 @@ package indirect enum BoundExpr: Hashable, Sendable {
         case .constant: false
         case .arithmetic(_, let a, let b, _), .compare(_, let a, let b): a.referencesColumns || b.referencesColumns
         case .and(let es), .or(let es), .coalesce(let es, _), .function(_, let es, _): es.contains { $0.referencesColumns }
-        case .not(let e), .negate(let e), .isNull(let e, _), .inList(let e, _, _, _), .like(let e, _, _, _),
+        case .not(let e), .negate(let e), .isNull(let e, _), .inList(let e, _, _, _), .like(let e, _, _, _, _),
              .cast(let e, _, _):
             e.referencesColumns
         case .caseWhen(let bs, let e, _): e.referencesColumns || bs.contains { $0.0.referencesColumns || $0.1.referencesColumns }
@@ -62,7 +63,7 @@ package indirect enum BoundExpr: Hashable, Sendable {
             a.collectColumns(into: &set); b.collectColumns(into: &set)
         case .and(let es), .or(let es), .coalesce(let es, _), .function(_, let es, _):
             for e in es { e.collectColumns(into: &set) }
-        case .not(let e), .negate(let e), .isNull(let e, _), .inList(let e, _, _, _), .like(let e, _, _, _),
+        case .not(let e), .negate(let e), .isNull(let e, _), .inList(let e, _, _, _), .like(let e, _, _, _, _),
              .cast(let e, _, _):
             e.collectColumns(into: &set)
         case .caseWhen(let bs, let e, _):
@@ -84,7 +85,7 @@ package indirect enum BoundExpr: Hashable, Sendable {
         case .negate(let e): .negate(e.remapColumns(map))
         case .isNull(let e, let n): .isNull(e.remapColumns(map), negated: n)
         case .inList(let e, let vs, let hn, let n): .inList(e.remapColumns(map), vs, hasNull: hn, negated: n)
-        case .like(let e, let p, let ci, let n): .like(e.remapColumns(map), pattern: p, caseInsensitive: ci, negated: n)
+        case .like(let e, let p, let ci, let n, let esc): .like(e.remapColumns(map), pattern: p, caseInsensitive: ci, negated: n, escape: esc)
         case .caseWhen(let bs, let e, let t):
             .caseWhen(bs.map { ($0.0.remapColumns(map), $0.1.remapColumns(map)) }, elseResult: e.remapColumns(map), t)
         case .coalesce(let es, let t): .coalesce(es.map { $0.remapColumns(map) }, t)
@@ -109,7 +110,7 @@ package indirect enum BoundExpr: Hashable, Sendable {
         case .negate(let e): "neg(\(e.key))"
         case .isNull(let e, let n): "isnull(\(e.key),\(n))"
         case .inList(let e, let vs, let hn, let n): "in(\(e.key),\(vs.map(\.debugKey)),\(hn),\(n))"
-        case .like(let e, let p, let ci, let n): "like(\(e.key),\(p),\(ci),\(n))"
+        case .like(let e, let p, let ci, let n, let esc): "like(\(e.key),\(p),\(ci),\(n),\(esc ?? ""))"
         case .caseWhen(let bs, let e, _): "case(" + bs.map { "\($0.0.key)->\($0.1.key)" }.joined(separator: ",") + ";\(e.key))"
         case .coalesce(let es, _): "coalesce(" + es.map(\.key).joined(separator: ",") + ")"
         case .cast(let e, let t, let tc): "cast(\(e.key),\(t),\(tc))"

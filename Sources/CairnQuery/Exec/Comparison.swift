@@ -144,13 +144,17 @@ struct LikeMatcher {
     enum Shape { case exact([UInt8]), prefix([UInt8]), suffix([UInt8]), contains([UInt8]), general([UInt8]) }
     let shape: Shape
     let caseInsensitive: Bool
+    /// The ESCAPE byte: the byte after it matches literally.
+    let escape: UInt8?
 
-    init(pattern: String, caseInsensitive: Bool) {
+    init(pattern: String, caseInsensitive: Bool, escape: String? = nil) {
         self.caseInsensitive = caseInsensitive
+        let esc = escape.flatMap { Array($0.utf8).first }
+        self.escape = esc
         let p = Array((caseInsensitive ? pattern.lowercased() : pattern).utf8)
         let percent = UInt8(ascii: "%"), underscore = UInt8(ascii: "_")
         let inner = p.filter { $0 == percent }.count
-        if p.contains(underscore) {
+        if p.contains(underscore) || esc.map({ p.contains($0) }) == true {
             shape = .general(p)
         } else if inner == 0 {
             shape = .exact(p)
@@ -186,7 +190,7 @@ struct LikeMatcher {
         case .prefix(let p): return s.count >= p.count && s.prefix(p.count).elementsEqual(p)
         case .suffix(let p): return s.count >= p.count && s.suffix(p.count).elementsEqual(p)
         case .contains(let p): return Self.find(p, in: s)
-        case .general(let p): return p.withUnsafeBufferPointer { Self.general($0, s) }
+        case .general(let p): return p.withUnsafeBufferPointer { Self.general($0, s, escape: escape) }
         }
     }
 
@@ -208,10 +212,15 @@ struct LikeMatcher {
     }
 
     /// Iterative wildcard matching with backtracking to the last `%`; `_` consumes one UTF-8 character.
-    private static func general(_ p: UnsafeBufferPointer<UInt8>, _ s: UnsafeBufferPointer<UInt8>) -> Bool {
+    private static func general(_ p: UnsafeBufferPointer<UInt8>, _ s: UnsafeBufferPointer<UInt8>, escape: UInt8?) -> Bool {
         var pi = 0, si = 0, starP = -1, starS = 0
         func charLen(_ b: UInt8) -> Int { b < 0x80 ? 1 : b < 0xE0 ? 2 : b < 0xF0 ? 3 : 4 }
         while si < s.count {
+            if pi + 1 < p.count, let e = escape, p[pi] == e {
+                if p[pi + 1] == s[si] { pi += 2; si += 1; continue }
+                if starP >= 0 { pi = starP + 1; starS += 1; si = starS; continue }
+                return false
+            }
             if pi < p.count, p[pi] == UInt8(ascii: "_") {
                 pi += 1; si += charLen(s[si])
             } else if pi < p.count, p[pi] == UInt8(ascii: "%") {

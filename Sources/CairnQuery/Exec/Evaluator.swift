@@ -106,10 +106,10 @@ package struct Evaluator: Sendable {
             return ColumnVector(storage: .int64(out))
         case .inList(let x, let values, let hasNull, let negated):
             return try inList(x, values, hasNull: hasNull, negated: negated, batch)
-        case .like(let x, let pattern, let ci, let negated):
+        case .like(let x, let pattern, let ci, let negated, let escape):
             let v = try evaluate(x, batch)
             guard case .bytes(let b) = v.storage else { throw CairnError(.type, "LIKE needs a string") }
-            let matcher = LikeMatcher(pattern: pattern, caseInsensitive: ci)
+            let matcher = LikeMatcher(pattern: pattern, caseInsensitive: ci, escape: escape)
             var out = [Int64](repeating: 0, count: n)
             b.data.withUnsafeBufferPointer { d in
                 b.offsets.withUnsafeBufferPointer { o in

@@ -101,11 +101,13 @@ package enum JSONScanner {
 
     /// Whether `bytes` is one well-formed JSON value (surrounding whitespace allowed).
     package static func isValid(_ bytes: [UInt8]) -> Bool {
-        bytes.withUnsafeBufferPointer { b in
-            let start = skipSpace(b, 0)
-            guard start < b.count, let end = valueEnd(b, start, validate: true) else { return false }
-            return skipSpace(b, end) == b.count
-        }
+        bytes.withUnsafeBufferPointer { isValid($0) }
+    }
+
+    package static func isValid(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
+        let start = skipSpace(b, 0)
+        guard start < b.count, let end = valueEnd(b, start, validate: true) else { return false }
+        return skipSpace(b, end) == b.count
     }
 
     @inline(__always)

@@ -1,6 +1,8 @@
 import CairnFormat
 import CairnSQL
 import CairnTables
+import Dispatch
+import Foundation
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -88,6 +90,7 @@ struct CopyLoader {
 
         let reader = try ChunkedFile(path: c.path)
         let bulk = try engine.beginBulkLoad(table: schema.name)
+        let sink = BatchSink(bulk: bulk)
         var converter = RowConverter(schema: schema, targets: targets, file: c.path)
         var total = 0
         do {
@@ -102,7 +105,7 @@ struct CopyLoader {
                     if fields.count == 1, fields[0].isEmpty, !fields[0].quoted { continue }   // blank line
                     try converter.addCSV(fields, parser: parser, line: recordLine, nullString: nullString)
                     total += 1
-                    if converter.rows >= Self.batchRows { try flush(&converter, bulk, reader) }
+                    if converter.rows >= Self.batchRows { try flush(&converter, sink, reader) }
                 }
             case .json:
                 var line = 0
@@ -111,12 +114,14 @@ struct CopyLoader {
                     if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
                     try converter.addJSON(bytes, line: line)
                     total += 1
-                    if converter.rows >= Self.batchRows { try flush(&converter, bulk, reader) }
+                    if converter.rows >= Self.batchRows { try flush(&converter, sink, reader) }
                 }
             }
-            if converter.rows > 0 { try bulk.add(converter.take()) }
+            if converter.rows > 0 { try sink.add(converter.take()) }
+            try sink.finish()
             try bulk.commit()
         } catch {
+            _ = try? sink.finish()
             bulk.abort()
             throw error
         }
@@ -124,10 +129,40 @@ struct CopyLoader {
         return total
     }
 
-    private func flush(_ converter: inout RowConverter, _ bulk: BulkLoad, _ reader: ChunkedFile) throws(CairnError) {
+    private func flush(_ converter: inout RowConverter, _ sink: BatchSink, _ reader: ChunkedFile) throws(CairnError) {
         if isCancelled() { throw CairnError(.cancelled, "COPY cancelled") }
-        try bulk.add(converter.take())
+        try sink.add(converter.take())
         if reader.size > 0 { progress?(Double(reader.consumed) / Double(reader.size)) }
+    }
+}
+
+/// Hands parsed batches to the bulk load on a second thread, so parsing the next batch overlaps
+/// encoding and writing this one. At most one batch waits, which bounds memory.
+final class BatchSink: @unchecked Sendable {
+    private let bulk: BulkLoad
+    private let queue = DispatchQueue(label: "cairn.copy.sink")
+    private let slots = DispatchSemaphore(value: 2)
+    private let lock = NSLock()
+    private var failure: CairnError?
+
+    init(bulk: BulkLoad) { self.bulk = bulk }
+
+    private var firstError: CairnError? { lock.withLock { failure } }
+
+    func add(_ columns: [ColumnVector]) throws(CairnError) {
+        if let e = firstError { throw e }
+        slots.wait()
+        queue.async { [self] in
+            defer { slots.signal() }
+            guard firstError == nil else { return }
+            do { try bulk.add(columns) } catch let e as CairnError { lock.withLock { if failure == nil { failure = e } } } catch {}
+        }
+    }
+
+    /// Waits for queued batches; rethrows the first failure.
+    func finish() throws(CairnError) {
+        queue.sync {}
+        if let e = firstError { throw e }
     }
 }
 
@@ -337,11 +372,19 @@ struct RowConverter {
         guard fields.count == targets.count else {
             throw CairnError(.invalidInput, "expected \(targets.count) fields but found \(fields.count)", file: file, line: line)
         }
-        for (k, f) in fields.enumerated() {
-            let col = targets[k]
-            let bytes = parser.bytes(f)
-            let isNull = (!f.quoted && bytes.isEmpty) || (!nullString.isEmpty && !f.quoted && bytes == nullString)
-            try appendText(col, isNull ? nil : bytes, line: line)
+        let buffer = parser.file.buffer
+        try buffer.withUnsafeBufferPointer { (all: UnsafeBufferPointer<UInt8>) throws(CairnError) in
+            for (k, f) in fields.enumerated() {
+                let col = targets[k]
+                if f.escapedQuotes {
+                    let bytes = parser.bytes(f)
+                    try bytes.withUnsafeBufferPointer { (b: UnsafeBufferPointer<UInt8>) throws(CairnError) in try appendText(col, b, line: line) }
+                    continue
+                }
+                let b = UnsafeBufferPointer(rebasing: all[f.start..<f.end])
+                let isNull = !f.quoted && (b.isEmpty || (!nullString.isEmpty && b.elementsEqual(nullString)))
+                try appendText(col, isNull ? nil : b, line: line)
+            }
         }
         try fillMissing(line: line)
         rows += 1
@@ -384,11 +427,12 @@ struct RowConverter {
             return false
         }
         guard ok else { throw CairnError(.invalidInput, "malformed JSON object", file: file, line: lineNo) }
+        _ = isString
         for col in targets {
-            if schema.columns[col].type == .boolean, let v = values[col], !isString[col] {
-                try appendText(col, v, line: lineNo)
+            if let v = values[col] {
+                try v.withUnsafeBufferPointer { (b: UnsafeBufferPointer<UInt8>) throws(CairnError) in try appendText(col, b, line: lineNo) }
             } else {
-                try appendText(col, values[col], line: lineNo)
+                try appendText(col, nil, line: lineNo)
             }
         }
         try fillMissing(line: lineNo)
@@ -403,7 +447,7 @@ struct RowConverter {
     }
 
     /// Appends one field's text (nil = NULL) to column `col`.
-    private mutating func appendText(_ col: Int, _ text: [UInt8]?, line: Int) throws(CairnError) {
+    private mutating func appendText(_ col: Int, _ text: UnsafeBufferPointer<UInt8>?, line: Int) throws(CairnError) {
         let column = schema.columns[col]
         guard let text else {
             if column.notNull { throw error(line, col, "NULL value violates NOT NULL constraint") }
@@ -412,10 +456,12 @@ struct RowConverter {
         }
         switch column.type {
         case .varchar:
-            text.withUnsafeBufferPointer { builders[col].appendBytes($0) }
+            builders[col].appendBytes(text)
         case .json:
-            guard JSONScanner.isValid(text) else { throw error(line, col, "malformed JSON: \(Casts.truncate(String(decoding: text, as: UTF8.self)))") }
-            text.withUnsafeBufferPointer { builders[col].appendBytes($0) }
+            guard JSONScanner.isValid(text) else {
+                throw error(line, col, "malformed JSON: \(Casts.truncate(String(decoding: text, as: UTF8.self)))")
+            }
+            builders[col].appendBytes(text)
         case .smallint, .integer, .bigint:
             if let i = Self.parseInt(text) {
                 do { try Casts.checkRange(i, column.type) } catch { throw self.error(line, col, error.message) }
@@ -424,14 +470,20 @@ struct RowConverter {
                 try appendSlow(col, text, line)
             }
         case .double, .real:
-            if let d = Double(String(decoding: text, as: UTF8.self)) {
+            if let d = Self.parseDouble(text) {
                 builders[col].appendDouble(column.type == .real ? Double(Float(d)) : d)
             } else {
                 try appendSlow(col, text, line)
             }
         case .timestamp, .timestamptz:
-            if let t = Calendar.parseTimestamp(Substring(String(decoding: text, as: UTF8.self))) {
+            if let t = Calendar.parseTimestamp(bytes: text) {
                 builders[col].appendInt(t)
+            } else {
+                try appendSlow(col, text, line)
+            }
+        case .date:
+            if let d = Calendar.parseDate(bytes: text) {
+                builders[col].appendInt(d)
             } else {
                 try appendSlow(col, text, line)
             }
@@ -440,7 +492,7 @@ struct RowConverter {
         }
     }
 
-    private mutating func appendSlow(_ col: Int, _ text: [UInt8], _ line: Int) throws(CairnError) {
+    private mutating func appendSlow(_ col: Int, _ text: UnsafeBufferPointer<UInt8>, _ line: Int) throws(CairnError) {
         let s = String(decoding: text, as: UTF8.self)
         do {
             builders[col].append(try Casts.castConstant(.string(s), from: .varchar, to: schema.columns[col].type))
@@ -449,8 +501,22 @@ struct RowConverter {
         }
     }
 
+    /// strtod on a NUL-terminated stack copy; nil unless the whole field is a number.
+    static func parseDouble(_ b: UnsafeBufferPointer<UInt8>) -> Double? {
+        guard !b.isEmpty, b.count < 64 else { return nil }
+        return withUnsafeTemporaryAllocation(of: CChar.self, capacity: b.count + 1) { tmp -> Double? in
+            guard let base = tmp.baseAddress else { return nil }
+            for i in 0..<b.count { tmp[i] = CChar(bitPattern: b[i]) }
+            tmp[b.count] = 0
+            var end: UnsafeMutablePointer<CChar>?
+            let d = strtod(base, &end)
+            guard let end, end == base + b.count, b[0] != 0x20 else { return nil }
+            return d
+        }
+    }
+
     @inline(__always)
-    static func parseInt(_ b: [UInt8]) -> Int64? {
+    static func parseInt(_ b: UnsafeBufferPointer<UInt8>) -> Int64? {
         var i = 0
         var negative = false
         if i < b.count, b[i] == UInt8(ascii: "-") || b[i] == UInt8(ascii: "+") { negative = b[i] == UInt8(ascii: "-"); i += 1 }

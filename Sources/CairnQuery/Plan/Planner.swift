@@ -180,8 +180,8 @@ package struct Planner {
         case .negate(let e): return .negate(try lift(e, keys: keys, scope: scope, p))
         case .isNull(let e, let n): return .isNull(try lift(e, keys: keys, scope: scope, p), negated: n)
         case .inList(let e, let vs, let hn, let n): return .inList(try lift(e, keys: keys, scope: scope, p), vs, hasNull: hn, negated: n)
-        case .like(let e, let pat, let ci, let n):
-            return .like(try lift(e, keys: keys, scope: scope, p), pattern: pat, caseInsensitive: ci, negated: n)
+        case .like(let e, let pat, let ci, let n, let esc):
+            return .like(try lift(e, keys: keys, scope: scope, p), pattern: pat, caseInsensitive: ci, negated: n, escape: esc)
         case .caseWhen(let bs, let e, let t):
             var out: [(BoundExpr, BoundExpr)] = []
             for (c, r) in bs { out.append((try lift(c, keys: keys, scope: scope, p), try lift(r, keys: keys, scope: scope, p))) }

@@ -108,7 +108,7 @@ package enum ColumnConstraint: Sendable {
         case .compare(let op, .constant(let v, _), .column(let c, _)) where !v.isNull: return [.compare(column: c, op.flipped, v)]
         case .inList(.column(let c, _), let values, _, false) where !values.isEmpty: return [.inList(column: c, values)]
         case .isNull(.column(let c, _), let negated): return [.isNull(column: c, negated: negated)]
-        case .like(.column(let c, _), let pattern, false, false):
+        case .like(.column(let c, _), let pattern, false, false, nil):
             // 'abc%' narrows to the range ['abc', 'abd').
             guard let pct = pattern.firstIndex(of: "%"), pct != pattern.startIndex,
                   !pattern[..<pct].contains("_"), pattern[pct...].allSatisfy({ $0 == "%" }) else { return [] }
