@@ -539,8 +539,8 @@ def write_report(ctx):
     for text, ok, measured in targets:
         w(f"| {text} | {'yes' if ok else '**no**'} | {measured} |")
     w("")
-    os.makedirs(os.path.dirname(DOC), exist_ok=True)
-    with open(DOC, "w", encoding="utf-8") as f:
+    os.makedirs(os.path.dirname(ctx["doc"]), exist_ok=True)
+    with open(ctx["doc"], "w", encoding="utf-8") as f:
         f.write("\n".join(out))
     print("\n".join(out))
 
@@ -553,6 +553,7 @@ def main():
     parser.add_argument("--cairn-bench", default=os.path.join(ROOT, ".build", "release", "cairn-bench"))
     parser.add_argument("--workdir", default=os.path.join(ROOT, ".build", "bench"))
     parser.add_argument("--make-target", default="python3 Benchmarks/compare/compare.py")
+    parser.add_argument("--out", default=DOC, help="where to write the report (default docs/benchmarks.md)")
     # Worker mode (internal): run one peer engine and write its JSON report.
     parser.add_argument("--worker", choices=["duckdb", "sqlite"], help=argparse.SUPPRESS)
     parser.add_argument("--data", help=argparse.SUPPRESS)
@@ -602,7 +603,8 @@ def main():
            "duckdb": load("duckdb"), "sqlite": load("sqlite"), "rows": args.rows, "seed": args.seed,
            "repeat": args.repeat, "machine": machine, "versions": versions(),
            "limits": machine_limits(data, work), "commands": commands, "make_target": args.make_target,
-           "date": datetime.date.today().isoformat(), "data_bytes": os.path.getsize(data)}
+           "date": datetime.date.today().isoformat(), "data_bytes": os.path.getsize(data),
+           "doc": os.path.abspath(args.out)}
 
     # Answers: every engine's checksum against DuckDB's.
     verdicts, mismatches = {}, []
@@ -624,7 +626,7 @@ def main():
     ctx["verdicts"], ctx["mismatches"] = verdicts, mismatches
     write_report(ctx)
     if mismatches:
-        print(f"{len(mismatches)} answer mismatch(es); see {DOC}", file=sys.stderr)
+        print(f"{len(mismatches)} answer mismatch(es); see {args.out}", file=sys.stderr)
 
 
 if __name__ == "__main__":
