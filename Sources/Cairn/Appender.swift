@@ -41,11 +41,11 @@ public final class Appender {
     /// The table's column names in append order.
     public var columnNames: [String] { schema.columns.map(\.name) }
 
+    /// The column the next value goes to. A value that fails to append does not advance it.
     private func next(_ expected: String) throws -> Int {
         guard column < schema.columns.count else {
             throw CairnError(.invalidInput, "row has more values than table \"\(schema.name)\" has columns (\(schema.columns.count))")
         }
-        defer { column += 1 }
         return column
     }
 
@@ -63,6 +63,7 @@ public final class Appender {
         case .double, .real: builders[c].appendDouble(Double(v))
         default: throw mismatch(c, "an integer")
         }
+        column += 1
     }
 
     /// Appends an integer to the next column.
@@ -73,6 +74,7 @@ public final class Appender {
         let c = try next("double")
         guard schema.columns[c].type == .double || schema.columns[c].type == .real else { throw mismatch(c, "a double") }
         builders[c].appendDouble(schema.columns[c].type == .real ? Double(Float(v)) : v)
+        column += 1
     }
 
     /// Appends a boolean to the next column.
@@ -80,6 +82,7 @@ public final class Appender {
         let c = try next("boolean")
         guard schema.columns[c].type == .boolean else { throw mismatch(c, "a boolean") }
         builders[c].appendInt(v ? 1 : 0)
+        column += 1
     }
 
     /// Appends text to the next VARCHAR or JSON column (JSON text is validated).
@@ -94,6 +97,7 @@ public final class Appender {
             // Text for other types is parsed like a SQL literal.
             builders[c].append(try Casts.castConstant(.string(v), from: .varchar, to: schema.columns[c].type))
         }
+        column += 1
     }
 
     /// Appends a timestamp given as microseconds since the Unix epoch (UTC).
@@ -104,6 +108,7 @@ public final class Appender {
         case .date: builders[c].appendInt(Calendar.dayOf(micros: micros))
         default: throw mismatch(c, "a timestamp")
         }
+        column += 1
     }
 
     /// Appends a `Date` to the next TIMESTAMP or DATE column.
@@ -118,6 +123,7 @@ public final class Appender {
             throw CairnError(.constraint, "NULL value in column \"\(schema.columns[c].name)\" violates NOT NULL constraint")
         }
         builders[c].appendNull()
+        column += 1
     }
 
     /// Appends any ``Value``, converting it to the column's type.
@@ -125,6 +131,7 @@ public final class Appender {
         if v.isNull { return try appendNull() }
         let c = try next("value")
         builders[c].append(try Casts.castConstant(v, from: Binder.typeOf(v), to: schema.columns[c].type))
+        column += 1
     }
 
     /// Ends the current row; every column must have received a value.

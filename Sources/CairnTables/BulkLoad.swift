@@ -4,11 +4,11 @@ import CairnLog
 /// An atomic multi-batch load into one table (the `COPY` path): nothing is visible until
 /// ``commit()``, and then everything is, across all partitions, through one manifest update.
 ///
-/// Rows are buffered per partition and written straight to segment files (sorted like flushes)
-/// whenever the buffers pass the engine's flush thresholds, bypassing the log. The files are not
+/// Rows are buffered per partition and written straight to segment files (sorted like flushes),
+/// largest partitions first, whenever the buffers pass the load's memory budget, bypassing the log. The files are not
 /// named by any manifest until the commit, so a crash or ``abort()`` leaves only orphans that the
-/// next read-write open deletes. A load that never reaches the thresholds commits as a single
-/// log record instead, like one large append.
+/// next read-write open deletes. A load smaller than the engine's flush thresholds commits as a
+/// single log record instead, like one large append.
 ///
 /// Not thread-safe: use one load from one task at a time.
 package final class BulkLoad {
@@ -19,6 +19,7 @@ package final class BulkLoad {
     private var buffers: [Int64?: [ColumnVector]] = [:]
     private var bufferedRows = 0
     private var bufferedBytes = 0
+    private var partitionBytes: [Int64?: Int] = [:]
     private var written: [(key: Int64?, segment: SegmentEntry)] = []
     private var finished = false
 
@@ -38,6 +39,7 @@ package final class BulkLoad {
         let groups = partitioner.map { $0.split(columns[$0.columnIndex]) } ?? [(nil, nil)]
         for (key, rows) in groups {
             let part = rows.map { r in columns.map { $0.gather(r) } } ?? columns
+            partitionBytes[key, default: 0] += part.reduce(0) { $0 + $1.approximateBytes }
             if var buffer = buffers.removeValue(forKey: key) {
                 for i in buffer.indices { buffer[i].append(part[i], range: 0..<part[i].count) }
                 buffers[key] = buffer
@@ -47,9 +49,7 @@ package final class BulkLoad {
         }
         bufferedRows += rowCount
         bufferedBytes += columns.reduce(0) { $0 + $1.approximateBytes }
-        if bufferedRows >= engine.options.flushRows || bufferedBytes >= engine.options.flushBytes {
-            try writeBuffers()
-        }
+        if bufferedBytes >= bulkBudget || bufferedRows >= bulkRows { try writeLargestBuffers() }
     }
 
     /// Makes every added row visible at once, durably.
@@ -58,7 +58,8 @@ package final class BulkLoad {
         try checkActive()
         finished = true
         do throws(CairnError) {
-            if written.isEmpty {
+            // Small loads go through the log like one append; big ones are already (or now) segments.
+            if written.isEmpty && bufferedRows < engine.options.flushRows && bufferedBytes < engine.options.flushBytes {
                 guard bufferedRows > 0 else { return }
                 let columns = schema.columns.indices.map { i in
                     ColumnVector.concatenate(buffers.values.map { $0[i] }, physical: schema.columns[i].type.physical)
@@ -89,16 +90,34 @@ package final class BulkLoad {
         if finished { throw CairnError(.invalidInput, "this bulk load was already committed or aborted") }
     }
 
-    private func writeBuffers() throws(CairnError) {
-        for key in buffers.keys.sorted(by: PartitionKeyOrder.less) {
-            guard let columns = buffers[key] else { continue }
-            let segmentID = engine.state.withLock { $0.allocateSegmentID() }
-            let segment = try engine.writeSegment(tableID: tableID, schema: schema, key: key, columns: columns, segmentID: segmentID)
-            written.append((key, segment))
-            buffers[key] = nil
+    /// Memory a load may buffer before writing segments: large, so that time-ordered input becomes
+    /// one big segment per partition rather than many slivers (a few times the head's flush size).
+    private var bulkBudget: Int { engine.options.flushBytes * 4 }
+    private var bulkRows: Int { engine.options.flushRows * 4 }
+
+    /// Writes the biggest partition buffers until half the budget is free. Input that arrives in
+    /// time order fills one partition at a time, so whole partitions go out while late rows wait.
+    private func writeLargestBuffers() throws(CairnError) {
+        for key in partitionBytes.sorted(by: { $0.value > $1.value }).map(\.key) {
+            if bufferedBytes <= bulkBudget / 2 && bufferedRows <= bulkRows / 2 { break }
+            try writeBuffer(key)
         }
+    }
+
+    private func writeBuffers() throws(CairnError) {
+        for key in buffers.keys.sorted(by: PartitionKeyOrder.less) { try writeBuffer(key) }
         bufferedRows = 0
         bufferedBytes = 0
+    }
+
+    private func writeBuffer(_ key: Int64?) throws(CairnError) {
+        guard let columns = buffers[key] else { return }
+        let segmentID = engine.state.withLock { $0.allocateSegmentID() }
+        let segment = try engine.writeSegment(tableID: tableID, schema: schema, key: key, columns: columns, segmentID: segmentID)
+        written.append((key, segment))
+        buffers[key] = nil
+        bufferedRows -= columns.first?.count ?? 0
+        bufferedBytes -= partitionBytes.removeValue(forKey: key) ?? 0
     }
 
     private func discardFiles() {

@@ -11,7 +11,7 @@ import Testing
 
     @Test func largeLoadIsInvisibleUntilCommitThenAtomicAcrossPartitions() throws {
         let dir = TemporaryDirectory()
-        let engine = try openEngine(dir, options: EngineOptions(durability: .none, flushRows: 250))
+        let engine = try openEngine(dir, options: EngineOptions(durability: .none, flushRows: 50))
         _ = try engine.createTable(eventsSchema(), ifNotExists: false)
         let load = try engine.beginBulkLoad(table: "events")
         try Self.loadAcrossDays(load, days: 3, rowsPerDay: 200)
@@ -28,7 +28,7 @@ import Testing
 
     @Test func abortLeavesNothingBehind() throws {
         let dir = TemporaryDirectory()
-        let engine = try openEngine(dir, options: EngineOptions(durability: .none, flushRows: 250))
+        let engine = try openEngine(dir, options: EngineOptions(durability: .none, flushRows: 50))
         _ = try engine.createTable(eventsSchema(), ifNotExists: false)
         let load = try engine.beginBulkLoad(table: "events")
         try Self.loadAcrossDays(load, days: 3, rowsPerDay: 200)
@@ -41,7 +41,7 @@ import Testing
     @Test func uncommittedLoadIsGoneAfterACrash() throws {
         let dir = TemporaryDirectory()
         do {
-            let engine = try openEngine(dir, options: EngineOptions(durability: .none, flushRows: 250))
+            let engine = try openEngine(dir, options: EngineOptions(durability: .none, flushRows: 50))
             _ = try engine.createTable(eventsSchema(), ifNotExists: false)
             let load = try engine.beginBulkLoad(table: "events")
             try Self.loadAcrossDays(load, days: 3, rowsPerDay: 200)

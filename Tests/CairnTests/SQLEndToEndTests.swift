@@ -197,3 +197,102 @@ let eventsRows = """
         #expect(db.tableNames == ["events"])
     }
 }
+
+@Suite struct SwiftAPITests {
+    @Test func typedColumnsAndRows() throws {
+        let t = try TempDatabase()
+        try t.db.execute(eventsDDL)
+        try t.db.execute(eventsRows)
+        let r = try t.db.query("SELECT tenant_id, count(*) AS n, max(ts) AS last FROM events GROUP BY 1 ORDER BY 1")
+        #expect(try r.column(0, as: String.self) == ["acme", "globex", "initech"])
+        #expect(try r.column(named: "n", as: Int64.self) == [3, 2, 1])
+        #expect(try r[0].get(2, as: Date.self) == Date(timeIntervalSince1970: 1_756_725_300))
+        #expect(throws: CairnError.self) { try r.column(0, as: Double.self) }
+        #expect(r[1]["n"] == .int(2))
+    }
+
+    struct Event: Encodable {
+        var ts: Date
+        var tenant_id: String
+        var user_id: String?
+        var event_type: String
+        var status: Int
+        var latency_ms: Double
+        var metadata: [String: String]
+    }
+
+    @Test func appendsEncodableRowsAndTypedBatches() throws {
+        let t = try TempDatabase()
+        try t.db.execute(eventsDDL)
+        var events: [Event] = []
+        for i in 0..<100 {
+            let ts = Date(timeIntervalSince1970: 1_756_684_800 + Double(i) * 3600)
+            let user: String? = i % 10 == 0 ? nil : "u\(i)"
+            events.append(Event(ts: ts, tenant_id: i % 2 == 0 ? "acme" : "globex", user_id: user, event_type: "login",
+                                status: 200, latency_ms: Double(i), metadata: ["i": String(i)]))
+        }
+        try t.db.append(events, to: "events")
+        #expect(try t.rows("SELECT count(*), count(user_id), sum(latency_ms), min(metadata->>'i') FROM events") == [["100", "90", "4950.0", "0"]])
+
+        let a = try t.db.appender(for: "events")
+        for i in 0..<1000 {
+            try a.append(timestamp: 1_756_684_800_000_000 + Int64(i) * 1_000_000)
+            try a.append("tenant-\(i % 7)")
+            try a.appendNull()
+            try a.append("page_view")
+            try a.append(Int64(200 + i % 3))
+            try a.append(Double(i) / 2)
+            try a.append(#"{"n": \#(i)}"#)
+            try a.endRow()
+        }
+        #expect(a.pendingRows == 1000)
+        try a.flush()
+        #expect(try t.rows("SELECT count(*), count(DISTINCT tenant_id), max(status) FROM events WHERE event_type = 'page_view'") == [["1000", "7", "202"]])
+        // A wrong type, an incomplete row and NULL in a NOT NULL column are refused.
+        #expect(throws: CairnError.self) { try a.append(1.5) }
+        let b = try t.db.appender(for: "events")
+        #expect(throws: CairnError.self) { try b.appendNull() }
+        try b.append(timestamp: 0)
+        #expect(throws: CairnError.self) { try b.endRow() }
+    }
+
+    @Test func readOnlyAndLocked() throws {
+        let t = try TempDatabase(options: .init(durability: .fsync))
+        try t.db.execute(eventsDDL)
+        try t.db.execute(eventsRows)
+        let ro = try Database(path: t.path, mode: .readOnly)
+        defer { ro.close() }
+        #expect(try ro.query("SELECT count(*) FROM events").first?[0] == .int(6))
+        let e = #expect(throws: CairnError.self) { try ro.execute("INSERT INTO events (ts) VALUES ('2025-01-01')") }
+        #expect(e?.code == .readOnly)
+    }
+
+    @Test func copyIsAtomicAndPointsAtTheBadLine() throws {
+        let t = try TempDatabase()
+        try t.db.execute(eventsDDL)
+        let csv = FileManager.default.temporaryDirectory.appendingPathComponent("cairn-copy-\(UUID().uuidString).csv").path
+        defer { try? FileManager.default.removeItem(atPath: csv) }
+        var text = "ts,tenant_id,user_id,event_type,status,latency_ms,metadata\n"
+        for i in 0..<50 { text += "2025-09-01 10:00:\(String(format: "%02d", i % 60)),acme,u\(i),login,200,1.5,\"{\"\"k\"\": \(i)}\"\n" }
+        text += "2025-09-01 11:00:00,acme,u1,login,twohundred,1.5,{}\n"
+        try text.write(toFile: csv, atomically: true, encoding: .utf8)
+        let e = #expect(throws: CairnError.self) { try t.db.execute("COPY events FROM '\(csv)' (FORMAT csv, HEADER)") }
+        #expect(e?.line == 52)
+        #expect(e?.file == csv)
+        #expect(e?.message.contains("status") == true)
+        #expect(try t.rows("SELECT count(*) FROM events") == [["0"]])
+
+        let jsonl = csv + ".jsonl"
+        defer { try? FileManager.default.removeItem(atPath: jsonl) }
+        try """
+            {"ts": "2025-09-01 10:00:00", "tenant_id": "acme", "metadata": {"browser": "firefox", "tags": [1, 2]}}
+            {"event_type": "login", "ts": "2025-09-02 10:00:00", "status": 401, "latency_ms": 2}
+
+            """.write(toFile: jsonl, atomically: true, encoding: .utf8)
+        let n = try t.db.execute("COPY events FROM '\(jsonl)' (FORMAT json)")
+        #expect(n.rowsAffected == 2)
+        #expect(try t.rows("SELECT tenant_id, event_type, status, metadata->'tags', metadata->>'browser' FROM events ORDER BY ts") == [
+            ["acme", "NULL", "NULL", "[1,2]", "firefox"], ["NULL", "login", "401", "NULL", "NULL"],
+        ])
+    }
+}

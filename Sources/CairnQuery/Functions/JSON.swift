@@ -176,10 +176,7 @@ package enum JSONScanner {
                 i += 1
             }
             guard i > p else { return nil }
-            if validate {
-                let tok = String(decoding: UnsafeBufferPointer(rebasing: d[p..<i]), as: UTF8.self)
-                guard tok == "true" || tok == "false" || tok == "null" || Double(tok) != nil else { return nil }
-            }
+            if validate && !isScalar(UnsafeBufferPointer(rebasing: d[p..<i])) { return nil }
             return i
         }
     }
@@ -214,6 +211,29 @@ package enum JSONScanner {
             }
         }
         return Array(v)
+    }
+
+    /// `true`, `false`, `null`, or a number in JSON's grammar (`-?int(.digits)?([eE][+-]?digits)?`).
+    private static func isScalar(_ t: UnsafeBufferPointer<UInt8>) -> Bool {
+        if t.elementsEqual("true".utf8) || t.elementsEqual("false".utf8) || t.elementsEqual("null".utf8) { return true }
+        var i = 0
+        func digits() -> Int {
+            let start = i
+            while i < t.count, t[i] >= 0x30, t[i] <= 0x39 { i += 1 }
+            return i - start
+        }
+        if i < t.count, t[i] == UInt8(ascii: "-") { i += 1 }
+        guard digits() > 0 else { return false }
+        if i < t.count, t[i] == UInt8(ascii: ".") {
+            i += 1
+            guard digits() > 0 else { return false }
+        }
+        if i < t.count, t[i] == UInt8(ascii: "e") || t[i] == UInt8(ascii: "E") {
+            i += 1
+            if i < t.count, t[i] == UInt8(ascii: "+") || t[i] == UInt8(ascii: "-") { i += 1 }
+            guard digits() > 0 else { return false }
+        }
+        return i == t.count
     }
 
     /// Decodes the escapes of a JSON string body (without quotes).
