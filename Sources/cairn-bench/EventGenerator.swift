@@ -179,10 +179,10 @@ final class EventGenerator: Sendable {
         let session = user < 0 ? rng.next() : SplitMix64.mix(userHash ^ UInt64(ts / 1_800_000_000))
 
         var url: [UInt8]? = nil
-        if type == pageView || (type == error4xx && rng.chance(0.5)) {
-            url = pageURLs[pageTable.sample(&rng)]
-        } else if type == apiCall || type == error4xx || type == error5xx {
-            url = apiURLs[apiTable.sample(&rng)]
+        if EventModel.types[type].hasURL {
+            // Page views hit pages, API calls and server errors the API, client errors either.
+            url = type == pageView || (type == error4xx && rng.chance(0.5))
+                ? pageURLs[pageTable.sample(&rng)] : apiURLs[apiTable.sample(&rng)]
         }
 
         var status: Int64 = 200

@@ -3,9 +3,7 @@
 
 /// One kind of event with its share of traffic and its latency profile.
 struct EventType {
-    enum Category: String { case activity, audit, security, email, error }
     let name: String
-    let category: Category
     /// Relative frequency (percent of all events).
     let weight: Double
     /// Median latency in milliseconds; latencies are log-normal around it.
@@ -30,31 +28,36 @@ enum EventModel {
     static let anonymousPageViewShare = 0.08
 
     static let types: [EventType] = [
-        EventType(name: "page_view", category: .activity, weight: 55, medianMs: 120, sigma: 0.6, hasURL: true),
-        EventType(name: "api_call", category: .activity, weight: 15, medianMs: 45, sigma: 0.8, hasURL: true),
-        EventType(name: "search", category: .activity, weight: 3, medianMs: 250, sigma: 0.7, hasURL: false),
-        EventType(name: "export_created", category: .activity, weight: 0.5, medianMs: 1800, sigma: 0.9, hasURL: false),
-        EventType(name: "file_uploaded", category: .activity, weight: 1.0, medianMs: 900, sigma: 0.9, hasURL: false),
-        EventType(name: "file_downloaded", category: .activity, weight: 1.5, medianMs: 400, sigma: 0.8, hasURL: false),
-        EventType(name: "webhook_delivered", category: .activity, weight: 1.0, medianMs: 300, sigma: 0.8, hasURL: false),
-        EventType(name: "login", category: .audit, weight: 4, medianMs: 180, sigma: 0.5, hasURL: false),
-        EventType(name: "logout", category: .audit, weight: 2.5, medianMs: 30, sigma: 0.5, hasURL: false),
-        EventType(name: "role_granted", category: .audit, weight: 0.2, medianMs: 60, sigma: 0.5, hasURL: false),
-        EventType(name: "role_revoked", category: .audit, weight: 0.1, medianMs: 60, sigma: 0.5, hasURL: false),
-        EventType(name: "settings_changed", category: .audit, weight: 0.5, medianMs: 80, sigma: 0.5, hasURL: false),
-        EventType(name: "user_invited", category: .audit, weight: 0.3, medianMs: 120, sigma: 0.5, hasURL: false),
-        EventType(name: "api_key_created", category: .audit, weight: 0.1, medianMs: 70, sigma: 0.5, hasURL: false),
-        EventType(name: "login_failed", category: .security, weight: 1.5, medianMs: 160, sigma: 0.5, hasURL: false),
-        EventType(name: "password_reset", category: .security, weight: 0.3, medianMs: 220, sigma: 0.5, hasURL: false),
-        EventType(name: "mfa_challenge", category: .security, weight: 1.5, medianMs: 350, sigma: 0.6, hasURL: false),
-        EventType(name: "permission_denied", category: .security, weight: 0.8, medianMs: 15, sigma: 0.5, hasURL: false),
-        EventType(name: "session_timeout", category: .security, weight: 0.5, medianMs: 5, sigma: 0.4, hasURL: false),
-        EventType(name: "email_sent", category: .email, weight: 5, medianMs: 400, sigma: 0.7, hasURL: false),
-        EventType(name: "email_opened", category: .email, weight: 2.5, medianMs: 400, sigma: 0.7, hasURL: false),
-        EventType(name: "email_clicked", category: .email, weight: 1.0, medianMs: 400, sigma: 0.7, hasURL: false),
-        EventType(name: "email_bounced", category: .email, weight: 0.2, medianMs: 400, sigma: 0.7, hasURL: false),
-        EventType(name: "error_4xx", category: .error, weight: 1.5, medianMs: 25, sigma: 0.8, hasURL: true),
-        EventType(name: "error_5xx", category: .error, weight: 0.5, medianMs: 1200, sigma: 1.0, hasURL: true),
+        // activity
+        EventType(name: "page_view", weight: 55, medianMs: 120, sigma: 0.6, hasURL: true),
+        EventType(name: "api_call", weight: 15, medianMs: 45, sigma: 0.8, hasURL: true),
+        EventType(name: "search", weight: 3, medianMs: 250, sigma: 0.7, hasURL: false),
+        EventType(name: "export_created", weight: 0.5, medianMs: 1800, sigma: 0.9, hasURL: false),
+        EventType(name: "file_uploaded", weight: 1.0, medianMs: 900, sigma: 0.9, hasURL: false),
+        EventType(name: "file_downloaded", weight: 1.5, medianMs: 400, sigma: 0.8, hasURL: false),
+        EventType(name: "webhook_delivered", weight: 1.0, medianMs: 300, sigma: 0.8, hasURL: false),
+        // audit
+        EventType(name: "login", weight: 4, medianMs: 180, sigma: 0.5, hasURL: false),
+        EventType(name: "logout", weight: 2.5, medianMs: 30, sigma: 0.5, hasURL: false),
+        EventType(name: "role_granted", weight: 0.2, medianMs: 60, sigma: 0.5, hasURL: false),
+        EventType(name: "role_revoked", weight: 0.1, medianMs: 60, sigma: 0.5, hasURL: false),
+        EventType(name: "settings_changed", weight: 0.5, medianMs: 80, sigma: 0.5, hasURL: false),
+        EventType(name: "user_invited", weight: 0.3, medianMs: 120, sigma: 0.5, hasURL: false),
+        EventType(name: "api_key_created", weight: 0.1, medianMs: 70, sigma: 0.5, hasURL: false),
+        // security
+        EventType(name: "login_failed", weight: 1.5, medianMs: 160, sigma: 0.5, hasURL: false),
+        EventType(name: "password_reset", weight: 0.3, medianMs: 220, sigma: 0.5, hasURL: false),
+        EventType(name: "mfa_challenge", weight: 1.5, medianMs: 350, sigma: 0.6, hasURL: false),
+        EventType(name: "permission_denied", weight: 0.8, medianMs: 15, sigma: 0.5, hasURL: false),
+        EventType(name: "session_timeout", weight: 0.5, medianMs: 5, sigma: 0.4, hasURL: false),
+        // email
+        EventType(name: "email_sent", weight: 5, medianMs: 400, sigma: 0.7, hasURL: false),
+        EventType(name: "email_opened", weight: 2.5, medianMs: 400, sigma: 0.7, hasURL: false),
+        EventType(name: "email_clicked", weight: 1.0, medianMs: 400, sigma: 0.7, hasURL: false),
+        EventType(name: "email_bounced", weight: 0.2, medianMs: 400, sigma: 0.7, hasURL: false),
+        // errors
+        EventType(name: "error_4xx", weight: 1.5, medianMs: 25, sigma: 0.8, hasURL: true),
+        EventType(name: "error_5xx", weight: 0.5, medianMs: 1200, sigma: 1.0, hasURL: true),
     ]
 
     static func typeIndex(_ name: String) -> Int { types.firstIndex { $0.name == name } ?? 0 }
