@@ -19,8 +19,9 @@ final class SegmentReaderCache: Sendable {
         blocks = Mutex(DecodedBlocks(budget: blockBudgetBytes))
     }
 
-    /// 512 MiB: enough to keep the hot columns of tens of millions of events decoded.
-    static let defaultBlockBudget = 512 << 20
+    /// 768 MiB: enough to keep the hot columns of tens of millions of events decoded while staying
+    /// well inside a 2 GiB process budget.
+    static let defaultBlockBudget = 768 << 20
 
     /// A decoded block, from the cache or read (and cached) through `reader`.
     func block(_ reader: SegmentReader, column: UInt32, block: Int) throws(CairnError) -> ColumnVector {

@@ -1,4 +1,9 @@
 import CairnFormat
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Vectorized comparisons over physical storage. Results are 0/1; NULL handling is the caller's.
 enum Comparison {
@@ -39,8 +44,7 @@ enum Comparison {
 
     @inline(__always)
     static func memcmpBytes(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>, _ n: Int) -> Int {
-        for i in 0..<n where a[i] != b[i] { return a[i] < b[i] ? -1 : 1 }
-        return 0
+        Int(memcmp(a, b, n))
     }
 
     static func scalarInt(_ v: Value) -> Int64? {

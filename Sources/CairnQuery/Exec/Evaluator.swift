@@ -296,6 +296,19 @@ package struct Evaluator: Sendable {
         for p in parts {
             let v = try evaluate(p, batch)
             guard case .int64(let a) = v.storage else { continue }
+            if v.validity == nil && !anyNull {
+                // No NULL so far: plain boolean algebra, which the compiler vectorizes.
+                value.withUnsafeMutableBufferPointer { o in
+                    a.withUnsafeBufferPointer { x in
+                        if isAnd {
+                            for i in 0..<n { o[i] &= x[i] != 0 ? 1 : 0 }
+                        } else {
+                            for i in 0..<n { o[i] |= x[i] != 0 ? 1 : 0 }
+                        }
+                    }
+                }
+                continue
+            }
             for i in 0..<n {
                 let isNull = v.validity.map { !$0[i] } ?? false
                 if isAnd {

@@ -1,11 +1,5 @@
 import CairnFormat
 
-/// A group key serialized to bytes (used for DISTINCT sets); hashed in bulk rather than byte by byte.
-struct GroupKey: Hashable {
-    var bytes: [UInt8]
-    func hash(into h: inout Hasher) { bytes.withUnsafeBytes { h.combine(bytes: $0) } }
-}
-
 /// Hash aggregation state for one worker: groups found so far and one accumulator per aggregate.
 ///
 /// Invariant: `keys.count == groupCount` and every accumulator holds `groupCount` states.
@@ -17,6 +11,10 @@ final class AggregateTable {
     /// A single integer-like key: table index → group number (the NULL group is kept apart).
     private var intTable = IntGroupTable()
     private var intGroups: [Int] = []
+    /// A single string key, hashed straight from the column's bytes: table index → group number.
+    private var stringTable = BytesGroupTable()
+    private var stringGroups: [Int] = []
+    private let singleStringKey: Bool
     private var nullGroup: Int?
     private(set) var keys: [[Value]] = []
     var accumulators: [Accumulator]
@@ -27,6 +25,7 @@ final class AggregateTable {
         self.specs = specs
         accumulators = specs.map { Accumulator($0) }
         singleIntKey = keyTypes.count == 1 && keyTypes[0].physical == .int64
+        singleStringKey = keyTypes.count == 1 && keyTypes[0].physical == .bytes
         if keyTypes.isEmpty { addGroup([]) }
     }
 
@@ -51,6 +50,18 @@ final class AggregateTable {
             }
             return groups
         }
+        if singleStringKey, case .bytes(let b) = keyVectors[0].storage {
+            let v = keyVectors[0]
+            b.data.withUnsafeBufferPointer { d in
+                b.offsets.withUnsafeBufferPointer { o in
+                    for i in 0..<n {
+                        if v.isNull(i) { groups[i] = nullGroupIndex(); continue }
+                        groups[i] = stringGroup(UnsafeBufferPointer(rebasing: d[o[i]..<o[i + 1]]))
+                    }
+                }
+            }
+            return groups
+        }
         var scratch: [UInt8] = []
         scratch.reserveCapacity(64)
         for i in 0..<n {
@@ -71,6 +82,17 @@ final class AggregateTable {
             addGroup([ColumnVector(storage: .int64([k])).value(at: 0, type: keyTypes[0])])
         }
         return intGroups[t]
+    }
+
+    @inline(__always)
+    private func stringGroup(_ key: UnsafeBufferPointer<UInt8>) -> Int {
+        let (t, inserted) = stringTable.findOrInsert(key)
+        if inserted {
+            stringGroups.append(keys.count)
+            let text = String(decoding: key, as: UTF8.self)
+            addGroup([keyTypes[0] == .json ? .json(text) : .string(text)])
+        }
+        return stringGroups[t]
     }
 
     private func nullGroupIndex() -> Int {
@@ -98,6 +120,8 @@ final class AggregateTable {
 
     /// Folds another worker's table into this one.
     func merge(_ other: AggregateTable) {
+        var map: [Int] = []
+        map.reserveCapacity(other.groupCount)
         for g2 in 0..<other.groupCount {
             let values = other.keys[g2]
             let g1: Int
@@ -106,6 +130,14 @@ final class AggregateTable {
             } else if singleIntKey {
                 let v = ColumnVector.from(values, type: keyTypes[0])
                 if case .int64(let a) = v.storage, !v.isNull(0) { g1 = intGroup(a[0], v, 0) } else { g1 = nullGroupIndex() }
+            } else if singleStringKey {
+                switch values[0] {
+                case .string(let text), .json(let text):
+                    var t = text
+                    g1 = t.withUTF8 { stringGroup($0) }
+                default:
+                    g1 = nullGroupIndex()
+                }
             } else {
                 var bytes: [UInt8] = []
                 for (k, t) in keyTypes.enumerated() { Self.appendKey(ColumnVector.from([values[k]], type: t), 0, &bytes) }
@@ -114,7 +146,9 @@ final class AggregateTable {
                 g1 = g
             }
             for (a1, a2) in zip(accumulators, other.accumulators) { a1.merge(g1, from: a2, group: g2) }
+            map.append(g1)
         }
+        for (a1, a2) in zip(accumulators, other.accumulators) { a1.mergeDistinct(from: a2, map: map) }
     }
 }
 
@@ -128,13 +162,24 @@ final class Accumulator {
     private var values: [Value] = []
     private var lists: [[Double]] = []
     private var strings: [[String]] = []
-    private var distinct: [Set<GroupKey>] = []
+    /// DISTINCT state of all groups in one table, keyed by (group number, value).
+    private var distinctPairs = BytesGroupTable()
+    private var distinctCounts: [Int64] = []
+    private var distinctSums: [Int: (Int64, Double)]?
     private var sumSquares: [Double] = []
     private var hll: [HyperLogLog] = []
 
     init(_ spec: AggregateSpec) { self.spec = spec }
 
     private var argPhysical: PhysicalType { spec.argument?.type.physical ?? .int64 }
+
+    /// Whether DISTINCT values must also feed the ordinary state (count and sum/avg use the pairs).
+    private var needsValues: Bool {
+        switch spec.kind {
+        case .count, .countStar, .approxCountDistinct, .sum, .avg: false
+        default: true
+        }
+    }
 
     func addGroup() {
         counts.append(0)
@@ -147,7 +192,7 @@ final class Accumulator {
         case .approxCountDistinct: hll.append(HyperLogLog())
         case .countStar, .count: break
         }
-        if spec.distinct { distinct.append([]) }
+        if spec.distinct { distinctCounts.append(0) }
     }
 
     /// Adds rows of `arg` (nil for count(*)) to their groups.
@@ -158,11 +203,16 @@ final class Accumulator {
         }
         if spec.distinct {
             var key: [UInt8] = []
+            key.reserveCapacity(32)
             for i in 0..<n where !arg.isNull(i) {
                 key.removeAll(keepingCapacity: true)
+                withUnsafeBytes(of: UInt64(groups[i]).littleEndian) { key.append(contentsOf: $0) }
                 AggregateTable.appendKey(arg, i, &key)
-                let (inserted, _) = distinct[groups[i]].insert(GroupKey(bytes: key))
-                if inserted { try add(groups[i], arg, i) }
+                let (_, inserted) = key.withUnsafeBufferPointer { distinctPairs.findOrInsert($0) }
+                if inserted {
+                    distinctCounts[groups[i]] += 1
+                    if needsValues { try add(groups[i], arg, i) }
+                }
             }
             return
         }
@@ -258,11 +308,6 @@ final class Accumulator {
 
     func merge(_ g: Int, from other: Accumulator, group h: Int) {
         counts[g] += other.counts[h]
-        if spec.distinct {
-            // Distinct states are unioned; the per-value adds were already counted in each worker,
-            // so recompute from the union below in `result`.
-            distinct[g].formUnion(other.distinct[h])
-        }
         switch spec.kind {
         case .countStar, .count: break
         case .sum, .avg, .stddevSamp, .varSamp:
@@ -285,6 +330,20 @@ final class Accumulator {
         case .quantileCont, .quantileDisc: lists[g].append(contentsOf: other.lists[h])
         case .stringAgg: strings[g].append(contentsOf: other.strings[h])
         case .approxCountDistinct: hll[g].merge(other.hll[h])
+        }
+    }
+
+    /// Folds another worker's DISTINCT pairs in, renumbering its groups through `map`.
+    func mergeDistinct(from other: Accumulator, map: [Int]) {
+        guard spec.distinct else { return }
+        for idx in 0..<other.distinctPairs.count {
+            var key = other.distinctPairs.key(idx)
+            guard key.count >= 8 else { continue }
+            let h = Int(key.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) })
+            let g = map[h]
+            withUnsafeBytes(of: UInt64(g).littleEndian) { key.replaceSubrange(0..<8, with: $0) }
+            let (_, inserted) = key.withUnsafeBufferPointer { distinctPairs.findOrInsert($0) }
+            if inserted { distinctCounts[g] += 1 }
         }
     }
 
@@ -314,7 +373,7 @@ final class Accumulator {
     /// The aggregate's value for group `g`.
     func result(_ g: Int) -> Value {
         let t = spec.argument?.type ?? .bigint
-        let distinctCount = spec.distinct ? Int64(distinct[g].count) : nil
+        let distinctCount = spec.distinct ? distinctCounts[g] : nil
         switch spec.kind {
         case .countStar: return .int(counts[g])
         case .count: return .int(distinctCount ?? counts[g])
@@ -364,13 +423,23 @@ final class Accumulator {
     }
 
     private func distinctSum(_ g: Int, _ t: ColumnType) -> Value {
-        guard !distinct[g].isEmpty else { return .null }
-        var si: Int64 = 0, sd = 0.0
-        for k in distinct[g] where k.bytes.count == 9 {
-            let raw = k.bytes[1...].withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) }
-            if t.physical == .int64 { si &+= Int64(bitPattern: UInt64(littleEndian: raw)) }
-            else { sd += Double(bitPattern: UInt64(littleEndian: raw)) }
+        if distinctSums == nil {
+            // Pairs are (group, 0x01, 8-byte value) for non-NULL numbers.
+            var sums: [Int: (Int64, Double)] = [:]
+            for idx in 0..<distinctPairs.count {
+                let key = distinctPairs.key(idx)
+                guard key.count == 17 else { continue }
+                key.withUnsafeBytes { raw in
+                    let group = Int(UInt64(littleEndian: raw.loadUnaligned(as: UInt64.self)))
+                    let bits = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 9, as: UInt64.self))
+                    var acc = sums[group] ?? (0, 0)
+                    if t.physical == .int64 { acc.0 &+= Int64(bitPattern: bits) } else { acc.1 += Double(bitPattern: bits) }
+                    sums[group] = acc
+                }
+            }
+            distinctSums = sums
         }
+        guard let (si, sd) = distinctSums?[g] else { return .null }
         return t.physical == .int64 ? .int(si) : .double(sd)
     }
 }
