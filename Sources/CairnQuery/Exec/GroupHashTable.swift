@@ -37,20 +37,18 @@ func hashBytes(_ b: UnsafeBufferPointer<UInt8>) -> UInt64 {
 
 /// Int64 keys.
 struct IntGroupTable {
-    private var slots: [Int32]
+    private var slots: [Int32] = []
     private var keys: [Int64] = []
-    private var mask: Int
+    private var mask = -1
 
-    init() {
-        slots = [Int32](repeating: -1, count: 64)
-        mask = 63
-    }
+    init() {}
 
     var count: Int { keys.count }
 
     /// The group of `key`, inserting it as group `count` when new.
     @inline(__always)
     mutating func findOrInsert(_ key: Int64) -> (group: Int, inserted: Bool) {
+        if slots.isEmpty { grow() }
         var i = Int(truncatingIfNeeded: mixHash(UInt64(bitPattern: key))) & mask
         while true {
             let g = slots[i]
@@ -67,7 +65,7 @@ struct IntGroupTable {
     }
 
     private mutating func grow() {
-        let size = slots.count * 2
+        let size = max(64, slots.count * 2)
         slots = [Int32](repeating: -1, count: size)
         mask = size - 1
         for (g, k) in keys.enumerated() {
@@ -80,16 +78,13 @@ struct IntGroupTable {
 
 /// Byte-string keys, stored back to back in an arena.
 struct BytesGroupTable {
-    private var slots: [Int32]
+    private var slots: [Int32] = []
     private var hashes: [UInt64] = []
     private var offsets: [Int] = [0]
     private var data: [UInt8] = []
-    private var mask: Int
+    private var mask = -1
 
-    init() {
-        slots = [Int32](repeating: -1, count: 64)
-        mask = 63
-    }
+    init() {}
 
     var count: Int { hashes.count }
 
@@ -98,6 +93,7 @@ struct BytesGroupTable {
 
     @inline(__always)
     mutating func findOrInsert(_ key: UnsafeBufferPointer<UInt8>) -> (group: Int, inserted: Bool) {
+        if slots.isEmpty { grow() }
         let h = hashBytes(key)
         var i = Int(truncatingIfNeeded: h) & mask
         while true {
@@ -128,7 +124,7 @@ struct BytesGroupTable {
     }
 
     private mutating func grow() {
-        let size = slots.count * 2
+        let size = max(64, slots.count * 2)
         slots = [Int32](repeating: -1, count: size)
         mask = size - 1
         for (g, h) in hashes.enumerated() {

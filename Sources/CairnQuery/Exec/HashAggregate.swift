@@ -1,31 +1,39 @@
 import CairnFormat
 
+/// Key → group-number lookup structures of an ``AggregateTable``. A value type, so hot loops run
+/// on a local copy instead of paying exclusivity checks on class properties per row.
+struct GroupIndex {
+    /// Composite (or floating-point) keys, serialized; group number = table index.
+    var composite = BytesGroupTable()
+    /// A single integer-like key: table index → group number (the NULL group is kept apart).
+    var ints = IntGroupTable()
+    var intGroups: [Int] = []
+    /// A single string key, hashed straight from the column's bytes: table index → group number.
+    var strings = BytesGroupTable()
+    var stringGroups: [Int] = []
+    var nullGroup: Int?
+}
+
 /// Hash aggregation state for one worker: groups found so far and one accumulator per aggregate.
 ///
 /// Invariant: `keys.count == groupCount` and every accumulator holds `groupCount` states.
 final class AggregateTable {
     let keyTypes: [ColumnType]
     let specs: [AggregateSpec]
-    /// Composite (or non-integer) keys, serialized; group number = table index.
-    private var bytesTable = BytesGroupTable()
-    /// A single integer-like key: table index → group number (the NULL group is kept apart).
-    private var intTable = IntGroupTable()
-    private var intGroups: [Int] = []
-    /// A single string key, hashed straight from the column's bytes: table index → group number.
-    private var stringTable = BytesGroupTable()
-    private var stringGroups: [Int] = []
-    private let singleStringKey: Bool
-    private var nullGroup: Int?
+    private var index = GroupIndex()
     private(set) var keys: [[Value]] = []
     var accumulators: [Accumulator]
-    private let singleIntKey: Bool
+    private enum KeyShape { case none, singleInt, singleString, composite }
+    private let shape: KeyShape
 
     init(keyTypes: [ColumnType], specs: [AggregateSpec]) {
         self.keyTypes = keyTypes
         self.specs = specs
         accumulators = specs.map { Accumulator($0) }
-        singleIntKey = keyTypes.count == 1 && keyTypes[0].physical == .int64
-        singleStringKey = keyTypes.count == 1 && keyTypes[0].physical == .bytes
+        if keyTypes.isEmpty { shape = .none }
+        else if keyTypes.count == 1 && keyTypes[0].physical == .int64 { shape = .singleInt }
+        else if keyTypes.count == 1 && keyTypes[0].physical == .bytes { shape = .singleString }
+        else { shape = .composite }
         if keyTypes.isEmpty { addGroup([]) }
     }
 
@@ -38,68 +46,72 @@ final class AggregateTable {
 
     /// Group index of every row of a batch whose key columns are `keyVectors`.
     func assignGroups(_ keyVectors: [ColumnVector], count n: Int) -> [Int] {
-        if keyVectors.isEmpty { return [Int](repeating: 0, count: n) }
+        if shape == .none { return [Int](repeating: 0, count: n) }
+        var ix = index
+        index = GroupIndex()
+        var newKeys: [[Value]] = []
+        let base = keys.count
         var groups = [Int](repeating: 0, count: n)
-        if singleIntKey, case .int64(let a) = keyVectors[0].storage {
-            let v = keyVectors[0]
-            a.withUnsafeBufferPointer { p in
-                for i in 0..<n {
-                    if v.isNull(i) { groups[i] = nullGroupIndex(); continue }
-                    groups[i] = intGroup(p[i], v, i)
-                }
-            }
-            return groups
-        }
-        if singleStringKey, case .bytes(let b) = keyVectors[0].storage {
-            let v = keyVectors[0]
-            b.data.withUnsafeBufferPointer { d in
-                b.offsets.withUnsafeBufferPointer { o in
+        let type = keyTypes[0]
+        groups.withUnsafeMutableBufferPointer { out in
+            switch (shape, keyVectors[0].storage) {
+            case (.singleInt, .int64(let a)):
+                let v = keyVectors[0]
+                a.withUnsafeBufferPointer { p in
                     for i in 0..<n {
-                        if v.isNull(i) { groups[i] = nullGroupIndex(); continue }
-                        groups[i] = stringGroup(UnsafeBufferPointer(rebasing: d[o[i]..<o[i + 1]]))
+                        if v.isNull(i) { out[i] = Self.nullGroup(&ix, base, &newKeys); continue }
+                        let (t, inserted) = ix.ints.findOrInsert(p[i])
+                        if inserted {
+                            ix.intGroups.append(base + newKeys.count)
+                            newKeys.append([ColumnVector(storage: .int64([p[i]])).value(at: 0, type: type)])
+                        }
+                        out[i] = ix.intGroups[t]
                     }
                 }
+            case (.singleString, .bytes(let b)):
+                let v = keyVectors[0]
+                b.data.withUnsafeBufferPointer { d in
+                    b.offsets.withUnsafeBufferPointer { o in
+                        for i in 0..<n {
+                            if v.isNull(i) { out[i] = Self.nullGroup(&ix, base, &newKeys); continue }
+                            out[i] = Self.stringGroup(&ix, UnsafeBufferPointer(rebasing: d[o[i]..<o[i + 1]]), type, base, &newKeys)
+                        }
+                    }
+                }
+            default:
+                var scratch: [UInt8] = []
+                scratch.reserveCapacity(64)
+                for i in 0..<n {
+                    scratch.removeAll(keepingCapacity: true)
+                    for v in keyVectors { Self.appendKey(v, i, &scratch) }
+                    let (g, inserted) = scratch.withUnsafeBufferPointer { ix.composite.findOrInsert($0) }
+                    if inserted { newKeys.append(keyVectors.enumerated().map { $1.value(at: i, type: keyTypes[$0]) }) }
+                    out[i] = g
+                }
             }
-            return groups
         }
-        var scratch: [UInt8] = []
-        scratch.reserveCapacity(64)
-        for i in 0..<n {
-            scratch.removeAll(keepingCapacity: true)
-            for v in keyVectors { Self.appendKey(v, i, &scratch) }
-            let (g, inserted) = scratch.withUnsafeBufferPointer { bytesTable.findOrInsert($0) }
-            if inserted { addGroup(keyVectors.enumerated().map { $1.value(at: i, type: keyTypes[$0]) }) }
-            groups[i] = g
-        }
+        index = ix
+        for k in newKeys { addGroup(k) }
         return groups
     }
 
     @inline(__always)
-    private func intGroup(_ k: Int64, _ v: ColumnVector, _ i: Int) -> Int {
-        let (t, inserted) = intTable.findOrInsert(k)
+    private static func stringGroup(_ ix: inout GroupIndex, _ key: UnsafeBufferPointer<UInt8>, _ type: ColumnType,
+                                    _ base: Int, _ newKeys: inout [[Value]]) -> Int {
+        let (t, inserted) = ix.strings.findOrInsert(key)
         if inserted {
-            intGroups.append(keys.count)
-            addGroup([ColumnVector(storage: .int64([k])).value(at: 0, type: keyTypes[0])])
-        }
-        return intGroups[t]
-    }
-
-    @inline(__always)
-    private func stringGroup(_ key: UnsafeBufferPointer<UInt8>) -> Int {
-        let (t, inserted) = stringTable.findOrInsert(key)
-        if inserted {
-            stringGroups.append(keys.count)
+            ix.stringGroups.append(base + newKeys.count)
             let text = String(decoding: key, as: UTF8.self)
-            addGroup([keyTypes[0] == .json ? .json(text) : .string(text)])
+            newKeys.append([type == .json ? .json(text) : .string(text)])
         }
-        return stringGroups[t]
+        return ix.stringGroups[t]
     }
 
-    private func nullGroupIndex() -> Int {
-        if let g = nullGroup { return g }
-        let g = keys.count
-        nullGroup = g
-        addGroup([.null])
+    private static func nullGroup(_ ix: inout GroupIndex, _ base: Int, _ newKeys: inout [[Value]]) -> Int {
+        if let g = ix.nullGroup { return g }
+        let g = base + newKeys.count
+        ix.nullGroup = g
+        newKeys.append([.null])
         return g
     }
 
@@ -123,28 +135,9 @@ final class AggregateTable {
         var map: [Int] = []
         map.reserveCapacity(other.groupCount)
         for g2 in 0..<other.groupCount {
-            let values = other.keys[g2]
-            let g1: Int
-            if keyTypes.isEmpty {
-                g1 = 0
-            } else if singleIntKey {
-                let v = ColumnVector.from(values, type: keyTypes[0])
-                if case .int64(let a) = v.storage, !v.isNull(0) { g1 = intGroup(a[0], v, 0) } else { g1 = nullGroupIndex() }
-            } else if singleStringKey {
-                switch values[0] {
-                case .string(let text), .json(let text):
-                    var t = text
-                    g1 = t.withUTF8 { stringGroup($0) }
-                default:
-                    g1 = nullGroupIndex()
-                }
-            } else {
-                var bytes: [UInt8] = []
-                for (k, t) in keyTypes.enumerated() { Self.appendKey(ColumnVector.from([values[k]], type: t), 0, &bytes) }
-                let (g, inserted) = bytes.withUnsafeBufferPointer { bytesTable.findOrInsert($0) }
-                if inserted { addGroup(values) }
-                g1 = g
-            }
+            // Each of the other table's keys is looked up as a one-row batch.
+            let g1 = shape == .none ? 0
+                : assignGroups(keyTypes.enumerated().map { ColumnVector.from([other.keys[g2][$0.offset]], type: $0.element) }, count: 1)[0]
             for (a1, a2) in zip(accumulators, other.accumulators) { a1.merge(g1, from: a2, group: g2) }
             map.append(g1)
         }
@@ -197,8 +190,12 @@ final class Accumulator {
 
     /// Adds rows of `arg` (nil for count(*)) to their groups.
     func update(_ groups: [Int], _ arg: ColumnVector?, count n: Int) throws(CairnError) {
+        // Hot loops work on local arrays: per-row access to class properties costs exclusivity checks.
         guard let arg else {
-            for g in groups { counts[g] += 1 }
+            var c = counts
+            counts = []
+            for g in groups { c[g] += 1 }
+            counts = c
             return
         }
         if spec.distinct {
@@ -216,42 +213,51 @@ final class Accumulator {
             }
             return
         }
+        let valid = arg.validity
         switch (spec.kind, arg.storage) {
         case (.count, _):
-            if let v = arg.validity { for i in 0..<n where v[i] { counts[groups[i]] += 1 } }
-            else { for g in groups { counts[g] += 1 } }
+            var c = counts
+            counts = []
+            if let v = valid { for i in 0..<n where v[i] { c[groups[i]] += 1 } }
+            else { for g in groups { c[g] += 1 } }
+            counts = c
         case (.sum, .int64(let a)), (.avg, .int64(let a)):
-            try a.withUnsafeBufferPointer { (p: UnsafeBufferPointer<Int64>) throws(CairnError) in
-                for i in 0..<n where !arg.isNull(i) {
-                    let g = groups[i]
-                    let (s, o) = ints[g].addingReportingOverflow(p[i])
-                    if o { throw CairnError(.type, "overflow in sum: the total does not fit in BIGINT") }
-                    ints[g] = s
-                    counts[g] += 1
-                }
+            var c = counts, sums = ints
+            counts = []; ints = []
+            defer { counts = c; ints = sums }
+            for i in 0..<n where valid?[i] ?? true {
+                let g = groups[i]
+                let (t, o) = sums[g].addingReportingOverflow(a[i])
+                if o { throw CairnError(.type, "overflow in sum: the total does not fit in BIGINT") }
+                sums[g] = t
+                c[g] += 1
             }
         case (.sum, .float64(let a)), (.avg, .float64(let a)):
-            a.withUnsafeBufferPointer { p in
-                for i in 0..<n where !arg.isNull(i) {
-                    doubles[groups[i]] += p[i]
-                    counts[groups[i]] += 1
-                }
+            var c = counts, sums = doubles
+            counts = []; doubles = []
+            for i in 0..<n where valid?[i] ?? true {
+                sums[groups[i]] += a[i]
+                c[groups[i]] += 1
             }
+            counts = c; doubles = sums
         case (.min, .int64(let a)), (.max, .int64(let a)):
             let isMin = spec.kind == .min
-            for i in 0..<n where !arg.isNull(i) {
+            var best = ints, any = seen
+            ints = []; seen = []
+            for i in 0..<n where valid?[i] ?? true {
                 let g = groups[i]
-                if !seen[g] || (isMin ? a[i] < ints[g] : a[i] > ints[g]) { ints[g] = a[i]; seen[g] = true }
+                if !any[g] || (isMin ? a[i] < best[g] : a[i] > best[g]) { best[g] = a[i]; any[g] = true }
             }
+            ints = best; seen = any
         case (.min, .float64(let a)), (.max, .float64(let a)):
-            let isMin = spec.kind == .min
-            for i in 0..<n where !arg.isNull(i) {
+            let op: CompareOp = spec.kind == .min ? .lt : .gt
+            var best = doubles, any = seen
+            doubles = []; seen = []
+            for i in 0..<n where valid?[i] ?? true {
                 let g = groups[i]
-                let x = a[i]
-                if !seen[g] { doubles[g] = x; seen[g] = true; continue }
-                let c = Comparison.doubleTest(isMin ? .lt : .gt, x, doubles[g])
-                if c { doubles[g] = x }
+                if !any[g] || Comparison.doubleTest(op, a[i], best[g]) { best[g] = a[i]; any[g] = true }
             }
+            doubles = best; seen = any
         default:
             for i in 0..<n where !arg.isNull(i) { try add(groups[i], arg, i) }
         }
