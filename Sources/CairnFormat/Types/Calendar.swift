@@ -1,10 +1,10 @@
 /// Proleptic Gregorian calendar arithmetic in UTC, on days since 1970-01-01 and microseconds
 /// since the epoch. (Algorithms from Howard Hinnant's "chrono-compatible low-level date algorithms".)
 package enum Calendar {
-    @inlinable package static var microsPerSecond: Int64 { 1_000_000 }
-    @inlinable package static var microsPerMinute: Int64 { 60_000_000 }
-    @inlinable package static var microsPerHour: Int64 { 3_600_000_000 }
-    @inlinable package static var microsPerDay: Int64 { 86_400_000_000 }
+    package static let microsPerSecond: Int64 = 1_000_000
+    package static let microsPerMinute: Int64 = 60_000_000
+    package static let microsPerHour: Int64 = 3_600_000_000
+    package static let microsPerDay: Int64 = 86_400_000_000
 
     package static func days(year: Int, month: Int, day: Int) -> Int64 {
         let y = Int64(month <= 2 ? year - 1 : year)
@@ -36,8 +36,7 @@ package enum Calendar {
         return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q
     }
 
-    @inlinable
-    package static func dayOf(micros: Int64) -> Int64 { floorDiv(micros, microsPerDay) }
+    package static func dayOf(micros: Int64) -> Int64 { floorDiv(micros, 86_400_000_000) }
 
     package static func isLeap(_ y: Int) -> Bool { (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 }
 
