@@ -43,7 +43,44 @@ package struct Evaluator: Sendable {
     }
 
     /// Row indices where the predicate is true (not false, not NULL).
+    ///
+    /// Conjunctions are evaluated one conjunct at a time; once few rows survive, later conjuncts
+    /// run on just those rows, so a selective first condition makes the rest cheap.
     package func select(_ predicate: BoundExpr, _ batch: Batch) throws(CairnError) -> [Int] {
+        guard case .and(let parts) = predicate, parts.count > 1 else { return try selectAll(predicate, batch) }
+        var current = batch
+        var origin: [Int]?          // row of `current` → row of `batch`, once shrunk
+        var sel = try selectAll(parts[0], current)
+        for part in parts.dropFirst() {
+            if sel.isEmpty { return [] }
+            if sel.count * 2 < current.count {
+                current = current.gather(sel)
+                origin = origin.map { o in sel.map { o[$0] } } ?? sel
+                sel = Array(0..<current.count)
+            }
+            let next = try selectAll(part, current)
+            sel = Self.intersect(sel, next)
+        }
+        return origin.map { o in sel.map { o[$0] } } ?? sel
+    }
+
+    /// Intersection of two ascending index lists.
+    private static func intersect(_ a: [Int], _ b: [Int]) -> [Int] {
+        if a.count == b.count { return b.count == 0 || a == b ? b : merge(a, b) }
+        return merge(a, b)
+    }
+
+    private static func merge(_ a: [Int], _ b: [Int]) -> [Int] {
+        var out: [Int] = []
+        out.reserveCapacity(min(a.count, b.count))
+        var i = 0, j = 0
+        while i < a.count && j < b.count {
+            if a[i] == b[j] { out.append(a[i]); i += 1; j += 1 } else if a[i] < b[j] { i += 1 } else { j += 1 }
+        }
+        return out
+    }
+
+    private func selectAll(_ predicate: BoundExpr, _ batch: Batch) throws(CairnError) -> [Int] {
         let v = try evaluate(predicate, batch)
         guard case .int64(let a) = v.storage else { return [] }
         var sel: [Int] = []
