@@ -8,12 +8,15 @@ import CairnFormat
 /// Directory operations the log and table layers need, with failures as `CairnError(.io)` naming the path.
 package enum DirectoryIO {
     /// Creates `path` and any missing parents. An existing directory is not an error.
+    /// Each new directory's entry is fsynced into its parent, so a manifest that later names files
+    /// inside it never outlives the directory after a power loss.
     package static func createAll(_ path: String) throws(CairnError) {
         if isDirectory(path) { return }
         if let slash = path.lastIndex(of: "/"), slash != path.startIndex {
             try createAll(String(path[..<slash]))
         }
         guard mkdir(path, 0o755) == 0 || errno == EEXIST else { throw FileIO.ioError("mkdir", path) }
+        try FileIO.syncDirectory(containing: path)
     }
 
     package static func exists(_ path: String) -> Bool {

@@ -139,14 +139,18 @@ private final class WALOpenFile: Sendable {
                 if ftruncate(fd, off_t(start)) != 0 { s.failure = failure }
                 throw failure
             }
-            s.offset += bytes.count
             if sync {
                 guard syncData(fd) == 0 else {
+                    // The caller is told the commit failed, so the record must not replay later:
+                    // cut it off (best effort) and refuse further appends to this log.
                     let failure = FileIO.ioError("fdatasync", s.path)
+                    _ = ftruncate(fd, off_t(start))
                     s.failure = failure
                     throw failure
                 }
+                s.offset += bytes.count
             } else {
+                s.offset += bytes.count
                 s.dirty = true
             }
         }

@@ -9,7 +9,8 @@ import Synchronization
 package final class Session: Sendable {
     package let engine: Engine
     private let settings = Mutex<[String: Value]>([:])
-    private let cancelFlag = CancelFlag()
+    /// Flags of the statements running now, so `interrupt()` reaches each of them.
+    private let running = Mutex<[ObjectIdentifier: CancelFlag]>([:])
     /// Source of `now()`; injectable for tests.
     private let clock: @Sendable () -> Int64
 
@@ -22,8 +23,10 @@ package final class Session: Sendable {
         Int64((Date().timeIntervalSince1970 * 1_000_000).rounded())
     }
 
-    /// Makes the running statement fail with `.cancelled` at its next batch boundary.
-    package func interrupt() { cancelFlag.set(true) }
+    /// Makes the statements running now fail with `.cancelled` at their next batch boundary.
+    package func interrupt() {
+        running.withLock { for flag in $0.values { flag.set(true) } }
+    }
 
     package func execute(_ sql: String, _ parameters: [Value],
                          progress: (@Sendable (Double) -> Void)? = nil) throws(CairnError) -> MaterializedResult {
@@ -33,37 +36,40 @@ package final class Session: Sendable {
         } catch {
             throw CairnError(.syntax, error.message, location: SourceLocation(line: error.position.line, column: error.position.column))
         }
-        cancelFlag.set(false)
+        let flag = CancelFlag()
+        running.withLock { $0[ObjectIdentifier(flag)] = flag }
+        defer { _ = running.withLock { $0.removeValue(forKey: ObjectIdentifier(flag)) } }
         var last = MaterializedResult(names: [], types: [], columns: [])
         for s in statements {
-            last = try run(s, parameters, progress: progress)
+            last = try run(s, parameters, flag: flag, progress: progress)
         }
         return last
     }
 
-    private func makeContext(_ parameters: [Value]) -> QueryContext {
+    /// The context of one statement: its parameters, `now()`, cancel flag, and one snapshot that
+    /// the statement and its subqueries all read.
+    private func makeContext(_ parameters: [Value], _ flag: CancelFlag, _ snapshot: Snapshot) -> QueryContext {
         let now = clock()
-        let flag = cancelFlag
         let cancel: @Sendable () -> Bool = { flag.isSet }
-        let snapshotEngine = engine
-        return QueryContext(parameters: parameters, now: now, isCancelled: cancel, runSubquery: { [snapshotEngine] sub throws(CairnError) in
+        return QueryContext(parameters: parameters, now: now, isCancelled: cancel, runSubquery: { sub throws(CairnError) in
             let ctx = QueryContext(parameters: parameters, now: now, isCancelled: cancel, runSubquery: { _ throws(CairnError) in
                 throw CairnError(.unsupported, "nested subqueries are not supported")
             })
-            let plan = try Planner(snapshot: snapshotEngine.snapshot(), context: ctx).plan(sub)
+            let plan = try Planner(snapshot: snapshot, context: ctx).plan(sub)
             return try Executor(context: ctx).run(plan).result
         })
     }
 
-    private func run(_ s: Statement, _ parameters: [Value], progress: (@Sendable (Double) -> Void)?) throws(CairnError) -> MaterializedResult {
+    private func run(_ s: Statement, _ parameters: [Value], flag: CancelFlag,
+                     progress: (@Sendable (Double) -> Void)?) throws(CairnError) -> MaterializedResult {
+        let snapshot = engine.snapshot()
+        let context = makeContext(parameters, flag, snapshot)
         switch s {
         case .select(let sel):
-            let context = makeContext(parameters)
-            let plan = try Planner(snapshot: engine.snapshot(), context: context).plan(sel)
+            let plan = try Planner(snapshot: snapshot, context: context).plan(sel)
             return try Executor(context: context, workerCount: threads, progress: progress).run(plan).result
         case .explain(let sel, let analyze):
-            let context = makeContext(parameters)
-            let plan = try Planner(snapshot: engine.snapshot(), context: context).plan(sel)
+            let plan = try Planner(snapshot: snapshot, context: context).plan(sel)
             var stats: ExecutionStats?
             if analyze { stats = try Executor(context: context, workerCount: threads).run(plan).stats }
             let lines = try Explain.render(plan, stats: stats, analyzed: analyze)
@@ -87,13 +93,13 @@ package final class Session: Sendable {
             try engine.addColumn(table: table, name: col.name, type: type, notNull: false, ifNotExists: ifNotExists)
             return MaterializedResult(names: [], types: [], columns: [])
         case .insert(let ins):
-            let n = try Inserter(session: self, context: makeContext(parameters)).insert(ins)
+            let n = try Inserter(session: self, context: context).insert(ins)
             return MaterializedResult(names: ["Count"], types: [.bigint], columns: [[.int(Int64(n))]], rowsAffected: n)
         case .copy(let c):
-            let n = try CopyLoader(engine: engine, isCancelled: makeContext(parameters).isCancelled, progress: progress).copy(c)
+            let n = try CopyLoader(engine: engine, isCancelled: context.isCancelled, progress: progress).copy(c)
             return MaterializedResult(names: ["Count"], types: [.bigint], columns: [[.int(Int64(n))]], rowsAffected: n)
         case .set(let name, let valueExpr, let p):
-            var binder = Binder(scope: .empty, context: makeContext(parameters))
+            var binder = Binder(scope: .empty, context: context)
             guard case .constant(let v, _) = try binder.bind(valueExpr) else {
                 throw CairnError(.binder, "SET value must be a constant", location: SourceLocation(line: p.line, column: p.column))
             }

@@ -58,14 +58,27 @@ package enum Calendar {
     }
 
     /// Adds an interval to a timestamp: months first (clamped), then days, then microseconds.
-    package static func add(micros ts: Int64, months: Int32, days: Int32, micros: Int64) -> Int64 {
+    /// Returns nil when the result leaves the representable range.
+    package static func add(micros ts: Int64, months: Int32, days: Int32, micros: Int64) -> Int64? {
         var t = ts
         if months != 0 {
             let day = dayOf(micros: t)
             let timeOfDay = t - day * microsPerDay
-            t = addMonths(days: day, Int64(months)) * microsPerDay + timeOfDay
+            let (m, o1) = addMonths(days: day, Int64(months)).multipliedReportingOverflow(by: microsPerDay)
+            let (r, o2) = m.addingReportingOverflow(timeOfDay)
+            if o1 || o2 { return nil }
+            t = r
         }
-        return t + Int64(days) * microsPerDay + micros
+        let (d, o3) = Int64(days).multipliedReportingOverflow(by: microsPerDay)
+        let (a, o4) = t.addingReportingOverflow(d)
+        let (b, o5) = a.addingReportingOverflow(micros)
+        return o3 || o4 || o5 ? nil : b
+    }
+
+    /// Days to microseconds, or nil outside the timestamp range.
+    package static func micros(days: Int64) -> Int64? {
+        let (r, o) = days.multipliedReportingOverflow(by: microsPerDay)
+        return o ? nil : r
     }
 
     // MARK: - Parsing
@@ -83,7 +96,9 @@ package enum Calendar {
         while let f = s.first, f == 0x20 { s = s.dropFirst() }
         while let l = s.last, l == 0x20 { s = s.dropLast() }
         guard let (days, rest) = parseDatePart(s) else { return nil }
-        var t = days * microsPerDay
+        let (dayMicros, overflow) = days.multipliedReportingOverflow(by: microsPerDay)
+        guard !overflow, abs(days) < 100_000_000 else { return nil }
+        var t = dayMicros
         var r = rest
         if let c = r.first, c == 0x20 || c == 0x54 /* T */ {
             r = r.dropFirst()

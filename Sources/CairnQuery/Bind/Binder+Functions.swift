@@ -147,7 +147,7 @@ extension Binder {
     private func integer(_ b: BoundExpr, _ name: String, _ p: SQLPosition) throws(CairnError) -> BoundExpr {
         if b.type.isInteger { return b.type == .bigint ? b : .cast(b, to: .bigint, tryCast: false) }
         if b.isNullConstant { return .constant(.null, .bigint) }
-        if case .constant(.double(let d), _) = b, d == d.rounded() { return .constant(.int(Int64(d)), .bigint) }
+        if case .constant(.double(let d), _) = b, let i = Int64(exactly: d) { return .constant(.int(i), .bigint) }
         throw error("\(name) needs an integer argument, got \(b.type)", p)
     }
 
@@ -265,7 +265,9 @@ extension Binder {
             }
             let ts = try temporal(a[1], name, pos(1))
             if m != 0 && (d != 0 || us != 0) { throw error("time_bucket width cannot mix months with days or time", pos(0)) }
-            let width = Int64(d) * Calendar.microsPerDay + us
+            guard let dayMicros = Calendar.micros(days: Int64(d)), case (let width, false) = dayMicros.addingReportingOverflow(us) else {
+                throw error("time_bucket width is too large", pos(0))
+            }
             guard m > 0 || width > 0 else { throw error("time_bucket width must be positive", pos(0)) }
             var origin: Int64 = m > 0
                 ? Calendar.days(year: 2000, month: 1, day: 1) * Calendar.microsPerDay

@@ -135,7 +135,12 @@ package struct VectorBuilder {
         case .int(let i):
             if type.physical == .float64 { doubles.append(Double(i)) } else { ints.append(i) }
         case .double(let d):
-            if type.physical == .int64 { ints.append(Int64(d)) } else { doubles.append(d) }
+            if type.physical == .int64 {
+                // Binding makes this path unused for well-typed plans; clamp rather than trap.
+                ints.append(d.isNaN ? 0 : d >= 9.223372036854775e18 ? .max : d <= -9.223372036854775e18 ? .min : Int64(d))
+            } else {
+                doubles.append(d)
+            }
         case .string(let s), .json(let s): bytes.append(s)
         case .timestamp(let t): ints.append(t)
         case .date(let d): ints.append(Int64(d))

@@ -158,22 +158,26 @@ package struct Evaluator: Sendable {
             }
             return ColumnVector(storage: .int64(out), validity: v.validity)
         case .caseWhen(let branches, let elseResult, let t):
-            var result = try evaluate(elseResult, batch).materialized(t)
-            var decided = [Bool](repeating: false, count: n)
-            var rows: [Int] = []
-            var picks: [(ColumnVector, [Int])] = []
+            // Each condition sees only the rows no earlier branch took, and each result only the rows
+            // it produces, so `CASE WHEN d <> 0 THEN 10 % d END` never divides by zero.
+            var remaining = Array(0..<n)
+            var parts: [(ColumnVector, [Int])] = []
             for (cond, value) in branches {
-                let c = try evaluate(cond, batch)
-                guard case .int64(let ca) = c.storage else { continue }
-                rows.removeAll(keepingCapacity: true)
-                for i in 0..<n where !decided[i] && ca[i] != 0 && !c.isNull(i) {
-                    decided[i] = true
-                    rows.append(i)
-                }
-                if !rows.isEmpty { picks.append((try evaluate(value, batch), rows)) }
+                if remaining.isEmpty { break }
+                let sub = remaining.count == n ? batch : batch.gather(remaining)
+                let taken = try select(cond, sub)
+                if taken.isEmpty { continue }
+                let rows = taken.map { remaining[$0] }
+                parts.append((try evaluate(value, batch.gather(rows)).materialized(t), rows))
+                var keep = [Bool](repeating: true, count: remaining.count)
+                for k in taken { keep[k] = false }
+                remaining = remaining.indices.filter { keep[$0] }.map { remaining[$0] }
             }
-            if !picks.isEmpty { result = Self.overlay(result, picks, type: t, count: n) }
-            return result
+            if !remaining.isEmpty {
+                let sub = remaining.count == n ? batch : batch.gather(remaining)
+                parts.append((try evaluate(elseResult, sub).materialized(t), remaining))
+            }
+            return Self.scatter(parts, type: t, count: n)
         case .coalesce(let args, let t):
             var vectors: [ColumnVector] = []
             for a in args {
@@ -201,14 +205,17 @@ package struct Evaluator: Sendable {
         }
     }
 
-    /// Replaces rows of `base` with rows of the picked vectors.
-    private static func overlay(_ base: ColumnVector, _ picks: [(ColumnVector, [Int])], type: ColumnType, count n: Int) -> ColumnVector {
-        var source = [Int](repeating: -1, count: n)
-        for (k, (_, rows)) in picks.enumerated() { for r in rows { source[r] = k } }
+    /// Assembles a vector of `n` rows from pieces that each cover the listed rows.
+    private static func scatter(_ parts: [(ColumnVector, [Int])], type: ColumnType, count n: Int) -> ColumnVector {
+        if parts.count == 1, parts[0].1.count == n { return parts[0].0 }
+        var source = [(part: Int, row: Int)](repeating: (-1, 0), count: n)
+        for (k, (_, rows)) in parts.enumerated() {
+            for (j, r) in rows.enumerated() { source[r] = (k, j) }
+        }
         var b = VectorBuilder(type: type, capacity: n)
         for i in 0..<n {
-            let v = source[i] < 0 ? base : picks[source[i]].0
-            b.append(v.value(at: i, type: type))
+            let (k, j) = source[i]
+            if k < 0 { b.appendNull() } else { b.append(parts[k].0.value(at: j, type: type)) }
         }
         return b.finish()
     }
@@ -234,8 +241,10 @@ package struct Evaluator: Sendable {
             for i in 0..<n { data.append(contentsOf: bytes); offsets[i + 1] = data.count }
             return ColumnVector(storage: .bytes(ByteArray(offsets: offsets, data: data)))
         case .interval(let m, let d, let us):
-            guard m == 0 else { throw CairnError(.unsupported, "intervals with months cannot be used as values here") }
-            return ColumnVector(storage: .int64([Int64](repeating: Int64(d) * Calendar.microsPerDay + us, count: n)))
+            guard m == 0, let dayMicros = Calendar.micros(days: Int64(d)), case (let total, false) = dayMicros.addingReportingOverflow(us) else {
+                throw CairnError(.unsupported, "this interval cannot be used as a value here")
+            }
+            return ColumnVector(storage: .int64([Int64](repeating: total, count: n)))
         }
     }
 
@@ -407,8 +416,8 @@ package struct Evaluator: Sendable {
                 for i in 0..<n { out[i] = b.withBytes(at: i) { set.contains(Array($0)) } ? 1 : 0 }
             }
         }
-        // x IN (…, NULL) is NULL when not found; NOT IN likewise.
-        var validity = v.validity
+        // x IN () is false even for NULL x; x IN (…, NULL) is NULL when not found; NOT IN likewise.
+        var validity = values.isEmpty && !hasNull ? nil : v.validity
         if hasNull {
             var val = validity ?? [Bool](repeating: true, count: n)
             for i in 0..<n where out[i] == 0 { val[i] = false }
@@ -442,7 +451,14 @@ package struct Evaluator: Sendable {
         case (.timestamp, .date, .int64(let a)), (.timestamptz, .date, .int64(let a)):
             return ColumnVector(storage: .int64(a.map { Calendar.floorDiv($0, Calendar.microsPerDay) }), validity: v.validity)
         case (.date, .timestamp, .int64(let a)), (.date, .timestamptz, .int64(let a)):
-            return ColumnVector(storage: .int64(a.map { $0 * Calendar.microsPerDay }), validity: v.validity)
+            var out = [Int64](repeating: 0, count: n)
+            for i in 0..<n where !v.isNull(i) {
+                guard let us = Calendar.micros(days: a[i]) else {
+                    throw CairnError(.invalidInput, "date \(Calendar.formatDate(a[i])) is out of the timestamp range")
+                }
+                out[i] = us
+            }
+            return ColumnVector(storage: .int64(out), validity: v.validity)
         case (.json, .varchar, _):
             return v
         case (.varchar, .timestamp, .bytes(let b)), (.varchar, .timestamptz, .bytes(let b)):

@@ -3,6 +3,26 @@ import CairnTables
 import Dispatch
 import Synchronization
 
+/// Byte serialization of values for hashing rows (DISTINCT).
+enum ValueKey {
+    static func append(_ v: Value, to out: inout [UInt8]) {
+        func word(_ x: UInt64) { withUnsafeBytes(of: x.littleEndian) { out.append(contentsOf: $0) } }
+        switch v {
+        case .null: out.append(0)
+        case .bool(let b): out.append(1); word(b ? 1 : 0)
+        case .int(let i), .timestamp(let i): out.append(1); word(UInt64(bitPattern: i))
+        case .date(let d): out.append(1); word(UInt64(bitPattern: Int64(d)))
+        case .double(let d): out.append(2); word(d.isNaN ? Double.nan.bitPattern : (d == 0 ? 0 : d.bitPattern))
+        case .string(let s), .json(let s):
+            out.append(3)
+            word(UInt64(s.utf8.count))
+            out.append(contentsOf: s.utf8)
+        case .interval(let m, let d, let us):
+            out.append(4); word(UInt64(bitPattern: Int64(m))); word(UInt64(bitPattern: Int64(d))); word(UInt64(bitPattern: us))
+        }
+    }
+}
+
 /// Per-operator measurements for `EXPLAIN ANALYZE`.
 package struct ExecutionStats: Sendable {
     package var scan: ScanStats?
@@ -63,7 +83,8 @@ package struct Executor: Sendable {
             let shared = Shared()
             let units = scan.units
             // Without ORDER BY or aggregation, a LIMIT lets the scan stop early.
-            let earlyStop = (!plan.isAggregating && plan.order.isEmpty && !plan.distinct) ? plan.limit.map { $0 + plan.offset } : nil
+            let earlyStop = (!plan.isAggregating && plan.order.isEmpty && !plan.distinct)
+                ? plan.limit.map { $0.addingReportingOverflow(plan.offset).overflow ? Int.max : $0 + plan.offset } : nil
             let workers = min(workerCount, max(1, units.count))
             stats.workers = workers
             let ctx = context
@@ -137,7 +158,12 @@ package struct Executor: Sendable {
             if t.groupCount > 0 {
                 var cols: [ColumnVector] = []
                 for (k, type) in keyTypes.enumerated() { cols.append(.from(t.keys.map { $0[k] }, type: type)) }
-                for a in t.accumulators { cols.append(.from((0..<t.groupCount).map { a.result($0) }, type: a.spec.type)) }
+                for a in t.accumulators {
+                    var values: [Value] = []
+                    values.reserveCapacity(t.groupCount)
+                    for g in 0..<t.groupCount { values.append(try a.result(g)) }
+                    cols.append(.from(values, type: a.spec.type))
+                }
                 var batch = Batch(columns: cols, count: t.groupCount)
                 if let h = plan.having {
                     let sel = try evaluator.select(h, batch)
@@ -204,8 +230,14 @@ package struct Executor: Sendable {
         var n = columns.first?.count ?? 0
         var order = Array(0..<n)
         if plan.distinct {
-            var seen = Set<[Value]>()
-            order = order.filter { i in seen.insert((0..<plan.visibleCount).map { columns[$0][i] }).inserted }
+            // Rows are compared by bytes, like GROUP BY: 'é' and 'e'+U+0301 differ, NaN equals NaN.
+            var seen = BytesGroupTable()
+            var key: [UInt8] = []
+            order = order.filter { i in
+                key.removeAll(keepingCapacity: true)
+                for c in 0..<plan.visibleCount { ValueKey.append(columns[c][i], to: &key) }
+                return key.withUnsafeBufferPointer { seen.findOrInsert($0).inserted }
+            }
         }
         if !plan.order.isEmpty {
             let keys = plan.order
@@ -223,7 +255,7 @@ package struct Executor: Sendable {
             }
         }
         let lo = min(plan.offset, order.count)
-        let hi = plan.limit.map { min(order.count, lo + $0) } ?? order.count
+        let hi = plan.limit.map { min(order.count - lo, $0) + lo } ?? order.count
         if lo != 0 || hi != order.count || !plan.order.isEmpty || plan.distinct {
             let picked = Array(order[lo..<hi])
             columns = columns.map { col in picked.map { col[$0] } }

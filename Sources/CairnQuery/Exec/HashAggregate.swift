@@ -158,8 +158,13 @@ final class Accumulator {
     /// DISTINCT state of all groups in one table, keyed by (group number, value).
     private var distinctPairs = BytesGroupTable()
     private var distinctCounts: [Int64] = []
-    private var distinctSums: [Int: (Int64, Double)]?
-    private var sumSquares: [Double] = []
+    private var distinctSums: [Int: (Int128, Double)]?
+    /// Exact integer sums: 128 bits cannot overflow from adding Int64s, so parallel partial sums
+    /// merge safely (DuckDB sums BIGINT into HUGEINT the same way).
+    private var wide: [Int128] = []
+    /// Welford's running mean and sum of squared deviations, for stddev/variance.
+    private var means: [Double] = []
+    private var m2: [Double] = []
     private var hll: [HyperLogLog] = []
 
     init(_ spec: AggregateSpec) { self.spec = spec }
@@ -179,7 +184,7 @@ final class Accumulator {
         seen.append(false)
         switch spec.kind {
         case .sum, .min, .max, .avg, .first, .last, .boolAnd, .boolOr, .stddevSamp, .varSamp:
-            ints.append(0); doubles.append(0); values.append(.null); sumSquares.append(0)
+            ints.append(0); doubles.append(0); values.append(.null); wide.append(0); means.append(0); m2.append(0)
         case .quantileCont, .quantileDisc: lists.append([])
         case .stringAgg: strings.append([])
         case .approxCountDistinct: hll.append(HyperLogLog())
@@ -222,16 +227,13 @@ final class Accumulator {
             else { for g in groups { c[g] += 1 } }
             counts = c
         case (.sum, .int64(let a)), (.avg, .int64(let a)):
-            var c = counts, sums = ints
-            counts = []; ints = []
-            defer { counts = c; ints = sums }
+            var c = counts, sums = wide
+            counts = []; wide = []
             for i in 0..<n where valid?[i] ?? true {
-                let g = groups[i]
-                let (t, o) = sums[g].addingReportingOverflow(a[i])
-                if o { throw CairnError(.type, "overflow in sum: the total does not fit in BIGINT") }
-                sums[g] = t
-                c[g] += 1
+                sums[groups[i]] += Int128(a[i])
+                c[groups[i]] += 1
             }
+            counts = c; wide = sums
         case (.sum, .float64(let a)), (.avg, .float64(let a)):
             var c = counts, sums = doubles
             counts = []; doubles = []
@@ -276,18 +278,17 @@ final class Accumulator {
             hll[g].add(key)
         case .sum, .avg:
             if case .int64(let a) = arg.storage {
-                let (s, o) = ints[g].addingReportingOverflow(a[i])
-                if o { throw CairnError(.type, "overflow in sum: the total does not fit in BIGINT") }
-                ints[g] = s
+                wide[g] += Int128(a[i])
             } else if case .float64(let a) = arg.storage {
                 doubles[g] += a[i]
             }
             counts[g] += 1
         case .stddevSamp, .varSamp:
             let x = arg.value(at: i, type: t).doubleValue ?? 0
-            doubles[g] += x
-            sumSquares[g] += x * x
             counts[g] += 1
+            let delta = x - means[g]
+            means[g] += delta / Double(counts[g])
+            m2[g] += delta * (x - means[g])
         case .min, .max:
             let v = arg.value(at: i, type: t)
             if !seen[g] { values[g] = v; seen[g] = true; return }
@@ -313,13 +314,24 @@ final class Accumulator {
     }
 
     func merge(_ g: Int, from other: Accumulator, group h: Int) {
+        if spec.distinct && needsValues {
+            // DISTINCT values are re-added from the merged (group, value) pairs in mergeDistinct.
+            return
+        }
+        let (na, nb) = (Double(counts[g]), Double(other.counts[h]))
         counts[g] += other.counts[h]
         switch spec.kind {
         case .countStar, .count: break
-        case .sum, .avg, .stddevSamp, .varSamp:
-            ints[g] &+= other.ints[h]
+        case .sum, .avg:
+            wide[g] += other.wide[h]
             doubles[g] += other.doubles[h]
-            sumSquares[g] += other.sumSquares[h]
+        case .stddevSamp, .varSamp:
+            // Chan et al.'s pairwise combination of (count, mean, M2).
+            guard nb > 0 else { return }
+            let total = na + nb
+            let delta = other.means[h] - means[g]
+            means[g] += delta * nb / total
+            m2[g] += other.m2[h] + delta * delta * na * nb / total
         case .min, .max, .first, .last, .boolAnd, .boolOr:
             guard other.seen[h] else { return }
             let mine = seen[g] ? stateValue(g) : nil
@@ -349,7 +361,28 @@ final class Accumulator {
             let g = map[h]
             withUnsafeBytes(of: UInt64(g).littleEndian) { key.replaceSubrange(0..<8, with: $0) }
             let (_, inserted) = key.withUnsafeBufferPointer { distinctPairs.findOrInsert($0) }
-            if inserted { distinctCounts[g] += 1 }
+            if inserted {
+                distinctCounts[g] += 1
+                if needsValues, let v = Self.decodeKey(key.dropFirst(8), spec.argument?.type ?? .bigint) {
+                    try? add(g, v, 0)
+                }
+            }
+        }
+    }
+
+    /// The one-row vector a DISTINCT pair's value bytes (as written by `appendKey`) stand for.
+    private static func decodeKey(_ b: ArraySlice<UInt8>, _ t: ColumnType) -> ColumnVector? {
+        guard let flag = b.first, flag == 1 else { return nil }
+        let body = Array(b.dropFirst())
+        switch t.physical {
+        case .int64, .float64:
+            guard body.count == 8 else { return nil }
+            let bits = body.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }
+            return t.physical == .int64 ? ColumnVector(storage: .int64([Int64(bitPattern: bits)]))
+                : ColumnVector(storage: .float64([Double(bitPattern: bits)]))
+        case .bytes:
+            guard body.count >= 4 else { return nil }
+            return ColumnVector(storage: .bytes(ByteArray(offsets: [0, body.count - 4], data: Array(body[4...]))))
         }
     }
 
@@ -377,7 +410,7 @@ final class Accumulator {
     }
 
     /// The aggregate's value for group `g`.
-    func result(_ g: Int) -> Value {
+    func result(_ g: Int) throws(CairnError) -> Value {
         let t = spec.argument?.type ?? .bigint
         let distinctCount = spec.distinct ? distinctCounts[g] : nil
         switch spec.kind {
@@ -385,22 +418,28 @@ final class Accumulator {
         case .count: return .int(distinctCount ?? counts[g])
         case .approxCountDistinct: return .int(distinctCount ?? Int64(hll[g].estimate()))
         case .sum:
-            if spec.distinct { return distinctSum(g, t) }
+            if spec.distinct { return try distinctSum(g, t) }
             guard counts[g] > 0 else { return .null }
-            return t.physical == .int64 ? .int(ints[g]) : .double(doubles[g])
+            guard t.physical == .int64 else { return .double(doubles[g]) }
+            // DuckDB would return a HUGEINT; Cairn has no 128-bit type, so it says so instead of wrapping.
+            guard let total = Int64(exactly: wide[g]) else { throw Self.sumOverflow(wide[g]) }
+            return .int(total)
         case .avg:
             if spec.distinct {
-                guard let n = distinctCount, n > 0, let s = distinctSum(g, t).doubleValue else { return .null }
+                guard let n = distinctCount, n > 0 else { return .null }
+                // Computed from the 128-bit total, so avg(DISTINCT) works where sum(DISTINCT) would not fit.
+                _ = try? distinctSum(g, t)
+                guard let (si, sd) = distinctSums?[g] else { return .null }
+                let s = t.physical == .int64 ? Double(si) : sd
                 return .double(s / Double(n))
             }
             guard counts[g] > 0 else { return .null }
-            let total = t.physical == .int64 ? Double(ints[g]) : doubles[g]
+            let total = t.physical == .int64 ? Double(wide[g]) : doubles[g]
             return .double(total / Double(counts[g]))
         case .stddevSamp, .varSamp:
             let n = Double(counts[g])
             guard n > 1 else { return .null }
-            let mean = doubles[g] / n
-            let variance = max(0, (sumSquares[g] - n * mean * mean) / (n - 1))
+            let variance = max(0, m2[g] / (n - 1))
             return .double(spec.kind == .varSamp ? variance : variance.squareRoot())
         case .min, .max, .first, .last, .boolAnd, .boolOr:
             guard seen[g] else { return .null }
@@ -428,10 +467,14 @@ final class Accumulator {
         }
     }
 
-    private func distinctSum(_ g: Int, _ t: ColumnType) -> Value {
+    private static func sumOverflow(_ total: Int128) -> CairnError {
+        CairnError(.type, "sum \(total) is out of the BIGINT range; cast the argument to DOUBLE to sum it")
+    }
+
+    private func distinctSum(_ g: Int, _ t: ColumnType) throws(CairnError) -> Value {
         if distinctSums == nil {
             // Pairs are (group, 0x01, 8-byte value) for non-NULL numbers.
-            var sums: [Int: (Int64, Double)] = [:]
+            var sums: [Int: (Int128, Double)] = [:]
             for idx in 0..<distinctPairs.count {
                 let key = distinctPairs.key(idx)
                 guard key.count == 17 else { continue }
@@ -439,14 +482,16 @@ final class Accumulator {
                     let group = Int(UInt64(littleEndian: raw.loadUnaligned(as: UInt64.self)))
                     let bits = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 9, as: UInt64.self))
                     var acc = sums[group] ?? (0, 0)
-                    if t.physical == .int64 { acc.0 &+= Int64(bitPattern: bits) } else { acc.1 += Double(bitPattern: bits) }
+                    if t.physical == .int64 { acc.0 += Int128(Int64(bitPattern: bits)) } else { acc.1 += Double(bitPattern: bits) }
                     sums[group] = acc
                 }
             }
             distinctSums = sums
         }
         guard let (si, sd) = distinctSums?[g] else { return .null }
-        return t.physical == .int64 ? .int(si) : .double(sd)
+        guard t.physical == .int64 else { return .double(sd) }
+        guard let total = Int64(exactly: si) else { throw Self.sumOverflow(si) }
+        return .int(total)
     }
 }
 

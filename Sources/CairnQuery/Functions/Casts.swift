@@ -95,7 +95,9 @@ package enum Casts {
         case .timestamp, .timestamptz:
             switch v {
             case .timestamp: return v
-            case .date(let d): return .timestamp(Int64(d) * Calendar.microsPerDay)
+            case .date(let d):
+                guard let us = Calendar.micros(days: Int64(d)) else { throw CairnError(.type, "date is out of the timestamp range") }
+                return .timestamp(us)
             case .string(let s):
                 guard let t = Calendar.parseTimestamp(Substring(s)) else { throw conversion(s, to) }
                 return .timestamp(t)
@@ -154,35 +156,43 @@ extension Substring {
 package enum Intervals {
     package static func parse(_ text: String) -> Value? {
         var months: Int64 = 0, days: Int64 = 0, micros: Int64 = 0
+        /// Adds a (fractional) amount, failing instead of trapping when it does not fit.
+        func accumulate(_ total: inout Int64, _ amount: Double) -> Bool {
+            guard amount.isFinite, abs(amount) < 9.2e18, case (let r, false) = total.addingReportingOverflow(Int64(amount)) else {
+                return false
+            }
+            total = r
+            return true
+        }
         let tokens = text.lowercased().split(whereSeparator: { $0 == " " || $0 == "\t" })
         guard !tokens.isEmpty else { return nil }
         var i = 0
         while i < tokens.count {
             let tok = tokens[i]
             if tok.contains(":") {
-                guard let us = parseClock(tok) else { return nil }
-                micros += us
+                guard let us = parseClock(tok), case (let r, false) = micros.addingReportingOverflow(us) else { return nil }
+                micros = r
                 i += 1
                 continue
             }
-            guard let q = Double(tok) else { return nil }
+            guard let q = Double(tok), q.isFinite, abs(q) < 1e12 else { return nil }
             guard i + 1 < tokens.count else {
                 return nil
             }
             let unit = tokens[i + 1]
             i += 2
             switch unit {
-            case "year", "years", "y", "yr", "yrs": months += Int64(q * 12)
-            case "month", "months", "mon", "mons": months += Int64(q)
-            case "week", "weeks", "w": days += Int64(q * 7)
-            case "day", "days", "d": days += Int64(q)
-            case "hour", "hours", "h", "hr", "hrs": micros += Int64(q * Double(Calendar.microsPerHour))
-            case "minute", "minutes", "m", "min", "mins": micros += Int64(q * Double(Calendar.microsPerMinute))
-            case "second", "seconds", "s", "sec", "secs": micros += Int64(q * Double(Calendar.microsPerSecond))
-            case "millisecond", "milliseconds", "ms", "msec", "msecs": micros += Int64(q * 1000)
-            case "microsecond", "microseconds", "us", "usec", "usecs": micros += Int64(q)
-            case "decade", "decades": months += Int64(q * 120)
-            case "century", "centuries": months += Int64(q * 1200)
+            case "year", "years", "y", "yr", "yrs": guard accumulate(&months, q * 12) else { return nil }
+            case "month", "months", "mon", "mons": guard accumulate(&months, q) else { return nil }
+            case "week", "weeks", "w": guard accumulate(&days, q * 7) else { return nil }
+            case "day", "days", "d": guard accumulate(&days, q) else { return nil }
+            case "hour", "hours", "h", "hr", "hrs": guard accumulate(&micros, q * Double(Calendar.microsPerHour)) else { return nil }
+            case "minute", "minutes", "m", "min", "mins": guard accumulate(&micros, q * Double(Calendar.microsPerMinute)) else { return nil }
+            case "second", "seconds", "s", "sec", "secs": guard accumulate(&micros, q * Double(Calendar.microsPerSecond)) else { return nil }
+            case "millisecond", "milliseconds", "ms", "msec", "msecs": guard accumulate(&micros, q * 1000) else { return nil }
+            case "microsecond", "microseconds", "us", "usec", "usecs": guard accumulate(&micros, q) else { return nil }
+            case "decade", "decades": guard accumulate(&months, q * 120) else { return nil }
+            case "century", "centuries": guard accumulate(&months, q * 1200) else { return nil }
             default: return nil
             }
         }
@@ -193,10 +203,11 @@ package enum Intervals {
     private static func parseClock(_ s: Substring) -> Int64? {
         let negative = s.hasPrefix("-")
         let parts = (negative ? s.dropFirst() : s).split(separator: ":", omittingEmptySubsequences: false)
-        guard parts.count == 2 || parts.count == 3, let h = Int64(parts[0]), let m = Int64(parts[1]) else { return nil }
+        guard parts.count == 2 || parts.count == 3, let h = Int64(parts[0]), let m = Int64(parts[1]),
+              abs(h) < 2_000_000, abs(m) < 1_000_000 else { return nil }
         var us = h * Calendar.microsPerHour + m * Calendar.microsPerMinute
         if parts.count == 3 {
-            guard let sec = Double(parts[2]) else { return nil }
+            guard let sec = Double(parts[2]), sec.isFinite, abs(sec) < 1e9 else { return nil }
             us += Int64((sec * 1_000_000).rounded())
         }
         return negative ? -us : us

@@ -24,9 +24,22 @@ enum Functions {
                 return ColumnVector(storage: .float64(x.map { Double($0) * scale / 1e6 }), validity: a[0].validity)
             }
             let isDate = argTypes[0] == .date
-            return mapInt(a[0]) { t in DateMath.extract(part, isDate ? t * Calendar.microsPerDay : t) }
+            var overflow = false
+            let r = mapInt(a[0]) { t in
+                guard isDate else { return DateMath.extract(part, t) }
+                guard let us = Calendar.micros(days: t) else { overflow = true; return 0 }
+                return DateMath.extract(part, us)
+            }
+            if overflow { throw CairnError(.invalidInput, "date out of range for \(part.rawValue)") }
+            return r
         case .addInterval(let m, let d, let us):
-            return mapInt(a[0]) { t in Calendar.add(micros: t, months: m, days: d, micros: us) }
+            var overflow = false
+            let r = mapInt(a[0]) { t in
+                guard let v = Calendar.add(micros: t, months: m, days: d, micros: us) else { overflow = true; return 0 }
+                return v
+            }
+            if overflow { throw CairnError(.invalidInput, "timestamp out of range after adding an interval") }
+            return r
         case .dateAddDays:
             guard case .int64(let x) = a[0].storage, case .int64(let y) = a[1].storage else { break }
             return ColumnVector(storage: .int64(zip(x, y).map { $0 &+ $1 }), validity: andValidity(a[0].validity, a[1].validity))
@@ -150,7 +163,7 @@ enum Functions {
             }
             return .string(s)
         case .nullIf:
-            return a[0] == a[1] ? .null : a[0]
+            return !a[0].isNull && !a[1].isNull && ValueOrder.compare(a[0], a[1]) == 0 ? .null : a[0]
         case .greatest, .least:
             let vals = a.filter { !$0.isNull }
             guard var best = vals.first else { return .null }
@@ -167,16 +180,19 @@ enum Functions {
         case .substr:
             guard case .string(let s) = a[0], case .int(let start) = a[1] else { return .null }
             let chars = Array(s.unicodeScalars)
-            var from = Int(start) - 1
-            var to = chars.count
+            let count = Int64(chars.count)
+            // 1-based; a negative start counts from the end (DuckDB). Clamped in Int64 to avoid overflow.
+            var from = start > 0 ? start - 1 : (start < 0 ? max(count + start, 0) : 0)
+            var to = count
             if a.count == 3, case .int(let len) = a[2] {
                 guard len >= 0 else { throw CairnError(.invalidInput, "substring length must not be negative") }
-                to = min(to, from + Int(len))
+                let base = start == 0 ? -1 : from
+                to = len > count ? count : min(count, base + len)
             }
-            from = max(from, 0)
+            from = min(max(from, 0), count)
             if from >= to { return .string("") }
             var out = String.UnicodeScalarView()
-            out.append(contentsOf: chars[from..<min(to, chars.count)])
+            out.append(contentsOf: chars[Int(from)..<Int(to)])
             return .string(String(out))
         case .replace:
             guard case .string(let s) = a[0], case .string(let x) = a[1], case .string(let y) = a[2] else { return .null }
@@ -198,9 +214,15 @@ enum Functions {
         case .round:
             let digits: Int64 = a.count > 1 ? (a[1].intValue ?? 0) : 0
             switch a[0] {
-            case .int(let i): return .int(i)
+            case .int(let i):
+                guard digits < 0 else { return .int(i) }
+                guard digits > -19 else { return .int(0) }
+                var p: Int64 = 1
+                for _ in 0..<(-digits) { p *= 10 }
+                let r = (Double(i) / Double(p)).rounded(.toNearestOrAwayFromZero) * Double(p)
+                return Int64(exactly: r).map { .int($0) } ?? .double(r)
             case .double(let d):
-                let scale = Foundation.pow(10.0, Double(digits))
+                let scale = Foundation.pow(10.0, Double(max(-308, min(308, digits))))
                 return .double((d * scale).rounded(.toNearestOrAwayFromZero) / scale)
             default: return .null
             }
@@ -223,7 +245,10 @@ enum Functions {
             return .double(Foundation.pow(x, y))
         case .toTimestamp:
             guard let d = a[0].doubleValue else { return .null }
-            return .timestamp(Int64((d * 1e6).rounded()))
+            guard let us = Int64(exactly: (d * 1e6).rounded()) else {
+                throw CairnError(.invalidInput, "to_timestamp(\(d)) is out of the timestamp range")
+            }
+            return .timestamp(us)
         default:
             throw CairnError(.unsupported, "function \(f) cannot be evaluated here")
         }
@@ -338,7 +363,9 @@ enum ValueOrder {
         case (.date(let x), .date(let y)): return x < y ? -1 : (x == y ? 0 : 1)
         case (.bool(let x), .bool(let y)): return x == y ? 0 : (!x ? -1 : 1)
         case (.string(let x), .string(let y)), (.json(let x), .json(let y)):
-            return x.utf8.lexicographicallyPrecedes(y.utf8) ? -1 : (x == y ? 0 : 1)
+            // Byte order, and byte equality (Swift's == would equate canonically equivalent strings).
+            if x.utf8.elementsEqual(y.utf8) { return 0 }
+            return x.utf8.lexicographicallyPrecedes(y.utf8) ? -1 : 1
         case (.interval(let m1, let d1, let u1), .interval(let m2, let d2, let u2)):
             let x = (Int64(m1) * 30 + Int64(d1)) * Calendar.microsPerDay + u1
             let y = (Int64(m2) * 30 + Int64(d2)) * Calendar.microsPerDay + u2
