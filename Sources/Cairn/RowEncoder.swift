@@ -14,11 +14,11 @@ final class RowEncoder: Encoder {
     }
 
     func unkeyedContainer() -> any UnkeyedEncodingContainer {
-        fatalError("Database.append(_:to:) needs a struct or class with named properties, not an array")
+        Unsupported(codingPath: codingPath, what: "an array")
     }
 
     func singleValueContainer() -> any SingleValueEncodingContainer {
-        fatalError("Database.append(_:to:) needs a struct or class with named properties, not a single value")
+        Unsupported(codingPath: codingPath, what: "a single value")
     }
 }
 
@@ -63,10 +63,59 @@ private struct RowContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
     }
 
     mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type, forKey key: Key) -> KeyedEncodingContainer<NestedKey> {
-        fatalError("nested containers are encoded through encode(_:forKey:)")
+        KeyedEncodingContainer(UnsupportedKeyed<NestedKey>(what: "a nested container for \(key.stringValue)"))
     }
     mutating func nestedUnkeyedContainer(forKey key: Key) -> any UnkeyedEncodingContainer {
-        fatalError("nested containers are encoded through encode(_:forKey:)")
+        Unsupported(codingPath: codingPath, what: "a nested array for \(key.stringValue)")
+    }
+    mutating func superEncoder() -> any Encoder { RowEncoder() }
+    mutating func superEncoder(forKey key: Key) -> any Encoder { RowEncoder() }
+}
+
+/// Shapes a row cannot take: every encode throws, naming what was attempted.
+private func unsupportedShape(_ what: String) -> CairnError {
+    CairnError(.invalidInput, "Database.append(_:to:) encodes structs with named properties; \(what) cannot become a row")
+}
+
+private struct Unsupported: UnkeyedEncodingContainer, SingleValueEncodingContainer {
+    var codingPath: [any CodingKey]
+    let what: String
+    var count: Int { 0 }
+
+    mutating func encodeNil() throws { throw unsupportedShape(what) }
+    mutating func encode<T: Encodable>(_ value: T) throws { throw unsupportedShape(what) }
+    mutating func encode(_ value: Bool) throws { throw unsupportedShape(what) }
+    mutating func encode(_ value: String) throws { throw unsupportedShape(what) }
+    mutating func encode(_ value: Double) throws { throw unsupportedShape(what) }
+    mutating func encode(_ value: Float) throws { throw unsupportedShape(what) }
+    mutating func encode(_ value: Int) throws { throw unsupportedShape(what) }
+    mutating func encode(_ value: Int8) throws { throw unsupportedShape(what) }
+    mutating func encode(_ value: Int16) throws { throw unsupportedShape(what) }
+    mutating func encode(_ value: Int32) throws { throw unsupportedShape(what) }
+    mutating func encode(_ value: Int64) throws { throw unsupportedShape(what) }
+    mutating func encode(_ value: UInt) throws { throw unsupportedShape(what) }
+    mutating func encode(_ value: UInt8) throws { throw unsupportedShape(what) }
+    mutating func encode(_ value: UInt16) throws { throw unsupportedShape(what) }
+    mutating func encode(_ value: UInt32) throws { throw unsupportedShape(what) }
+    mutating func encode(_ value: UInt64) throws { throw unsupportedShape(what) }
+    mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type) -> KeyedEncodingContainer<NestedKey> {
+        KeyedEncodingContainer(UnsupportedKeyed<NestedKey>(what: what))
+    }
+    mutating func nestedUnkeyedContainer() -> any UnkeyedEncodingContainer { self }
+    mutating func superEncoder() -> any Encoder { RowEncoder() }
+}
+
+private struct UnsupportedKeyed<Key: CodingKey>: KeyedEncodingContainerProtocol {
+    var codingPath: [any CodingKey] = []
+    let what: String
+
+    mutating func encodeNil(forKey key: Key) throws { throw unsupportedShape(what) }
+    mutating func encode<T: Encodable>(_ value: T, forKey key: Key) throws { throw unsupportedShape(what) }
+    mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type, forKey key: Key) -> KeyedEncodingContainer<NestedKey> {
+        KeyedEncodingContainer(UnsupportedKeyed<NestedKey>(what: what))
+    }
+    mutating func nestedUnkeyedContainer(forKey key: Key) -> any UnkeyedEncodingContainer {
+        Unsupported(codingPath: codingPath, what: what)
     }
     mutating func superEncoder() -> any Encoder { RowEncoder() }
     mutating func superEncoder(forKey key: Key) -> any Encoder { RowEncoder() }

@@ -79,3 +79,13 @@ import Testing
         #expect(try t.rows("SELECT 1 LIMIT 9223372036854775807 OFFSET 1") == [])
     }
 }
+
+@Suite struct EncodableShapeTests {
+    @Test func nonStructRowsThrowInsteadOfTrapping() throws {
+        let t = try TempDatabase()
+        try t.db.execute("CREATE TABLE s (x BIGINT)")
+        #expect(throws: CairnError.self) { try t.db.append([[1, 2], [3]], to: "s") }
+        #expect(throws: CairnError.self) { try t.db.append([5, 6], to: "s") }
+        #expect(try t.rows("SELECT count(*) FROM s") == [["0"]])
+    }
+}
