@@ -95,11 +95,14 @@ enum Comparison {
                         b.offsets.withUnsafeBufferPointer { off in
                             if op == .eq || op == .ne {
                                 let want: Int64 = op == .eq ? 1 : 0
+                                let last = k.last ?? 0
                                 for i in 0..<n {
                                     let len = off[i + 1] - off[i]
                                     var eq = len == k.count
+                                    // Identifiers often share a prefix ("tenant_001"), so the last byte
+                                    // rejects most rows before a memcmp call.
                                     if eq, len > 0, let db = d.baseAddress, let kb = k.baseAddress {
-                                        eq = memcmpBytes(db + off[i], kb, len) == 0
+                                        eq = db[off[i] + len - 1] == last && memcmpBytes(db + off[i], kb, len) == 0
                                     }
                                     o[i] = eq ? want : 1 - want
                                 }

@@ -51,10 +51,14 @@ package struct Evaluator: Sendable {
         var current = batch
         var origin: [Int]?          // row of `current` → row of `batch`, once shrunk
         var sel = try selectAll(parts[0], current)
+        // Columns the later conjuncts read; only those are carried along when the batch shrinks.
+        var later = Set<Int>()
+        for part in parts.dropFirst() { part.collectColumns(into: &later) }
         for part in parts.dropFirst() {
             if sel.isEmpty { return [] }
             if sel.count * 2 < current.count {
-                current = current.gather(sel)
+                current = Batch(columns: current.columns.enumerated().map { later.contains($0.offset) ? $0.element.gather(sel) : .empty($0.element.physical) },
+                                count: sel.count)
                 origin = origin.map { o in sel.map { o[$0] } } ?? sel
                 sel = Array(0..<current.count)
             }
