@@ -1,6 +1,9 @@
 import CairnFormat
 
 /// A set of equally long column vectors flowing between operators.
+///
+/// A column no remaining expression reads may be an empty placeholder (see `Evaluator.select`);
+/// operations on whole batches keep placeholders as placeholders.
 package struct Batch: Sendable {
     package var columns: [ColumnVector]
     package var count: Int
@@ -12,7 +15,7 @@ package struct Batch: Sendable {
 
     /// Keeps only the rows at `selection` (ascending indices).
     package func gather(_ selection: [Int]) -> Batch {
-        Batch(columns: columns.map { $0.gather(selection) }, count: selection.count)
+        Batch(columns: columns.map { $0.count == count ? $0.gather(selection) : .empty($0.physical) }, count: selection.count)
     }
 }
 
