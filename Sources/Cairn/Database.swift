@@ -37,6 +37,7 @@ public final class Database: Sendable {
 
     /// Options for opening a database.
     public struct Options: Sendable {
+        /// When commits reach stable storage; `.fsync` by default.
         public var durability: Durability = .fsync
         public init(durability: Durability = .fsync) { self.durability = durability }
     }

@@ -1,8 +1,11 @@
 /// A position in SQL text, 1-based.
 public struct SourceLocation: Sendable, Hashable, CustomStringConvertible {
+    /// 1-based line.
     public var line: Int
+    /// 1-based column, in characters of the line.
     public var column: Int
     public init(line: Int, column: Int) { self.line = line; self.column = column }
+    /// `line L, column C`.
     public var description: String { "line \(line), column \(column)" }
 }
 
@@ -11,6 +14,7 @@ public struct SourceLocation: Sendable, Hashable, CustomStringConvertible {
 /// `where` is whichever applies: a SQL position (``location``), a file and byte offset
 /// (``file``/``offset``), or an input line and column of a `COPY` (``file``/``line``/``column``).
 public struct CairnError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// What kind of failure this is; switch on it to decide how to react.
     public enum Code: String, Sendable, Hashable {
         /// Malformed SQL.
         case syntax
@@ -42,7 +46,9 @@ public struct CairnError: Error, Sendable, Hashable, CustomStringConvertible {
         case unsupported
     }
 
+    /// What kind of failure this is.
     public var code: Code
+    /// A human-readable explanation naming the object involved.
     public var message: String
     /// Position in the SQL text, for syntax and binder errors.
     public var location: SourceLocation?
@@ -63,6 +69,7 @@ public struct CairnError: Error, Sendable, Hashable, CustomStringConvertible {
         self.line = line
     }
 
+    /// The message prefixed with its location: `line 1, column 8: …` or `file.csv:52: …`.
     public var description: String {
         var prefix = ""
         if let location { prefix = "\(location): " }

@@ -14,6 +14,7 @@ public enum Value: Sendable, Hashable, CustomStringConvertible {
     /// A JSON document, as text.
     case json(String)
 
+    /// Whether this is SQL NULL.
     public var isNull: Bool { if case .null = self { true } else { false } }
 
     /// The value's text as DuckDB prints it (NULL prints as `NULL`).
