@@ -87,15 +87,27 @@ package struct Evaluator: Sendable {
     private func selectAll(_ predicate: BoundExpr, _ batch: Batch) throws(CairnError) -> [Int] {
         let v = try evaluate(predicate, batch)
         guard case .int64(let a) = v.storage else { return [] }
-        var sel: [Int] = []
-        sel.reserveCapacity(batch.count)
-        a.withUnsafeBufferPointer { p in
-            if let valid = v.validity {
-                for i in 0..<p.count where p[i] != 0 && valid[i] { sel.append(i) }
-            } else {
-                for i in 0..<p.count where p[i] != 0 { sel.append(i) }
+        // Branch-free compaction: write every index, advance only past selected ones.
+        var sel = [Int](repeating: 0, count: a.count)
+        var k = 0
+        sel.withUnsafeMutableBufferPointer { out in
+            a.withUnsafeBufferPointer { p in
+                if let valid = v.validity {
+                    valid.withUnsafeBufferPointer { ok in
+                        for i in 0..<p.count {
+                            out[k] = i
+                            k &+= (p[i] != 0 && ok[i]) ? 1 : 0
+                        }
+                    }
+                } else {
+                    for i in 0..<p.count {
+                        out[k] = i
+                        k &+= p[i] != 0 ? 1 : 0
+                    }
+                }
             }
         }
+        sel.removeLast(sel.count - k)
         return sel
     }
 

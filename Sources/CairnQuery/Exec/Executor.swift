@@ -89,6 +89,15 @@ package struct Executor: Sendable {
             stats.workers = workers
             let ctx = context
             let progress = self.progress
+            // Columns read after the filter; the others (filter-only columns) are not gathered.
+            var needed = Set<Int>()
+            if plan.isAggregating {
+                for k in plan.groupKeys { k.collectColumns(into: &needed) }
+                for a in plan.aggregates { a.argument?.collectColumns(into: &needed) }
+            } else {
+                for p in plan.projections { p.collectColumns(into: &needed) }
+            }
+            let afterFilter = needed
             DispatchQueue.concurrentPerform(iterations: workers) { _ in
                 var localTable: AggregateTable? = plan.isAggregating ? AggregateTable(keyTypes: keyTypes, specs: plan.aggregates) : nil
                 var localScanned = 0, localFiltered = 0
@@ -107,7 +116,11 @@ package struct Executor: Sendable {
                         localScanned += batch.count
                         if let f = plan.filter {
                             let sel = try evaluator.select(f, batch)
-                            if sel.count != batch.count { batch = batch.gather(sel) }
+                            if sel.count != batch.count {
+                                batch = Batch(columns: batch.columns.enumerated().map {
+                                    afterFilter.contains($0.offset) ? $0.element.gather(sel) : .empty($0.element.physical)
+                                }, count: sel.count)
+                            }
                         }
                         localFiltered += batch.count
                         if let lt = localTable {
