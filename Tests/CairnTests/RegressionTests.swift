@@ -89,3 +89,13 @@ import Testing
         #expect(try t.rows("SELECT count(*) FROM s") == [["0"]])
     }
 }
+
+@Suite struct CastRoundingTests {
+    @Test func doubleColumnsRoundHalfToEvenLikeDuckDB() throws {
+        let t = try TempDatabase()
+        try t.db.execute("CREATE TABLE r (d DOUBLE); INSERT INTO r VALUES (2.5), (1567.5), (1568.5), (-0.5), (NULL)")
+        #expect(try t.rows("SELECT CAST(d AS BIGINT) FROM r") == [["2"], ["1568"], ["1568"], ["0"], ["NULL"]])
+        // A decimal literal rounds half away from zero, as DuckDB's DECIMAL does.
+        #expect(try t.rows("SELECT CAST(2.5 AS INTEGER)") == [["3"]])
+    }
+}

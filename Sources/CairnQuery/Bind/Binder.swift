@@ -89,6 +89,15 @@ package struct Binder {
             guard Casts.isAllowed(from: b.type, to: t) else {
                 throw error("cannot cast \(b.type) to \(t)", p)
             }
+            // Constants cast at bind time with literal rules (a decimal literal rounds half away from zero).
+            if case .constant(let v, let vt) = b {
+                do {
+                    return .constant(try Casts.castConstant(v, from: vt, to: t), t)
+                } catch {
+                    if tryCast { return .constant(.null, t) }
+                    throw CairnError(.type, error.message, location: loc(p))
+                }
+            }
             return .cast(b, to: t, tryCast: tryCast)
         case .inList(let inner, let items, let negated, let p):
             let b = try bind(inner)

@@ -462,6 +462,28 @@ package struct Evaluator: Sendable {
                 return ColumnVector(storage: .int64(a.map { $0 != 0 ? 1 : 0 }), validity: v.validity)
             }
             return v
+        case (_, _, .float64(let a)) where to.isInteger:
+            // DOUBLE → integer rounds half to even, like DuckDB (a DECIMAL literal rounds half away
+            // from zero; Cairn folds literal casts at bind time, which follows that rule).
+            var out = [Int64](repeating: 0, count: n)
+            for i in 0..<n where !v.isNull(i) {
+                let r = a[i].rounded(.toNearestOrEven)
+                guard r.isFinite, r >= -9.223372036854775808e18, r < 9.223372036854775808e18 else {
+                    if tryCast { continue }
+                    throw CairnError(.type, "value \(a[i]) is out of range for \(to)")
+                }
+                out[i] = Int64(r)
+                if to != .bigint { try Casts.checkRange(out[i], to) }
+            }
+            if tryCast {
+                var validity = v.validity ?? [Bool](repeating: true, count: n)
+                for i in 0..<n where validity[i] {
+                    let r = a[i].rounded(.toNearestOrEven)
+                    if !(r.isFinite && r >= -9.223372036854775808e18 && r < 9.223372036854775808e18) { validity[i] = false }
+                }
+                return ColumnVector(storage: .int64(out), validity: validity)
+            }
+            return ColumnVector(storage: .int64(out), validity: v.validity)
         case (.timestamp, .timestamptz, _), (.timestamptz, .timestamp, _):
             return v
         case (.timestamp, .date, .int64(let a)), (.timestamptz, .date, .int64(let a)):
