@@ -99,3 +99,12 @@ import Testing
         #expect(try t.rows("SELECT CAST(2.5 AS INTEGER)") == [["3"]])
     }
 }
+
+@Suite struct JSONNumberTests {
+    @Test func extractedNumbersPrintLikeDuckDB() throws {
+        let t = try TempDatabase()
+        #expect(try t.rows(#"SELECT json_extract('{"a":1.0,"b":1e2,"c":1.50,"d":7}', '$.a'), '{"b":1e2}'::JSON->'b', '{"c":1.50}'::JSON->>'c', '{"d":7}'::JSON->'d'"#)
+                == [["1.0", "100.0", "1.5", "7"]])
+        #expect(throws: CairnError.self) { try t.db.execute("SELECT quantile_disc(s, 0.5) FROM (SELECT 'a' AS s) x") }
+    }
+}

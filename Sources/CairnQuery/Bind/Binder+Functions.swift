@@ -92,7 +92,10 @@ extension Binder {
         case .quantileCont:
             guard at.isNumeric || at.isTemporal else { throw error("\(name) needs a numeric or temporal argument", p) }
             type = at.isNumeric ? .double : (at == .date ? .timestamp : at)
-        case .quantileDisc, .min, .max, .first, .last: type = at
+        case .quantileDisc:
+            guard at.isNumeric || at.isTemporal else { throw error("\(name) needs a numeric or temporal argument, got \(at)", p) }
+            type = at
+        case .min, .max, .first, .last: type = at
         case .boolAnd, .boolOr:
             guard at == .boolean else { throw error("\(name) needs a boolean argument", p) }
             type = .boolean

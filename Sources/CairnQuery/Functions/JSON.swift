@@ -205,9 +205,10 @@ package enum JSONScanner {
         }
         if first == UInt8(ascii: "-") || (first >= 0x30 && first <= 0x39) {
             let text = String(decoding: v, as: UTF8.self)
+            // DuckDB re-serializes non-integer numbers: 1.50 → 1.5, 1e2 → 100.0.
             if Int64(text) == nil, let d = Double(text) {
                 let s = d == d.rounded() && abs(d) < 1e15 ? String(Int64(d)) + ".0" : ValueFormatter.formatDouble(d)
-                return Array((s.hasSuffix(".0") ? String(s.dropLast(2)) : s).utf8)
+                return Array(s.utf8)
             }
         }
         return Array(v)
