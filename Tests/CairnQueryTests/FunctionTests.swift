@@ -114,3 +114,21 @@ import Testing
         #expect(abs(small.estimate() - 50) <= 2)
     }
 }
+
+@Suite struct JSONPathFormTests {
+    func extract(_ json: String, _ path: String) -> String? {
+        guard let p = JSONPath(.string(path)) else { return nil }
+        let bytes = Array(json.utf8)
+        return bytes.withUnsafeBufferPointer { b in
+            JSONScanner.find(b, p.steps).map { String(decoding: b[$0], as: UTF8.self) }
+        }
+    }
+
+    @Test func negativeIndicesAndJSONPointers() {
+        #expect(extract(#"{"a": [1, 2, 3]}"#, "$.a[-1]") == "3")
+        #expect(extract(#"{"a": [1, 2, 3]}"#, "$.a[-3]") == "1")
+        #expect(extract(#"{"a": [1, 2, 3]}"#, "$.a[-4]") == nil)
+        #expect(extract(#"{"a": {"b/c": 5}}"#, "/a/b~1c") == "5")
+        #expect(extract(#"{"a": 1}"#, "/a") == "1")
+    }
+}

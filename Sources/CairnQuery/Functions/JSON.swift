@@ -10,6 +10,14 @@ package struct JSONPath: Hashable, Sendable {
         case .int(let i):
             steps = [.index(Int(i))]
         case .string(let s):
+            if s.hasPrefix("/") {
+                // JSON Pointer (RFC 6901): /a/0/b, with ~1 for "/" and ~0 for "~".
+                steps = s.dropFirst().split(separator: "/", omittingEmptySubsequences: false).map { part in
+                    let key = part.replacingOccurrences(of: "~1", with: "/").replacingOccurrences(of: "~0", with: "~")
+                    return .key(Array(key.utf8))
+                }
+                return
+            }
             guard s.hasPrefix("$") else {
                 steps = [.key(Array(s.utf8))]
                 return
@@ -80,8 +88,13 @@ package enum JSONScanner {
                     if pos < doc.count, doc[pos] == UInt8(ascii: ",") { pos = skipSpace(doc, pos + 1) }
                 }
                 if !found { return nil }
-            case .index(let n):
+            case .index(var n):
                 guard doc[pos] == UInt8(ascii: "[") else { return nil }
+                if n < 0 {
+                    // Negative indices count from the end, as in DuckDB's '$[-1]'.
+                    guard let count = arrayCount(doc, pos), count + n >= 0 else { return nil }
+                    n += count
+                }
                 pos = skipSpace(doc, pos + 1)
                 var k = 0
                 var found = false
@@ -97,6 +110,19 @@ package enum JSONScanner {
         }
         guard pos < doc.count, let end = valueEnd(doc, pos) else { return nil }
         return pos..<end
+    }
+
+    /// The number of elements of the array starting at `p`.
+    private static func arrayCount(_ d: UnsafeBufferPointer<UInt8>, _ p: Int) -> Int? {
+        var pos = skipSpace(d, p + 1)
+        var count = 0
+        while pos < d.count, d[pos] != UInt8(ascii: "]") {
+            guard let end = valueEnd(d, pos) else { return nil }
+            count += 1
+            pos = skipSpace(d, end)
+            if pos < d.count, d[pos] == UInt8(ascii: ",") { pos = skipSpace(d, pos + 1) }
+        }
+        return count
     }
 
     /// Whether `bytes` is one well-formed JSON value (surrounding whitespace allowed).
