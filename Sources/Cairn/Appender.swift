@@ -42,7 +42,7 @@ public final class Appender {
     public var columnNames: [String] { schema.columns.map(\.name) }
 
     /// The column the next value goes to. A value that fails to append does not advance it.
-    private func next(_ expected: String) throws -> Int {
+    private func next() throws -> Int {
         guard column < schema.columns.count else {
             throw CairnError(.invalidInput, "row has more values than table \"\(schema.name)\" has columns (\(schema.columns.count))")
         }
@@ -55,7 +55,7 @@ public final class Appender {
 
     /// Appends an integer to the next column (integer, or floating point columns).
     public func append(_ v: Int64) throws {
-        let c = try next("integer")
+        let c = try next()
         switch schema.columns[c].type {
         case .smallint, .integer, .bigint:
             try Casts.checkRange(v, schema.columns[c].type)
@@ -71,7 +71,7 @@ public final class Appender {
 
     /// Appends a floating-point value to the next column.
     public func append(_ v: Double) throws {
-        let c = try next("double")
+        let c = try next()
         guard schema.columns[c].type == .double || schema.columns[c].type == .real else { throw mismatch(c, "a double") }
         builders[c].appendDouble(schema.columns[c].type == .real ? Double(Float(v)) : v)
         column += 1
@@ -79,7 +79,7 @@ public final class Appender {
 
     /// Appends a boolean to the next column.
     public func append(_ v: Bool) throws {
-        let c = try next("boolean")
+        let c = try next()
         guard schema.columns[c].type == .boolean else { throw mismatch(c, "a boolean") }
         builders[c].appendInt(v ? 1 : 0)
         column += 1
@@ -87,7 +87,7 @@ public final class Appender {
 
     /// Appends text to the next VARCHAR or JSON column (JSON text is validated).
     public func append(_ v: String) throws {
-        let c = try next("string")
+        let c = try next()
         switch schema.columns[c].type {
         case .varchar: builders[c].append(.string(v))
         case .json:
@@ -102,7 +102,7 @@ public final class Appender {
 
     /// Appends a timestamp given as microseconds since the Unix epoch (UTC).
     public func append(timestamp micros: Int64) throws {
-        let c = try next("timestamp")
+        let c = try next()
         switch schema.columns[c].type {
         case .timestamp, .timestamptz: builders[c].appendInt(micros)
         case .date: builders[c].appendInt(Calendar.dayOf(micros: micros))
@@ -118,7 +118,7 @@ public final class Appender {
 
     /// Appends NULL to the next column.
     public func appendNull() throws {
-        let c = try next("NULL")
+        let c = try next()
         guard !schema.columns[c].notNull else {
             throw CairnError(.constraint, "NULL value in column \"\(schema.columns[c].name)\" violates NOT NULL constraint")
         }
@@ -129,7 +129,7 @@ public final class Appender {
     /// Appends any ``Value``, converting it to the column's type.
     public func append(_ v: Value) throws {
         if v.isNull { return try appendNull() }
-        let c = try next("value")
+        let c = try next()
         builders[c].append(try Casts.castConstant(v, from: Binder.typeOf(v), to: schema.columns[c].type))
         column += 1
     }

@@ -256,11 +256,11 @@ extension Binder {
         case "date_part", "datepart":
             try expectArgs(name, a, 2...2, p)
             let field = try constantString(a[0], "date_part field", pos(0))
-            return try bindExtractFunction(field, a[1], p)
+            return try bindDatePart(field, a[1], p)
         case "year", "month", "day", "hour", "minute", "second", "dayofweek", "dayofyear", "week", "quarter", "epoch",
              "isodow", "weekday":
             try expectArgs(name, a, 1...1, p)
-            return try bindExtractFunction(name, a[0], p)
+            return try bindDatePart(name, a[0], p)
         case "time_bucket":
             try expectArgs(name, a, 2...3, p)
             guard case .constant(let wv, _) = a[0], case .interval(let m, let d, let us) = wv else {
@@ -301,41 +301,37 @@ extension Binder {
         }
     }
 
-    private func bindExtractFunction(_ field: String, _ arg: BoundExpr, _ p: SQLPosition) throws(CairnError) -> BoundExpr {
-        let f = field.lowercased()
-        let normalized = switch f {
-        case "dayofweek", "weekday": "dow"
-        case "dayofyear": "doy"
-        default: f
-        }
-        return try extractPart(normalized, arg, p)
-    }
-
-    private func extractPart(_ field: String, _ arg: BoundExpr, _ p: SQLPosition) throws(CairnError) -> BoundExpr {
-        // Reuse EXTRACT's binding by constructing the bound form directly.
+    /// Binds EXTRACT(field FROM arg), date_part('field', arg) and year(arg)-style calls alike.
+    func bindDatePart(_ field: String, _ arg: BoundExpr, _ p: SQLPosition) throws(CairnError) -> BoundExpr {
+        guard let part = Self.datePart(field) else { throw error("unknown date part \"\(field)\"", p) }
         let b = arg.isStringConstant ? try coerce(arg, to: .timestamp, p) : arg
         guard b.type.isTemporal || b.isNullConstant else {
             throw error("date part extraction needs a DATE or TIMESTAMP, got \(b.type)", p)
         }
-        guard let part = DatePart(rawValue: Self.datePartName(field)) else {
-            throw error("unknown date part \"\(field)\"", p)
-        }
         return .function(.extract(part), [b.isNullConstant ? .constant(.null, .timestamp) : b], part == .epoch ? .double : .bigint)
     }
 
-    static func datePartName(_ f: String) -> String {
-        switch f {
-        case "years", "y", "yr", "yrs": "year"
-        case "months", "mon", "mons": "month"
-        case "days", "d": "day"
-        case "hours", "h", "hr", "hrs": "hour"
-        case "minutes", "min", "mins", "m": "minute"
-        case "seconds", "s", "sec", "secs": "second"
-        case "milliseconds", "ms", "msec": "millisecond"
-        case "microseconds", "us", "usec": "microsecond"
-        case "weeks", "w", "weekofyear": "week"
-        case "quarters": "quarter"
-        default: f
+    static func datePart(_ field: String) -> DatePart? {
+        switch field.lowercased() {
+        case "year", "years", "y", "yr", "yrs": .year
+        case "month", "months", "mon", "mons": .month
+        case "day", "days", "d": .day
+        case "hour", "hours", "h", "hr", "hrs": .hour
+        case "minute", "minutes", "min", "mins", "m": .minute
+        case "second", "seconds", "s", "sec", "secs": .second
+        case "millisecond", "milliseconds", "ms", "msec": .millisecond
+        case "microsecond", "microseconds", "us", "usec": .microsecond
+        case "dow", "dayofweek", "weekday": .dow
+        case "isodow": .isodow
+        case "doy", "dayofyear": .doy
+        case "week", "weeks", "w", "weekofyear": .week
+        case "quarter", "quarters": .quarter
+        case "epoch": .epoch
+        case "decade", "decades": .decade
+        case "century", "centuries": .century
+        case "millennium", "millennia": .millennium
+        case "isoyear": .isoyear
+        default: nil
         }
     }
 

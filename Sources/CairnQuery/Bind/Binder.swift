@@ -197,7 +197,7 @@ package struct Binder {
             return .caseWhen(pairs, elseResult: elseBound, t)
         case .extract(let field, let inner, let p):
             let b = try bind(inner)
-            return try bindExtract(field, b, p)
+            return try bindDatePart(field, b, p)
         case .subquery(let sub, let p):
             let out = try context.runSubquery(sub)
             guard out.columns.count == 1 else { throw error("scalar subquery must return one column", p) }
@@ -426,36 +426,6 @@ package struct Binder {
         let t: ColumnType = (isFloat || aop == .divide) ? .double : .bigint
         return .arithmetic(aop, try coerce(l, to: t == .double ? .double : .bigint, p),
                            try coerce(r, to: t == .double ? .double : .bigint, p), t)
-    }
-
-    private func bindExtract(_ field: String, _ b: BoundExpr, _ p: SQLPosition) throws(CairnError) -> BoundExpr {
-        let f = field.lowercased()
-        let part: DatePart? = switch f {
-        case "year", "years", "y", "yr", "yrs": .year
-        case "month", "months", "mon", "mons": .month
-        case "day", "days", "d": .day
-        case "hour", "hours", "h", "hr", "hrs": .hour
-        case "minute", "minutes", "min", "mins", "m": .minute
-        case "second", "seconds", "s", "sec", "secs": .second
-        case "millisecond", "milliseconds", "ms", "msec": .millisecond
-        case "microsecond", "microseconds", "us", "usec": .microsecond
-        case "dow", "dayofweek", "weekday": .dow
-        case "isodow": .isodow
-        case "doy", "dayofyear": .doy
-        case "week", "weeks", "w", "weekofyear": .week
-        case "quarter", "quarters": .quarter
-        case "epoch": .epoch
-        case "decade", "decades": .decade
-        case "century", "centuries": .century
-        case "millennium", "millennia": .millennium
-        case "isoyear": .isoyear
-        default: nil
-        }
-        guard let part else { throw error("unknown date part \"\(field)\"", p) }
-        var arg = b
-        if arg.isStringConstant { arg = try coerce(arg, to: .timestamp, p) }
-        guard arg.type.isTemporal else { throw error("EXTRACT needs a DATE or TIMESTAMP, got \(arg.type)", p) }
-        return .function(.extract(part), [arg], part == .epoch ? .double : .bigint)
     }
 }
 

@@ -62,19 +62,13 @@ package struct Evaluator: Sendable {
                 origin = origin.map { o in sel.map { o[$0] } } ?? sel
                 sel = Array(0..<current.count)
             }
-            let next = try selectAll(part, current)
-            sel = Self.intersect(sel, next)
+            sel = Self.intersect(sel, try selectAll(part, current))
         }
         return origin.map { o in sel.map { o[$0] } } ?? sel
     }
 
     /// Intersection of two ascending index lists.
     private static func intersect(_ a: [Int], _ b: [Int]) -> [Int] {
-        if a.count == b.count { return b.count == 0 || a == b ? b : merge(a, b) }
-        return merge(a, b)
-    }
-
-    private static func merge(_ a: [Int], _ b: [Int]) -> [Int] {
         var out: [Int] = []
         out.reserveCapacity(min(a.count, b.count))
         var i = 0, j = 0

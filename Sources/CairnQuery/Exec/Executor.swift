@@ -89,15 +89,8 @@ package struct Executor: Sendable {
             stats.workers = workers
             let ctx = context
             let progress = self.progress
-            // Columns read after the filter; the others (filter-only columns) are not gathered.
-            var needed = Set<Int>()
-            if plan.isAggregating {
-                for k in plan.groupKeys { k.collectColumns(into: &needed) }
-                for a in plan.aggregates { a.argument?.collectColumns(into: &needed) }
-            } else {
-                for p in plan.projections { p.collectColumns(into: &needed) }
-            }
-            let afterFilter = needed
+            // Filter-only columns are not gathered for the surviving rows.
+            let afterFilter = plan.columnsAfterFilter
             DispatchQueue.concurrentPerform(iterations: workers) { _ in
                 var localTable: AggregateTable? = plan.isAggregating ? AggregateTable(keyTypes: keyTypes, specs: plan.aggregates) : nil
                 var localScanned = 0, localFiltered = 0
@@ -182,12 +175,8 @@ package struct Executor: Sendable {
                     let sel = try evaluator.select(h, batch)
                     batch = batch.gather(sel)
                 }
-                batches = [try Self.projectOutputs(plan, batch, evaluator)]
+                batches = [try Self.project(plan, batch, evaluator)]
             }
-        } else if case .table = plan.source {
-            // Already projected per unit.
-        } else {
-            batches = batches.isEmpty ? [] : batches
         }
 
         var result = Self.finish(plan, batches)
@@ -223,10 +212,6 @@ package struct Executor: Sendable {
     }
 
     private static func project(_ plan: SelectPlan, _ batch: Batch, _ evaluator: Evaluator) throws(CairnError) -> Batch {
-        try projectOutputs(plan, batch, evaluator)
-    }
-
-    private static func projectOutputs(_ plan: SelectPlan, _ batch: Batch, _ evaluator: Evaluator) throws(CairnError) -> Batch {
         var cols: [ColumnVector] = []
         cols.reserveCapacity(plan.projections.count)
         for p in plan.projections { cols.append(try evaluator.evaluate(p, batch)) }
@@ -240,8 +225,7 @@ package struct Executor: Sendable {
         for b in batches {
             for c in 0..<columns.count { columns[c].append(contentsOf: b.columns[c].values(type: types[c])) }
         }
-        var n = columns.first?.count ?? 0
-        var order = Array(0..<n)
+        var order = Array(0..<(columns.first?.count ?? 0))
         if plan.distinct {
             // Rows are compared by bytes, like GROUP BY: 'é' and 'e'+U+0301 differ, NaN equals NaN.
             var seen = BytesGroupTable()
@@ -272,9 +256,7 @@ package struct Executor: Sendable {
         if lo != 0 || hi != order.count || !plan.order.isEmpty || plan.distinct {
             let picked = Array(order[lo..<hi])
             columns = columns.map { col in picked.map { col[$0] } }
-            n = picked.count
         }
-        _ = n
         return MaterializedResult(names: plan.names, types: Array(types.prefix(plan.visibleCount)),
                                   columns: Array(columns.prefix(plan.visibleCount)))
     }

@@ -194,14 +194,8 @@ package struct Planner {
 
     /// Reads only referenced columns and renumbers pre-aggregation expressions to batch positions.
     private func prune(_ plan: SelectPlan, _ table: TableSnapshot) -> SelectPlan {
-        var used = Set<Int>()
+        var used = plan.columnsAfterFilter
         plan.filter?.collectColumns(into: &used)
-        if plan.isAggregating {
-            for k in plan.groupKeys { k.collectColumns(into: &used) }
-            for a in plan.aggregates { a.argument?.collectColumns(into: &used) }
-        } else {
-            for p in plan.projections { p.collectColumns(into: &used) }
-        }
         let columns = used.sorted()
         var map: [Int: Int] = [:]
         for (i, c) in columns.enumerated() { map[c] = i }

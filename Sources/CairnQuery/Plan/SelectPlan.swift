@@ -30,6 +30,18 @@ package struct SelectPlan: Sendable {
     package var offset: Int
 
     package var types: [ColumnType] { projections.prefix(visibleCount).map(\.type) }
+
+    /// Input columns read after the filter: group keys and aggregate arguments, or projections.
+    package var columnsAfterFilter: Set<Int> {
+        var used = Set<Int>()
+        if isAggregating {
+            for k in groupKeys { k.collectColumns(into: &used) }
+            for a in aggregates { a.argument?.collectColumns(into: &used) }
+        } else {
+            for p in projections { p.collectColumns(into: &used) }
+        }
+        return used
+    }
 }
 
 /// One ORDER BY key: a projection column, its direction and NULL placement.
