@@ -3,6 +3,7 @@
 // Layers, lowest first (a layer imports only layers above it in this list):
 //   CairnFormat  – column types, encodings, zstd blocks, segment files        (docs/format.md §2–§4)
 //   CairnLog     – write-ahead log, manifest, directory lock                  (docs/format.md §5–§6)
+//   CairnVector  – distance kernels on BLAS, top-k, k-means, IVF lists        (docs/format.md §7)
 //   CairnTables  – catalog, date partitions, in-memory head, flush, snapshots, scans
 //   CairnSQL     – lexer, parser, AST (no storage knowledge)
 //   CairnQuery   – binder/planner, vectorized expressions and operators
@@ -30,10 +31,13 @@ let package = Package(
         .systemLibrary(name: "CEditLine", pkgConfig: "libedit", providers: [.apt(["libedit-dev"])]),
         .target(name: "CairnFormat", dependencies: ["CZstd"]),
         .target(name: "CairnLog", dependencies: ["CairnFormat"]),
-        .target(name: "CairnTables", dependencies: ["CairnFormat", "CairnLog"]),
+        .target(name: "CairnVector", dependencies: [
+            "CairnFormat", "CBLAS", .product(name: "HeapModule", package: "swift-collections"),
+        ]),
+        .target(name: "CairnTables", dependencies: ["CairnFormat", "CairnLog", "CairnVector"]),
         .target(name: "CairnSQL"),
         .target(name: "CairnQuery", dependencies: [
-            "CairnFormat", "CairnTables", "CairnSQL",
+            "CairnFormat", "CairnTables", "CairnSQL", "CairnVector",
             .product(name: "Collections", package: "swift-collections"),
         ]),
         .target(name: "Cairn", dependencies: ["CairnFormat", "CairnTables", "CairnSQL", "CairnQuery"]),

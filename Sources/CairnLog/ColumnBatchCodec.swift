@@ -5,10 +5,11 @@ import CairnFormat
 ///
 /// ```
 /// u32 rowCount, u32 columnCount, then per column:
-///   u32 columnID, u8 physical (1 int64, 2 float64, 3 bytes), u8 flags (bit 0: has validity)
+///   u32 columnID, u8 physical (1 int64, 2 float64, 3 bytes, 4 vectors), u8 flags (bit 0: has validity)
 ///   [validity bitmap: ceil(rowCount / 8) bytes, bit i (LSB first) set = row i is not NULL]
 ///   int64/float64: rowCount × 8 bytes
 ///   bytes: rowCount × u32 value lengths, then the concatenated value bytes
+///   vectors: u32 dimension, then rowCount × dimension × f32 (NULL rows are zeros)
 /// ```
 package enum ColumnBatchCodec {
     /// Appends the encoding of `columns` (all `rowCount` long) tagged with `columnIDs` to `out`.
@@ -27,6 +28,9 @@ package enum ColumnBatchCodec {
                 out.reserveCapacity(out.count + strings.count * 4 + strings.data.count)
                 for i in 0..<strings.count { out.appendLE(UInt32(strings.length(at: i))) }
                 out.append(contentsOf: strings.data)
+            case .vectors(let vectors):
+                out.appendLE(UInt32(vectors.dimension))
+                vectors.floats.withUnsafeBytes { out.append(contentsOf: $0) }
             }
         }
     }
@@ -39,6 +43,7 @@ package enum ColumnBatchCodec {
             switch column.storage {
             case .int64, .float64: size += rowCount * 8
             case .bytes(let strings): size += rowCount * 4 + strings.data.count
+            case .vectors(let vectors): size += 4 + vectors.floats.count * 4
             }
         }
         return size
@@ -83,6 +88,11 @@ package enum ColumnBatchCodec {
                 }
                 guard let data = cursor.take(total) else { return nil }
                 storage = .bytes(ByteArray(offsets: offsets, data: Array(data)))
+            case .vector:
+                guard let dimension = cursor.read(UInt32.self).map(Int.init), dimension <= VectorText.maxDimension,
+                      let raw = cursor.take(rows * dimension * 4) else { return nil }
+                storage = .vectors(VectorArray(dimension: dimension, count: rows,
+                                               floats: copyArray(raw, count: rows * dimension), norms: nil))
             }
             ids.append(id)
             columns.append(ColumnVector(storage: storage, validity: validity))

@@ -85,12 +85,13 @@ package final class Session: Sendable {
             guard engine.snapshot().table(table) != nil else {
                 throw CairnError(.notFound, "table \"\(table)\" does not exist", location: SourceLocation(line: p.line, column: p.column))
             }
-            let type = try columnType(col.type)
+            let (type, dimension) = try columnType(col.type)
             if col.notNull {
                 throw CairnError(.constraint, "cannot add NOT NULL column \"\(col.name)\": existing rows would be NULL",
                                  location: SourceLocation(line: col.position.line, column: col.position.column))
             }
-            try engine.addColumn(table: table, name: col.name, type: type, notNull: false, ifNotExists: ifNotExists)
+            try engine.addColumn(table: table, name: col.name, type: type, dimension: dimension, notNull: false,
+                                 ifNotExists: ifNotExists)
             return MaterializedResult(names: [], types: [], columns: [])
         case .insert(let ins):
             let n = try Inserter(session: self, context: context).insert(ins)
@@ -134,16 +135,18 @@ package final class Session: Sendable {
 
     // MARK: - DDL helpers
 
-    private func columnType(_ tn: TypeName) throws(CairnError) -> ColumnType {
+    /// A column's storage type and, for VECTOR(n), its dimension.
+    private func columnType(_ tn: TypeName) throws(CairnError) -> (ColumnType, dimension: Int?) {
+        let at = SourceLocation(line: tn.position.line, column: tn.position.column)
         guard let t = ColumnType(sqlName: tn.name), t != .interval else {
-            if tn.name == "VECTOR" {
-                throw CairnError(.unsupported, "VECTOR columns are not supported yet",
-                                 location: SourceLocation(line: tn.position.line, column: tn.position.column))
-            }
-            throw CairnError(.binder, "unknown column type \"\(tn.name)\"",
-                             location: SourceLocation(line: tn.position.line, column: tn.position.column))
+            throw CairnError(.binder, "unknown column type \"\(tn.name)\"", location: at)
         }
-        return t
+        guard t == .vector else { return (t, nil) }
+        guard tn.parameters.count == 1, let d = tn.parameters.first, (1...VectorText.maxDimension).contains(d) else {
+            throw CairnError(.type, "VECTOR needs one dimension between 1 and \(VectorText.maxDimension), e.g. VECTOR(1536)",
+                             location: at)
+        }
+        return (t, d)
     }
 
     private func tableSchema(_ ct: CreateTable) throws(CairnError) -> TableSchema {
@@ -161,7 +164,9 @@ package final class Session: Sendable {
                 throw CairnError(.unsupported, "DEFAULT values are not supported",
                                  location: SourceLocation(line: c.position.line, column: c.position.column))
             }
-            columns.append(ColumnSchema(id: UInt32(i), name: c.name, type: try columnType(c.type), notNull: c.notNull || c.primaryKey))
+            let (type, dimension) = try columnType(c.type)
+            columns.append(ColumnSchema(id: UInt32(i), name: c.name, type: type, notNull: c.notNull || c.primaryKey,
+                                        dimension: dimension))
         }
         var partition: PartitionSpec?
         if let fn = ct.partitionFunction, let col = ct.partitionColumn {
@@ -189,7 +194,7 @@ package final class Session: Sendable {
     /// The `CREATE TABLE` text for a table, as `.schema` prints it.
     package func tableDefinition(_ name: String) -> String? {
         guard let t = engine.snapshot().table(name) else { return nil }
-        let cols = t.schema.columns.map { "    \($0.name) \($0.type)\($0.notNull ? " NOT NULL" : "")" }
+        let cols = t.schema.columns.map { "    \($0.name) \($0.typeName)\($0.notNull ? " NOT NULL" : "")" }
         var s = "CREATE TABLE \(t.schema.name) (\n" + cols.joined(separator: ",\n") + "\n)"
         if let p = t.schema.partition { s += " PARTITION BY \(p.granularity == .day ? "day" : "month")(\(p.column))" }
         return s + ";"

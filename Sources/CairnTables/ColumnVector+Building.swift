@@ -31,6 +31,10 @@ extension ColumnVector {
             a.data.append(contentsOf: b.data[b.offsets[range.lowerBound]..<b.offsets[range.upperBound]])
             a.offsets.append(contentsOf: b.offsets[(range.lowerBound + 1)...range.upperBound].lazy.map { $0 + base })
             storage = .bytes(a)
+        case (.vectors(var a), .vectors(let b)):
+            storage = .vectors(VectorArray(dimension: 0))
+            a.append(b, range: range)
+            storage = .vectors(a)
         default:
             return
         }
@@ -57,6 +61,7 @@ extension ColumnVector {
                 for i in indices { g.append(bytes: UnsafeBufferPointer(rebasing: data[b.offsets[i]..<b.offsets[i + 1]])) }
             }
             out = ColumnVector(storage: .bytes(g))
+        case .vectors(let a): out = ColumnVector(storage: .vectors(a.gather(indices)))
         }
         if let v = validity { out.validity = indices.map { v[$0] } }
         return out
@@ -69,6 +74,7 @@ extension ColumnVector {
         case .int64(let a): values = a.count * 8
         case .float64(let a): values = a.count * 8
         case .bytes(let b): values = b.data.count + b.offsets.count * 8
+        case .vectors(let a): values = a.floats.count * 4
         }
         return values + (validity?.count ?? 0)
     }

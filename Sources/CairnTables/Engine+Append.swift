@@ -67,6 +67,9 @@ enum BatchValidator {
                     throw CairnError(.invalidInput, "column \"\(column.name)\" has inconsistent string offsets")
                 }
             }
+            if case .vectors(let v) = vector.storage {
+                try validateVectors(v, validity: vector.validity, column: column)
+            }
             if let validity = vector.validity {
                 guard validity.count == rowCount else {
                     throw CairnError(.invalidInput, "column \"\(column.name)\" has \(validity.count) validity entries "
@@ -78,5 +81,21 @@ enum BatchValidator {
             }
         }
         return rowCount
+    }
+
+    /// Every non-NULL row must have the column's dimension and finite elements.
+    private static func validateVectors(_ v: VectorArray, validity: [Bool]?, column: ColumnSchema) throws(CairnError) {
+        let expected = column.dimension ?? 0
+        if v.dimension != expected {
+            let anyValue = validity.map { $0.contains(true) } ?? (v.count > 0)
+            guard !anyValue else {
+                throw CairnError(.type, "column \"\(column.name)\" expects vectors of \(expected) dimensions, not \(v.dimension)")
+            }
+            return
+        }
+        let bad = v.floats.withUnsafeBufferPointer { f in f.firstIndex { !$0.isFinite } }
+        if let bad {
+            throw CairnError(.invalidInput, "NaN or infinity in vector column \"\(column.name)\" at row \(bad / expected + 1)")
+        }
     }
 }

@@ -52,7 +52,8 @@ extension Engine {
 
     /// Adds a column at the end of a table. Existing segments and head rows read it as NULL, so a
     /// NOT NULL column can only be added to an empty table.
-    package func addColumn(table: String, name: String, type: ColumnType, notNull: Bool, ifNotExists: Bool) throws(CairnError) {
+    package func addColumn(table: String, name: String, type: ColumnType, dimension: Int? = nil, notNull: Bool,
+                           ifNotExists: Bool) throws(CairnError) {
         try checkWritable()
         guard type != .interval else { throw CairnError(.type, "column \"\(name)\" cannot be stored with type INTERVAL") }
         try maintenance.withLock { (_) throws(CairnError) in
@@ -75,8 +76,10 @@ extension Engine {
                 throw CairnError(.constraint, "cannot add NOT NULL column \"\(name)\" to table \"\(entry.schema.name)\" "
                                  + "because it has rows")
             }
-            entry.schema.columns.append(ColumnSchema(id: entry.nextColumnID, name: name, type: type, notNull: notNull))
+            entry.schema.columns.append(ColumnSchema(id: entry.nextColumnID, name: name, type: type, notNull: notNull,
+                                                     dimension: dimension))
             entry.nextColumnID += 1
+            try entry.schema.validate()
             catalog.tables[index] = entry
             try commitCatalog(catalog)
         }

@@ -86,8 +86,16 @@ extension Engine {
         let fullPath = path + "/" + file
         if let slash = fullPath.lastIndex(of: "/") { try DirectoryIO.createAll(String(fullPath[..<slash])) }
         let segmentColumns = zip(schema.columns, columns).map { SegmentColumn(id: $0.id, type: $0.type, data: $1) }
-        let summary = try SegmentWriter.write(to: fullPath, columns: segmentColumns, rowsPerBlock: options.rowsPerBlock)
+        let summary = try SegmentWriter.write(to: fullPath, columns: segmentColumns, rowsPerBlock: Self.rowsPerBlock(schema, options))
         return SegmentEntry(file: file, summary: summary)
+    }
+
+    /// Blocks of tables with vectors hold about 8 MiB of floats, so scans of them spread over both cores
+    /// and a cached block stays small; other tables use the configured row count.
+    static func rowsPerBlock(_ schema: TableSchema, _ options: EngineOptions) -> Int {
+        let floatsPerRow = schema.columns.reduce(0) { $0 + ($1.dimension ?? 0) }
+        guard floatsPerRow > 0 else { return options.rowsPerBlock }
+        return min(options.rowsPerBlock, max(256, (8 << 20) / (floatsPerRow * 4)))
     }
 
     /// Atomically replaces the manifest with `catalog` and installs it, applying `install` to the

@@ -22,13 +22,19 @@ package struct ColumnSchema: Sendable, Codable, Hashable {
     package var name: String
     package var type: ColumnType
     package var notNull: Bool
+    /// The dimension of a VECTOR column; nil for every other type.
+    package var dimension: Int?
 
-    package init(id: UInt32, name: String, type: ColumnType, notNull: Bool) {
+    package init(id: UInt32, name: String, type: ColumnType, notNull: Bool, dimension: Int? = nil) {
         self.id = id
         self.name = name
         self.type = type
         self.notNull = notNull
+        self.dimension = dimension
     }
+
+    /// The type as SQL spells it, with the dimension of a vector: `VECTOR(1536)`.
+    package var typeName: String { dimension.map { "\(type)(\($0))" } ?? type.description }
 
     private enum CodingKeys: String, CodingKey { case id, name, type, notNull }
 
@@ -38,10 +44,17 @@ package struct ColumnSchema: Sendable, Codable, Hashable {
         id = try c.decode(UInt32.self, forKey: .id)
         name = try c.decode(String.self, forKey: .name)
         let typeName = try c.decode(String.self, forKey: .type)
-        guard let type = ColumnType(sqlName: typeName) else {
+        var baseName = Substring(typeName)
+        var dimension: Int?
+        if typeName.hasSuffix(")"), let open = typeName.firstIndex(of: "(") {
+            baseName = typeName[..<open]
+            dimension = Int(typeName[typeName.index(after: open)..<typeName.index(before: typeName.endIndex)])
+        }
+        guard let type = ColumnType(sqlName: String(baseName)), (type == .vector) == (dimension != nil) else {
             throw DecodingError.dataCorruptedError(forKey: .type, in: c, debugDescription: "unknown column type \(typeName)")
         }
         self.type = type
+        self.dimension = dimension
         notNull = try c.decode(Bool.self, forKey: .notNull)
     }
 
@@ -49,7 +62,7 @@ package struct ColumnSchema: Sendable, Codable, Hashable {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(id, forKey: .id)
         try c.encode(name, forKey: .name)
-        try c.encode(type.description, forKey: .type)
+        try c.encode(typeName, forKey: .type)
         try c.encode(notNull, forKey: .notNull)
     }
 }
@@ -89,6 +102,14 @@ package struct TableSchema: Sendable, Codable, Hashable {
             }
             guard column.type != .interval else {
                 throw CairnError(.type, "column \"\(column.name)\" cannot be stored with type INTERVAL")
+            }
+            if column.type == .vector {
+                guard let d = column.dimension, (1...VectorText.maxDimension).contains(d) else {
+                    throw CairnError(.type, "column \"\(column.name)\": a VECTOR needs a dimension between 1 and "
+                                     + "\(VectorText.maxDimension), e.g. VECTOR(1536)")
+                }
+            } else if column.dimension != nil {
+                throw CairnError(.type, "column \"\(column.name)\": only VECTOR takes a dimension")
             }
         }
         if let partition {

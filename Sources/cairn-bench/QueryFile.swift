@@ -76,7 +76,7 @@ enum AnswerChecksum {
         case .string(let s), .json(let s): return s
         case .timestamp(let micros): return CivilTime.formatTimestamp(micros: micros)
         case .date(let days): return CivilTime.formatDate(days: Int64(days))
-        case .interval: return value.description
+        case .interval, .vector: return value.description
         }
     }
 

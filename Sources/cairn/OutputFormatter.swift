@@ -179,6 +179,7 @@ enum JSONText {
         case .json(let document): document
         case .string(let text): quote(text)
         case .timestamp, .date, .interval: quote(value.description)
+        case .vector: value.description  // pgvector's text form is a JSON array
         }
     }
 

@@ -36,6 +36,8 @@ enum EncodedBlock {
                 for i in 0..<n where mask[i] { b.withBytes(at: i) { values.append(bytes: $0) } }
             }
             encoding = StringEncoding.encode(values, into: &out).rawValue
+        case .vectors:
+            preconditionFailure("vector columns are written as VectorBlock (§3.3)")
         }
         return (out, encoding)
     }
@@ -75,6 +77,8 @@ enum EncodedBlock {
                 return id.rawValue
             }
             vector = ColumnVector(storage: .float64(values), validity: validity)
+        case .vector:
+            throw r.corrupt("vector values cannot be in an encoded block")
         case .bytes:
             let (dense, id) = try StringEncoding.decode(&r, count: nonNull)
             encoding = id.rawValue

@@ -90,6 +90,12 @@ package final class SegmentReader: Sendable {
             }
             let physical = footer.columns[c].type.physical
             let rows = footer.blockRowCounts[block]
+            if physical == .vector {
+                guard entry.encoding == VectorBlock.encoding else {
+                    throw CairnError(.corrupt, "block \(block) of vector column \(column) uses encoding \(entry.encoding)")
+                }
+                return try VectorBlock.decode(stored, rows: rows)
+            }
             let (vector, encoding) = try stored.withBytes { (raw) throws(CairnError) in
                 try StoredBlock.withEncoded(raw) { (encoded) throws(CairnError) in
                     try EncodedBlock.decode(encoded, physical: physical, rows: rows)

@@ -45,8 +45,18 @@ package enum SegmentWriter {
                     start += rows
                     let zoneMap = ZoneMap(slice)
                     whole = whole.merged(with: zoneMap)
-                    let (encoded, encoding) = EncodedBlock.encode(slice)
-                    let stored = try StoredBlock.make(encoded)
+                    let stored: [UInt8], encoding: UInt8
+                    if column.type == .vector {
+                        // Vector blocks start on a 64-byte boundary so their floats can be used in place (§3.3).
+                        let gap = (VectorBlock.alignment - file.offset % VectorBlock.alignment) % VectorBlock.alignment
+                        if gap > 0 { try file.append([UInt8](repeating: 0, count: gap)) }
+                        stored = VectorBlock.encode(slice)
+                        encoding = VectorBlock.encoding
+                    } else {
+                        let encoded: [UInt8]
+                        (encoded, encoding) = EncodedBlock.encode(slice)
+                        stored = try StoredBlock.make(encoded)
+                    }
                     blocks.append(SegmentFooter.Block(offset: file.offset, storedLength: stored.count, encoding: encoding,
                                                       crc: CRC32C.checksum(stored), zoneMap: zoneMap))
                     try file.append(stored)
@@ -94,6 +104,10 @@ extension ColumnVector {
             let offsets = b.offsets[range.lowerBound...range.upperBound].map { $0 - base }
             let data = Array(b.data[base..<b.offsets[range.upperBound]])
             return ColumnVector(storage: .bytes(ByteArray(offsets: offsets, data: data)), validity: validity)
+        case .vectors(let a):
+            var out = VectorArray(dimension: a.dimension)
+            out.append(a, range: range)
+            return ColumnVector(storage: .vectors(out), validity: validity)
         }
     }
 }

@@ -24,6 +24,7 @@ package struct ZoneMapRecord: Sendable, Codable, Equatable {
             case .date(let d): self = .date(d)
             case .interval(let m, let d, let us): self = .interval(months: m, days: d, micros: us)
             case .json(let s): self = .json(s)
+            case .vector: self = .null  // vectors have no bounds
             }
         }
 

@@ -244,6 +244,7 @@ package enum ValueFormatter {
         case .timestamp(let t): Calendar.formatTimestamp(t)
         case .date(let d): Calendar.formatDate(Int64(d))
         case .interval(let m, let d, let us): Calendar.formatInterval(months: m, days: d, micros: us)
+        case .vector(let v): VectorText.format(v)
         }
     }
 

@@ -1,8 +1,8 @@
 /// The SQL type of a table column or expression.
 ///
-/// Every type maps onto one of three physical representations (see ``PhysicalType``):
+/// Every type maps onto one of four physical representations (see ``PhysicalType``):
 /// integers, booleans, dates and timestamps are 64-bit integers; `REAL`/`DOUBLE` are doubles;
-/// `VARCHAR`/`JSON` are byte strings. Timestamps are microseconds since the Unix epoch in UTC,
+/// `VARCHAR`/`JSON` are byte strings; `VECTOR` is rows of float32. Timestamps are microseconds since the Unix epoch in UTC,
 /// dates are days since 1970-01-01.
 public enum ColumnType: UInt8, Sendable, Hashable, CaseIterable, CustomStringConvertible {
     case boolean = 1
@@ -18,6 +18,8 @@ public enum ColumnType: UInt8, Sendable, Hashable, CaseIterable, CustomStringCon
     case timestamptz = 11
     /// A time span; only produced by expressions, never stored in a table.
     case interval = 12
+    /// A fixed-dimension float32 vector (pgvector's `vector(n)`); the dimension lives with the column.
+    case vector = 13
 
     /// The canonical SQL spelling, as DuckDB prints it.
     public var description: String {
@@ -34,6 +36,7 @@ public enum ColumnType: UInt8, Sendable, Hashable, CaseIterable, CustomStringCon
         case .timestamp: "TIMESTAMP"
         case .timestamptz: "TIMESTAMP WITH TIME ZONE"
         case .interval: "INTERVAL"
+        case .vector: "VECTOR"
         }
     }
 
@@ -43,6 +46,7 @@ public enum ColumnType: UInt8, Sendable, Hashable, CaseIterable, CustomStringCon
         case .boolean, .smallint, .integer, .bigint, .date, .timestamp, .timestamptz, .interval: .int64
         case .real, .double: .float64
         case .varchar, .json: .bytes
+        case .vector: .vector
         }
     }
 
@@ -66,6 +70,7 @@ public enum ColumnType: UInt8, Sendable, Hashable, CaseIterable, CustomStringCon
         case "TIMESTAMP", "DATETIME", "TIMESTAMP WITHOUT TIME ZONE": self = .timestamp
         case "TIMESTAMPTZ", "TIMESTAMP WITH TIME ZONE": self = .timestamptz
         case "INTERVAL": self = .interval
+        case "VECTOR": self = .vector
         default: return nil
         }
     }
@@ -76,4 +81,5 @@ package enum PhysicalType: UInt8, Sendable {
     case int64 = 1
     case float64 = 2
     case bytes = 3
+    case vector = 4
 }

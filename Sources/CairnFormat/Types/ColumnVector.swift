@@ -49,12 +49,13 @@ package struct ByteArray: Sendable, Equatable {
 /// One column of a batch: values in their physical representation plus an optional validity mask.
 ///
 /// Invariant: the storage holds exactly `count` values; when `validity` is non-nil it has `count`
-/// entries and `validity[i] == false` means row `i` is NULL (its storage slot holds 0, 0.0 or "").
+/// entries and `validity[i] == false` means row `i` is NULL (its storage slot holds 0, 0.0, "" or zeros).
 package struct ColumnVector: Sendable, Equatable {
     package enum Storage: Sendable, Equatable {
         case int64([Int64])
         case float64([Double])
         case bytes(ByteArray)
+        case vectors(VectorArray)
     }
 
     package var storage: Storage
@@ -71,6 +72,7 @@ package struct ColumnVector: Sendable, Equatable {
         case .int64(let a): a.count
         case .float64(let a): a.count
         case .bytes(let b): b.count
+        case .vectors(let v): v.count
         }
     }
 
@@ -79,6 +81,7 @@ package struct ColumnVector: Sendable, Equatable {
         case .int64: .int64
         case .float64: .float64
         case .bytes: .bytes
+        case .vectors: .vector
         }
     }
 
@@ -93,6 +96,7 @@ package struct ColumnVector: Sendable, Equatable {
         case .int64: ColumnVector(storage: .int64([]))
         case .float64: ColumnVector(storage: .float64([]))
         case .bytes: ColumnVector(storage: .bytes(ByteArray()))
+        case .vector: ColumnVector(storage: .vectors(VectorArray(dimension: 0)))
         }
     }
 
@@ -105,6 +109,8 @@ package struct ColumnVector: Sendable, Equatable {
         case .bytes:
             return ColumnVector(storage: .bytes(ByteArray(offsets: .init(repeating: 0, count: count + 1), data: [])),
                                 validity: validity)
+        case .vector:
+            return ColumnVector(storage: .vectors(.zeros(dimension: 0, count: count)), validity: validity)
         }
     }
 }

@@ -13,6 +13,8 @@ public enum Value: Sendable, Hashable, CustomStringConvertible {
     case interval(months: Int32, days: Int32, micros: Int64)
     /// A JSON document, as text.
     case json(String)
+    /// A float32 vector (pgvector's `vector`); its text form is `[1,2.5,3]`.
+    case vector([Float])
 
     /// Whether this is SQL NULL.
     public var isNull: Bool { if case .null = self { true } else { false } }

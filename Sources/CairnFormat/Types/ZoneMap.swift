@@ -55,6 +55,9 @@ package struct ZoneMap: Sendable, Equatable {
                 if mxIdx < 0 || ZoneMap.less(b, mxIdx, b, i) { mxIdx = i }
             }
             if !tooLong, mnIdx >= 0 { lo = .string(b.string(at: mnIdx)); hi = .string(b.string(at: mxIdx)) }
+        case .vectors:
+            // Vectors have no order; only the NULL count is kept.
+            nulls = v.nullCount
         }
         self.init(min: lo, max: hi, nullCount: nulls, rowCount: n)
     }

@@ -9,6 +9,7 @@ extension Binder {
             return try bindAggregate(kind, name: name, args: args, distinct: distinct, star: star, within: within, p)
         }
         if distinct || star || within != nil { throw error("\(name) is not an aggregate function", p) }
+        if let v = try bindVectorFunction(name, args, p) { return v }
         var bound: [BoundExpr] = []
         for a in args { bound.append(try bind(a)) }
         return try bindScalar(name, bound, args, p)

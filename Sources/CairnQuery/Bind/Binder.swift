@@ -91,12 +91,15 @@ package struct Binder {
             }
             // Constants cast at bind time with literal rules (a decimal literal rounds half away from zero).
             if case .constant(let v, let vt) = b {
+                let converted: Value
                 do {
-                    return .constant(try Casts.castConstant(v, from: vt, to: t), t)
+                    converted = try Casts.castConstant(v, from: vt, to: t)
                 } catch {
                     if tryCast { return .constant(.null, t) }
                     throw CairnError(.type, error.message, location: loc(p))
                 }
+                try checkVectorCast(converted, tn)
+                return .constant(converted, t)
             }
             return .cast(b, to: t, tryCast: tryCast)
         case .inList(let inner, let items, let negated, let p):
@@ -205,8 +208,8 @@ package struct Binder {
                 throw error("more than one row returned by a subquery used as an expression", p)
             }
             return .constant(out.columns[0].first ?? .null, out.types[0])
-        case .array(_, let p):
-            throw CairnError(.unsupported, "array values are not supported here", location: loc(p))
+        case .array(let elements, let p):
+            return try bindArrayLiteral(elements, p)
         }
     }
 
@@ -263,6 +266,7 @@ package struct Binder {
         case .string: .varchar
         case .timestamp: .timestamp
         case .date: .date
+        case .vector: .vector
         case .interval: .interval
         case .json: .json
         }
@@ -332,6 +336,7 @@ package struct Binder {
             return op == .and ? .and(parts) : .or(parts)
         case .equal, .notEqual, .less, .lessOrEqual, .greater, .greaterOrEqual:
             let (l, r) = try unify(try bind(le), try bind(re), p)
+            guard l.type != .vector else { throw error("VECTOR values cannot be compared with \(op.rawValue)", p) }
             let cop: CompareOp = switch op {
             case .equal: .eq
             case .notEqual: .ne
@@ -357,8 +362,9 @@ package struct Binder {
             }
             let text = op == .jsonGetText
             return .function(.jsonExtract(path, asText: text), [l], text ? .varchar : .json)
-        case .l2Distance, .negativeInnerProduct, .cosineDistance:
-            throw CairnError(.unsupported, "vector operator \(op.rawValue) needs a VECTOR column", location: loc(p))
+        case .l2Distance: return try bindVectorDistance(.l2, [le, re], op.rawValue, p)
+        case .negativeInnerProduct: return try bindVectorDistance(.negativeInnerProduct, [le, re], op.rawValue, p)
+        case .cosineDistance: return try bindVectorDistance(.cosine, [le, re], op.rawValue, p)
         case .add, .subtract, .multiply, .divide, .modulo:
             return try bindArithmetic(op, try bind(le), try bind(re), p)
         }

@@ -168,6 +168,18 @@ package enum ScalarFunction: Hashable, Sendable {
     case nullIf
     case toTimestamp
     case epochSeconds
+    /// pgvector distances and helpers.
+    case vectorDistance(VectorDistance)
+    case vectorDims, l2Norm
+}
+
+extension ScalarFunction {
+    var isVectorFunction: Bool {
+        switch self {
+        case .vectorDistance, .vectorDims, .l2Norm: true
+        default: false
+        }
+    }
 }
 
 package enum TimeUnit: String, Hashable, Sendable {

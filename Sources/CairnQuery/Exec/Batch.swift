@@ -37,6 +37,8 @@ extension ColumnVector {
                 for i in sel { out.append(bytes: UnsafeBufferPointer(rebasing: d[b.offsets[i]..<b.offsets[i + 1]])) }
             }
             return ColumnVector(storage: .bytes(out), validity: validity)
+        case .vectors(let a):
+            return ColumnVector(storage: .vectors(a.gather(sel)), validity: validity)
         }
     }
 
@@ -51,6 +53,10 @@ extension ColumnVector {
             let offs = b.offsets[r.lowerBound...r.upperBound].map { $0 - base }
             return ColumnVector(storage: .bytes(ByteArray(offsets: offs, data: Array(b.data[base..<b.offsets[r.upperBound]]))),
                                 validity: validity)
+        case .vectors(let a):
+            var out = VectorArray(dimension: a.dimension)
+            out.append(a, range: r)
+            return ColumnVector(storage: .vectors(out), validity: validity)
         }
     }
 
@@ -68,6 +74,10 @@ extension ColumnVector {
             a.data.append(contentsOf: b.data)
             a.offsets.append(contentsOf: b.offsets.dropFirst().map { $0 + base })
             storage = .bytes(a)
+        case (.vectors(var a), .vectors(let b)):
+            storage = .vectors(VectorArray(dimension: 0))
+            a.append(b, range: 0..<b.count)
+            storage = .vectors(a)
         default:
             return
         }
@@ -95,6 +105,7 @@ extension ColumnVector {
             }
         case .float64(let a): return .double(a[i])
         case .bytes(let b): return type == .json ? .json(b.string(at: i)) : .string(b.string(at: i))
+        case .vectors(let a): return .vector(a.row(i))
         }
     }
 
@@ -115,7 +126,10 @@ package struct VectorBuilder {
     private var ints: [Int64] = []
     private var doubles: [Double] = []
     private var bytes = ByteArray()
+    private var vectors = VectorArray(dimension: 0)
     private var validity: [Bool] = []
+    /// The first vector whose dimension differed from the rows before it (stored as NULL instead).
+    package private(set) var dimensionConflict: (expected: Int, found: Int)?
     private var hasNull = false
 
     package init(type: ColumnType, capacity: Int = 0) {
@@ -124,6 +138,7 @@ package struct VectorBuilder {
         case .int64: ints.reserveCapacity(capacity)
         case .float64: doubles.reserveCapacity(capacity)
         case .bytes: bytes.offsets.reserveCapacity(capacity + 1)
+        case .vector: break
         }
         validity.reserveCapacity(capacity)
     }
@@ -148,6 +163,13 @@ package struct VectorBuilder {
         case .timestamp(let t): ints.append(t)
         case .date(let d): ints.append(Int64(d))
         case .interval(let m, let d, let us): ints.append(Int64(m) * 30 * Calendar.microsPerDay + Int64(d) * Calendar.microsPerDay + us)
+        case .vector(let f):
+            if vectors.dimension != 0, f.count != vectors.dimension {
+                if dimensionConflict == nil { dimensionConflict = (vectors.dimension, f.count) }
+                appendNull()
+                return
+            }
+            vectors.append(row: f)
         }
         validity.append(true)
     }
@@ -157,6 +179,7 @@ package struct VectorBuilder {
         case .int64: ints.append(0)
         case .float64: doubles.append(0)
         case .bytes: bytes.appendEmpty()
+        case .vector: vectors.appendZeros()
         }
         validity.append(false)
         hasNull = true
@@ -172,6 +195,7 @@ package struct VectorBuilder {
         case .int64: return ColumnVector(storage: .int64(ints), validity: v)
         case .float64: return ColumnVector(storage: .float64(doubles), validity: v)
         case .bytes: return ColumnVector(storage: .bytes(bytes), validity: v)
+        case .vector: return ColumnVector(storage: .vectors(vectors), validity: v)
         }
     }
 }

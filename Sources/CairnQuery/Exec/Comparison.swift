@@ -84,6 +84,8 @@ enum Comparison {
                 default: return
                 }
                 a.withUnsafeBufferPointer { p in for i in 0..<n { o[i] = doubleTest(op, p[i], k) ? 1 : 0 } }
+            case .vectors:
+                return  // the binder admits no comparison of vectors
             case .bytes(let b):
                 let needle: [UInt8]
                 switch c {

@@ -141,6 +141,7 @@ package struct Evaluator: Sendable {
                 return ColumnVector(storage: .int64(out), validity: v.validity)
             case .float64(let a): return ColumnVector(storage: .float64(a.map { -$0 }), validity: v.validity)
             case .bytes: throw CairnError(.type, "cannot negate a string")
+            case .vectors: throw CairnError(.type, "cannot negate a vector")
             }
         case .isNull(let x, let negated):
             let v = try evaluate(x, batch)
@@ -207,6 +208,8 @@ package struct Evaluator: Sendable {
             return b.finish()
         case .cast(let x, let to, let tryCast):
             return try castVector(try evaluate(x, batch), from: x.type, to: to, tryCast: tryCast)
+        case .function(let f, let args, _) where f.isVectorFunction:
+            return try vectorFunction(f, args, batch)
         case .function(let f, let args, let t):
             var vs: [ColumnVector] = []
             vs.reserveCapacity(args.count)
@@ -255,6 +258,12 @@ package struct Evaluator: Sendable {
                 throw CairnError(.unsupported, "this interval cannot be used as a value here")
             }
             return ColumnVector(storage: .int64([Int64](repeating: total, count: n)))
+        case .vector(let f):
+            guard !f.isEmpty else { return .nulls(.vector, count: n) }
+            var floats: [Float] = []
+            floats.reserveCapacity(f.count * n)
+            for _ in 0..<n { floats.append(contentsOf: f) }
+            return ColumnVector(storage: .vectors(VectorArray(dimension: f.count, floats: floats)))
         }
     }
 
@@ -408,6 +417,8 @@ package struct Evaluator: Sendable {
                 return nil
             })
             for i in 0..<n { out[i] = set.contains(a[i]) ? 1 : 0 }
+        case .vectors:
+            break  // the binder admits no IN over vectors
         case .bytes(let b):
             let needles: [[UInt8]] = values.compactMap {
                 if case .string(let s) = $0 { return Array(s.utf8) }
@@ -527,6 +538,7 @@ extension ColumnVector {
         case .float64(let a): a
         case .int64(let a): a.map { Double($0) }
         case .bytes(let b): [Double](repeating: 0, count: b.count)
+        case .vectors(let a): [Double](repeating: 0, count: a.count)
         }
     }
 

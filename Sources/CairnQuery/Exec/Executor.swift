@@ -19,6 +19,10 @@ enum ValueKey {
             out.append(contentsOf: s.utf8)
         case .interval(let m, let d, let us):
             out.append(4); word(UInt64(bitPattern: Int64(m))); word(UInt64(bitPattern: Int64(d))); word(UInt64(bitPattern: us))
+        case .vector(let f):
+            out.append(5)
+            word(UInt64(f.count))
+            for x in f { withUnsafeBytes(of: x.bitPattern.littleEndian) { out.append(contentsOf: $0) } }
         }
     }
 }
@@ -114,6 +118,10 @@ package struct Executor: Sendable {
                                     afterFilter.contains($0.offset) ? $0.element.gather(sel) : .empty($0.element.physical)
                                 }, count: sel.count)
                             }
+                        }
+                        if let search = plan.vectorSearch {
+                            let keep = try search.screen(batch)
+                            if keep.count != batch.count { batch = batch.gather(keep) }
                         }
                         localFiltered += batch.count
                         if let lt = localTable {

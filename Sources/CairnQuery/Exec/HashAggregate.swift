@@ -127,6 +127,9 @@ final class AggregateTable {
         case .bytes(let b):
             withUnsafeBytes(of: UInt32(truncatingIfNeeded: b.length(at: i)).littleEndian) { out.append(contentsOf: $0) }
             b.withBytes(at: i) { out.append(contentsOf: $0) }
+        case .vectors(let a):
+            withUnsafeBytes(of: UInt32(truncatingIfNeeded: a.dimension).littleEndian) { out.append(contentsOf: $0) }
+            a.withRow(i) { row in row.withMemoryRebound(to: UInt8.self) { out.append(contentsOf: $0) } }
         }
     }
 
@@ -306,7 +309,7 @@ final class Accumulator {
             switch arg.storage {
             case .int64(let a): lists[g].append(Double(a[i]))
             case .float64(let a): lists[g].append(a[i])
-            case .bytes: break
+            case .bytes, .vectors: break
             }
         case .stringAgg:
             if case .bytes(let b) = arg.storage { strings[g].append(b.string(at: i)) }
@@ -383,6 +386,10 @@ final class Accumulator {
         case .bytes:
             guard body.count >= 4 else { return nil }
             return ColumnVector(storage: .bytes(ByteArray(offsets: [0, body.count - 4], data: Array(body[4...]))))
+        case .vector:
+            guard body.count >= 4, (body.count - 4) % 4 == 0, body.count > 4 else { return nil }
+            let floats = body[4...].withUnsafeBytes { raw in (0..<(body.count - 4) / 4).map { raw.loadUnaligned(fromByteOffset: $0 * 4, as: Float.self) } }
+            return ColumnVector(storage: .vectors(VectorArray(dimension: floats.count, floats: floats)))
         }
     }
 
@@ -395,7 +402,7 @@ final class Accumulator {
             switch t.physical {
             case .int64: return ColumnVector(storage: .int64([ints[g]])).value(at: 0, type: t)
             case .float64: return .double(doubles[g])
-            case .bytes: return values[g]
+            case .bytes, .vector: return values[g]
             }
         }
     }

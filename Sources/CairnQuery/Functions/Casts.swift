@@ -111,6 +111,27 @@ package enum Casts {
                 return iv
             default: throw unsupported(from, to)
             }
+        case .vector:
+            switch v {
+            case .vector: return v
+            case .string(let s), .json(let s): return .vector(try parseVector(s))
+            default: throw unsupported(from, to)
+            }
+        }
+    }
+
+    /// Parses pgvector's text form, with its error wording.
+    package static func parseVector(_ s: String) throws(CairnError) -> [Float] {
+        switch VectorText.parse(s) {
+        case .success(let f): return f
+        case .failure(let e): throw CairnError(.type, "invalid input syntax for type vector: \"\(truncate(s))\": \(e.message)")
+        }
+    }
+
+    /// Checks a vector against a column's declared dimension.
+    package static func checkDimension(_ f: [Float], _ expected: Int?) throws(CairnError) {
+        if let expected, f.count != expected {
+            throw CairnError(.type, "expected \(expected) dimensions, not \(f.count)")
         }
     }
 

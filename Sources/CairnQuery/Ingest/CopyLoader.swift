@@ -487,6 +487,17 @@ struct RowConverter {
             } else {
                 try appendSlow(col, text, line)
             }
+        case .vector:
+            // pgvector text in CSV; a JSON array of numbers in JSON Lines reads the same way.
+            switch VectorText.parse(text) {
+            case .success(let f):
+                guard f.count == column.dimension else {
+                    throw error(line, col, "expected \(column.dimension ?? 0) dimensions, not \(f.count)")
+                }
+                builders[col].append(.vector(f))
+            case .failure(let e):
+                throw error(line, col, "invalid vector: \(e.message)")
+            }
         default:
             try appendSlow(col, text, line)
         }

@@ -50,7 +50,7 @@ struct Inserter {
                     let b = try binder.coerceForInsert(try binder.bind(e), to: col.type, column: col.name, e.position)
                     values[targets[k]] = b
                 }
-                try append(values, &builders, schema)
+                try append(values, &builders, schema, row: rowCount + 1)
                 rowCount += 1
             }
         case .select(let sel):
@@ -67,7 +67,7 @@ struct Inserter {
                     let col = schema.columns[targets[k]]
                     values[targets[k]] = try Casts.castConstant(result.columns[k][r], from: result.types[k], to: col.type)
                 }
-                try append(values, &builders, schema)
+                try append(values, &builders, schema, row: rowCount + 1)
                 rowCount += 1
             }
         }
@@ -77,10 +77,15 @@ struct Inserter {
         return rowCount
     }
 
-    private func append(_ values: [Value], _ builders: inout [VectorBuilder], _ schema: TableSchema) throws(CairnError) {
+    private func append(_ values: [Value], _ builders: inout [VectorBuilder], _ schema: TableSchema, row: Int) throws(CairnError) {
         for (i, v) in values.enumerated() {
             if v.isNull && schema.columns[i].notNull {
                 throw CairnError(.constraint, "NULL value in column \"\(schema.columns[i].name)\" violates NOT NULL constraint")
+            }
+            if case .vector(let f) = v {
+                do { try Casts.checkDimension(f, schema.columns[i].dimension) } catch {
+                    throw CairnError(.type, "row \(row), column \"\(schema.columns[i].name)\": \(error.message)")
+                }
             }
             builders[i].append(v)
         }

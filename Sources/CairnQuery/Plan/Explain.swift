@@ -31,6 +31,10 @@ enum Explain {
             add(line)
             depth += 1
         }
+        if let search = plan.vectorSearch {
+            add("VECTOR_TOP_K k=\(search.keep) metric=\(search.metric.sqlOperator) strategy=exact (BLAS sgemv per block, NULL vectors skipped)")
+            depth += 1
+        }
         if plan.filter != nil {
             add("FILTER" + (stats.map { "  rows=\($0.rowsAfterFilter)" } ?? ""))
             depth += 1

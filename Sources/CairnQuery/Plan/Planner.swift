@@ -212,6 +212,7 @@ package struct Planner {
             }
         } else {
             p.projections = plan.projections.map { $0.remapColumns(map) }
+            p.vectorSearch = VectorSearch.detect(p, scanColumns: columns)
         }
         return p
     }

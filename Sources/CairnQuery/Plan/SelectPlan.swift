@@ -28,6 +28,8 @@ package struct SelectPlan: Sendable {
     package var distinct: Bool
     package var limit: Int?
     package var offset: Int
+    /// Set when the query is a nearest-neighbour search over a table scan.
+    package var vectorSearch: VectorSearch? = nil
 
     package var types: [ColumnType] { projections.prefix(visibleCount).map(\.type) }
 

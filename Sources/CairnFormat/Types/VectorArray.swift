@@ -1,0 +1,140 @@
+/// Fixed-dimension float32 vectors stored row after row: row `i` is
+/// `floats[i * dimension ..< (i + 1) * dimension]`, so a run of rows is one dense row-major matrix
+/// that BLAS reads in place.
+///
+/// Invariants: `floats.count == count * dimension`; `norms` is nil or holds the L2 norm of every row.
+/// NULL rows (marked by the owning ``ColumnVector``'s validity) are all zeros. A dimension of 0 with
+/// rows means "all NULL, dimension not known yet" (a column an old segment lacks); appending real
+/// vectors widens those rows to zeros of the new dimension.
+package struct VectorArray: Sendable, Equatable {
+    package private(set) var dimension: Int
+    package private(set) var count: Int
+    package private(set) var floats: [Float]
+    /// Row norms, kept when the rows came from a segment (§3.3) so cosine search needs no extra pass.
+    package private(set) var norms: [Float]?
+
+    package init(dimension: Int) {
+        self.dimension = dimension
+        count = 0
+        floats = []
+        norms = nil
+    }
+
+    /// `floats.count` must be a multiple of `dimension` (which must be positive).
+    package init(dimension: Int, floats: [Float], norms: [Float]? = nil) {
+        precondition(dimension > 0 && floats.count % dimension == 0, "vector storage is not a whole number of rows")
+        self.dimension = dimension
+        count = floats.count / dimension
+        self.floats = floats
+        self.norms = norms?.count == count ? norms : nil
+    }
+
+    /// `count` all-zero rows (the storage of NULLs).
+    package static func zeros(dimension: Int, count: Int) -> VectorArray {
+        var v = VectorArray(dimension: dimension)
+        v.count = count
+        v.floats = [Float](repeating: 0, count: dimension * count)
+        return v
+    }
+
+    package mutating func reserveCapacity(_ rows: Int) { floats.reserveCapacity(rows * dimension) }
+
+    /// Appends one row, which must have `dimension` elements (any dimension if the array is empty).
+    package mutating func append(row: UnsafeBufferPointer<Float>) {
+        adopt(dimension: row.count)
+        precondition(row.count == dimension, "vector of \(row.count) dimensions appended to VECTOR(\(dimension))")
+        floats.append(contentsOf: row)
+        count += 1
+        norms = nil
+    }
+
+    package mutating func append(row: [Float]) { row.withUnsafeBufferPointer { append(row: $0) } }
+
+    /// Appends a row of zeros (a NULL).
+    package mutating func appendZeros() {
+        floats.append(contentsOf: repeatElement(0, count: dimension))
+        count += 1
+        norms?.append(0)
+    }
+
+    /// Appends rows `range` of `other`.
+    package mutating func append(_ other: VectorArray, range: Range<Int>) {
+        guard !range.isEmpty else { return }
+        if other.dimension == 0 {
+            for _ in range { appendZeros() }
+            return
+        }
+        let keepNorms = norms != nil && other.norms != nil || count == 0 && other.norms != nil
+        adopt(dimension: other.dimension)
+        precondition(other.dimension == dimension, "VECTOR(\(other.dimension)) rows appended to VECTOR(\(dimension))")
+        floats.append(contentsOf: other.floats[range.lowerBound * dimension..<range.upperBound * dimension])
+        if keepNorms, let theirs = other.norms {
+            norms = (norms ?? []) + theirs[range]
+        } else {
+            norms = nil
+        }
+        count += range.count
+    }
+
+    /// The rows at `indices`, in that order.
+    package func gather(_ indices: [Int]) -> VectorArray {
+        var out = VectorArray(dimension: dimension)
+        out.count = indices.count
+        let d = dimension
+        out.floats = [Float](unsafeUninitializedCapacity: indices.count * d) { dst, initialized in
+            floats.withUnsafeBufferPointer { src in
+                guard let s = src.baseAddress, let o = dst.baseAddress else { return }
+                for (j, i) in indices.enumerated() { (o + j * d).initialize(from: s + i * d, count: d) }
+            }
+            initialized = indices.count * d
+        }
+        out.norms = norms.map { n in indices.map { n[$0] } }
+        return out
+    }
+
+    /// Calls `body` with row `i`.
+    @inlinable
+    package func withRow<R>(_ i: Int, _ body: (UnsafeBufferPointer<Float>) throws -> R) rethrows -> R {
+        try floats.withUnsafeBufferPointer { try body(UnsafeBufferPointer(rebasing: $0[i * dimension..<(i + 1) * dimension])) }
+    }
+
+    package func row(_ i: Int) -> [Float] { Array(floats[i * dimension..<(i + 1) * dimension]) }
+
+    /// Widens an all-NULL array of unknown dimension to zeros of `d`.
+    private mutating func adopt(dimension d: Int) {
+        guard dimension != d, dimension == 0 else { return }
+        dimension = d
+        floats = [Float](repeating: 0, count: count * d)
+        norms = nil
+    }
+}
+
+extension VectorArray {
+    /// The L2 norm of every row.
+    package func computeNorms() -> [Float] {
+        let d = dimension
+        return floats.withUnsafeBufferPointer { f in
+            (0..<count).map { i in
+                var s: Float = 0
+                for j in i * d..<(i + 1) * d { s += f[j] * f[j] }
+                return s.squareRoot()
+            }
+        }
+    }
+
+    /// This array with its row norms filled in, for search over rows that came from inserts.
+    package func withNorms() -> VectorArray {
+        guard norms == nil else { return self }
+        var out = self
+        out.norms = computeNorms()
+        return out
+    }
+
+    /// Builds from raw parts read from a file; the caller has checked the sizes.
+    package init(dimension: Int, count: Int, floats: [Float], norms: [Float]?) {
+        self.dimension = dimension
+        self.count = count
+        self.floats = floats
+        self.norms = norms
+    }
+}

@@ -1,0 +1,90 @@
+import CBLAS
+import CairnFormat
+
+/// Distance arithmetic over float32 vectors: exact per-pair distances with pgvector's results, and
+/// BLAS-backed screening scores for many rows at once.
+package enum VectorKernels {
+    // MARK: - Exact distances (pgvector semantics; accumulated in float like pgvector)
+
+    @inline(__always)
+    package static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) -> Float {
+        cblas_sdot(Int32(n), a, 1, b, 1)
+    }
+
+    package static func squaredL2(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) -> Float {
+        var acc0 = SIMD16<Float>(), acc1 = SIMD16<Float>()
+        var i = 0
+        let ra = UnsafeRawPointer(a), rb = UnsafeRawPointer(b)
+        while i + 32 <= n {
+            let d0 = ra.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self) - rb.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self)
+            let d1 = ra.loadUnaligned(fromByteOffset: i * 4 + 64, as: SIMD16<Float>.self) - rb.loadUnaligned(fromByteOffset: i * 4 + 64, as: SIMD16<Float>.self)
+            acc0 += d0 * d0
+            acc1 += d1 * d1
+            i += 32
+        }
+        var s = (acc0 + acc1).sum()
+        while i < n {
+            let d = a[i] - b[i]
+            s += d * d
+            i += 1
+        }
+        return s
+    }
+
+    /// `a <-> b`: Euclidean distance.
+    package static func l2Distance(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) -> Double {
+        Double(squaredL2(a, b, n)).squareRoot()
+    }
+
+    /// `a <=> b`: 1 − cosine similarity; NaN when either vector is all zeros (as pgvector).
+    package static func cosineDistance(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) -> Double {
+        cosineDistance(dot: dot(a, b, n), normA: dot(a, a, n).squareRoot(), normB: dot(b, b, n).squareRoot())
+    }
+
+    @inline(__always)
+    package static func cosineDistance(dot: Float, normA: Float, normB: Float) -> Double {
+        let similarity = Double(dot) / (Double(normA) * Double(normB))
+        if similarity.isNaN { return .nan }
+        return 1 - min(1, max(-1, similarity))
+    }
+
+    // MARK: - Screening many rows against one query
+
+    /// Dot products of the first `rows` rows of a row-major matrix with `query` (`sgemv`).
+    package static func dots(_ matrix: UnsafePointer<Float>, rows: Int, dimension: Int,
+                             query: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>) {
+        guard rows > 0 else { return }
+        cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(rows), Int32(dimension), 1, matrix, Int32(dimension),
+                    query, 1, 0, out, 1)
+    }
+
+    /// Scores of every row of `a` against `query`, ordered like the metric's distance (smaller is
+    /// closer) and cheap to compute from one `sgemv` plus stored row norms:
+    /// l2 → ‖x‖² − 2x·q, ip → −x·q, cosine → 1 − x·q / (‖x‖‖q‖). Zero rows score NaN under cosine.
+    package static func scores(_ a: VectorArray, query: [Float], metric: VectorMetric) -> [Float] {
+        let n = a.count, d = a.dimension
+        var out = [Float](repeating: 0, count: n)
+        guard n > 0, d == query.count else { return out }
+        let norms = metric == .innerProduct ? nil : (a.norms ?? a.computeNorms())
+        a.floats.withUnsafeBufferPointer { m in
+            query.withUnsafeBufferPointer { q in
+                out.withUnsafeMutableBufferPointer { o in
+                    guard let mb = m.baseAddress, let qb = q.baseAddress, let ob = o.baseAddress else { return }
+                    dots(mb, rows: n, dimension: d, query: qb, into: ob)
+                    switch metric {
+                    case .innerProduct:
+                        for i in 0..<n { o[i] = -o[i] }
+                    case .l2:
+                        guard let norms else { return }
+                        for i in 0..<n { o[i] = norms[i] * norms[i] - 2 * o[i] }
+                    case .cosine:
+                        guard let norms else { return }
+                        let qn = dot(qb, qb, d).squareRoot()
+                        for i in 0..<n { o[i] = 1 - o[i] / (norms[i] * qn) }
+                    }
+                }
+            }
+        }
+        return out
+    }
+}
