@@ -40,7 +40,7 @@ let package = Package(
             "CairnFormat", "CairnTables", "CairnSQL", "CairnVector",
             .product(name: "Collections", package: "swift-collections"),
         ]),
-        .target(name: "Cairn", dependencies: ["CairnFormat", "CairnTables", "CairnSQL", "CairnQuery"]),
+        .target(name: "Cairn", dependencies: ["CairnFormat", "CairnTables", "CairnSQL", "CairnQuery", "CairnVector"]),
         .executableTarget(name: "cairn", dependencies: [
             "Cairn", "CEditLine",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -7,7 +7,7 @@ import Synchronization
 final class DatabaseCore: Sendable {
     let path: String
     let engine: Engine
-    private let session: Session
+    let session: Session
     private let closed = Mutex<Bool>(false)
 
     init(path: String, mode: Database.Mode, options: Database.Options) throws {
@@ -28,8 +28,7 @@ final class DatabaseCore: Sendable {
 
     func execute(_ sql: String, _ parameters: [Value], progress: (@Sendable (Double) -> Void)?) throws -> QueryResult {
         try checkOpen()
-        let r = try session.execute(sql, parameters, progress: progress)
-        return QueryResult(columnNames: r.names, columnTypes: r.types, columns: r.columns, rowsAffected: r.rowsAffected)
+        return QueryResult(try session.execute(sql, parameters, progress: progress))
     }
 
     func interrupt() { session.interrupt() }

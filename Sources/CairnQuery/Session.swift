@@ -1,6 +1,7 @@
 import CairnFormat
 import CairnSQL
 import CairnTables
+import CairnVector
 import Foundation
 import Synchronization
 
@@ -28,7 +29,8 @@ package final class Session: Sendable {
         running.withLock { for flag in $0.values { flag.set(true) } }
     }
 
-    package func execute(_ sql: String, _ parameters: [Value],
+    /// Runs `sql`; `probes` overrides `SET ivfflat.probes` for these statements.
+    package func execute(_ sql: String, _ parameters: [Value], probes: Int? = nil,
                          progress: (@Sendable (Double) -> Void)? = nil) throws(CairnError) -> MaterializedResult {
         let statements: [Statement]
         do {
@@ -41,29 +43,33 @@ package final class Session: Sendable {
         defer { _ = running.withLock { $0.removeValue(forKey: ObjectIdentifier(flag)) } }
         var last = MaterializedResult(names: [], types: [], columns: [])
         for s in statements {
-            last = try run(s, parameters, flag: flag, progress: progress)
+            last = try run(s, parameters, probes: probes, flag: flag, progress: progress)
         }
         return last
     }
 
     /// The context of one statement: its parameters, `now()`, cancel flag, and one snapshot that
     /// the statement and its subqueries all read.
-    private func makeContext(_ parameters: [Value], _ flag: CancelFlag, _ snapshot: Snapshot) -> QueryContext {
+    func makeContext(_ parameters: [Value], _ flag: CancelFlag, _ snapshot: Snapshot, probes: Int?) -> QueryContext {
         let now = clock()
         let cancel: @Sendable () -> Bool = { flag.isSet }
-        return QueryContext(parameters: parameters, now: now, isCancelled: cancel, runSubquery: { sub throws(CairnError) in
-            let ctx = QueryContext(parameters: parameters, now: now, isCancelled: cancel, runSubquery: { _ throws(CairnError) in
+        let probes = probes ?? settings.withLock { s in if case .int(let p)? = s["ivfflat.probes"] { Int(p) } else { nil } }
+        var context = QueryContext(parameters: parameters, now: now, isCancelled: cancel, runSubquery: { sub throws(CairnError) in
+            var ctx = QueryContext(parameters: parameters, now: now, isCancelled: cancel, runSubquery: { _ throws(CairnError) in
                 throw CairnError(.unsupported, "nested subqueries are not supported")
             })
+            ctx.ivfProbes = probes
             let plan = try Planner(snapshot: snapshot, context: ctx).plan(sub)
             return try Executor(context: ctx).run(plan).result
         })
+        context.ivfProbes = probes
+        return context
     }
 
-    private func run(_ s: Statement, _ parameters: [Value], flag: CancelFlag,
+    private func run(_ s: Statement, _ parameters: [Value], probes: Int?, flag: CancelFlag,
                      progress: (@Sendable (Double) -> Void)?) throws(CairnError) -> MaterializedResult {
         let snapshot = engine.snapshot()
-        let context = makeContext(parameters, flag, snapshot)
+        let context = makeContext(parameters, flag, snapshot, probes: probes)
         switch s {
         case .select(let sel):
             let plan = try Planner(snapshot: snapshot, context: context).plan(sel)
@@ -110,6 +116,10 @@ package final class Session: Sendable {
                 guard case .int(let t) = v, t >= 1 else {
                     throw CairnError(.binder, "threads must be a positive integer", location: SourceLocation(line: p.line, column: p.column))
                 }
+            case "ivfflat.probes":
+                guard case .int(let n) = v, n >= 1 else {
+                    throw CairnError(.binder, "ivfflat.probes must be a positive integer", location: SourceLocation(line: p.line, column: p.column))
+                }
             case "timezone", "time zone":
                 guard case .string(let tz) = v, ["utc", "gmt", "etc/utc"].contains(tz.lowercased()) else {
                     throw CairnError(.unsupported, "only the UTC time zone is supported", location: SourceLocation(line: p.line, column: p.column))
@@ -123,6 +133,54 @@ package final class Session: Sendable {
         case .checkpoint:
             try engine.checkpoint()
             return MaterializedResult(names: [], types: [], columns: [])
+        case .createIndex(let ci):
+            try createIndex(ci, context, progress: progress)
+            return MaterializedResult(names: [], types: [], columns: [])
+        case .dropIndex(let name, let ifExists, let p):
+            do { _ = try engine.dropVectorIndex(name, ifExists: ifExists) } catch { throw error.at(line: p.line, column: p.column) }
+            return MaterializedResult(names: [], types: [], columns: [])
+        case .reindex(let name, let p):
+            do { try engine.reindex(name, progress: progress) } catch { throw error.at(line: p.line, column: p.column) }
+            return MaterializedResult(names: [], types: [], columns: [])
+        }
+    }
+
+    /// `CREATE INDEX … USING ivfflat (column opclass) WITH (lists = n)`; pgvector's defaults:
+    /// `vector_l2_ops` and 100 lists. Extra options: `iterations` and `training_rows` (k-means).
+    private func createIndex(_ ci: CreateIndex, _ context: QueryContext,
+                             progress: (@Sendable (Double) -> Void)?) throws(CairnError) {
+        let p = ci.position
+        guard ci.method == "ivfflat" else {
+            throw CairnError(.unsupported, "index method \"\(ci.method)\" is not supported (use ivfflat)", location: SourceLocation(line: p.line, column: p.column))
+        }
+        let opclass = ci.opclass ?? VectorMetric.l2.opclass
+        guard let metric = VectorMetric(opclass: opclass) else {
+            throw CairnError(.binder, "unknown operator class \"\(opclass)\" for ivfflat (use vector_l2_ops, vector_ip_ops or vector_cosine_ops)",
+                             location: SourceLocation(line: p.line, column: p.column))
+        }
+        var options = VectorIndexOptions(lists: 100)
+        var binder = Binder(scope: .empty, context: context)
+        for (key, expr) in ci.options {
+            guard case .constant(.int(let n), _) = try binder.bind(expr), n >= 1, n <= Int64(Int32.max) else {
+                throw CairnError(.binder, "index option \"\(key)\" must be a positive integer", location: SourceLocation(line: expr.position.line, column: expr.position.column))
+            }
+            switch key {
+            case "lists": options.lists = Int(n)
+            case "iterations": options.iterations = Int(n)
+            case "training_rows": options.maxTrainingRows = Int(n)
+            default:
+                throw CairnError(.binder, "unrecognized parameter \"\(key)\" (ivfflat takes lists, iterations, training_rows)",
+                                 location: SourceLocation(line: expr.position.line, column: expr.position.column))
+            }
+        }
+        let name = ci.name ?? "\(ci.table)_\(ci.column)_idx"
+        if ci.ifNotExists, engine.snapshot().tables.contains(where: { $0.schema.indexes.contains { $0.name.lowercased() == name.lowercased() } }) {
+            return
+        }
+        do {
+            try engine.createVectorIndex(table: ci.table, name: name, column: ci.column, metric: metric, options: options, progress: progress)
+        } catch {
+            throw error.at(line: p.line, column: p.column)
         }
     }
 

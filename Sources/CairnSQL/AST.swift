@@ -33,6 +33,31 @@ public indirect enum Statement: Sendable, Hashable {
     case set(name: String, value: Expr, position: SQLPosition)
     /// `CHECKPOINT`: flush the in-memory head to segments.
     case checkpoint
+    case createIndex(CreateIndex)
+    case dropIndex(name: String, ifExists: Bool, position: SQLPosition)
+    /// `REINDEX [INDEX] name`: retrain an index.
+    case reindex(name: String, position: SQLPosition)
+}
+
+/// `CREATE INDEX [name] ON table USING ivfflat (column vector_cosine_ops) WITH (lists = 100)`.
+public struct CreateIndex: Sendable, Hashable {
+    /// nil when unnamed; the index is then named `<table>_<column>_idx` like PostgreSQL.
+    public var name: String?
+    public var ifNotExists: Bool
+    public var table: String
+    /// Lower-cased access method (`ivfflat`).
+    public var method: String
+    public var column: String
+    /// Lower-cased operator class, nil if omitted.
+    public var opclass: String?
+    /// `WITH (…)` options, keys lower-cased.
+    public var options: [String: Expr]
+    public var position: SQLPosition
+    public init(name: String?, ifNotExists: Bool, table: String, method: String, column: String, opclass: String?,
+                options: [String: Expr], position: SQLPosition) {
+        self.name = name; self.ifNotExists = ifNotExists; self.table = table; self.method = method
+        self.column = column; self.opclass = opclass; self.options = options; self.position = position
+    }
 }
 
 /// A type as written: `VARCHAR`, `TIMESTAMP WITH TIME ZONE`, `VECTOR(1536)`, `DECIMAL(10,2)`.

@@ -78,7 +78,7 @@ extension Parser {
     }
 
     /// `[IF NOT EXISTS]`
-    private mutating func parseIfNotExists() throws(SQLSyntaxError) -> Bool {
+    mutating func parseIfNotExists() throws(SQLSyntaxError) -> Bool {
         guard accept(.if) else { return false }
         try expect(.not)
         try expect(.exists)

@@ -56,8 +56,8 @@ struct Parser {
         positionalParameters = 0
         switch current.keyword {
         case .select: return .select(try parseSelect())
-        case .create: return .createTable(try parseCreateTable())
-        case .drop: return try parseDropTable()
+        case .create: return peek().isWord("INDEX") ? .createIndex(try parseCreateIndex()) : .createTable(try parseCreateTable())
+        case .drop: return peek().isWord("INDEX") ? try parseDropIndex() : try parseDropTable()
         case .alter: return try parseAlterTable()
         case .insert: return .insert(try parseInsert())
         case .copy: return .copy(try parseCopy())
@@ -67,7 +67,9 @@ struct Parser {
             advance()
             return .checkpoint
         case .with: throw SQLSyntaxError("WITH queries are not supported", at: current.position)
-        default: throw unexpected()
+        default:
+            if current.isWord("REINDEX") { return try parseReindex() }
+            throw unexpected()
         }
     }
 

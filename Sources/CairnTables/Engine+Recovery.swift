@@ -42,7 +42,14 @@ extension Engine {
         let tables = directory + "/tables"
         var referenced = Set<String>()
         for table in catalog.tables {
-            for partition in table.partitions { for segment in partition.segments { referenced.insert(segment.file) } }
+            let generations = table.schema.indexes.map(\.generation)
+            for g in generations { referenced.insert(VectorIndexDefinition.centroidFile(tableID: table.id, generation: g)) }
+            for partition in table.partitions {
+                for segment in partition.segments {
+                    referenced.insert(segment.file)
+                    for g in generations { referenced.insert(VectorIndexDefinition.listFile(segmentFile: segment.file, generation: g)) }
+                }
+            }
         }
         let tableIDs = Set(catalog.tables.map { String($0.id) })
         for tableName in try DirectoryIO.entries(tables) {
@@ -87,6 +94,7 @@ extension Engine {
         if let slash = fullPath.lastIndex(of: "/") { try DirectoryIO.createAll(String(fullPath[..<slash])) }
         let segmentColumns = zip(schema.columns, columns).map { SegmentColumn(id: $0.id, type: $0.type, data: $1) }
         let summary = try SegmentWriter.write(to: fullPath, columns: segmentColumns, rowsPerBlock: Self.rowsPerBlock(schema, options))
+        try writeIndexLists(tableID: tableID, schema: schema, segmentFile: file, columns: columns)
         return SegmentEntry(file: file, summary: summary)
     }
 

@@ -15,6 +15,7 @@ package final class Engine: Sendable {
     package let readOnly: Bool
     package let options: EngineOptions
     let readers = SegmentReaderCache()
+    let vectorIndexes = VectorIndexCache()
     let state: Mutex<EngineState>
     let maintenance = Mutex<Void>(())
 
@@ -108,7 +109,7 @@ package final class Engine: Sendable {
 
     /// The current committed state. Cheap: copies references only.
     package func snapshot() -> Snapshot {
-        state.withLock { $0.snapshot(directory: path, readers: readers) }
+        state.withLock { $0.snapshot(directory: path, readers: readers, indexes: vectorIndexes) }
     }
 
     /// Throws unless this engine accepts writes.

@@ -54,9 +54,9 @@ struct EngineState {
         }
     }
 
-    func snapshot(directory: String, readers: SegmentReaderCache) -> Snapshot {
+    func snapshot(directory: String, readers: SegmentReaderCache, indexes: VectorIndexCache) -> Snapshot {
         Snapshot(tables: catalog.tables.map { entry in
-            TableSnapshot(entry: entry, head: heads[entry.id] ?? [:], directory: directory, readers: readers)
+            TableSnapshot(entry: entry, head: heads[entry.id] ?? [:], directory: directory, readers: readers, indexes: indexes)
         })
     }
 }

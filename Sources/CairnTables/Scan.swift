@@ -32,7 +32,8 @@ package struct ScanUnit: Sendable {
     }
 
     enum Source: Sendable {
-        case segment(SegmentReader, block: Int, cache: SegmentReaderCache)
+        /// Block `block` of a segment (`file` relative to the database), whose first row is `firstRow`.
+        case segment(SegmentReader, file: String, block: Int, firstRow: Int, cache: SegmentReaderCache)
         case head(HeadChunk)
     }
 
@@ -51,7 +52,7 @@ package struct ScanUnit: Sendable {
                 continue
             }
             switch source {
-            case .segment(let reader, let block, let cache): out.append(try cache.block(reader, column: slot.id, block: block))
+            case .segment(let reader, _, let block, _, let cache): out.append(try cache.block(reader, column: slot.id, block: block))
             case .head(let chunk): out.append(chunk.columns[position])
             }
         }
@@ -103,12 +104,16 @@ extension TableSnapshot {
                                          position: present.contains(column.id) ? 0 : nil)
                 }
                 stats.blocksTotal += reader.blockCount
+                var firstRow = 0
                 for block in 0..<reader.blockCount {
                     let blockRows = reader.blockRowCount(block)
+                    defer { firstRow += blockRows }
                     guard mayMatch(zoneMaps { reader.zoneMap(column: $0, block: block) ?? Self.allNull(blockRows) })
                     else { continue }
                     stats.blocksScanned += 1
-                    units.append(ScanUnit(rowCount: blockRows, source: .segment(reader, block: block, cache: readers), slots: slots))
+                    units.append(ScanUnit(rowCount: blockRows, source: .segment(reader, file: segment.file, block: block,
+                                                                                firstRow: firstRow, cache: readers),
+                                          slots: slots))
                 }
             }
 

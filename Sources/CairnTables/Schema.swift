@@ -72,11 +72,31 @@ package struct TableSchema: Sendable, Codable, Hashable {
     package var name: String
     package var columns: [ColumnSchema]
     package var partition: PartitionSpec?
+    /// Vector indexes on the table's VECTOR columns.
+    package var indexes: [VectorIndexDefinition] = []
 
     package init(name: String, columns: [ColumnSchema], partition: PartitionSpec? = nil) {
         self.name = name
         self.columns = columns
         self.partition = partition
+    }
+
+    private enum CodingKeys: String, CodingKey { case name, columns, partition, indexes }
+
+    package init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        name = try c.decode(String.self, forKey: .name)
+        columns = try c.decode([ColumnSchema].self, forKey: .columns)
+        partition = try c.decodeIfPresent(PartitionSpec.self, forKey: .partition)
+        indexes = try c.decodeIfPresent([VectorIndexDefinition].self, forKey: .indexes) ?? []
+    }
+
+    package func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(name, forKey: .name)
+        try c.encode(columns, forKey: .columns)
+        try c.encodeIfPresent(partition, forKey: .partition)
+        if !indexes.isEmpty { try c.encode(indexes, forKey: .indexes) }
     }
 
     /// Index into ``columns`` of the column called `name` (case-insensitive).

@@ -5,7 +5,8 @@ import CairnFormat
 /// Taking a snapshot copies references only. A reader keeps using its snapshot while writers append,
 /// flush or alter tables; it never sees later commits.
 package struct Snapshot: Sendable {
-    private let tables: [TableSnapshot]
+    /// All tables, sorted by name case-insensitively.
+    package let tables: [TableSnapshot]
     private let byName: [String: Int]
 
     init(tables: [TableSnapshot]) {
@@ -32,14 +33,17 @@ package struct TableSnapshot: Sendable {
     let partitions: [PartitionEntry]
     let head: [Int64?: PartitionHead]
     let readers: SegmentReaderCache
+    let indexes: VectorIndexCache
 
-    init(entry: TableEntry, head: [Int64?: PartitionHead], directory: String, readers: SegmentReaderCache) {
+    init(entry: TableEntry, head: [Int64?: PartitionHead], directory: String, readers: SegmentReaderCache,
+         indexes: VectorIndexCache) {
         schema = entry.schema
         tableID = entry.id
         partitions = entry.partitions
         self.head = head
         self.directory = directory
         self.readers = readers
+        self.indexes = indexes
     }
 
     /// Number of rows in the table, from segment summaries and the head, without reading data.

@@ -87,4 +87,63 @@ package enum VectorKernels {
         }
         return out
     }
+
+    /// Scores of every row of `a` against each of `queryCount` queries (row-major `queryCount × d`),
+    /// as a `queryCount × a.count` matrix, from one `sgemm`. Same meaning as ``scores(_:query:metric:)``.
+    package static func scores(_ a: VectorArray, queries: [Float], queryCount q: Int, metric: VectorMetric) -> [Float] {
+        let n = a.count, d = a.dimension
+        var out = [Float](repeating: 0, count: q * n)
+        guard n > 0, q > 0, queries.count == q * d else { return out }
+        let norms = metric == .innerProduct ? nil : (a.norms ?? a.computeNorms())
+        a.floats.withUnsafeBufferPointer { m in
+            queries.withUnsafeBufferPointer { qs in
+                out.withUnsafeMutableBufferPointer { o in
+                    guard let mb = m.baseAddress, let qb = qs.baseAddress, let ob = o.baseAddress else { return }
+                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(q), Int32(n), Int32(d), 1,
+                                qb, Int32(d), mb, Int32(d), 0, ob, Int32(n))
+                    guard let norms else {
+                        for i in 0..<(q * n) { o[i] = -o[i] }
+                        return
+                    }
+                    for j in 0..<q {
+                        let row = ob + j * n
+                        if metric == .l2 {
+                            for i in 0..<n { row[i] = norms[i] * norms[i] - 2 * row[i] }
+                        } else {
+                            let qn = dot(qb + j * d, qb + j * d, d).squareRoot()
+                            for i in 0..<n { row[i] = 1 - row[i] / (norms[i] * qn) }
+                        }
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    /// ``scores(_:query:metric:)`` for the listed rows only (an IVF probe), one `sdot` per row.
+    package static func scores(_ a: VectorArray, rows: [Int], query: [Float], metric: VectorMetric) -> [Float] {
+        let d = a.dimension
+        var out = [Float](repeating: 0, count: rows.count)
+        guard d == query.count else { return out }
+        a.floats.withUnsafeBufferPointer { m in
+            query.withUnsafeBufferPointer { q in
+                guard let mb = m.baseAddress, let qb = q.baseAddress else { return }
+                let qn = metric == .cosine ? dot(qb, qb, d).squareRoot() : 0
+                for (j, i) in rows.enumerated() {
+                    let x = mb + i * d
+                    let ip = dot(x, qb, d)
+                    switch metric {
+                    case .innerProduct: out[j] = -ip
+                    case .l2:
+                        let n = a.norms.map { $0[i] * $0[i] } ?? dot(x, x, d)
+                        out[j] = n - 2 * ip
+                    case .cosine:
+                        let n = a.norms?[i] ?? dot(x, x, d).squareRoot()
+                        out[j] = 1 - ip / (n * qn)
+                    }
+                }
+            }
+        }
+        return out
+    }
 }

@@ -58,7 +58,7 @@ struct ByteReader {
 extension Array where Element == UInt8 {
     /// Appends `v` in little-endian byte order (docs/format.md §1.1).
     @inline(__always)
-    mutating func appendLittleEndian<T: FixedWidthInteger>(_ v: T) {
+    package mutating func appendLittleEndian<T: FixedWidthInteger>(_ v: T) {
         Swift.withUnsafeBytes(of: v.littleEndian) { append(contentsOf: $0) }
     }
 

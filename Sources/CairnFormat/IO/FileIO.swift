@@ -58,6 +58,13 @@ package enum FileIO {
         return bytes
     }
 
+    /// Reads a whole (small) file.
+    package static func readAll(_ path: String) throws(CairnError) -> [UInt8] {
+        let fd = try openForReading(path)
+        defer { _ = posixClose(fd) }
+        return try read(fd, path: path, offset: 0, count: try fileSize(fd, path: path))
+    }
+
     package static func rename(_ from: String, to: String) throws(CairnError) {
         guard posixRename(from, to) == 0 else { throw ioError("rename to \(to)", from) }
     }

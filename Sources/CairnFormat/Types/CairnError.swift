@@ -82,6 +82,13 @@ public struct CairnError: Error, Sendable, Hashable, CustomStringConvertible {
         return prefix + message
     }
 
+    /// This error pointing at `p` unless it already has a location.
+    package func at(line: Int, column: Int) -> CairnError {
+        var e = self
+        if e.location == nil { e.location = SourceLocation(line: line, column: column) }
+        return e
+    }
+
     package static func corrupt(_ file: String, offset: Int? = nil, _ message: String) -> CairnError {
         CairnError(.corrupt, message, file: file, offset: offset)
     }

@@ -8,6 +8,8 @@ package struct QueryContext: Sendable {
     package var now: Int64
     package var isCancelled: @Sendable () -> Bool
     package var runSubquery: @Sendable (SelectStatement) throws(CairnError) -> MaterializedResult
+    /// `SET ivfflat.probes`, or a per-statement override; nil means the index's default.
+    package var ivfProbes: Int? = nil
 
     package init(parameters: [Value], now: Int64, isCancelled: @escaping @Sendable () -> Bool = { false },
                  runSubquery: @escaping @Sendable (SelectStatement) throws(CairnError) -> MaterializedResult) {

@@ -37,6 +37,9 @@ package struct ExecutionStats: Sendable {
     package var scanSeconds = 0.0
     package var finishSeconds = 0.0
     package var workers = 1
+    /// IVF searches: lists probed in the last round, and extra rounds needed to find LIMIT rows.
+    package var ivfProbes: Int?
+    package var ivfRounds = 0
 }
 
 /// Runs a ``SelectPlan``: scans units on all cores, filters, aggregates or projects each batch,
@@ -84,82 +87,28 @@ package struct Executor: Sendable {
         case .table(let t, let columns, let constraints):
             let scan = try t.scan(columns: columns, mayMatch: Self.pruner(constraints))
             stats.scan = scan.stats
-            let shared = Shared()
-            let units = scan.units
-            // Without ORDER BY or aggregation, a LIMIT lets the scan stop early.
-            let earlyStop = (!plan.isAggregating && plan.order.isEmpty && !plan.distinct)
-                ? plan.limit.map { $0.addingReportingOverflow(plan.offset).overflow ? Int.max : $0 + plan.offset } : nil
-            let workers = min(workerCount, max(1, units.count))
-            stats.workers = workers
-            let ctx = context
-            let progress = self.progress
-            // Filter-only columns are not gathered for the surviving rows.
-            let afterFilter = plan.columnsAfterFilter
-            DispatchQueue.concurrentPerform(iterations: workers) { _ in
-                var localTable: AggregateTable? = plan.isAggregating ? AggregateTable(keyTypes: keyTypes, specs: plan.aggregates) : nil
-                var localScanned = 0, localFiltered = 0
-                while true {
-                    let claim: Int? = shared.lock.withLock { _ in
-                        if shared.error != nil || ctx.isCancelled() { return nil }
-                        if let stop = earlyStop, shared.rowsProduced >= stop { return nil }
-                        guard shared.nextUnit < units.count else { return nil }
-                        defer { shared.nextUnit += 1 }
-                        return shared.nextUnit
-                    }
-                    guard let u = claim else { break }
-                    do {
-                        let cols = try units[u].read()
-                        var batch = Batch(columns: cols, count: units[u].rowCount)
-                        localScanned += batch.count
-                        if let f = plan.filter {
-                            let sel = try evaluator.select(f, batch)
-                            if sel.count != batch.count {
-                                batch = Batch(columns: batch.columns.enumerated().map {
-                                    afterFilter.contains($0.offset) ? $0.element.gather(sel) : .empty($0.element.physical)
-                                }, count: sel.count)
-                            }
-                        }
-                        if let search = plan.vectorSearch {
-                            let keep = try search.screen(batch)
-                            if keep.count != batch.count { batch = batch.gather(keep) }
-                        }
-                        localFiltered += batch.count
-                        if let lt = localTable {
-                            try Self.aggregate(plan, batch, evaluator, lt)
-                        } else {
-                            let out = try Self.project(plan, batch, evaluator)
-                            shared.lock.withLock { _ in
-                                shared.outputs[u] = out
-                                shared.rowsProduced += out.count
-                            }
-                        }
-                        let done = shared.lock.withLock { _ in shared.unitsDone += 1; return shared.unitsDone }
-                        progress?(Double(done) / Double(units.count))
-                    } catch let e as CairnError {
-                        shared.lock.withLock { _ in if shared.error == nil { shared.error = e } }
-                        break
-                    } catch {
-                        shared.lock.withLock { _ in if shared.error == nil { shared.error = CairnError(.io, "\(error)") } }
-                        break
-                    }
+            var current = plan
+            while true {
+                let shared = try scanUnits(current, t, scan.units, evaluator, keyTypes, &stats)
+                // An IVF search that found fewer than LIMIT rows probes 4× as many lists and goes again
+                // (pgvector's iterative scan), until it has enough rows or has probed every list.
+                if let search = current.vectorSearch, let ivf = search.ivf, ivf.probes < ivf.index.lists,
+                   shared.rowsProduced < search.keep {
+                    current.vectorSearch?.ivf = ivf.widened(by: 4, query: search.query)
+                    stats.ivfRounds += 1
+                    continue
                 }
-                shared.lock.withLock { _ in
-                    if let lt = localTable { shared.tables.append(lt) }
-                    shared.scanned += localScanned
-                    shared.filtered += localFiltered
+                stats.rowsScanned = shared.scanned
+                stats.rowsAfterFilter = shared.filtered
+                stats.ivfProbes = current.vectorSearch?.ivf?.probes
+                if plan.isAggregating {
+                    let merged = shared.tables.first ?? AggregateTable(keyTypes: keyTypes, specs: plan.aggregates)
+                    for other in shared.tables.dropFirst() { merged.merge(other) }
+                    table = merged
+                } else {
+                    batches = shared.outputs.keys.sorted().compactMap { shared.outputs[$0] }
                 }
-                localTable = nil
-            }
-            if let e = shared.error { throw e }
-            if context.isCancelled() { throw CairnError(.cancelled, "statement cancelled") }
-            stats.rowsScanned = shared.scanned
-            stats.rowsAfterFilter = shared.filtered
-            if plan.isAggregating {
-                let merged = shared.tables.first ?? AggregateTable(keyTypes: keyTypes, specs: plan.aggregates)
-                for other in shared.tables.dropFirst() { merged.merge(other) }
-                table = merged
-            } else {
-                batches = shared.outputs.keys.sorted().compactMap { shared.outputs[$0] }
+                break
             }
         }
         stats.scanSeconds = Self.seconds(since: start)
@@ -192,6 +141,94 @@ package struct Executor: Sendable {
         stats.finishSeconds = Self.seconds(since: finishStart)
         result.names = plan.names
         return (result, stats)
+    }
+
+    /// Scans `units` on all workers: filter, vector screening, then aggregation or projection per unit.
+    private func scanUnits(_ plan: SelectPlan, _ t: TableSnapshot, _ units: [ScanUnit], _ evaluator: Evaluator,
+                           _ keyTypes: [ColumnType], _ stats: inout ExecutionStats) throws(CairnError) -> Shared {
+        let shared = Shared()
+        // Without ORDER BY or aggregation, a LIMIT lets the scan stop early.
+        let earlyStop = (!plan.isAggregating && plan.order.isEmpty && !plan.distinct)
+            ? plan.limit.map { $0.addingReportingOverflow(plan.offset).overflow ? Int.max : $0 + plan.offset } : nil
+        let workers = min(workerCount, max(1, units.count))
+        stats.workers = workers
+        let ctx = context
+        let progress = self.progress
+        // Filter-only columns are not gathered for the surviving rows.
+        let afterFilter = plan.columnsAfterFilter
+        DispatchQueue.concurrentPerform(iterations: workers) { _ in
+            var localTable: AggregateTable? = plan.isAggregating ? AggregateTable(keyTypes: keyTypes, specs: plan.aggregates) : nil
+            var localScanned = 0, localFiltered = 0
+            while true {
+                let claim: Int? = shared.lock.withLock { _ in
+                    if shared.error != nil || ctx.isCancelled() { return nil }
+                    if let stop = earlyStop, shared.rowsProduced >= stop { return nil }
+                    guard shared.nextUnit < units.count else { return nil }
+                    defer { shared.nextUnit += 1 }
+                    return shared.nextUnit
+                }
+                guard let u = claim else { break }
+                do {
+                    let cols = try units[u].read()
+                    var batch = Batch(columns: cols, count: units[u].rowCount)
+                    localScanned += batch.count
+                    // Unit row of each batch row once the filter has dropped some (nil: the same).
+                    var unitRows: [Int]?
+                    if let f = plan.filter {
+                        let sel = try evaluator.select(f, batch)
+                        if sel.count != batch.count {
+                            batch = Batch(columns: batch.columns.enumerated().map {
+                                afterFilter.contains($0.offset) ? $0.element.gather(sel) : .empty($0.element.physical)
+                            }, count: sel.count)
+                            unitRows = sel
+                        }
+                    }
+                    if let search = plan.vectorSearch {
+                        var candidates = try search.candidateRows(units[u], table: t, matching: batch.count)
+                        if let listed = candidates, let unitRows { candidates = Self.intersect(listed, unitRows) }
+                        let keep = try search.screen(batch, candidates: candidates)
+                        if keep.count != batch.count { batch = batch.gather(keep) }
+                    }
+                    localFiltered += batch.count
+                    if let lt = localTable {
+                        try Self.aggregate(plan, batch, evaluator, lt)
+                    } else {
+                        let out = try Self.project(plan, batch, evaluator)
+                        shared.lock.withLock { _ in
+                            shared.outputs[u] = out
+                            shared.rowsProduced += out.count
+                        }
+                    }
+                    let done = shared.lock.withLock { _ in shared.unitsDone += 1; return shared.unitsDone }
+                    progress?(Double(done) / Double(units.count))
+                } catch let e as CairnError {
+                    shared.lock.withLock { _ in if shared.error == nil { shared.error = e } }
+                    break
+                } catch {
+                    shared.lock.withLock { _ in if shared.error == nil { shared.error = CairnError(.io, "\(error)") } }
+                    break
+                }
+            }
+            shared.lock.withLock { _ in
+                if let lt = localTable { shared.tables.append(lt) }
+                shared.scanned += localScanned
+                shared.filtered += localFiltered
+            }
+            localTable = nil
+        }
+        if let e = shared.error { throw e }
+        if context.isCancelled() { throw CairnError(.cancelled, "statement cancelled") }
+        return shared
+    }
+
+    /// Positions in `filtered` (ascending unit rows) of the unit rows in `listed` (ascending).
+    private static func intersect(_ listed: [Int], _ filtered: [Int]) -> [Int] {
+        var out: [Int] = []
+        var i = 0, j = 0
+        while i < listed.count, j < filtered.count {
+            if listed[i] == filtered[j] { out.append(j); i += 1; j += 1 } else if listed[i] < filtered[j] { i += 1 } else { j += 1 }
+        }
+        return out
     }
 
     private func consume(_ plan: SelectPlan, _ input: Batch, _ evaluator: Evaluator, _ batches: inout [Batch],

@@ -20,7 +20,7 @@ struct CopyLoader {
 
     static let batchRows = 65_536
 
-    enum Format { case csv, json }
+    enum Format { case csv, json, npy, float32 }
 
     func copy(_ c: Copy) throws(CairnError) -> Int {
         func fail(_ msg: String) -> CairnError {
@@ -48,6 +48,9 @@ struct CopyLoader {
         var delimiter = UInt8(ascii: c.path.lowercased().hasSuffix(".tsv") ? "\t" : ",")
         var quote = UInt8(ascii: "\"")
         var nullString: [UInt8] = []
+        var dimension: Int?
+        var firstID: Int64 = 0
+        if c.path.lowercased().hasSuffix(".npy") { format = .npy }
         for (key, value) in c.options {
             let v: Value
             switch value {
@@ -63,8 +66,16 @@ struct CopyLoader {
                 switch f.lowercased() {
                 case "csv": format = .csv
                 case "json", "jsonl", "ndjson", "newline_delimited": format = .json
-                default: throw fail("unsupported COPY format \"\(f)\" (use csv or json)")
+                case "npy": format = .npy
+                case "f32", "float32", "fvecs_raw", "raw": format = .float32
+                default: throw fail("unsupported COPY format \"\(f)\" (use csv, json, npy or f32)")
                 }
+            case "dimension", "dim":
+                guard case .int(let d) = v, d > 0, d <= Int64(VectorText.maxDimension) else { throw fail("DIMENSION must be a positive integer") }
+                dimension = Int(d)
+            case "first_id":
+                guard case .int(let i) = v else { throw fail("FIRST_ID must be an integer") }
+                firstID = i
             case "header":
                 switch v {
                 case .bool(let b): header = b
@@ -88,6 +99,20 @@ struct CopyLoader {
             }
         }
 
+        if format == .npy || format == .float32 {
+            let layout: VectorFileLoader.Layout
+            if format == .npy {
+                layout = .npy
+            } else {
+                guard let dimension else { throw fail("FORMAT f32 needs DIMENSION, e.g. (FORMAT f32, DIMENSION 1536)") }
+                layout = .float32(dimension: dimension)
+            }
+            guard c.columns != nil else {
+                throw fail("COPY from a vector file needs a column list, e.g. COPY \(schema.name) (id, embedding) FROM '…'")
+            }
+            return try VectorFileLoader(engine: engine, isCancelled: isCancelled, progress: progress)
+                .load(path: c.path, schema: schema, targets: targets, layout: layout, firstID: firstID)
+        }
         let reader = try ChunkedFile(path: c.path)
         let bulk = try engine.beginBulkLoad(table: schema.name)
         let sink = BatchSink(bulk: bulk)
@@ -116,6 +141,8 @@ struct CopyLoader {
                     total += 1
                     if converter.rows >= Self.batchRows { try flush(&converter, sink, reader) }
                 }
+            case .npy, .float32:
+                break  // loaded by VectorFileLoader above
             }
             if converter.rows > 0 { try sink.add(converter.take()) }
             try sink.finish()

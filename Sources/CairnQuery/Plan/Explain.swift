@@ -32,7 +32,15 @@ enum Explain {
             depth += 1
         }
         if let search = plan.vectorSearch {
-            add("VECTOR_TOP_K k=\(search.keep) metric=\(search.metric.sqlOperator) strategy=exact (BLAS sgemv per block, NULL vectors skipped)")
+            var line = "VECTOR_TOP_K k=\(search.keep) metric=\(search.metric.sqlOperator) "
+            if let ivf = search.ivf, ivf.probes < ivf.index.lists {
+                line += "strategy=ivfflat index=\(ivf.index.name) probes=\(ivf.probes) of \(ivf.index.lists) lists"
+                    + " (exact in blocks with few matching rows and in memory; ×4 probes until k rows)"
+                if let s = stats { line += "  probes used=\(s.ivfProbes ?? ivf.probes) extra rounds=\(s.ivfRounds)" }
+            } else {
+                line += "strategy=exact (sgemv per block)" + (search.ivf.map { " index=\($0.index.name) probes all lists" } ?? "")
+            }
+            add(line)
             depth += 1
         }
         if plan.filter != nil {

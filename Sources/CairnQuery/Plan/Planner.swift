@@ -148,7 +148,10 @@ package struct Planner {
         var plan = SelectPlan(source: source, filter: filter, groupKeys: keys, aggregates: specs, isAggregating: aggregating,
                               having: havingBound, projections: projections, visibleCount: items.count,
                               names: items.map(\.1), order: order, distinct: s.distinct, limit: limit, offset: offset)
-        if let table { plan = prune(plan, table) }
+        if let table {
+            plan = prune(plan, table)
+            try plan.vectorSearch?.chooseIndex(table, probes: context.ivfProbes)
+        }
         return plan
     }
 

@@ -1,4 +1,5 @@
 import CairnFormat
+import CairnTables
 import CairnVector
 
 /// A nearest-neighbour query recognised in a SELECT: `ORDER BY <vector column> <op> <constant> LIMIT k`
@@ -14,6 +15,49 @@ package struct VectorSearch: Sendable {
     package var metric: VectorMetric
     /// LIMIT + OFFSET: how many rows each unit must keep.
     package var keep: Int
+    /// The IVF index the search probes, when the table has one for this column and metric.
+    package var ivf: IVFProbe? = nil
+
+    /// An IVF index chosen for a search, and the lists its query probes.
+    package struct IVFProbe: Sendable {
+        package var index: VectorIndexDefinition
+        package var centroids: IVFCentroids
+        package var probes: Int
+        package var probed: [Int]
+
+        init(index: VectorIndexDefinition, centroids: IVFCentroids, probes: Int, query: [Float]) {
+            self.index = index
+            self.centroids = centroids
+            self.probes = min(max(1, probes), index.lists)
+            probed = centroids.probe(query, probes: self.probes)
+        }
+
+        /// The same search over `factor` times as many lists (the iterative scan's next round).
+        func widened(by factor: Int, query: [Float]) -> IVFProbe {
+            IVFProbe(index: index, centroids: centroids, probes: probes * factor, query: query)
+        }
+
+        /// Default probes: √lists, which keeps recall@10 near 0.95 on clustered data (pgvector's default is 1).
+        static func defaultProbes(lists: Int) -> Int { max(1, Int(Double(lists).squareRoot().rounded())) }
+    }
+
+    /// Picks the table's IVF index for this search's column and metric, if there is one.
+    mutating func chooseIndex(_ table: TableSnapshot, probes: Int?) throws(CairnError) {
+        guard let index = table.vectorIndex(column: tableColumn, metric: metric) else { return }
+        let centroids = try table.centroids(index)
+        guard centroids.dimension == query.count else { return }
+        ivf = IVFProbe(index: index, centroids: centroids, probes: probes ?? IVFProbe.defaultProbes(lists: index.lists), query: query)
+    }
+
+    /// Which rows of a unit the search considers: nil for all rows (exact), else the unit's rows in the
+    /// probed lists. A unit whose matching rows are too few to expect `keep` of them in the probed lists
+    /// (a selective filter) is searched exactly, so filtered searches still return `keep` rows.
+    func candidateRows(_ unit: ScanUnit, table: TableSnapshot, matching: Int) throws(CairnError) -> [Int]? {
+        guard let ivf, ivf.probes < ivf.index.lists else { return nil }
+        let expected = Double(matching) * Double(ivf.probes) / Double(ivf.index.lists)
+        guard expected >= Double(keep) else { return nil }
+        return try table.indexedRows(unit, index: ivf.index, centroids: ivf.centroids, probed: ivf.probed)
+    }
 
     /// Recognises the search in a plan's first ORDER BY key; nil when the plan is not a k-NN query.
     static func detect(_ plan: SelectPlan, scanColumns: [Int]) -> VectorSearch? {
@@ -39,14 +83,19 @@ package struct VectorSearch: Sendable {
         return VectorSearch(column: column, tableColumn: scanColumns[column], query: query, metric: metric, keep: keep)
     }
 
-    /// The rows of `batch` to keep: the `keep` nearest non-NULL vectors, in ascending row order.
-    func screen(_ batch: Batch) throws(CairnError) -> [Int] {
+    /// The rows of `batch` to keep: the `keep` nearest non-NULL vectors among `candidates` (all rows
+    /// when nil), in ascending row order.
+    func screen(_ batch: Batch, candidates: [Int]? = nil) throws(CairnError) -> [Int] {
         let vector = batch.columns[column]
         guard case .vectors(let a) = vector.storage, batch.count > 0 else { return [] }
         if a.dimension != query.count {
             // An all-NULL column of unknown dimension has nothing to return; anything else is a user error.
             if a.dimension == 0 { return [] }
             throw CairnError(.type, "different vector dimensions \(a.dimension) and \(query.count)")
+        }
+        if let candidates {
+            let scores = VectorKernels.scores(a, rows: candidates, query: query, metric: metric)
+            return TopK.smallest(scores, keep: keep, validity: vector.validity, rows: candidates)
         }
         let scores = VectorKernels.scores(a, query: query, metric: metric)
         return TopK.smallest(scores, keep: keep, validity: vector.validity)

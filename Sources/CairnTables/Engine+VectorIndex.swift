@@ -1,0 +1,152 @@
+import CairnFormat
+import CairnLog
+import CairnVector
+
+extension Engine {
+    /// Builds an IVF-flat index: trains `options.lists` centroids with k-means on (a sample of) the
+    /// column's vectors, writes every segment's list file, and records the index in the manifest.
+    /// Rows still in the head need no list: searches read them exactly. Segments written later get
+    /// their list file when they are written.
+    /// - Throws: `.alreadyExists`, `.notFound`, `.type` (not a VECTOR column), `.invalidInput` (too few
+    ///   rows to train), `.io`.
+    package func createVectorIndex(table: String, name: String, column: String, metric: VectorMetric,
+                                   options: VectorIndexOptions, replacing: String? = nil,
+                                   progress: (@Sendable (Double) -> Void)? = nil) throws(CairnError) {
+        try checkWritable()
+        guard options.lists >= 1, options.lists <= 1 << 20 else {
+            throw CairnError(.invalidInput, "lists must be between 1 and \(1 << 20), not \(options.lists)")
+        }
+        try maintenance.withLock { (_) throws(CairnError) in
+            var catalog = try state.withLock { (s) throws(CairnError) -> Catalog in
+                try s.checkOpen(path)
+                return s.catalog
+            }
+            guard let t = catalog.tableIndex(named: table) else { throw CairnError(.notFound, "table \"\(table)\" does not exist") }
+            if replacing == nil, catalog.tables.contains(where: { $0.schema.indexes.contains { $0.name.lowercased() == name.lowercased() } }) {
+                throw CairnError(.alreadyExists, "index \"\(name)\" already exists")
+            }
+            let entry = catalog.tables[t]
+            guard let c = entry.schema.columnIndex(named: column) else {
+                throw CairnError(.notFound, "column \"\(column)\" of table \"\(entry.schema.name)\" does not exist")
+            }
+            let col = entry.schema.columns[c]
+            guard col.type == .vector, let dimension = col.dimension else {
+                throw CairnError(.type, "ivfflat indexes need a VECTOR column; \"\(col.name)\" is \(col.typeName)")
+            }
+            guard let snapshot = self.snapshot().table(entry.schema.name) else { return }
+
+            let (sample, rows) = try trainingSample(snapshot, column: c, dimension: dimension, limit: options.trainingRows, seed: options.seed)
+            guard rows >= options.lists else {
+                throw CairnError(.invalidInput, "an ivfflat index with \(options.lists) lists needs at least \(options.lists) "
+                                 + "non-NULL vectors to train, but \"\(entry.schema.name)\" has \(rows); load data first or use fewer lists")
+            }
+            var training = sample
+            if metric != .l2 { KMeans.normalizeRows(&training, dimension: dimension) }
+            let trained = KMeans.train(training, dimension: dimension, k: options.lists, metric: metric,
+                                       iterations: options.iterations, seed: options.seed) { progress?(0.6 * $0) }
+            let centroids = IVFCentroids(metric: metric, lists: options.lists, dimension: dimension, vectors: trained)
+
+            let generation = max(catalog.nextSegmentID, state.withLock { $0.nextSegmentID })
+            catalog.nextSegmentID = generation + 1
+            state.withLock { $0.nextSegmentID = max($0.nextSegmentID, generation + 1) }
+            try writeFileAtomically(path + "/" + VectorIndexDefinition.centroidFile(tableID: entry.id, generation: generation),
+                                    centroids.serialized())
+            let segments = entry.partitions.flatMap(\.segments)
+            for (i, segment) in segments.enumerated() {
+                let reader = try readers.reader(path: path + "/" + segment.file)
+                let lists = try VectorIndexCache.assign(reader: reader, columnID: col.id, centroids: centroids)
+                try writeFileAtomically(path + "/" + VectorIndexDefinition.listFile(segmentFile: segment.file, generation: generation),
+                                        lists.serialized(generation: generation))
+                progress?(0.6 + 0.4 * Double(i + 1) / Double(segments.count))
+            }
+            let definition = VectorIndexDefinition(name: name, columnID: col.id, metric: metric, lists: options.lists,
+                                                   generation: generation, trainedRows: rows)
+            var old: VectorIndexDefinition?
+            if let replacing, let k = catalog.tables[t].schema.indexes.firstIndex(where: { $0.name.lowercased() == replacing.lowercased() }) {
+                old = catalog.tables[t].schema.indexes.remove(at: k)
+            }
+            catalog.tables[t].schema.indexes.append(definition)
+            try commitCatalog(catalog)
+            if let old { removeIndexFiles(old, table: catalog.tables[t]) }
+            progress?(1)
+        }
+    }
+
+    /// Drops an index by name (in any table). Returns false if there is none and `ifExists`.
+    package func dropVectorIndex(_ name: String, ifExists: Bool) throws(CairnError) -> Bool {
+        try checkWritable()
+        return try maintenance.withLock { (_) throws(CairnError) -> Bool in
+            var catalog = try state.withLock { (s) throws(CairnError) -> Catalog in
+                try s.checkOpen(path)
+                return s.catalog
+            }
+            for t in catalog.tables.indices {
+                if let k = catalog.tables[t].schema.indexes.firstIndex(where: { $0.name.lowercased() == name.lowercased() }) {
+                    let old = catalog.tables[t].schema.indexes.remove(at: k)
+                    try commitCatalog(catalog)
+                    removeIndexFiles(old, table: catalog.tables[t])
+                    return true
+                }
+            }
+            if ifExists { return false }
+            throw CairnError(.notFound, "index \"\(name)\" does not exist")
+        }
+    }
+
+    /// Retrains an index with its current settings (`REINDEX`); the old files go once the new ones are committed.
+    package func reindex(_ name: String, progress: (@Sendable (Double) -> Void)? = nil) throws(CairnError) {
+        let found = state.withLock { s in
+            s.catalog.tables.lazy.compactMap { t in
+                t.schema.indexes.first { $0.name.lowercased() == name.lowercased() }.map { (t.schema, $0) }
+            }.first
+        }
+        guard let (schema, index) = found, let column = schema.columns.first(where: { $0.id == index.columnID }) else {
+            throw CairnError(.notFound, "index \"\(name)\" does not exist")
+        }
+        try createVectorIndex(table: schema.name, name: index.name, column: column.name, metric: index.metric,
+                              options: VectorIndexOptions(lists: index.lists), replacing: index.name, progress: progress)
+    }
+
+    /// Writes the list file of a new segment for every index of its table (before the manifest names it).
+    func writeIndexLists(tableID: UInt32, schema: TableSchema, segmentFile: String, columns: [ColumnVector]) throws(CairnError) {
+        for index in schema.indexes {
+            guard let c = schema.columns.firstIndex(where: { $0.id == index.columnID }),
+                  case .vectors(let vectors) = columns[c].storage else { continue }
+            let centroids = try vectorIndexes.centroids(directory: path, tableID: tableID, index: index)
+            let lists = VectorIndexCache.assign(vectors, centroids: centroids)
+            try writeFileAtomically(path + "/" + VectorIndexDefinition.listFile(segmentFile: segmentFile, generation: index.generation),
+                                    lists.serialized(generation: index.generation))
+        }
+    }
+
+    /// Best effort: files left behind are removed as orphans at the next open.
+    private func removeIndexFiles(_ index: VectorIndexDefinition, table: TableEntry) {
+        FileIO.removeIfPresent(path + "/" + VectorIndexDefinition.centroidFile(tableID: table.id, generation: index.generation))
+        for segment in table.partitions.flatMap(\.segments) {
+            FileIO.removeIfPresent(path + "/" + VectorIndexDefinition.listFile(segmentFile: segment.file, generation: index.generation))
+        }
+    }
+
+    /// Up to `limit` non-NULL vectors of column `c` drawn evenly at random (seeded), and how many there are.
+    private func trainingSample(_ t: TableSnapshot, column c: Int, dimension: Int, limit: Int, seed: UInt64) throws(CairnError) -> ([Float], Int) {
+        let plan = try t.scan(columns: [c], mayMatch: { _ in true })
+        var rng = SplitMix(seed: seed)
+        var sample: [Float] = []
+        var seen = 0
+        for unit in plan.units {
+            let column = try unit.read()[0]
+            guard case .vectors(let v) = column.storage, v.dimension == dimension else { continue }
+            for i in 0..<v.count where !column.isNull(i) {
+                seen += 1
+                if seen <= limit {
+                    sample.append(contentsOf: v.floats[i * dimension..<(i + 1) * dimension])
+                } else {
+                    // Reservoir sampling keeps every row equally likely whatever the table size.
+                    let j = Int(rng.next() % UInt64(seen))
+                    if j < limit { sample.replaceSubrange(j * dimension..<(j + 1) * dimension, with: v.floats[i * dimension..<(i + 1) * dimension]) }
+                }
+            }
+        }
+        return (sample, seen)
+    }
+}

@@ -1,0 +1,145 @@
+import CairnFormat
+import CairnLog
+import CairnVector
+import Synchronization
+
+/// An IVF-flat index on a VECTOR column, as the manifest records it. The centroids live in
+/// `tables/<table id>/ivf/<generation>.centroids` (§7.1) and each segment's list assignment in
+/// `<segment file>.<generation>.ivl` next to the segment (§7.2). `generation` is unique in the database
+/// (drawn from the segment-id counter), so files of a dropped or retrained index are never mistaken
+/// for the current ones.
+package struct VectorIndexDefinition: Sendable, Codable, Hashable {
+    package var name: String
+    package var columnID: UInt32
+    package var metric: VectorMetric
+    package var lists: Int
+    package var generation: UInt64
+    /// Rows the index covered when it was trained (rows added later are assigned, not trained on).
+    package var trainedRows: Int
+
+    package static func centroidFile(tableID: UInt32, generation: UInt64) -> String {
+        "tables/\(tableID)/\(ivfDirectory)/\(generation).centroids"
+    }
+
+    package static func listFile(segmentFile: String, generation: UInt64) -> String { "\(segmentFile).\(generation).ivl" }
+
+    /// The directory of centroid files inside a table directory; never a partition name.
+    static let ivfDirectory = "ivf"
+}
+
+/// Build options of ``Engine/createVectorIndex(table:name:column:metric:options:progress:)``.
+package struct VectorIndexOptions: Sendable {
+    package var lists: Int
+    /// k-means iterations (faiss's default is 10, pgvector's 10 as well).
+    package var iterations = 10
+    /// Training rows at most; more rows are sampled down (faiss uses up to 256 per list).
+    package var maxTrainingRows: Int?
+    package var seed: UInt64 = 0x5EED
+
+    package init(lists: Int) { self.lists = lists }
+
+    var trainingRows: Int { maxTrainingRows ?? lists * 256 }
+}
+
+/// Loaded centroids and list files, by file. Files are immutable and named by generation, so an
+/// entry never goes stale. Lists missing on disk (a segment written by a bulk load racing an index
+/// build) are computed from the segment on first use and kept in memory.
+final class VectorIndexCache: Sendable {
+    private let centroids = Mutex<[String: IVFCentroids]>([:])
+    private let lists = Mutex<[String: IVFLists]>([:])
+
+    func centroids(directory: String, tableID: UInt32, index: VectorIndexDefinition) throws(CairnError) -> IVFCentroids {
+        let path = directory + "/" + VectorIndexDefinition.centroidFile(tableID: tableID, generation: index.generation)
+        if let hit = centroids.withLock({ $0[path] }) { return hit }
+        let loaded = try IVFCentroids.parse(try FileIO.readAll(path), path: path)
+        centroids.withLock { $0[path] = loaded }
+        return loaded
+    }
+
+    func lists(directory: String, segmentFile: String, reader: SegmentReader, columnID: UInt32,
+               centroids c: IVFCentroids, generation: UInt64) throws(CairnError) -> IVFLists {
+        let path = directory + "/" + VectorIndexDefinition.listFile(segmentFile: segmentFile, generation: generation)
+        if let hit = lists.withLock({ $0[path] }) { return hit }
+        var loaded: IVFLists?
+        if DirectoryIO.exists(path) {
+            loaded = try IVFLists.parse(try FileIO.readAll(path), path: path, generation: generation, rowCount: reader.rowCount)
+        }
+        let result: IVFLists
+        if let loaded { result = loaded } else { result = try Self.assign(reader: reader, columnID: columnID, centroids: c) }
+        lists.withLock { $0[path] = result }
+        return result
+    }
+
+    /// Assigns every row of a segment's vector column to its list (NULL rows go to list 0; searches skip them).
+    static func assign(reader: SegmentReader, columnID: UInt32, centroids c: IVFCentroids) throws(CairnError) -> IVFLists {
+        var all = VectorArray(dimension: c.dimension)
+        for b in 0..<reader.blockCount {
+            let block = try reader.read(column: columnID, block: b)
+            guard case .vectors(let v) = block.storage else { throw CairnError.corrupt(reader.path, "column \(columnID) is not a vector column") }
+            all.append(v, range: 0..<v.count)
+        }
+        return assign(all, centroids: c)
+    }
+
+    static func assign(_ vectors: VectorArray, centroids c: IVFCentroids) -> IVFLists {
+        guard vectors.dimension == c.dimension else { return IVFLists(assignment: [Int32](repeating: 0, count: vectors.count), lists: c.lists) }
+        let assignment = vectors.floats.withUnsafeBufferPointer { f in
+            f.baseAddress.map { KMeans.assign($0, count: vectors.count, dimension: c.dimension, centroids: c.vectors, metric: c.metric) }
+                ?? [Int32](repeating: 0, count: vectors.count)
+        }
+        return IVFLists(assignment: assignment, lists: c.lists)
+    }
+}
+
+/// Writes `bytes` to `path` atomically (temp file, fsync, rename, fsync directory).
+func writeFileAtomically(_ path: String, _ bytes: [UInt8]) throws(CairnError) {
+    if let slash = path.lastIndex(of: "/") { try DirectoryIO.createAll(String(path[..<slash])) }
+    let tmp = path + ".tmp"
+    do throws(CairnError) {
+        let file = try FileWriter(creating: tmp)
+        try file.append(bytes)
+        try file.sync()
+        try file.close()
+        try FileIO.rename(tmp, to: path)
+        try FileIO.syncDirectory(containing: path)
+    } catch {
+        FileIO.removeIfPresent(tmp)
+        throw error
+    }
+}
+
+extension TableSnapshot {
+    /// The IVF index on column `column` (an index into `schema.columns`) that serves `metric`, if any.
+    package func vectorIndex(column: Int, metric: VectorMetric) -> VectorIndexDefinition? {
+        guard schema.columns.indices.contains(column) else { return nil }
+        let id = schema.columns[column].id
+        return schema.indexes.first { $0.columnID == id && $0.metric == metric }
+    }
+
+    package func centroids(_ index: VectorIndexDefinition) throws(CairnError) -> IVFCentroids {
+        try indexes.centroids(directory: directory, tableID: tableID, index: index)
+    }
+
+    /// The rows of `unit` (numbered from 0 within the unit) that belong to the `probed` lists, ascending;
+    /// nil for in-memory units, which are always searched exactly.
+    package func indexedRows(_ unit: ScanUnit, index: VectorIndexDefinition, centroids: IVFCentroids,
+                             probed: [Int]) throws(CairnError) -> [Int]? {
+        guard case .segment(let reader, let file, _, let firstRow, _) = unit.source else { return nil }
+        let lists = try indexes.lists(directory: directory, segmentFile: file, reader: reader, columnID: index.columnID,
+                                      centroids: centroids, generation: index.generation)
+        return lists.rows(inLists: probed, range: firstRow..<firstRow + unit.rowCount).map { $0 - firstRow }
+    }
+
+    /// Per index: list sizes over the stored segments (for `cairn_index_stats`).
+    package func listSizes(_ index: VectorIndexDefinition) throws(CairnError) -> [Int] {
+        let c = try centroids(index)
+        var sizes = [Int](repeating: 0, count: index.lists)
+        for segment in partitions.flatMap(\.segments) {
+            let reader = try readers.reader(path: directory + "/" + segment.file)
+            let lists = try indexes.lists(directory: directory, segmentFile: segment.file, reader: reader,
+                                          columnID: index.columnID, centroids: c, generation: index.generation)
+            for l in 0..<min(lists.lists, sizes.count) { sizes[l] += lists.size(of: l) }
+        }
+        return sizes
+    }
+}

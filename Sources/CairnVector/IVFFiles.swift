@@ -1,0 +1,211 @@
+import CairnFormat
+
+/// An IVF index's trained centroids (docs/format.md §7.1).
+package struct IVFCentroids: Sendable, Equatable {
+    package var metric: VectorMetric
+    package var lists: Int
+    package var dimension: Int
+    /// `lists × dimension`, row-major.
+    package var vectors: [Float]
+
+    package init(metric: VectorMetric, lists: Int, dimension: Int, vectors: [Float]) {
+        self.metric = metric; self.lists = lists; self.dimension = dimension; self.vectors = vectors
+    }
+
+    /// The `probes` lists whose centroids are closest to `query` under the metric.
+    package func probe(_ query: [Float], probes: Int) -> [Int] {
+        var scores = [Float](repeating: 0, count: lists)
+        vectors.withUnsafeBufferPointer { c in
+            query.withUnsafeBufferPointer { q in
+                scores.withUnsafeMutableBufferPointer { s in
+                    guard let cb = c.baseAddress, let qb = q.baseAddress, let sb = s.baseAddress, query.count == dimension else { return }
+                    VectorKernels.dots(cb, rows: lists, dimension: dimension, query: qb, into: sb)
+                    if metric == .l2 {
+                        for j in 0..<lists { s[j] = VectorKernels.dot(cb + j * dimension, cb + j * dimension, dimension) - 2 * s[j] }
+                    } else {
+                        for j in 0..<lists { s[j] = -s[j] }
+                    }
+                }
+            }
+        }
+        return TopK.smallest(scores, keep: min(max(1, probes), lists))
+    }
+
+    static let magic = Array("CAIRNIVC".utf8)
+
+    package func serialized() -> [UInt8] {
+        var out = Self.magic
+        out.appendLittleEndian(IVFFormat.version)
+        out.appendLittleEndian(UInt32(0))
+        out.append(IVFFormat.code(metric))
+        out.append(contentsOf: [0, 0, 0])
+        out.appendLittleEndian(UInt32(lists))
+        out.appendLittleEndian(UInt32(dimension))
+        out.appendLittleEndian(UInt32(0))
+        vectors.withUnsafeBytes { out.append(contentsOf: $0) }
+        out.appendLittleEndian(CRC32C.checksum(out))
+        return out
+    }
+
+    package static func parse(_ bytes: [UInt8], path: String) throws(CairnError) -> IVFCentroids {
+        let body = try IVFFormat.verify(bytes, magic: magic, path: path)
+        var r = ByteCursorLE(body)
+        let metric = try IVFFormat.metric(r.u8(), path: path)
+        r.skip(3)
+        let lists = Int(r.u32()), dimension = Int(r.u32())
+        r.skip(4)
+        guard lists > 0, (1...VectorText.maxDimension).contains(dimension), r.remaining == lists * dimension * 4 else {
+            throw CairnError.corrupt(path, offset: 0, "centroid file sizes do not match (\(lists) lists × \(dimension))")
+        }
+        return IVFCentroids(metric: metric, lists: lists, dimension: dimension, vectors: r.floats(lists * dimension))
+    }
+}
+
+/// Which IVF list each row of one segment belongs to (docs/format.md §7.2): row ids grouped by list,
+/// ascending within a list, so the rows of the probed lists are read without scanning the others.
+package struct IVFLists: Sendable, Equatable {
+    /// `lists + 1` offsets into `rows`; list `l` is `rows[offsets[l]..<offsets[l+1]]`.
+    package var offsets: [UInt32]
+    package var rows: [UInt32]
+
+    package init(assignment: [Int32], lists: Int) {
+        var counts = [UInt32](repeating: 0, count: lists + 1)
+        for a in assignment { counts[Int(a) + 1] += 1 }
+        for l in 0..<lists { counts[l + 1] += counts[l] }
+        offsets = counts
+        var next = counts
+        var rows = [UInt32](repeating: 0, count: assignment.count)
+        for (i, a) in assignment.enumerated() {
+            rows[Int(next[Int(a)])] = UInt32(i)
+            next[Int(a)] += 1
+        }
+        self.rows = rows
+    }
+
+    package var lists: Int { offsets.count - 1 }
+
+    package func size(of list: Int) -> Int { Int(offsets[list + 1] - offsets[list]) }
+
+    /// The rows of `lists` that fall in `range` (segment row numbers), ascending.
+    package func rows(inLists probed: [Int], range: Range<Int>) -> [Int] {
+        var out: [Int] = []
+        for l in probed where l < lists {
+            let slice = rows[Int(offsets[l])..<Int(offsets[l + 1])]
+            var lo = slice.startIndex, hi = slice.endIndex
+            while lo < hi {  // first row ≥ range.lowerBound
+                let mid = (lo + hi) / 2
+                if Int(slice[mid]) < range.lowerBound { lo = mid + 1 } else { hi = mid }
+            }
+            var i = lo
+            while i < slice.endIndex, Int(slice[i]) < range.upperBound { out.append(Int(slice[i])); i += 1 }
+        }
+        out.sort()
+        return out
+    }
+
+    static let magic = Array("CAIRNIVL".utf8)
+
+    package func serialized(generation: UInt64) -> [UInt8] {
+        var out = Self.magic
+        out.appendLittleEndian(IVFFormat.version)
+        out.appendLittleEndian(UInt32(0))
+        out.appendLittleEndian(generation)
+        out.appendLittleEndian(UInt32(lists))
+        out.appendLittleEndian(UInt32(rows.count))
+        offsets.withUnsafeBytes { out.append(contentsOf: $0) }
+        rows.withUnsafeBytes { out.append(contentsOf: $0) }
+        out.appendLittleEndian(CRC32C.checksum(out))
+        return out
+    }
+
+    /// Parses a list file; returns nil when it belongs to another generation of the index.
+    package static func parse(_ bytes: [UInt8], path: String, generation: UInt64, rowCount: Int) throws(CairnError) -> IVFLists? {
+        let body = try IVFFormat.verify(bytes, magic: magic, path: path)
+        var r = ByteCursorLE(body)
+        guard r.remaining >= 16 else { throw CairnError.corrupt(path, offset: 16, "list file header is truncated") }
+        guard r.u64() == generation else { return nil }
+        let lists = Int(r.u32()), rows = Int(r.u32())
+        guard rows == rowCount, r.remaining == (lists + 1) * 4 + rows * 4 else {
+            throw CairnError.corrupt(path, offset: 16, "list file holds \(rows) rows in \(lists) lists; the segment has \(rowCount)")
+        }
+        let offsets = r.u32s(lists + 1), ids = r.u32s(rows)
+        guard offsets.first == 0, offsets.last == UInt32(rows), zip(offsets, offsets.dropFirst()).allSatisfy({ $0 <= $1 }),
+              ids.allSatisfy({ Int($0) < rows }) else {
+            throw CairnError.corrupt(path, offset: 32, "list offsets or row ids are out of range")
+        }
+        var out = IVFLists(assignment: [], lists: lists)
+        out.offsets = offsets
+        out.rows = ids
+        return out
+    }
+}
+
+/// Shared header/trailer rules of the IVF files: magic, u32 version, u32 flags (0), CRC-32C trailer.
+package enum IVFFormat {
+    package static let version: UInt32 = 1
+
+    static func code(_ m: VectorMetric) -> UInt8 {
+        switch m {
+        case .l2: 1
+        case .innerProduct: 2
+        case .cosine: 3
+        }
+    }
+
+    static func metric(_ code: UInt8, path: String) throws(CairnError) -> VectorMetric {
+        switch code {
+        case 1: return .l2
+        case 2: return .innerProduct
+        case 3: return .cosine
+        default: throw CairnError.corrupt(path, offset: 16, "unknown metric code \(code)")
+        }
+    }
+
+    /// Checks magic, version, flags and CRC; returns the bytes between the 16-byte header and the CRC.
+    static func verify(_ bytes: [UInt8], magic: [UInt8], path: String) throws(CairnError) -> ArraySlice<UInt8> {
+        guard bytes.count >= 20, Array(bytes[0..<8]) == magic else {
+            throw CairnError.corrupt(path, offset: 0, "not a Cairn IVF file (bad magic or too short)")
+        }
+        let stored = bytes.withUnsafeBytes { UInt32(littleEndian: $0.loadUnaligned(fromByteOffset: bytes.count - 4, as: UInt32.self)) }
+        let computed = bytes.withUnsafeBytes { CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[0..<(bytes.count - 4)])) }
+        guard stored == computed else {
+            throw CairnError.corrupt(path, offset: bytes.count - 4, "checksum mismatch")
+        }
+        let version = bytes.withUnsafeBytes { UInt32(littleEndian: $0.loadUnaligned(fromByteOffset: 8, as: UInt32.self)) }
+        guard version == IVFFormat.version else {
+            throw CairnError(.unsupportedVersion, "\(path): IVF file version \(version) is not supported (this build reads \(IVFFormat.version))",
+                             file: path, offset: 8)
+        }
+        let flags = bytes.withUnsafeBytes { UInt32(littleEndian: $0.loadUnaligned(fromByteOffset: 12, as: UInt32.self)) }
+        guard flags == 0 else { throw CairnError.corrupt(path, offset: 12, "unknown flags \(flags)") }
+        return bytes[16..<(bytes.count - 4)]
+    }
+}
+
+/// A little-endian reader over bytes whose length the caller has already checked.
+struct ByteCursorLE {
+    private let bytes: ArraySlice<UInt8>
+    private var position: Int
+    init(_ bytes: ArraySlice<UInt8>) { self.bytes = bytes; position = bytes.startIndex }
+    var remaining: Int { bytes.endIndex - position }
+    mutating func skip(_ n: Int) { position += min(n, remaining) }
+    mutating func u8() -> UInt8 { guard remaining >= 1 else { return 0 }; defer { position += 1 }; return bytes[position] }
+    mutating func u32() -> UInt32 { load(UInt32.self) }
+    mutating func u64() -> UInt64 { load(UInt64.self) }
+    private mutating func load<T: FixedWidthInteger>(_: T.Type) -> T {
+        let size = MemoryLayout<T>.size
+        guard remaining >= size else { position = bytes.endIndex; return 0 }
+        defer { position += size }
+        return bytes[position..<(position + size)].withUnsafeBytes { T(littleEndian: $0.loadUnaligned(as: T.self)) }
+    }
+    mutating func floats(_ n: Int) -> [Float] { array(n) }
+    mutating func u32s(_ n: Int) -> [UInt32] { array(n) }
+    private mutating func array<T>(_ n: Int) -> [T] {
+        let byteCount = n * MemoryLayout<T>.stride
+        guard remaining >= byteCount else { position = bytes.endIndex; return [] }
+        defer { position += byteCount }
+        return bytes[position..<(position + byteCount)].withUnsafeBytes { raw in
+            (0..<n).map { raw.loadUnaligned(fromByteOffset: $0 * MemoryLayout<T>.stride, as: T.self) }
+        }
+    }
+}
