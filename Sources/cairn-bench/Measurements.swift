@@ -39,6 +39,15 @@ enum Measure {
         #endif
     }
 
+    /// Current resident set size of this process in bytes (`VmRSS`).
+    static func residentBytes() -> Int {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
+        for line in status.split(separator: "\n") where line.hasPrefix("VmRSS:") {
+            return (line.split(separator: " ").compactMap { Int($0) }.first ?? 0) * 1024
+        }
+        return 0
+    }
+
     /// Sum of the sizes of all regular files under `directory`.
     static func bytesOnDisk(_ directory: String) -> Int {
         let url = URL(fileURLWithPath: directory)

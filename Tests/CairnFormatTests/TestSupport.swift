@@ -40,6 +40,12 @@ func normalized(_ v: ColumnVector) -> ColumnVector {
             if validity[i] { b.withBytes(at: i) { out.append(bytes: $0) } } else { out.appendEmpty() }
         }
         return ColumnVector(storage: .bytes(out), validity: validity)
+    case .vectors(let a):
+        var out = VectorArray(dimension: a.dimension)
+        for i in 0..<a.count {
+            if validity[i] { a.withRow(i) { out.append(row: $0) } } else { out.appendZeros() }
+        }
+        return ColumnVector(storage: .vectors(out), validity: validity)
     }
 }
 

@@ -110,6 +110,11 @@ package struct VectorArray: Sendable, Equatable {
 }
 
 extension VectorArray {
+    /// Equal rows; stored norms are derived data and do not take part.
+    package static func == (a: VectorArray, b: VectorArray) -> Bool {
+        a.dimension == b.dimension && a.count == b.count && a.floats == b.floats
+    }
+
     /// The L2 norm of every row.
     package func computeNorms() -> [Float] {
         let d = dimension

@@ -1,0 +1,194 @@
+import Cairn
+import Foundation
+import Testing
+
+/// IVF-flat indexes through SQL and the Swift API: recall, inserts after the build, filtered searches
+/// that return k rows, persistence, retraining, and errors.
+@Suite struct VectorIndexTests {
+    static let dimension = 16
+
+    /// `count` unit vectors around `clusters` seeded centres, ids 0…count-1, `kb` = id % 1000.
+    static func clustered(count: Int, clusters: Int, seed: UInt64) -> [[Float]] {
+        var rng = Seeded(seed)
+        let centres = (0..<clusters).map { _ in (0..<dimension).map { _ in rng.normal() } }
+        return (0..<count).map { _ in
+            let c = centres[Int(rng.next() % UInt64(clusters))]
+            return unit(c.map { $0 + 0.15 * rng.normal() })
+        }
+    }
+
+    static func unit(_ v: [Float]) -> [Float] {
+        let n = v.reduce(0) { $0 + $1 * $1 }.squareRoot()
+        return v.map { $0 / n }
+    }
+
+    static func load(_ t: TempDatabase, _ vectors: [[Float]]) throws {
+        try t.db.execute("CREATE TABLE docs (id BIGINT, kb INTEGER, embedding VECTOR(\(dimension)))")
+        for start in stride(from: 0, to: vectors.count, by: 500) {
+            let rows = (start..<min(start + 500, vectors.count)).map { i in
+                "(\(i), \(i % 1000), '\(Value.vector(vectors[i]).description)')"
+            }
+            try t.db.execute("INSERT INTO docs VALUES " + rows.joined(separator: ", "))
+            if start % 1500 == 0 { try t.db.execute("CHECKPOINT") }
+        }
+        try t.db.execute("CHECKPOINT")
+    }
+
+    static func ids(_ r: QueryResult) -> [Int64] { r.map { if case .int(let i) = $0[0] { i } else { -1 } } }
+
+    static func exactIDs(_ vectors: [[Float]], _ q: [Float], k: Int, where keep: (Int) -> Bool = { _ in true }) -> [Int64] {
+        let scored = vectors.indices.filter(keep).map { i in (i, 1 - zip(vectors[i], q).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }) }
+        return scored.sorted { $0.1 != $1.1 ? $0.1 < $1.1 : $0.0 < $1.0 }.prefix(k).map { Int64($0.0) }
+    }
+
+    @Test func recallAtDefaultProbesOnClusteredData() throws {
+        let t = try TempDatabase()
+        let vectors = Self.clustered(count: 6000, clusters: 40, seed: 1)
+        try Self.load(t, vectors)
+        try t.db.execute("CREATE INDEX docs_ivf ON docs USING ivfflat (embedding vector_cosine_ops) WITH (lists = 40)")
+        let plan = try t.db.execute("EXPLAIN SELECT id FROM docs ORDER BY embedding <=> $1 LIMIT 10", [.vector(vectors[0])])
+        #expect(plan.map { $0[0].description }.joined().contains("strategy=ivfflat index=docs_ivf probes=6 of 40"))
+        var hits = 0, total = 0
+        let queries = Self.clustered(count: 50, clusters: 40, seed: 1).map { Self.unit($0.map { $0 + 0.01 }) }
+        for q in queries {
+            let found = Self.ids(try t.db.nearest(to: q, k: 10, in: "docs", metric: .cosine))
+            hits += Set(found).intersection(Self.exactIDs(vectors, q, k: 10)).count
+            total += 10
+        }
+        #expect(Double(hits) / Double(total) >= 0.95)
+    }
+
+    @Test func theIndexServesOnlyItsOwnMetric() throws {
+        let t = try TempDatabase()
+        let vectors = Self.clustered(count: 2000, clusters: 10, seed: 2)
+        try Self.load(t, vectors)
+        try t.db.execute("CREATE INDEX ON docs USING ivfflat (embedding vector_ip_ops) WITH (lists = 10)")
+        let ip = try t.db.execute("EXPLAIN SELECT id FROM docs ORDER BY embedding <#> $1 LIMIT 5", [.vector(vectors[1])])
+        let l2 = try t.db.execute("EXPLAIN SELECT id FROM docs ORDER BY embedding <-> $1 LIMIT 5", [.vector(vectors[1])])
+        #expect(ip.map { $0[0].description }.joined().contains("index=docs_embedding_idx"))
+        #expect(l2.map { $0[0].description }.joined().contains("strategy=exact"))
+        #expect(!l2.map { $0[0].description }.joined().contains("docs_embedding_idx"))
+    }
+
+    @Test func rowsAddedAfterTheBuildAreFoundAtOnceAndAfterAFlush() throws {
+        let t = try TempDatabase()
+        let vectors = Self.clustered(count: 3000, clusters: 20, seed: 3)
+        try Self.load(t, vectors)
+        try t.db.execute("CREATE INDEX docs_ivf ON docs USING ivfflat (embedding vector_l2_ops) WITH (lists = 20)")
+        try t.db.execute("SET ivfflat.probes = 1")
+        let probe = Self.unit((0..<Self.dimension).map { Float($0 % 3) - 1 })
+        try t.db.execute("INSERT INTO docs VALUES (99999, 1, $1)", [.vector(probe)])
+        #expect(Self.ids(try t.db.execute("SELECT id FROM docs ORDER BY embedding <-> $1 LIMIT 1", [.vector(probe)])) == [99999])
+        try t.db.execute("CHECKPOINT")
+        #expect(Self.ids(try t.db.execute("SELECT id FROM docs ORDER BY embedding <-> $1 LIMIT 1", [.vector(probe)])) == [99999])
+        let listFiles = try FileManager.default.subpathsOfDirectory(atPath: t.path).filter { $0.hasSuffix(".ivl") }
+        let segments = try FileManager.default.subpathsOfDirectory(atPath: t.path).filter { $0.hasSuffix(".seg") }
+        #expect(listFiles.count == segments.count)
+    }
+
+    @Test(arguments: [1, 10, 100, 1000])
+    func filteredSearchesReturnKRowsAtEverySelectivity(matchingPerThousand: Int) throws {
+        let t = try TempDatabase()
+        let vectors = Self.clustered(count: 5000, clusters: 25, seed: 4)
+        try Self.load(t, vectors)
+        try t.db.execute("CREATE INDEX docs_ivf ON docs USING ivfflat (embedding vector_cosine_ops) WITH (lists = 25)")
+        let q = vectors[17]
+        let found = try t.db.nearest(to: q, k: 10, in: "docs", metric: .cosine, filter: "kb < $1",
+                                     parameters: [.int(Int64(matchingPerThousand))], probes: 1)
+        let matching = 5 * matchingPerThousand
+        #expect(found.count == min(10, matching))
+        for row in found { if case .int(let id) = row[0] { #expect(id % 1000 < matchingPerThousand) } }
+        if matchingPerThousand <= 10 {
+            // Few matches: searched exactly, so the answer is the exact one.
+            #expect(Self.ids(found) == Self.exactIDs(vectors, q, k: 10) { $0 % 1000 < matchingPerThousand })
+        }
+    }
+
+    @Test func indexesSurviveReopenAndRetrainAndDrop() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("cairn-ivf-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let vectors = Self.clustered(count: 2500, clusters: 16, seed: 5)
+        var before: [Int64] = []
+        do {
+            let t = try TempDatabase()
+            try Self.load(t, vectors)
+            t.db.close()
+            try FileManager.default.copyItem(atPath: t.path, toPath: path)
+        }
+        do {
+            let db = try Database(path: path)
+            try db.execute("CREATE INDEX docs_ivf ON docs USING ivfflat (embedding vector_cosine_ops) WITH (lists = 16)")
+            before = Self.ids(try db.nearest(to: vectors[3], k: 10, in: "docs", probes: 2))
+            db.close()
+        }
+        let db = try Database(path: path)
+        defer { db.close() }
+        #expect(Self.ids(try db.nearest(to: vectors[3], k: 10, in: "docs", probes: 2)) == before)
+        let plan = try db.execute("EXPLAIN SELECT id FROM docs ORDER BY embedding <=> $1 LIMIT 10", [.vector(vectors[3])])
+        #expect(plan.map { $0[0].description }.joined().contains("index=docs_ivf"))
+        let centroidsBefore = try FileManager.default.subpathsOfDirectory(atPath: path).filter { $0.hasSuffix(".centroids") }
+        try db.execute("REINDEX docs_ivf")
+        let centroidsAfter = try FileManager.default.subpathsOfDirectory(atPath: path).filter { $0.hasSuffix(".centroids") }
+        #expect(centroidsBefore.count == 1 && centroidsAfter.count == 1 && centroidsBefore != centroidsAfter)
+        #expect(Self.ids(try db.nearest(to: vectors[3], k: 1, in: "docs")) == [3])
+        try db.execute("DROP INDEX docs_ivf")
+        let left = try FileManager.default.subpathsOfDirectory(atPath: path).filter { $0.hasSuffix(".centroids") || $0.hasSuffix(".ivl") }
+        #expect(left.isEmpty)
+        let exact = try db.execute("EXPLAIN SELECT id FROM docs ORDER BY embedding <=> $1 LIMIT 10", [.vector(vectors[3])])
+        #expect(exact.map { $0[0].description }.joined().contains("strategy=exact"))
+    }
+
+    @Test func batchedSearchMatchesSingleQueries() throws {
+        let t = try TempDatabase()
+        let vectors = Self.clustered(count: 3000, clusters: 12, seed: 6)
+        try Self.load(t, vectors)
+        try t.db.execute("INSERT INTO docs VALUES (5000, 1, NULL)")
+        let queries = Array(vectors[100..<120])
+        for metric in [VectorMetric.l2, .innerProduct, .cosine] {
+            let batch = try t.db.nearest(to: queries, k: 7, in: "docs", metric: metric, filter: "kb % 2 = 0", returning: ["id", "kb"])
+            #expect(batch.count == queries.count)
+            for (q, b) in zip(queries, batch) {
+                let single = try t.db.nearest(to: q, k: 7, in: "docs", metric: metric, filter: "kb % 2 = 0", returning: ["id", "kb"])
+                #expect(Self.ids(b) == Self.ids(single))
+                #expect(b.columnNames == ["id", "kb", "distance"])
+            }
+        }
+    }
+
+    @Test func badIndexDefinitionsAreRefusedClearly() throws {
+        let t = try TempDatabase()
+        try Self.load(t, Self.clustered(count: 50, clusters: 2, seed: 7))
+        func message(_ sql: String) -> String {
+            do { try t.db.execute(sql); return "" } catch { return "\(error)" }
+        }
+        #expect(message("CREATE INDEX ON docs USING ivfflat (embedding vector_foo_ops)").contains("unknown operator class"))
+        #expect(message("CREATE INDEX ON docs USING hnsw (embedding vector_l2_ops)").contains("not supported"))
+        #expect(message("CREATE INDEX ON docs USING ivfflat (embedding) WITH (lists = 100)").contains("needs at least 100"))
+        #expect(message("CREATE INDEX ON docs USING ivfflat (kb) WITH (lists = 2)").contains("VECTOR column"))
+        #expect(message("CREATE INDEX ON docs USING ivfflat (embedding) WITH (nlist = 2)").contains("unrecognized parameter"))
+        #expect(message("CREATE INDEX i ON docs USING ivfflat (embedding) WITH (lists = 2)").isEmpty)
+        #expect(message("CREATE INDEX i ON docs USING ivfflat (embedding) WITH (lists = 2)").contains("already exists"))
+        #expect(message("CREATE INDEX IF NOT EXISTS i ON docs USING ivfflat (embedding) WITH (lists = 2)").isEmpty)
+        #expect(message("DROP INDEX nope").contains("does not exist"))
+        #expect(message("DROP INDEX IF EXISTS nope").isEmpty)
+        #expect(message("SET ivfflat.probes = 0").contains("positive"))
+    }
+}
+
+/// A seeded generator with normal deviates (Box–Muller), so tests are reproducible.
+struct Seeded {
+    private var state: UInt64
+    init(_ seed: UInt64) { state = seed &* 0x9E37_79B9_7F4A_7C15 | 1 }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+    mutating func uniform() -> Float { Float(next() >> 40) / Float(1 << 24) }
+    mutating func normal() -> Float {
+        let u = max(uniform(), 1e-7), v = uniform()
+        return (-2 * log(u)).squareRoot() * cos(2 * .pi * v)
+    }
+}
