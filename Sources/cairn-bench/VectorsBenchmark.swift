@@ -102,6 +102,7 @@ struct VectorsBenchmark: ParsableCommand {
         var results: [VectorsReport.Result] = []
         for p in settings {
             try database.execute("SET threads = 1")
+            BLASThreads.set(1)
             var found: [[Int64]] = []
             let (_, singleSeconds) = try Measure.time {
                 for q in queryVectors {
@@ -110,6 +111,7 @@ struct VectorsBenchmark: ParsableCommand {
                 }
             }
             try database.execute("SET threads = \(threads)")
+            BLASThreads.set(threads)
             let (_, batchSeconds) = try Measure.time {
                 _ = try database.nearest(to: queryVectors, k: k, in: "vecs", metric: vectorMetric, probes: p)
             }
@@ -124,7 +126,7 @@ struct VectorsBenchmark: ParsableCommand {
                  + "single=\(String(format: "%.1f", result.qps_single)) q/s batch=\(String(format: "%.1f", result.qps_batch)) q/s")
             results.append(result)
         }
-        let report = VectorsReport(rows: queryVectors.isEmpty ? 0 : Int(rows.description) ?? 0, dimension: baseDim,
+        let report = VectorsReport(rows: Int(rows.description) ?? 0, dimension: baseDim,
                                    queries: queryVectors.count,
                                    openblas_coretype: ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"], results: results)
         try writeJSON(report, to: json)
@@ -210,5 +212,14 @@ enum VectorFile {
                 }
             }
         }
+    }
+}
+
+/// OpenBLAS's thread count, so "one thread" means one core (looked up at run time: reference BLAS lacks it).
+enum BLASThreads {
+    typealias SetThreads = @convention(c) (Int32) -> Void
+    static func set(_ n: Int) {
+        guard let symbol = dlsym(nil, "openblas_set_num_threads") else { return }
+        unsafeBitCast(symbol, to: SetThreads.self)(Int32(n))
     }
 }

@@ -12,6 +12,12 @@ guard args.count >= 4, let first = Int(args[2]), let rowsPerBatch = Int(args[3])
     exit(2)
 }
 let checkpointEvery = args.count > 4 ? Int(args[4]) ?? 0 : 0
+// Never outlive the test that started us: a test process that dies would otherwise leave us writing.
+let parent = getppid()
+Thread.detachNewThread {
+    while getppid() == parent { usleep(100_000) }
+    _exit(3)
+}
 // Each ack is written with a direct write(2), so nothing sits in a stdio buffer when the process is killed.
 do {
     let db = try Database(path: args[1])
