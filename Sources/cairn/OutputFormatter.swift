@@ -20,8 +20,9 @@ struct OutputFormatter {
     var mode: OutputMode
     /// Tables with more rows show the first and last half of this many.
     var maxTableRows = 40
-    /// Longer cells are cut with an ellipsis in table mode.
+    /// Longer cells are cut with an ellipsis in table mode; a lone column (an EXPLAIN plan) gets more room.
     var maxCellWidth = 48
+    var maxSingleColumnWidth = 160
 
     /// The text to print for `result` (ending in a newline), or nil when there is nothing to print.
     func render(_ result: QueryResult?) -> String? {
@@ -46,8 +47,9 @@ struct OutputFormatter {
             : Array(0..<rowCount)
 
         let types = result.columnTypes.map { $0.description.lowercased() }
+        let limit = columnCount == 1 ? maxSingleColumnWidth : maxCellWidth
         var cells: [[String]] = shownRows.map { row in
-            result[row].map { clip(displayText($0)) }
+            result[row].map { clip(displayText($0), limit) }
         }
         var widths = (0..<columnCount).map { column in
             max(result.columnNames[column].count, types[column].count,
@@ -109,8 +111,8 @@ struct OutputFormatter {
             .replacingOccurrences(of: "\t", with: "\\t")
     }
 
-    private func clip(_ text: String) -> String {
-        text.count > maxCellWidth ? String(text.prefix(maxCellWidth - 1)) + "…" : text
+    private func clip(_ text: String, _ limit: Int) -> String {
+        text.count > limit ? String(text.prefix(limit - 1)) + "…" : text
     }
 
     private func pad(_ text: String, to width: Int, right: Bool) -> String {

@@ -56,6 +56,13 @@ import Testing
             total += 10
         }
         #expect(Double(hits) / Double(total) >= 0.95)
+
+        let stats = try t.db.execute("SELECT rows_indexed, lists, probes, list_size_max, estimated_recall_at_10 FROM cairn_index_stats")
+        #expect(stats.count == 1)
+        #expect(stats[0][0] == .int(6000) && stats[0][1] == .int(40) && stats[0][2] == .int(6))
+        if case .double(let estimate) = stats[0][4] { #expect(estimate >= 0.9) } else { Issue.record("no recall estimate") }
+        try t.db.execute("SET ivfflat.probes = 40")
+        #expect(try t.db.execute("SELECT estimated_recall_at_10 FROM cairn_index_stats")[0][0] == .double(1))
     }
 
     @Test func theIndexServesOnlyItsOwnMetric() throws {

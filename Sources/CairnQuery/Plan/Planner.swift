@@ -1,6 +1,7 @@
 import CairnFormat
 import CairnSQL
 import CairnTables
+import CairnVector
 
 /// Binds a SELECT statement into a ``SelectPlan``: resolves FROM, expands `*`, splits work into
 /// scan/filter/aggregate/project/sort, and pushes WHERE conjuncts down to zone-map pruning.
@@ -21,6 +22,10 @@ package struct Planner {
         switch s.from {
         case nil:
             break
+        case .table(let name, let alias, _)? where snapshot.table(name) == nil && name.lowercased() == IndexStats.tableName:
+            let stats = try IndexStats.batch(snapshot, context)
+            scope = Scope(columns: IndexStats.columns.map { .init(qualifier: alias ?? IndexStats.tableName, name: $0.0, type: $0.1) })
+            source = .materialized(stats)
         case .table(let name, let alias, let p)?:
             guard let t = snapshot.table(name) else {
                 throw CairnError(.binder, "table \"\(name)\" does not exist", location: SourceLocation(line: p.line, column: p.column))
