@@ -86,6 +86,12 @@ extension Engine {
     func writeSegment(tableID: UInt32, schema: TableSchema, key: Int64?, columns: [ColumnVector],
                       segmentID: UInt64) throws(CairnError) -> SegmentEntry {
         var columns = columns
+        // A vector column whose rows are all NULL may not know its dimension yet; store it with the schema's (§3.3).
+        for (i, column) in schema.columns.enumerated() {
+            if let d = column.dimension, case .vectors(let v) = columns[i].storage, v.dimension != d {
+                columns[i].storage = .vectors(.zeros(dimension: d, count: v.count))
+            }
+        }
         if let sortIndex = schema.sortColumnIndex, let order = columns[sortIndex].sortPermutation() {
             columns = columns.map { $0.gather(order) }
         }

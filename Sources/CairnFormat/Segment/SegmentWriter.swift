@@ -20,6 +20,9 @@ package enum SegmentWriter {
             if let validity = column.data.validity, validity.count != rowCount {
                 throw CairnError(.invalidInput, "column \(column.id) has \(validity.count) validity entries for \(rowCount) rows")
             }
+            if case .vectors(let v) = column.data.storage, v.count > 0, !(1...VectorText.maxDimension).contains(v.dimension) {
+                throw CairnError(.invalidInput, "vector column \(column.id) has dimension \(v.dimension); widen all-NULL vectors to the column's dimension first")
+            }
             guard ids.insert(column.id).inserted else {
                 throw CairnError(.invalidInput, "column id \(column.id) appears twice")
             }

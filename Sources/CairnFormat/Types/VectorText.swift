@@ -30,7 +30,8 @@ package enum VectorText {
             skipSpace()
             guard i < n else { return .failure(.malformed("a vector must end with \"]\"")) }
             if text[i] == UInt8(ascii: "]") { i += 1; break }
-            i += 1  // the comma
+            guard text[i] == UInt8(ascii: ",") else { return .failure(.malformed("elements must be separated by \",\"")) }
+            i += 1
         }
         skipSpace()
         guard i == n else { return .failure(.malformed("unexpected text after \"]\"")) }
@@ -55,6 +56,7 @@ package enum VectorText {
     package static func format(_ v: UnsafeBufferPointer<Float>) -> String { format(Array(v)) }
 
     private static func formatElement(_ x: Float) -> String {
+        if x == 0 { return x.sign == .minus ? "-0" : "0" }
         if x == x.rounded(), abs(x) < 1e15 { return String(Int64(x)) }
         return x.description
     }

@@ -52,7 +52,7 @@ extension Binder {
                 throw error("vector elements must be numeric constants", e.position)
             }
             let f = Float(d)
-            guard f.isFinite else { throw error("NaN or infinity is not allowed in a vector", e.position) }
+            guard f.isFinite else { throw CairnError(.type, "NaN or infinity is not allowed in a vector", location: loc(e.position)) }
             floats.append(f)
         }
         guard floats.count <= VectorText.maxDimension else {
@@ -64,7 +64,7 @@ extension Binder {
     /// Checks a `VECTOR(n)` cast of a constant against `n`.
     func checkVectorCast(_ v: Value, _ tn: TypeName) throws(CairnError) {
         guard case .vector(let f) = v, let n = tn.parameters.first else { return }
-        do { try Casts.checkDimension(f, n) } catch { throw self.error(error.message, tn.position) }
+        do { try Casts.checkDimension(f, n) } catch { throw CairnError(.type, error.message, location: loc(tn.position)) }
     }
 
     private func vectorOperand(_ b: BoundExpr, _ name: String, _ p: SQLPosition) throws(CairnError) -> BoundExpr {

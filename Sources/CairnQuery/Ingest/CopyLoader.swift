@@ -226,8 +226,8 @@ final class ChunkedFile {
         let old = buffer.count
         buffer.reserveCapacity(old + chunk)
         var got = 0
-        buffer.append(contentsOf: repeatElement(0, count: chunk))
-        got = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress! + old, chunk) }
+        buffer.append(contentsOf: [UInt8](repeating: 0, count: chunk))
+        got = buffer.withUnsafeMutableBytes { raw in raw.baseAddress.map { read(fd, $0 + old, chunk) } ?? -1 }
         if got < 0 {
             buffer.removeLast(chunk)
             throw CairnError(.io, "read error on \"\(path)\": \(String(cString: strerror(errno)))", file: path)
