@@ -53,7 +53,7 @@ let package = Package(
         .testTarget(name: "CairnSQLTests", dependencies: ["CairnSQL"]),
         .testTarget(name: "CairnQueryTests", dependencies: ["CairnQuery", "CairnTables", "CairnSQL"]),
         .executableTarget(name: "cairn-bench", dependencies: [
-            "Cairn",
+            "Cairn", "CairnFormat", "CairnVector",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // Test tool: a writer process that crash tests kill at random moments.

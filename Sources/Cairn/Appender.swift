@@ -116,6 +116,28 @@ public final class Appender {
         try append(timestamp: Int64((date.timeIntervalSince1970 * 1_000_000).rounded()))
     }
 
+    /// Appends a vector to the next VECTOR column: it must have the column's dimension and finite elements.
+    public func append(_ v: [Float]) throws { try v.withUnsafeBufferPointer { try append($0) } }
+
+    /// Appends a vector from a buffer (for example a row of a larger embedding matrix), copying it once.
+    public func append(_ v: UnsafeBufferPointer<Float>) throws {
+        let c = try next()
+        guard schema.columns[c].type == .vector, let d = schema.columns[c].dimension else { throw mismatch(c, "a vector") }
+        try checkVector(v, column: c, dimension: d)
+        builders[c].appendVector(v)
+        column += 1
+    }
+
+    private func checkVector(_ v: UnsafeBufferPointer<Float>, column c: Int, dimension d: Int) throws {
+        let name = schema.columns[c].name
+        guard v.count == d else {
+            throw CairnError(.type, "row \(pendingRows + 1), column \"\(name)\": expected \(d) dimensions, not \(v.count)")
+        }
+        if let bad = v.firstIndex(where: { !$0.isFinite }) {
+            throw CairnError(.invalidInput, "row \(pendingRows + 1), column \"\(name)\": NaN or infinity at element \(bad + 1)")
+        }
+    }
+
     /// Appends NULL to the next column.
     public func appendNull() throws {
         let c = try next()
@@ -130,7 +152,11 @@ public final class Appender {
     public func append(_ v: Value) throws {
         if v.isNull { return try appendNull() }
         let c = try next()
-        builders[c].append(try Casts.castConstant(v, from: Binder.typeOf(v), to: schema.columns[c].type))
+        let converted = try Casts.castConstant(v, from: Binder.typeOf(v), to: schema.columns[c].type)
+        if case .vector(let f) = converted, let d = schema.columns[c].dimension {
+            try f.withUnsafeBufferPointer { try checkVector($0, column: c, dimension: d) }
+        }
+        builders[c].append(converted)
         column += 1
     }
 

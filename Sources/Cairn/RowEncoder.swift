@@ -51,6 +51,7 @@ private struct RowContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
         switch value {
         case let d as Date: set(key, .timestamp(Int64((d.timeIntervalSince1970 * 1_000_000).rounded())))
         case let v as Value: set(key, v)
+        case let f as [Float]: set(key, .vector(f))
         case let u as UUID: set(key, .string(u.uuidString.lowercased()))
         case let url as URL: set(key, .string(url.absoluteString))
         default:

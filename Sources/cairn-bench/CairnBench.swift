@@ -12,5 +12,5 @@ struct CairnBench: ParsableCommand {
 struct Gen: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gen", abstract: "Generate deterministic benchmark data.",
-        subcommands: [GenEvents.self, GenDDL.self])
+        subcommands: [GenEvents.self, GenDDL.self, GenVectors.self])
 }

@@ -199,3 +199,34 @@ struct Seeded {
         return (-2 * log(u)).squareRoot() * cos(2 * .pi * v)
     }
 }
+
+@Suite struct VectorAppendTests {
+    struct Chunk: Encodable {
+        var id: Int
+        var kb: Int
+        var embedding: [Float]
+    }
+
+    @Test func appenderAndEncodableRowsTakeVectors() throws {
+        let t = try TempDatabase()
+        try t.db.execute("CREATE TABLE docs (id BIGINT, kb INTEGER, embedding VECTOR(3))")
+        let appender = try t.db.appender(for: "docs")
+        try appender.append(1); try appender.append(7); try appender.append([1, 0, 0] as [Float]); try appender.endRow()
+        let matrix: [Float] = [0, 1, 0, 0, 0, 1]
+        try matrix.withUnsafeBufferPointer { m in
+            for r in 0..<2 {
+                try appender.append(2 + r); try appender.append(7)
+                try appender.append(UnsafeBufferPointer(rebasing: m[r * 3..<(r + 1) * 3])); try appender.endRow()
+            }
+        }
+        try appender.flush()
+        try t.db.append([Chunk(id: 4, kb: 8, embedding: [0.5, 0.5, 0])], to: "docs")
+        #expect(try t.rows("SELECT id, embedding FROM docs ORDER BY id") ==
+                [["1", "[1,0,0]"], ["2", "[0,1,0]"], ["3", "[0,0,1]"], ["4", "[0.5,0.5,0]"]])
+
+        try appender.append(5); try appender.append(1)
+        #expect(throws: CairnError.self) { try appender.append([1, 2] as [Float]) }
+        #expect(throws: CairnError.self) { try appender.append([1, .nan, 2] as [Float]) }
+        #expect(throws: CairnError.self) { try t.db.append([Chunk(id: 6, kb: 1, embedding: [1])], to: "docs") }
+    }
+}

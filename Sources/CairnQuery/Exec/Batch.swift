@@ -188,6 +188,8 @@ package struct VectorBuilder {
     package mutating func appendInt(_ i: Int64) { ints.append(i); validity.append(true) }
     package mutating func appendDouble(_ d: Double) { doubles.append(d); validity.append(true) }
     package mutating func appendBytes(_ b: UnsafeBufferPointer<UInt8>) { bytes.append(bytes: b); validity.append(true) }
+    /// Appends a vector whose dimension the caller has checked against the column's.
+    package mutating func appendVector(_ v: UnsafeBufferPointer<Float>) { vectors.append(row: v); validity.append(true) }
 
     package func finish() -> ColumnVector {
         let v = hasNull ? validity : nil
