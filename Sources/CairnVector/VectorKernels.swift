@@ -90,10 +90,11 @@ package enum VectorKernels {
 
     /// Scores of every row of `a` against each of `queryCount` queries (row-major `queryCount × d`),
     /// as a `queryCount × a.count` matrix, from one `sgemm`. Same meaning as ``scores(_:query:metric:)``.
-    package static func scores(_ a: VectorArray, queries: [Float], queryCount q: Int, metric: VectorMetric) -> [Float] {
+    /// `out` is reused between calls (its pages stay mapped); it is resized to `queryCount × a.count`.
+    package static func scores(_ a: VectorArray, queries: [Float], queryCount q: Int, metric: VectorMetric, into out: inout [Float]) {
         let n = a.count, d = a.dimension
-        var out = [Float](repeating: 0, count: q * n)
-        guard n > 0, q > 0, queries.count == q * d else { return out }
+        if out.count != q * n { out = [Float](repeating: 0, count: q * n) }
+        guard n > 0, q > 0, queries.count == q * d else { return }
         let norms = metric == .innerProduct ? nil : (a.norms ?? a.computeNorms())
         a.floats.withUnsafeBufferPointer { m in
             queries.withUnsafeBufferPointer { qs in
@@ -117,7 +118,6 @@ package enum VectorKernels {
                 }
             }
         }
-        return out
     }
 
     /// ``scores(_:query:metric:)`` for the listed rows only (an IVF probe), one `sdot` per row.

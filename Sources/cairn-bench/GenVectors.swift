@@ -60,7 +60,8 @@ struct GenVectors: ParsableCommand {
         for start in stride(from: 0, to: n, by: block) {
             let rows = min(block, n - start)
             let part = VectorArray(dimension: dim, floats: Array(base[start * dim..<(start + rows) * dim]))
-            let scores = VectorKernels.scores(part, queries: queryVectors, queryCount: queries, metric: .innerProduct)
+            var scores: [Float] = []
+            VectorKernels.scores(part, queries: queryVectors, queryCount: queries, metric: .innerProduct, into: &scores)
             for q in 0..<queries {
                 let top = TopK.smallest(Array(scores[q * rows..<(q + 1) * rows]), keep: truthK)
                 best[q] += top.map { (scores[q * rows + $0], Int32(start + $0)) }

@@ -156,6 +156,7 @@ package struct Executor: Sendable {
         let progress = self.progress
         // Filter-only columns are not gathered for the surviving rows.
         let afterFilter = plan.columnsAfterFilter
+        let tableRows = t.rowCount
         DispatchQueue.concurrentPerform(iterations: workers) { _ in
             var localTable: AggregateTable? = plan.isAggregating ? AggregateTable(keyTypes: keyTypes, specs: plan.aggregates) : nil
             var localScanned = 0, localFiltered = 0
@@ -184,7 +185,7 @@ package struct Executor: Sendable {
                         }
                     }
                     if let search = plan.vectorSearch {
-                        var candidates = try search.candidateRows(units[u], table: t, matching: batch.count)
+                        var candidates = try search.candidateRows(units[u], table: t, tableRows: tableRows, matching: batch.count)
                         if let listed = candidates, let unitRows { candidates = Self.intersect(listed, unitRows) }
                         let keep = try search.screen(batch, candidates: candidates)
                         if keep.count != batch.count { batch = batch.gather(keep) }

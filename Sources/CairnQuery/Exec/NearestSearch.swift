@@ -3,6 +3,7 @@ import CairnSQL
 import CairnTables
 import CairnVector
 import Dispatch
+import HeapModule
 import Synchronization
 
 /// A nearest-neighbour request from the Swift API: the `k` rows of `table` whose `column` is closest
@@ -111,65 +112,129 @@ extension Session {
         }
         let flat = queries.flatMap { $0 }
         let evaluator = Evaluator(context: context)
-        let scan = try t.scan(columns: columns, mayMatch: Executor.pruner(constraints))
-        var kept: [Batch] = []                                   // projected candidate rows per unit
-        var candidates = [[(score: Float, unit: Int, row: Int)]](repeating: [], count: queries.count)
-        for unit in scan.units {
-            var batch = Batch(columns: try unit.read(), count: unit.rowCount)
+        let units = try t.scan(columns: columns, mayMatch: Executor.pruner(constraints)).units
+        func filtered(_ u: Int) throws(CairnError) -> Batch {
+            var batch = Batch(columns: try units[u].read(), count: units[u].rowCount)
             if let f = plan.filter { batch = batch.gather(try evaluator.select(f, batch)) }
+            return batch
+        }
+
+        // Pass 1: score every block against all queries with one sgemm; each query keeps its k best
+        // (unit, row) in a bounded heap, and most scores fail the heap's threshold at one comparison.
+        let best = BestRows(queries: queries.count, k: r.k)
+        var scores: [Float] = []
+        for u in units.indices {
+            if context.isCancelled() { throw CairnError(.cancelled, "statement cancelled") }
+            let batch = try filtered(u)
             let vectors = try evaluator.evaluate(vectorExpr, batch)
             guard case .vectors(let a) = vectors.storage, batch.count > 0, a.dimension != 0 else { continue }
             guard a.dimension == d else { throw CairnError(.type, "different vector dimensions \(a.dimension) and \(d)") }
-            let n = batch.count
-            let scores = VectorKernels.scores(a, queries: flat, queryCount: queries.count, metric: r.metric)
-            let picked = Mutex<[[Int]]>(Array(repeating: [], count: queries.count))
-            let workers = Executor.defaultWorkers
-            DispatchQueue.concurrentPerform(iterations: workers) { w in
-                var local: [(Int, [Int])] = []
-                for j in stride(from: w, to: queries.count, by: workers) {
-                    local.append((j, TopK.smallest(Array(scores[j * n..<(j + 1) * n]), keep: r.k, validity: vectors.validity)))
-                }
-                picked.withLock { p in for (j, rows) in local { p[j] = rows } }
-            }
-            let perQuery = picked.withLock { $0 }
-            let union = Array(Set(perQuery.joined())).sorted()
-            guard !union.isEmpty else { continue }
-            var position: [Int: Int] = [:]
-            for (i, row) in union.enumerated() { position[row] = i }
-            let rows = batch.gather(union)
+            VectorKernels.scores(a, queries: flat, queryCount: queries.count, metric: r.metric, into: &scores)
+            best.offer(scores, rows: batch.count, unit: u, validity: vectors.validity)
+        }
+
+        // Pass 2: read back only the rows that won (blocks are cached) and compute exact distances.
+        let winners = best.results()
+        var rowsByUnit: [Int: Set<Int>] = [:]
+        for list in winners { for c in list { rowsByUnit[c.unit, default: []].insert(c.row) } }
+        var values: [Int: [Int: [Value]]] = [:]   // unit → row → projected values
+        for (u, rows) in rowsByUnit {
+            let order = rows.sorted()
+            let picked = try filtered(u).gather(order)
             var projected: [ColumnVector] = []
-            for p in plan.projections { projected.append(try evaluator.evaluate(p, rows)) }
-            let u = kept.count
-            kept.append(Batch(columns: projected, count: union.count))
-            for (j, list) in perQuery.enumerated() {
-                for row in list { if let at = position[row] { candidates[j].append((scores[j * n + row], u, at)) } }
+            for p in plan.projections { projected.append(try evaluator.evaluate(p, picked)) }
+            for (i, row) in order.enumerated() {
+                values[u, default: [:]][row] = plan.projections.indices.map { projected[$0].value(at: i, type: plan.projections[$0].type) }
             }
         }
         let names = r.returning + ["distance"]
         let types = Array(plan.projections.dropLast().map(\.type)) + [.double]
         let distance = r.distance
-        return try queries.enumerated().map { (j, query) throws(CairnError) in
-            let best = candidates[j].sorted { $0.score != $1.score ? $0.score < $1.score : ($0.unit, $0.row) < ($1.unit, $1.row) }.prefix(r.k)
-            var columns = [[Value]](repeating: [], count: names.count)
+        return queries.enumerated().map { (j, query) in
             var exact: [(Double, [Value])] = []
-            for c in best {
-                let b = kept[c.unit]
-                let values = (0..<b.columns.count).map { b.columns[$0].value(at: c.row, type: plan.projections[$0].type) }
-                guard case .vector(let v)? = values.last else { continue }
+            for c in winners[j] {
+                guard let row = values[c.unit]?[c.row], case .vector(let v)? = row.last else { continue }
                 let dist = v.withUnsafeBufferPointer { vb in
                     query.withUnsafeBufferPointer { qb in
                         guard let vp = vb.baseAddress, let qp = qb.baseAddress else { return Double.nan }
                         return Evaluator.distance(distance, vp, qp, d)
                     }
                 }
-                exact.append((dist, Array(values.dropLast())))
+                exact.append((dist, Array(row.dropLast())))
             }
             exact.sort { $0.0.isNaN ? false : ($1.0.isNaN ? true : $0.0 < $1.0) }
-            for (dist, values) in exact {
-                for (i, v) in values.enumerated() { columns[i].append(v) }
+            var columns = [[Value]](repeating: [], count: names.count)
+            for (dist, row) in exact {
+                for (i, v) in row.enumerated() { columns[i].append(v) }
                 columns[names.count - 1].append(.double(dist))
             }
             return MaterializedResult(names: names, types: types, columns: columns)
         }
     }
+}
+
+/// The `k` best (unit, row) pairs of each of many queries, filled from score matrices on all cores.
+private final class BestRows: @unchecked Sendable {
+    struct Candidate: Comparable {
+        var score: Float
+        var unit: Int
+        var row: Int
+        static func < (a: Candidate, b: Candidate) -> Bool {
+            a.score != b.score ? a.score < b.score : (a.unit, a.row) < (b.unit, b.row)
+        }
+    }
+
+    private let k: Int
+    private let queries: Int
+    // Each query's heap and threshold are touched only by the worker that owns that query index, so
+    // they live in raw buffers that workers write at disjoint indices.
+    private let heaps: UnsafeMutablePointer<Heap<Candidate>>
+    private let thresholds: UnsafeMutablePointer<Float>
+
+    init(queries: Int, k: Int) {
+        self.k = k
+        self.queries = queries
+        heaps = .allocate(capacity: queries)
+        heaps.initialize(repeating: Heap<Candidate>(), count: queries)
+        thresholds = .allocate(capacity: queries)
+        thresholds.initialize(repeating: .infinity, count: queries)
+    }
+
+    deinit {
+        heaps.deinitialize(count: queries)
+        heaps.deallocate()
+        thresholds.deallocate()
+    }
+
+    /// Offers the `queries × rows` score matrix of one unit.
+    func offer(_ scores: [Float], rows n: Int, unit: Int, validity: [Bool]?) {
+        guard k > 0 else { return }
+        let workers = Executor.defaultWorkers
+        scores.withUnsafeBufferPointer { buffer in
+            nonisolated(unsafe) let s = buffer
+            DispatchQueue.concurrentPerform(iterations: workers) { w in
+                for j in stride(from: w, to: queries, by: workers) {
+                    var threshold = thresholds[j]
+                    let base = j * n
+                    for i in 0..<n where s[base + i] <= threshold || s[base + i].isNaN {
+                        if let validity, !validity[i] { continue }
+                        let score = s[base + i].isNaN ? Float.infinity : s[base + i]
+                        let c = Candidate(score: score, unit: unit, row: i)
+                        if heaps[j].count < k {
+                            heaps[j].insert(c)
+                        } else if let worst = heaps[j].max, c < worst {
+                            heaps[j].replaceMax(with: c)
+                        } else {
+                            continue
+                        }
+                        if heaps[j].count == k, let worst = heaps[j].max { threshold = worst.score }
+                    }
+                    thresholds[j] = threshold
+                }
+            }
+        }
+    }
+
+    /// Each query's winners, best first.
+    func results() -> [[Candidate]] { (0..<queries).map { heaps[$0].unordered.sorted() } }
 }

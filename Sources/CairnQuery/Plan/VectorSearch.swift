@@ -50,11 +50,13 @@ package struct VectorSearch: Sendable {
     }
 
     /// Which rows of a unit the search considers: nil for all rows (exact), else the unit's rows in the
-    /// probed lists. A unit whose matching rows are too few to expect `keep` of them in the probed lists
-    /// (a selective filter) is searched exactly, so filtered searches still return `keep` rows.
-    func candidateRows(_ unit: ScanUnit, table: TableSnapshot, matching: Int) throws(CairnError) -> [Int]? {
-        guard let ivf, ivf.probes < ivf.index.lists else { return nil }
-        let expected = Double(matching) * Double(ivf.probes) / Double(ivf.index.lists)
+    /// probed lists. When the filter's selectivity in this unit, applied to the whole table, predicts
+    /// fewer than `keep` matching rows in the probed lists, the unit is searched exactly, so filtered
+    /// searches still return `keep` rows.
+    func candidateRows(_ unit: ScanUnit, table: TableSnapshot, tableRows: Int, matching: Int) throws(CairnError) -> [Int]? {
+        guard let ivf, ivf.probes < ivf.index.lists, unit.rowCount > 0 else { return nil }
+        let selectivity = Double(matching) / Double(unit.rowCount)
+        let expected = selectivity * Double(tableRows) * Double(ivf.probes) / Double(ivf.index.lists)
         guard expected >= Double(keep) else { return nil }
         return try table.indexedRows(unit, index: ivf.index, centroids: ivf.centroids, probed: ivf.probed)
     }
