@@ -83,8 +83,10 @@ package enum KMeans {
                 while start < n {
                     let m = min(chunk, n - start)
                     // scores[m × k] = rows[m × d] · centroidsᵀ
-                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(k), Int32(d), 1,
-                                rows + start * d, Int32(d), c, Int32(d), 0, s, Int32(k))
+                    BLASThreads.wide {
+                        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(k), Int32(d), 1,
+                                    rows + start * d, Int32(d), c, Int32(d), 0, s, Int32(k))
+                    }
                     for i in 0..<m {
                         var best = 0
                         var bestScore = -Float.infinity

@@ -54,6 +54,7 @@ package enum VectorKernels {
     package static func dots(_ matrix: UnsafePointer<Float>, rows: Int, dimension: Int,
                              query: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>) {
         guard rows > 0 else { return }
+        BLASThreads.useDefault()
         cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(rows), Int32(dimension), 1, matrix, Int32(dimension),
                     query, 1, 0, out, 1)
     }
@@ -100,8 +101,10 @@ package enum VectorKernels {
             queries.withUnsafeBufferPointer { qs in
                 out.withUnsafeMutableBufferPointer { o in
                     guard let mb = m.baseAddress, let qb = qs.baseAddress, let ob = o.baseAddress else { return }
-                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(q), Int32(n), Int32(d), 1,
-                                qb, Int32(d), mb, Int32(d), 0, ob, Int32(n))
+                    BLASThreads.wide {
+                        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(q), Int32(n), Int32(d), 1,
+                                    qb, Int32(d), mb, Int32(d), 0, ob, Int32(n))
+                    }
                     guard let norms else {
                         for i in 0..<(q * n) { o[i] = -o[i] }
                         return

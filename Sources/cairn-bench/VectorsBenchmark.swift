@@ -102,7 +102,6 @@ struct VectorsBenchmark: ParsableCommand {
         var results: [VectorsReport.Result] = []
         for p in settings {
             try database.execute("SET threads = 1")
-            BLASThreads.set(1)
             var found: [[Int64]] = []
             let (_, singleSeconds) = try Measure.time {
                 for q in queryVectors {
@@ -111,7 +110,6 @@ struct VectorsBenchmark: ParsableCommand {
                 }
             }
             try database.execute("SET threads = \(threads)")
-            BLASThreads.set(threads)
             let (_, batchSeconds) = try Measure.time {
                 _ = try database.nearest(to: queryVectors, k: k, in: "vecs", metric: vectorMetric, probes: p)
             }
@@ -215,11 +213,3 @@ enum VectorFile {
     }
 }
 
-/// OpenBLAS's thread count, so "one thread" means one core (looked up at run time: reference BLAS lacks it).
-enum BLASThreads {
-    typealias SetThreads = @convention(c) (Int32) -> Void
-    static func set(_ n: Int) {
-        guard let symbol = dlsym(nil, "openblas_set_num_threads") else { return }
-        unsafeBitCast(symbol, to: SetThreads.self)(Int32(n))
-    }
-}
