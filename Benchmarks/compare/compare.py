@@ -1,14 +1,15 @@
 #!/usr/bin/env python3
-"""Cairn side by side with DuckDB and SQLite on the same generated event log.
+"""Cairn side by side with DuckDB, SQLite and chDB on the same generated event log.
 
     python3 Benchmarks/compare/compare.py --rows 1000000     # what `make bench` runs
     python3 Benchmarks/compare/compare.py --rows 10000000    # `make bench-full`
 
-Creates .venv-bench (duckdb and numpy from PyPI) and re-runs itself inside it, generates the data
-with `cairn-bench gen events`, loads and queries it with each engine in its own process (so peak
-RSS is per engine), checks that every engine returns the same answers as DuckDB, measures the
+Creates .venv-bench (duckdb, numpy and chdb from PyPI) and re-runs itself inside it, generates the
+data with `cairn-bench gen events`, loads and queries it with each engine in its own process (so
+peak RSS is per engine), checks that every engine returns the same answers as DuckDB, measures the
 machine's limits, and writes docs/benchmarks.md. Each engine runs in a worker process:
-`compare.py --worker duckdb|sqlite ...` prints the same JSON report as `cairn-bench events`.
+`compare.py --worker duckdb|sqlite|chdb ...` prints the same JSON report as `cairn-bench events`.
+chDB is optional: if it does not install or its worker fails, the report says why and goes on.
 """
 import argparse
 import datetime
@@ -28,13 +29,18 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 VENV = os.path.join(ROOT, ".venv-bench")
 QUERIES = os.path.join(ROOT, "Benchmarks", "queries", "events.sql")
 SQLITE_QUERIES = os.path.join(ROOT, "Benchmarks", "queries", "events.sqlite.sql")
+CLICKHOUSE_QUERIES = os.path.join(ROOT, "Benchmarks", "queries", "events.clickhouse.sql")
 DOC = os.path.join(ROOT, "docs", "benchmarks.md")
+OPTIONAL_FAILED = os.path.join(VENV, ".optional-failed")  # why an optional requirement did not install
 
 
 # --- virtual environment ---------------------------------------------------------------------
 
 def ensure_venv():
-    """Re-executes this script inside .venv-bench, creating it and installing requirements first."""
+    """Re-executes this script inside .venv-bench, creating it and installing requirements first.
+
+    A requirement marked `# optional` (chdb) may fail to install: the others are installed, the
+    reason is kept in OPTIONAL_FAILED for the report, and the next run tries again."""
     if os.path.realpath(sys.prefix) == os.path.realpath(VENV):
         return
     python = os.path.join(VENV, "bin", "python")
@@ -45,10 +51,26 @@ def ensure_venv():
         print(f"creating {VENV}", file=sys.stderr)
         subprocess.run([sys.executable, "-m", "venv", VENV], check=True)
     if not os.path.exists(stamp) or open(stamp).read() != wanted:
-        subprocess.run([python, "-m", "pip", "install", "-q", "--disable-pip-version-check",
-                        "-r", requirements], check=True)
-        with open(stamp, "w") as f:
-            f.write(wanted)
+        pip = [python, "-m", "pip", "install", "-q", "--disable-pip-version-check"]
+        done = subprocess.run(pip + ["-r", requirements], capture_output=True, text=True)
+        if done.returncode == 0:
+            if os.path.exists(OPTIONAL_FAILED):
+                os.remove(OPTIONAL_FAILED)
+            with open(stamp, "w") as f:
+                f.write(wanted)
+        else:
+            sys.stderr.write(done.stdout + done.stderr)
+            specs = [(line.split("#", 1)[0].strip(), "# optional" in line) for line in wanted.split("\n")]
+            required = [s for s, optional in specs if s and not optional]
+            optional = [s for s, optional in specs if s and optional]
+            if not optional:
+                raise SystemExit("pip install -r requirements.txt failed")
+            subprocess.run(pip + required, check=True)
+            lines = [line.strip() for line in (done.stderr or done.stdout).split("\n") if line.strip()]
+            reason = lines[-1] if lines else f"pip exited with status {done.returncode}"
+            with open(OPTIONAL_FAILED, "w") as f:
+                f.write(f"pip could not install {', '.join(optional)}: {reason}")
+            print(f"continuing without {', '.join(optional)}", file=sys.stderr)
     os.execv(python, [python, os.path.abspath(__file__)] + sys.argv[1:])
 
 
@@ -307,9 +329,80 @@ def worker_sqlite(args):
             "queries": queries}
 
 
+CLICKHOUSE_TYPES = {"TIMESTAMP": "DateTime64(6, 'UTC')", "VARCHAR": "String", "JSON": "String",
+                    "INTEGER": "Int32", "BIGINT": "Int64", "DOUBLE": "Float64"}
+
+
+def clickhouse_columns(ddl):
+    """[(name, ClickHouse type)] for the generator's DDL: exact types, Nullable unless NOT NULL."""
+    body = strip_partitioning(ddl).split("(", 1)[1]
+    columns = []
+    for line in body.split("\n"):
+        m = re.match(r"^\s*(\w+)\s+(\w+)(.*)$", line)
+        if not m:
+            continue
+        name, kind, rest = m.group(1), m.group(2).upper(), m.group(3)
+        if kind not in CLICKHOUSE_TYPES:
+            raise SystemExit(f"no ClickHouse type for {name} {kind}")
+        t = CLICKHOUSE_TYPES[kind]
+        columns.append((name, t if re.search(r"\bNOT\s+NULL\b", rest, re.IGNORECASE) else f"Nullable({t})"))
+    return columns
+
+
+def worker_chdb(args):
+    import chdb
+    from chdb import session as chdb_session
+    if os.path.exists(args.db):
+        shutil.rmtree(args.db)
+    os.makedirs(args.db)
+    sess = chdb_session.Session(args.db)
+
+    def query(sql, fmt="JSONCompact"):
+        result = sess.query(sql, fmt)
+        if result.has_error():
+            raise RuntimeError(result.error_message())
+        return result
+
+    def rows_of(sql):
+        return json.loads(query(sql).bytes())["data"]
+
+    # Settings last for the session: the same thread count as DuckDB, counts as JSON numbers.
+    query(f"SET max_threads = {args.threads}")
+    query(f"SET max_insert_threads = {args.threads}")
+    query("SET output_format_json_quote_64bit_integers = 0")
+    query("SET max_partitions_per_insert_block = 0")  # one part per day: over 100 days is allowed
+    columns = clickhouse_columns(args.ddl_text)
+    query("CREATE TABLE events (" + ", ".join(f"{n} {t} CODEC(ZSTD)" for n, t in columns) + ") "
+          "ENGINE = MergeTree PARTITION BY toDate(ts) ORDER BY (tenant_id, ts)")
+    structure = ", ".join(f"{n} {t}" for n, t in columns).replace("'", "\\'")
+    fmt = "CSVWithNames" if args.data.endswith(".csv") else "JSONEachRow"
+    path = args.data.replace("'", "\\'")
+    start = time.perf_counter()
+    query(f"INSERT INTO events SELECT * FROM file('{path}', {fmt}, '{structure}')")
+    load_s = time.perf_counter() - start
+    parts_after_insert = rows_of("SELECT count() FROM system.parts WHERE database = currentDatabase() "
+                                 "AND table = 'events' AND active")[0][0]
+    start = time.perf_counter()
+    query("OPTIMIZE TABLE events FINAL")
+    optimize_s = time.perf_counter() - start
+    rows = rows_of("SELECT count() FROM events")[0][0]
+    parts, size = rows_of("SELECT count(), sum(bytes_on_disk) FROM system.parts "
+                          "WHERE database = currentDatabase() AND table = 'events' AND active")[0]
+    version = rows_of("SELECT version()")[0][0]
+    queries = time_queries(rows_of, parse_queries(args.queries), args.repeat, args.dump, timestamps_as_text=True)
+    report = {"engine": "chdb", "load_method": "insert-select", "rows_loaded": rows, "load_s": load_s,
+              "load_rows_per_s": rows / load_s, "optimize_s": optimize_s, "parts_after_insert": parts_after_insert,
+              "parts": parts, "bytes_on_disk": size, "bytes_per_row": size / max(rows, 1),
+              "directory_bytes": directory_bytes(args.db), "peak_rss_bytes": peak_rss_bytes(),
+              "threads": args.threads, "version": chdb.__version__, "engine_version": version,
+              "queries": queries}
+    sess.close()
+    return report
+
+
 def run_worker(args):
     args.ddl_text = open(args.ddl).read()
-    report = {"duckdb": worker_duckdb, "sqlite": worker_sqlite}[args.worker](args)
+    report = {"duckdb": worker_duckdb, "sqlite": worker_sqlite, "chdb": worker_chdb}[args.worker](args)
     with open(args.json, "w") as f:
         json.dump(report, f, indent=2)
 
@@ -399,6 +492,38 @@ def run(cmd, **kwargs):
     return " ".join(os.path.relpath(c, ROOT) if os.path.isabs(c) and c.startswith(ROOT) else c for c in cmd)
 
 
+ENGINE_LABELS = {"cairn": "Cairn", "duckdb": "DuckDB", "sqlite": "SQLite", "chdb": "chDB"}
+
+
+def run_optional_worker(cmd, json_path):
+    """Runs a worker whose failure must not stop the comparison: None when it wrote its report,
+    otherwise the reason (a failed install, the worker's last error line, or its exit status)."""
+    print("$ " + " ".join(cmd), file=sys.stderr)
+    if os.path.exists(json_path):
+        os.remove(json_path)
+    tail = []
+    try:
+        proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True, errors="replace")
+    except OSError as e:
+        return str(e)
+    for line in proc.stderr:
+        sys.stderr.write(line)
+        tail = (tail + [line.rstrip()])[-40:]
+    status = proc.wait()
+    if status == 0 and os.path.exists(json_path):
+        return None
+    if os.path.exists(OPTIONAL_FAILED):
+        return open(OPTIONAL_FAILED).read().strip()
+    errors = [line for line in tail if re.match(r"^[\w.]*(Error|Exception)\b", line.strip())]
+    lines = [line.strip() for line in tail if line.strip()]
+    reason = errors[-1].strip() if errors else (lines[-1] if lines else "")
+    if status < 0:
+        reason = f"worker killed by signal {-status}" + (f" ({reason})" if reason else "")
+    elif not reason:
+        reason = f"worker exited with status {status}"
+    return reason if len(reason) <= 400 else reason[:400] + "…"
+
+
 def ms(seconds):
     if seconds is None:
         return "n/a"
@@ -430,7 +555,8 @@ def first_difference(path_a, path_b):
 
 
 def write_report(ctx):
-    cairn, appender, duck, lite = ctx["cairn"], ctx["appender"], ctx["duckdb"], ctx["sqlite"]
+    cairn, appender, duck, lite, ch = ctx["cairn"], ctx["appender"], ctx["duckdb"], ctx["sqlite"], ctx["chdb"]
+    ch_skipped = f"chDB not run: {ctx['chdb_skipped']}" if ch is None else None
     latency, rows = ctx["insert_latency"], ctx["rows"]
     m, v, limits = ctx["machine"], ctx["versions"], ctx["limits"]
     out = []
@@ -438,7 +564,9 @@ def write_report(ctx):
     w("# Benchmarks")
     w("")
     w(f"Written by `{ctx['make_target']}` (Benchmarks/compare/compare.py) on {ctx['date']}; do not edit by hand. "
-      "Methodology and the data model: [Benchmarks/README.md](../Benchmarks/README.md).")
+      "Methodology and the data model: [Benchmarks/README.md](../Benchmarks/README.md). "
+      "Vector search (Cairn against faiss, hnswlib and sqlite-vec) is in [benchmarks-vectors.md](benchmarks-vectors.md), "
+      "written by the same make target.")
     w("")
     w(f"{rows:,} generated events (`cairn-bench gen events --rows {rows} --seed {ctx['seed']}`, "
       f"{ctx['data_bytes'] / 2 ** 20:,.0f} MiB of CSV); warm times are the median of {ctx['repeat']} runs "
@@ -465,6 +593,14 @@ def write_report(ctx):
     w(f"- DuckDB {v['duckdb']} (Python), `SET threads = {duck['threads']}`")
     w(f"- SQLite {v['sqlite']} (Python {v['python']} sqlite3), one thread, WAL, synchronous=NORMAL, "
       "256 MiB page cache, indexes on (ts) and (tenant_id, ts); quantile_cont is a Python aggregate")
+    if ch is not None:
+        w(f"- chDB {ch['version']} (Python; ClickHouse {ch['engine_version']}), a session in a directory, "
+          f"`max_threads = {ch['threads']}`, `max_insert_threads = {ch['threads']}`; MergeTree `PARTITION BY toDate(ts)` "
+          "`ORDER BY (tenant_id, ts)`, `CODEC(ZSTD)` (level 1) on every column, ts as `DateTime64(6, 'UTC')`; "
+          "`OPTIMIZE TABLE events FINAL` after the load; queries from "
+          "[events.clickhouse.sql](../Benchmarks/queries/events.clickhouse.sql), results read as JSONCompact")
+    else:
+        w(f"- {ch_skipped}")
     w("")
     w("## Commands")
     w("")
@@ -477,38 +613,55 @@ def write_report(ctx):
     w("")
     w("| engine | method | rows/s | load s | bytes on disk | bytes/row | peak RSS MiB |")
     w("|---|---|---:|---:|---:|---:|---:|")
-    for label, r in [("Cairn", cairn), ("Cairn", appender), ("DuckDB", duck), ("SQLite", lite)]:
+    loads = [("Cairn", cairn), ("Cairn", appender), ("DuckDB", duck), ("SQLite", lite)]
+    for label, r in loads + ([("chDB", ch)] if ch is not None else []):
         method = r["load_method"]
         if method == "appender":
             method = f"typed Appender (appender calls alone: {r['appender_rows_per_s']:,.0f} rows/s)"
         elif method == "executemany":
             method = f"executemany + index builds (Python CSV parsing, {r['parse_s']:.1f} s, excluded)"
+        elif method == "insert-select":
+            method = (f"INSERT … SELECT FROM file(CSVWithNames), {r['parts_after_insert']} parts "
+                      f"(OPTIMIZE FINAL to {r['parts']}, {r['optimize_s']:.2f} s, excluded)")
         w(f"| {label} | {method} | {r['load_rows_per_s']:,.0f} | {r['load_s']:.2f} | {r['bytes_on_disk']:,} | "
           f"{r['bytes_per_row']:.1f} | {r['peak_rss_bytes'] / 2 ** 20:,.0f} |")
+    w("")
+    if ch is not None:
+        w("chDB's bytes on disk are its active parts after OPTIMIZE (`system.parts`); the parts OPTIMIZE replaced "
+          f"stay in the directory until ClickHouse deletes them ({ch['directory_bytes']:,} bytes in all). "
+          "Its peak RSS includes the mapped chDB library.")
+    else:
+        w(ch_skipped + ".")
     w("")
     w(f"Durable single-row INSERT into Cairn (`fsync` mode, {latency['n']} commits): p50 {latency['p50_ms']:.3f} ms, "
       f"p99 {latency['p99_ms']:.3f} ms, max {latency['max_ms']:.3f} ms.")
     w("")
     w("## Queries (warm median, ms; ratio = peer time / Cairn time, above 1× means Cairn is faster)")
     w("")
-    w("| query | rows | Cairn | DuckDB | SQLite | DuckDB/Cairn | SQLite/Cairn | answers |")
-    w("|---|---:|---:|---:|---:|---:|---:|---|")
-    by_name = lambda r: {q["name"]: q for q in r["queries"]}
-    cq, dq, sq = by_name(cairn), by_name(duck), by_name(lite)
-    duck_ratios, lite_ratios = [], []
+    w("| query | rows | Cairn | DuckDB | SQLite | chDB | DuckDB/Cairn | SQLite/Cairn | chDB/Cairn | answers |")
+    w("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+    by_name = lambda r: {q["name"]: q for q in r["queries"]} if r is not None else {}
+    cq, dq, sq, hq = by_name(cairn), by_name(duck), by_name(lite), by_name(ch)
+    duck_ratios, lite_ratios, ch_ratios = [], [], []
     for name in cq:
-        c, d, s = cq[name], dq.get(name), sq.get(name)
+        c, d, s, h = cq[name], dq.get(name), sq.get(name), hq.get(name)
         verdict = ctx["verdicts"][name]
-        if d:
-            duck_ratios.append(d["median_s"] / c["median_s"])
-        if s:
-            lite_ratios.append(s["median_s"] / c["median_s"])
+        for peer, ratios in [(d, duck_ratios), (s, lite_ratios), (h, ch_ratios)]:
+            if peer:
+                ratios.append(peer["median_s"] / c["median_s"])
         w(f"| {name} | {c['rows']} | {ms(c['median_s'])} | {ms(d and d['median_s'])} | {ms(s and s['median_s'])} | "
-          f"{ratio(d and d['median_s'], c['median_s'])} | {ratio(s and s['median_s'], c['median_s'])} | {verdict} |")
-    gm = lambda r: geomean([q["median_s"] for q in r["queries"]])
-    gd, gl = geomean(duck_ratios), geomean(lite_ratios)
-    w(f"| geometric mean | | {ms(gm(cairn))} | {ms(gm(duck))} | {ms(gm(lite))} | "
-      f"{f'{gd:.2f}×' if gd else 'n/a'} | {f'{gl:.2f}×' if gl else 'n/a'} | |")
+          f"{ms(h and h['median_s'])} | {ratio(d and d['median_s'], c['median_s'])} | "
+          f"{ratio(s and s['median_s'], c['median_s'])} | {ratio(h and h['median_s'], c['median_s'])} | {verdict} |")
+    gm = lambda r: geomean([q["median_s"] for q in r["queries"]]) if r is not None else None
+    gd, gl, gh = geomean(duck_ratios), geomean(lite_ratios), geomean(ch_ratios)
+    w(f"| geometric mean | | {ms(gm(cairn))} | {ms(gm(duck))} | {ms(gm(lite))} | {ms(gm(ch))} | "
+      f"{f'{gd:.2f}×' if gd else 'n/a'} | {f'{gl:.2f}×' if gl else 'n/a'} | {f'{gh:.2f}×' if gh else 'n/a'} | |")
+    w("")
+    if ch is None:
+        w(ch_skipped + ".")
+        w("")
+    answered = ", ".join(ENGINE_LABELS[e] for e in ["cairn", "sqlite", "chdb"] if ctx[e] is not None)
+    w(f"Answers: {answered} against DuckDB, by checksum of the normalized rows; \"same\" means all of them agree.")
     w("")
     if ctx["mismatches"]:
         w("### Answer mismatches (first differing row of the normalized answers)")
@@ -555,7 +708,7 @@ def main():
     parser.add_argument("--make-target", default="python3 Benchmarks/compare/compare.py")
     parser.add_argument("--out", default=DOC, help="where to write the report (default docs/benchmarks.md)")
     # Worker mode (internal): run one peer engine and write its JSON report.
-    parser.add_argument("--worker", choices=["duckdb", "sqlite"], help=argparse.SUPPRESS)
+    parser.add_argument("--worker", choices=["duckdb", "sqlite", "chdb"], help=argparse.SUPPRESS)
     parser.add_argument("--data", help=argparse.SUPPRESS)
     parser.add_argument("--queries", help=argparse.SUPPRESS)
     parser.add_argument("--ddl", help=argparse.SUPPRESS)
@@ -590,17 +743,26 @@ def main():
                          "--json", json_of("cairn"), "--dump", os.path.join(dumps, "cairn")]))
     commands.append(run([bench, "events", "--data", data, "--appender", "--json", json_of("cairn-appender")]))
     commands.append(run([bench, "insert-latency", "--n", "2000", "--json", json_of("cairn-insert")]))
-    for engine, queries in [("duckdb", QUERIES), ("sqlite", SQLITE_QUERIES)]:
+    chdb_skipped = None
+    for engine, queries in [("duckdb", QUERIES), ("sqlite", SQLITE_QUERIES), ("chdb", CLICKHOUSE_QUERIES)]:
         print(f"{engine}:", file=sys.stderr)
         cmd = [sys.executable, os.path.abspath(__file__), "--worker", engine, "--data", data, "--queries", queries,
                "--ddl", ddl, "--db", os.path.join(work, engine + ".db"), "--json", json_of(engine),
                "--dump", os.path.join(dumps, engine), "--repeat", str(args.repeat)]
-        subprocess.run(cmd, check=True)
+        if engine == "chdb":
+            # chDB is optional: a failed install or a failing worker is reported, not fatal.
+            chdb_skipped = run_optional_worker(cmd, json_of(engine))
+            if chdb_skipped:
+                print(f"chDB not run: {chdb_skipped}", file=sys.stderr)
+                continue
+        else:
+            subprocess.run(cmd, check=True)
         commands.append(f"python3 Benchmarks/compare/compare.py --worker {engine} --data {os.path.relpath(data, ROOT)} "
                         f"--queries {os.path.relpath(queries, ROOT)} --repeat {args.repeat} ...")
     load = lambda name: json.load(open(json_of(name)))
     ctx = {"cairn": load("cairn"), "appender": load("cairn-appender"), "insert_latency": load("cairn-insert"),
-           "duckdb": load("duckdb"), "sqlite": load("sqlite"), "rows": args.rows, "seed": args.seed,
+           "duckdb": load("duckdb"), "sqlite": load("sqlite"), "chdb": None if chdb_skipped else load("chdb"),
+           "chdb_skipped": chdb_skipped, "rows": args.rows, "seed": args.seed,
            "repeat": args.repeat, "machine": machine, "versions": versions(),
            "limits": machine_limits(data, work), "commands": commands, "make_target": args.make_target,
            "date": datetime.date.today().isoformat(), "data_bytes": os.path.getsize(data),
@@ -611,7 +773,7 @@ def main():
     reference = {q["name"]: q for q in ctx["duckdb"]["queries"]}
     for name in [q["name"] for q in ctx["cairn"]["queries"]]:
         wrong = []
-        for engine in ["cairn", "sqlite"]:
+        for engine in [e for e in ["cairn", "sqlite", "chdb"] if ctx[e] is not None]:
             mine = {q["name"]: q for q in ctx[engine]["queries"]}.get(name)
             if mine is None or name not in reference:
                 continue
@@ -621,7 +783,7 @@ def main():
                                         os.path.join(dumps, "duckdb", name + ".txt"))
                 detail = (f"{mine['rows']} vs {reference[name]['rows']} rows" +
                           (f"; line {diff[0]}: `{diff[1]}` vs `{diff[2]}`" if diff else ""))
-                mismatches.append((name, "Cairn" if engine == "cairn" else "SQLite", detail.replace("\t", " | ")))
+                mismatches.append((name, ENGINE_LABELS[engine], detail.replace("\t", " | ")))
         verdicts[name] = "same" if not wrong else "**differ: " + ", ".join(wrong) + "**"
     ctx["verdicts"], ctx["mismatches"] = verdicts, mismatches
     write_report(ctx)

@@ -1,5 +1,6 @@
 import CairnFormat
 import CairnLog
+import CairnVector
 
 extension Engine {
     /// Replays the log files at or after `catalog.walStart` into the head and returns the highest
@@ -92,7 +93,14 @@ extension Engine {
                 columns[i].storage = .vectors(.zeros(dimension: d, count: v.count))
             }
         }
-        if let sortIndex = schema.sortColumnIndex, let order = columns[sortIndex].sortPermutation() {
+        var assignments = try indexAssignments(tableID: tableID, schema: schema, columns: columns)
+        if let first = schema.indexes.first, let lists = assignments[first.generation] {
+            // A table with a vector index keeps each segment's rows grouped by the first index's lists,
+            // so a probe reads contiguous rows and skips the blocks that hold none of its lists (§7.2).
+            let order = lists.indices.sorted { lists[$0] != lists[$1] ? lists[$0] < lists[$1] : $0 < $1 }
+            columns = columns.map { $0.gather(order) }
+            for (generation, a) in assignments { assignments[generation] = order.map { a[$0] } }
+        } else if let sortIndex = schema.sortColumnIndex, let order = columns[sortIndex].sortPermutation() {
             columns = columns.map { $0.gather(order) }
         }
         let file = Self.segmentFile(tableID: tableID, schema: schema, key: key, segmentID: segmentID)
@@ -100,7 +108,11 @@ extension Engine {
         if let slash = fullPath.lastIndex(of: "/") { try DirectoryIO.createAll(String(fullPath[..<slash])) }
         let segmentColumns = zip(schema.columns, columns).map { SegmentColumn(id: $0.id, type: $0.type, data: $1) }
         let summary = try SegmentWriter.write(to: fullPath, columns: segmentColumns, rowsPerBlock: Self.rowsPerBlock(schema, options))
-        try writeIndexLists(tableID: tableID, schema: schema, segmentFile: file, columns: columns)
+        for index in schema.indexes {
+            guard let assignment = assignments[index.generation] else { continue }
+            try writeFileAtomically(path + "/" + VectorIndexDefinition.listFile(segmentFile: file, generation: index.generation),
+                                    IVFLists(assignment: assignment, lists: index.lists).serialized(generation: index.generation))
+        }
         return SegmentEntry(file: file, summary: summary)
     }
 

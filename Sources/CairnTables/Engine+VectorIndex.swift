@@ -46,28 +46,54 @@ extension Engine {
                                        iterations: options.iterations, seed: options.seed) { progress?(0.6 * $0) }
             let centroids = IVFCentroids(metric: metric, lists: options.lists, dimension: dimension, vectors: trained)
 
-            let generation = max(catalog.nextSegmentID, state.withLock { $0.nextSegmentID })
-            catalog.nextSegmentID = generation + 1
-            state.withLock { $0.nextSegmentID = max($0.nextSegmentID, generation + 1) }
+            let generation = state.withLock { $0.allocateSegmentID() }
             try writeFileAtomically(path + "/" + VectorIndexDefinition.centroidFile(tableID: entry.id, generation: generation),
                                     centroids.serialized())
-            let segments = entry.partitions.flatMap(\.segments)
-            for (i, segment) in segments.enumerated() {
-                let reader = try readers.reader(path: path + "/" + segment.file)
-                let lists = try VectorIndexCache.assign(reader: reader, columnID: col.id, centroids: centroids)
-                try writeFileAtomically(path + "/" + VectorIndexDefinition.listFile(segmentFile: segment.file, generation: generation),
-                                        lists.serialized(generation: generation))
-                progress?(0.6 + 0.4 * Double(i + 1) / Double(segments.count))
-            }
             let definition = VectorIndexDefinition(name: name, columnID: col.id, metric: metric, lists: options.lists,
                                                    generation: generation, trainedRows: rows)
+            var schema = entry.schema
             var old: VectorIndexDefinition?
-            if let replacing, let k = catalog.tables[t].schema.indexes.firstIndex(where: { $0.name.lowercased() == replacing.lowercased() }) {
-                old = catalog.tables[t].schema.indexes.remove(at: k)
+            if let replacing, let k = schema.indexes.firstIndex(where: { $0.name.lowercased() == replacing.lowercased() }) {
+                old = schema.indexes.remove(at: k)
             }
-            catalog.tables[t].schema.indexes.append(definition)
-            try commitCatalog(catalog)
-            if let old { removeIndexFiles(old, table: catalog.tables[t]) }
+            schema.indexes.append(definition)
+
+            // Every stored segment is rewritten with its rows grouped by list (new files, new list files).
+            let total = entry.partitions.reduce(0) { $0 + $1.segments.count }
+            var rewritten: [(old: String, new: SegmentEntry)] = []
+            do throws(CairnError) {
+                for partition in entry.partitions {
+                    for segment in partition.segments {
+                        let reader = try readers.reader(path: path + "/" + segment.file)
+                        let columns = try Self.readAllColumns(reader, schema: schema)
+                        let id = state.withLock { $0.allocateSegmentID() }
+                        rewritten.append((segment.file, try writeSegment(tableID: entry.id, schema: schema, key: partition.key,
+                                                                         columns: columns, segmentID: id)))
+                        progress?(0.6 + 0.4 * Double(rewritten.count) / Double(max(1, total)))
+                    }
+                }
+                var updated = entry
+                updated.schema = schema
+                let replacement = Dictionary(rewritten.map { ($0.old, $0.new) }, uniquingKeysWith: { a, _ in a })
+                for p in updated.partitions.indices {
+                    updated.partitions[p].segments = updated.partitions[p].segments.map { replacement[$0.file] ?? $0 }
+                }
+                catalog.tables[t] = updated
+                try commitCatalog(catalog)
+            } catch {
+                for (_, segment) in rewritten { removeSegmentFiles(segment.file, generations: schema.indexes.map(\.generation)) }
+                FileIO.removeIfPresent(path + "/" + VectorIndexDefinition.centroidFile(tableID: entry.id, generation: generation))
+                throw error
+            }
+            // The old files go once the manifest without them is durable.
+            let oldGenerations = entry.schema.indexes.map(\.generation)
+            for (file, _) in rewritten {
+                removeSegmentFiles(file, generations: oldGenerations)
+                readers.evict(path: path + "/" + file)
+            }
+            if let old {
+                FileIO.removeIfPresent(path + "/" + VectorIndexDefinition.centroidFile(tableID: entry.id, generation: old.generation))
+            }
             progress?(1)
         }
     }
@@ -107,16 +133,37 @@ extension Engine {
                               options: VectorIndexOptions(lists: index.lists), replacing: index.name, progress: progress)
     }
 
-    /// Writes the list file of a new segment for every index of its table (before the manifest names it).
-    func writeIndexLists(tableID: UInt32, schema: TableSchema, segmentFile: String, columns: [ColumnVector]) throws(CairnError) {
+    /// The list of every row of a new segment, per index generation.
+    func indexAssignments(tableID: UInt32, schema: TableSchema, columns: [ColumnVector]) throws(CairnError) -> [UInt64: [Int32]] {
+        var out: [UInt64: [Int32]] = [:]
         for index in schema.indexes {
             guard let c = schema.columns.firstIndex(where: { $0.id == index.columnID }),
                   case .vectors(let vectors) = columns[c].storage else { continue }
             let centroids = try vectorIndexes.centroids(directory: path, tableID: tableID, index: index)
-            let lists = VectorIndexCache.assign(vectors, centroids: centroids)
-            try writeFileAtomically(path + "/" + VectorIndexDefinition.listFile(segmentFile: segmentFile, generation: index.generation),
-                                    lists.serialized(generation: index.generation))
+            out[index.generation] = VectorIndexCache.assignment(vectors, centroids: centroids)
         }
+        return out
+    }
+
+    /// A segment file and its list files; best effort (leftovers are orphans at the next open).
+    private func removeSegmentFiles(_ file: String, generations: [UInt64]) {
+        FileIO.removeIfPresent(path + "/" + file)
+        for g in generations { FileIO.removeIfPresent(path + "/" + VectorIndexDefinition.listFile(segmentFile: file, generation: g)) }
+    }
+
+    /// Every column of `schema` as stored in a segment, all blocks concatenated; columns it lacks are NULL.
+    private static func readAllColumns(_ reader: SegmentReader, schema: TableSchema) throws(CairnError) -> [ColumnVector] {
+        var out: [ColumnVector] = []
+        for column in schema.columns {
+            guard reader.columnType(column.id) != nil else {
+                out.append(.nulls(column.type.physical, count: reader.rowCount))
+                continue
+            }
+            var parts: [ColumnVector] = []
+            for b in 0..<reader.blockCount { parts.append(try reader.read(column: column.id, block: b)) }
+            out.append(ColumnVector.concatenate(parts, physical: column.type.physical))
+        }
+        return out
     }
 
     /// Best effort: files left behind are removed as orphans at the next open.

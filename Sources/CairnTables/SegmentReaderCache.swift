@@ -44,6 +44,12 @@ final class SegmentReaderCache: Sendable {
     }
 
     /// Forgets readers of files under `directory` (a dropped table's files).
+    /// Forgets one file (after it was replaced by a rewrite).
+    func evict(path: String) {
+        readers.withLock { _ = $0.removeValue(forKey: path) }
+        blocks.withLock { $0.removeAll { $0.path == path } }
+    }
+
     func evict(under directory: String) {
         readers.withLock { cache in cache = cache.filter { !$0.key.hasPrefix(directory + "/") } }
         blocks.withLock { $0.removeAll { $0.path.hasPrefix(directory + "/") } }

@@ -82,12 +82,16 @@ final class VectorIndexCache: Sendable {
     }
 
     static func assign(_ vectors: VectorArray, centroids c: IVFCentroids) -> IVFLists {
-        guard vectors.dimension == c.dimension else { return IVFLists(assignment: [Int32](repeating: 0, count: vectors.count), lists: c.lists) }
-        let assignment = vectors.floats.withUnsafeBufferPointer { f in
+        IVFLists(assignment: assignment(vectors, centroids: c), lists: c.lists)
+    }
+
+    /// The list of every row (NULL rows, all zeros, land in whichever list zero is nearest).
+    static func assignment(_ vectors: VectorArray, centroids c: IVFCentroids) -> [Int32] {
+        guard vectors.dimension == c.dimension else { return [Int32](repeating: 0, count: vectors.count) }
+        return vectors.floats.withUnsafeBufferPointer { f in
             f.baseAddress.map { KMeans.assign($0, count: vectors.count, dimension: c.dimension, centroids: c.vectors, metric: c.metric) }
                 ?? [Int32](repeating: 0, count: vectors.count)
         }
-        return IVFLists(assignment: assignment, lists: c.lists)
     }
 }
 

@@ -170,6 +170,18 @@ package struct Executor: Sendable {
                 }
                 guard let u = claim else { break }
                 do {
+                    // Without a filter, an IVF search knows a block's candidate rows before reading it and
+                    // skips blocks that hold none of the probed lists (rows are grouped by list, §7.2).
+                    var preselected = false
+                    var listed: [Int]?
+                    if plan.filter == nil, let search = plan.vectorSearch, search.ivf != nil {
+                        listed = try search.candidateRows(units[u], table: t, tableRows: tableRows, matching: units[u].rowCount)
+                        preselected = true
+                        if listed?.isEmpty == true {
+                            shared.lock.withLock { _ in shared.unitsDone += 1 }
+                            continue
+                        }
+                    }
                     let cols = try units[u].read()
                     var batch = Batch(columns: cols, count: units[u].rowCount)
                     localScanned += batch.count
@@ -185,7 +197,8 @@ package struct Executor: Sendable {
                         }
                     }
                     if let search = plan.vectorSearch {
-                        var candidates = try search.candidateRows(units[u], table: t, tableRows: tableRows, matching: batch.count)
+                        var candidates = preselected ? listed
+                            : try search.candidateRows(units[u], table: t, tableRows: tableRows, matching: batch.count)
                         if let listed = candidates, let unitRows { candidates = Self.intersect(listed, unitRows) }
                         let keep = try search.screen(batch, candidates: candidates)
                         if keep.count != batch.count { batch = batch.gather(keep) }
