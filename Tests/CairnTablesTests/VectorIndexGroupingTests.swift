@@ -1,0 +1,69 @@
+import CairnFormat
+import CairnVector
+import Testing
+@testable import CairnTables
+
+/// Segments of an indexed table keep their rows grouped by IVF list (docs/format.md §7.2), so a probe
+/// touches only the blocks that hold its lists; segments written later are grouped when flushed.
+@Suite struct VectorIndexGroupingTests {
+    static let dimension = 8
+
+    static func batch(_ start: Int, _ count: Int) -> [ColumnVector] {
+        var floats: [Float] = []
+        for i in start..<start + count {
+            let cluster = Float((i * 7919) % 16)
+            for j in 0..<dimension { floats.append(cluster * Float(j % 3 == 0 ? 1 : -1) + Float((i + j) % 5) * 0.01) }
+        }
+        return [ColumnVector(storage: .int64((start..<start + count).map(Int64.init))),
+                ColumnVector(storage: .vectors(VectorArray(dimension: dimension, floats: floats)))]
+    }
+
+    /// For every list, how many blocks of the table hold at least one of its rows, and the most a
+    /// grouped layout allows: one partial block at each end of the list's run in every segment.
+    static func blocksPerList(_ engine: Engine, segments: Int) throws(CairnError) -> [(blocks: Int, bound: Int)] {
+        guard let t = engine.snapshot().table("v"), let index = t.schema.indexes.first else { return [] }
+        let sizes = try t.listSizes(index)
+        let centroids = try t.centroids(index)
+        let units = try t.scan(columns: [1], mayMatch: { _ in true }).units
+        var counts: [(Int, Int)] = []
+        for list in 0..<index.lists {
+            var n = 0
+            for unit in units where try !(t.indexedRows(unit, index: index, centroids: centroids, probed: [list]) ?? []).isEmpty { n += 1 }
+            counts.append((n, (sizes[list] + 49) / 50 + segments))
+        }
+        return counts
+    }
+
+    @Test func createIndexGroupsStoredRowsAndFlushesGroupNewRows() throws {
+        let dir = TemporaryDirectory()
+        var options = EngineOptions(durability: .none)
+        options.rowsPerBlock = 50
+        let engine = try openEngine(dir, options: options)
+        defer { engine.close() }
+        _ = try engine.createTable(TableSchema(name: "v", columns: [
+            ColumnSchema(id: 0, name: "id", type: .bigint, notNull: true),
+            ColumnSchema(id: 0, name: "e", type: .vector, notNull: false, dimension: Self.dimension),
+        ]), ifNotExists: false)
+        try engine.append(table: "v", columns: Self.batch(0, 1600))
+        try engine.checkpoint()
+        try engine.createVectorIndex(table: "v", name: "v_ivf", column: "e", metric: .l2, options: VectorIndexOptions(lists: 16))
+        // 1600 rows in 16 lists, blocks of 50 rows; ungrouped, every list would have rows in nearly all 32 blocks.
+        let grouped = try Self.blocksPerList(engine, segments: 1)
+        #expect(grouped.count == 16 && grouped.allSatisfy { $0.blocks <= $0.bound }, "\(grouped)")
+        #expect(grouped.reduce(0) { $0 + $1.blocks } <= 16 * 2 + 32)
+
+        try engine.append(table: "v", columns: Self.batch(1600, 800))
+        try engine.checkpoint()
+        #expect(try Self.blocksPerList(engine, segments: 2).allSatisfy { $0.blocks <= $0.bound })
+        // Every row is still there exactly once, and the old segment files are gone.
+        let ids = try engine.snapshot().table("v").map { t throws(CairnError) in try t.scan(columns: [0], mayMatch: { _ in true }) }
+        var seen = Set<Int64>()
+        for unit in ids?.units ?? [] {
+            if case .int64(let a) = try unit.read()[0].storage { for x in a { #expect(seen.insert(x).inserted) } }
+        }
+        #expect(seen == Set(0..<2400))
+        let segments = dir.files().filter { $0.hasSuffix(".seg") }
+        let lists = dir.files().filter { $0.hasSuffix(".ivl") }
+        #expect(segments.count == 2 && lists.count == 2)
+    }
+}
