@@ -2,6 +2,7 @@
 @_exported import struct CairnFormat.SourceLocation
 @_exported import enum CairnFormat.Value
 @_exported import enum CairnFormat.ColumnType
+import CairnTables
 
 /// An embedded Cairn database: a directory of tables, opened by one writer process and any number
 /// of read-only processes.
@@ -39,8 +40,23 @@ public final class Database: Sendable {
     public struct Options: Sendable {
         /// When commits reach stable storage; `.fsync` by default.
         public var durability: Durability = .fsync
-        public init(durability: Durability = .fsync) { self.durability = durability }
+        /// How often a read-write database applies retention and merges small segments in the
+        /// background; nil turns that off (`VACUUM` and `COMPACT` still do it on demand). One minute by default.
+        public var maintenanceInterval: Duration? = .seconds(60)
+        /// The wall clock, in microseconds since 1970-01-01 UTC: what `now()` returns and what retention
+        /// measures age against. Inject one to test time-dependent behaviour.
+        public var clock: @Sendable () -> Int64 = Database.systemClock
+
+        public init(durability: Durability = .fsync, maintenanceInterval: Duration? = .seconds(60),
+                    clock: @escaping @Sendable () -> Int64 = Database.systemClock) {
+            self.durability = durability
+            self.maintenanceInterval = maintenanceInterval
+            self.clock = clock
+        }
     }
+
+    /// The system's real-time clock in microseconds since 1970-01-01 UTC.
+    public static let systemClock: @Sendable () -> Int64 = { EngineOptions.systemNow() }
 
     let core: DatabaseCore
 

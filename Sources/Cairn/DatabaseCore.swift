@@ -18,8 +18,10 @@ final class DatabaseCore: Sendable {
         case .groupCommit(let ms): engineOptions.durability = .groupCommit(milliseconds: ms)
         case .none: engineOptions.durability = .none
         }
+        engineOptions.now = options.clock
         engine = try Engine.open(path: path, readOnly: mode == .readOnly, options: engineOptions)
-        session = Session(engine: engine)
+        session = Session(engine: engine, clock: options.clock)
+        if let interval = options.maintenanceInterval { engine.startBackgroundMaintenance(every: interval) }
     }
 
     private func checkOpen() throws(CairnError) {

@@ -18,6 +18,7 @@ package final class Session: Sendable {
     package init(engine: Engine, clock: @escaping @Sendable () -> Int64 = Session.wallClock) {
         self.engine = engine
         self.clock = clock
+        engine.installExpiryBinder(RetentionFilter.expiryBinder)
     }
 
     package static let wallClock: @Sendable () -> Int64 = {
@@ -142,7 +143,88 @@ package final class Session: Sendable {
         case .reindex(let name, let p):
             do { try engine.reindex(name, progress: progress) } catch { throw error.at(line: p.line, column: p.column) }
             return MaterializedResult(names: [], types: [], columns: [])
+        case .delete(let table, let condition, let p):
+            guard let t = snapshot.table(table) else {
+                throw CairnError(.notFound, "table \"\(table)\" does not exist", location: SourceLocation(line: p.line, column: p.column))
+            }
+            // Only visible rows count: expired ones are already gone as far as queries can tell.
+            let conditions = [condition, try RetentionFilter.visible(t.schema, now: context.now)].compactMap { $0 }
+            let predicate = try conditions.first.map { (first: Expr) throws(CairnError) -> RowPredicate in
+                let all = conditions.dropFirst().reduce(first) { .binary(.and, $0, $1, p) }
+                return try RetentionFilter.rowPredicate(all, schema: t.schema, context: context)
+            }
+            let n = try engine.delete(table: t.schema.name, where: predicate)
+            return MaterializedResult(names: ["Count"], types: [.bigint], columns: [[.int(Int64(n))]], rowsAffected: n)
+        case .alterTableRetention(let table, let clause, let p):
+            guard let t = snapshot.table(table) else {
+                throw CairnError(.notFound, "table \"\(table)\" does not exist", location: SourceLocation(line: p.line, column: p.column))
+            }
+            let policy = try clause.map { (c: RetentionClause) throws(CairnError) -> RetentionPolicy in
+                try retentionPolicy(c, schema: t.schema, retentionContext())
+            }
+            try engine.setRetention(table: t.schema.name, policy)
+            return MaterializedResult(names: [], types: [], columns: [])
+        case .vacuum(let table, let p):
+            let report: CompactionReport
+            do { report = try engine.compact(table: table, mode: .purge, now: context.now) } catch { throw error.at(line: p.line, column: p.column) }
+            return Self.compactionResult(report)
+        case .compact(let table, let p):
+            let report: CompactionReport
+            do { report = try engine.compact(table: table, mode: .full, now: context.now) } catch { throw error.at(line: p.line, column: p.column) }
+            return Self.compactionResult(report)
+        case .backup(let target, let p):
+            let report: BackupReport
+            do { report = try engine.backup(to: target) } catch { throw error.at(line: p.line, column: p.column) }
+            return MaterializedResult(names: ["files", "bytes", "linked"], types: [.bigint, .bigint, .bigint],
+                                      columns: [[.int(Int64(report.files))], [.int(Int64(report.bytes))], [.int(Int64(report.linked))]])
+        case .check:
+            let report = engine.check()
+            guard !report.problems.isEmpty else {
+                return MaterializedResult(names: ["status", "file", "detail"], types: [.varchar, .varchar, .varchar],
+                                          columns: [[.string("ok")], [.null],
+                                                    [.string("\(report.filesChecked) files and \(report.blocksChecked) blocks verified")]])
+            }
+            return MaterializedResult(names: ["status", "file", "detail"], types: [.varchar, .varchar, .varchar],
+                                      columns: [report.problems.map { _ in .string("error") }, report.problems.map { .string($0.file) },
+                                                report.problems.map { .string($0.message) }])
         }
+    }
+
+    private static func compactionResult(_ r: CompactionReport) -> MaterializedResult {
+        let names = ["partitions_dropped", "partitions_rewritten", "segments_removed", "segments_written", "rows_purged"]
+        let values = [r.partitionsDropped, r.partitionsRewritten, r.segmentsRemoved, r.segmentsWritten, r.rowsPurged]
+        return MaterializedResult(names: names, types: names.map { _ in .bigint }, columns: values.map { [.int(Int64($0))] })
+    }
+
+    /// Retention rules are stored and re-bound at every use, so they may not run subqueries or take parameters.
+    private func retentionContext() -> QueryContext {
+        QueryContext(parameters: [], now: clock(), runSubquery: { _ throws(CairnError) in
+            throw CairnError(.unsupported, "subqueries are not allowed in retention rules")
+        })
+    }
+
+    /// Binds a RETENTION clause: constant positive intervals, and predicates that are boolean over the table.
+    private func retentionPolicy(_ clause: RetentionClause, schema: TableSchema, _ context: QueryContext) throws(CairnError) -> RetentionPolicy {
+        guard schema.retentionColumnIndex != nil else {
+            throw CairnError(.binder, "RETENTION needs a DATE or TIMESTAMP column in table \"\(schema.name)\" to measure age by",
+                             location: SourceLocation(line: clause.position.line, column: clause.position.column))
+        }
+        func interval(_ e: Expr) throws(CairnError) -> RetentionInterval {
+            var binder = Binder(scope: .empty, context: context)
+            guard case .constant(.interval(let m, let d, let us), _) = try binder.bind(e), m >= 0, d >= 0, us >= 0, m + d > 0 || us > 0 else {
+                throw CairnError(.binder, "RETENTION takes a positive constant interval such as INTERVAL '90 days'",
+                                 location: SourceLocation(line: e.position.line, column: e.position.column))
+            }
+            return RetentionInterval(months: m, days: d, micros: us)
+        }
+        let scope = Scope(columns: schema.columns.map { .init(qualifier: schema.name, name: $0.name, type: $0.type) })
+        var rules: [RetentionRule] = []
+        for rule in clause.rules {
+            var binder = Binder(scope: scope, context: context)
+            _ = try binder.coerce(try binder.bind(rule.predicate), to: .boolean, rule.predicate.position)
+            rules.append(RetentionRule(interval: try interval(rule.interval), predicate: rule.predicateText))
+        }
+        return RetentionPolicy(interval: try clause.interval.map { (e: Expr) throws(CairnError) in try interval(e) }, rules: rules)
     }
 
     /// `CREATE INDEX … USING ivfflat (column opclass) WITH (lists = n)`; pgvector's defaults:
@@ -246,7 +328,22 @@ package final class Session: Sendable {
             }
             partition = PartitionSpec(column: c.name, granularity: granularity)
         }
-        return TableSchema(name: ct.name, columns: columns, partition: partition)
+        var schema = TableSchema(name: ct.name, columns: columns, partition: partition)
+        for key in ct.sortKey {
+            guard let c = columns.first(where: { $0.name.lowercased() == key.lowercased() }) else {
+                throw CairnError(.binder, "ORDER BY column \"\(key)\" is not a column of \"\(ct.name)\"",
+                                 location: SourceLocation(line: ct.position.line, column: ct.position.column))
+            }
+            guard c.type != .vector else {
+                throw CairnError(.binder, "cannot sort a table by VECTOR column \"\(c.name)\"",
+                                 location: SourceLocation(line: ct.position.line, column: ct.position.column))
+            }
+            schema.sortKey.append(c.name)
+        }
+        if let clause = ct.retention {
+            schema.retention = try retentionPolicy(clause, schema: schema, retentionContext())
+        }
+        return schema
     }
 
     /// The `CREATE TABLE` text for a table, as `.schema` prints it.
@@ -255,6 +352,8 @@ package final class Session: Sendable {
         let cols = t.schema.columns.map { "    \($0.name) \($0.typeName)\($0.notNull ? " NOT NULL" : "")" }
         var s = "CREATE TABLE \(t.schema.name) (\n" + cols.joined(separator: ",\n") + "\n)"
         if let p = t.schema.partition { s += " PARTITION BY \(p.granularity == .day ? "day" : "month")(\(p.column))" }
+        if !t.schema.sortKey.isEmpty { s += " ORDER BY (\(t.schema.sortKey.joined(separator: ", ")))" }
+        if let r = t.schema.retention { s += " " + r.sql }
         return s + ";"
     }
 }

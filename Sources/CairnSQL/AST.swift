@@ -37,6 +37,38 @@ public indirect enum Statement: Sendable, Hashable {
     case dropIndex(name: String, ifExists: Bool, position: SQLPosition)
     /// `REINDEX [INDEX] name`: retrain an index.
     case reindex(name: String, position: SQLPosition)
+    /// `DELETE FROM t [WHERE …]`
+    case delete(table: String, whereClause: Expr?, position: SQLPosition)
+    /// `ALTER TABLE t SET RETENTION …` (retention set) and `ALTER TABLE t RESET RETENTION` (nil).
+    case alterTableRetention(table: String, retention: RetentionClause?, position: SQLPosition)
+    /// `VACUUM [t]`: apply retention and purge deleted and expired rows, for one table or all.
+    case vacuum(table: String?, position: SQLPosition)
+    /// `COMPACT [TABLE] t`: merge each partition's segments into sorted ones.
+    case compact(table: String, position: SQLPosition)
+    /// `BACKUP [DATABASE] TO 'directory'`: an online, consistent copy.
+    case backup(path: String, position: SQLPosition)
+    /// `CHECK [DATABASE]`: verify every checksum in the database.
+    case check
+}
+
+/// `RETENTION INTERVAL '90 days' [, INTERVAL '7 years' WHERE predicate …]`: how long rows are kept.
+/// The rule without `WHERE` (at most one) applies to rows no `WHERE` rule matches.
+public struct RetentionClause: Sendable, Hashable {
+    public struct Rule: Sendable, Hashable {
+        public var interval: Expr
+        public var predicate: Expr
+        /// The predicate as written, stored in the catalog and parsed again when bound.
+        public var predicateText: String
+        public init(interval: Expr, predicate: Expr, predicateText: String) {
+            self.interval = interval; self.predicate = predicate; self.predicateText = predicateText
+        }
+    }
+    public var interval: Expr?
+    public var rules: [Rule]
+    public var position: SQLPosition
+    public init(interval: Expr?, rules: [Rule], position: SQLPosition) {
+        self.interval = interval; self.rules = rules; self.position = position
+    }
 }
 
 /// `CREATE INDEX [name] ON table USING ivfflat (column vector_cosine_ops) WITH (lists = 100)`.
@@ -94,12 +126,16 @@ public struct CreateTable: Sendable, Hashable {
     public var partitionColumn: String?
     /// Options from a trailing `WITH (key = value, …)`, keys lower-cased.
     public var options: [String: Expr]
+    /// `ORDER BY (a, b)`: the columns segments are sorted by; empty for the default.
+    public var sortKey: [String]
+    public var retention: RetentionClause?
     public var position: SQLPosition
     public init(name: String, ifNotExists: Bool, columns: [ColumnDefinition], partitionFunction: String? = nil,
-                partitionColumn: String? = nil, options: [String: Expr] = [:], position: SQLPosition) {
+                partitionColumn: String? = nil, options: [String: Expr] = [:], sortKey: [String] = [],
+                retention: RetentionClause? = nil, position: SQLPosition) {
         self.name = name; self.ifNotExists = ifNotExists; self.columns = columns
         self.partitionFunction = partitionFunction; self.partitionColumn = partitionColumn
-        self.options = options; self.position = position
+        self.options = options; self.sortKey = sortKey; self.retention = retention; self.position = position
     }
 }
 

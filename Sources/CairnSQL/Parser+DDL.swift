@@ -31,19 +31,63 @@ extension Parser {
             columns[index].primaryKey = true
         }
         var table = CreateTable(name: name, ifNotExists: ifNotExists, columns: columns, position: position)
-        if accept(.partition) {
-            try expect(.by)
-            let function = current
-            guard case .word(let functionName, _) = function.kind, functionName == "day" || functionName == "month"
-            else { throw expected("day(column) or month(column)") }
-            advance()
-            try expect(.leftParen)
-            table.partitionFunction = functionName
-            table.partitionColumn = try parseIdentifier("a column name").name
-            try expect(.rightParen)
+        // The table clauses, each at most once, in any order.
+        var seen = Set<String>()
+        func once(_ clause: String, _ token: Token) throws(SQLSyntaxError) {
+            guard seen.insert(clause).inserted else { throw SQLSyntaxError("\(clause) specified more than once", at: token.position) }
         }
-        if accept(.with) { table.options = try parseOptionList() }
-        return table
+        while true {
+            let token = current
+            if accept(.partition) {
+                try once("PARTITION BY", token)
+                try expect(.by)
+                let function = current
+                guard case .word(let functionName, _) = function.kind,
+                      functionName.lowercased() == "day" || functionName.lowercased() == "month"
+                else { throw expected("day(column) or month(column)") }
+                advance()
+                try expect(.leftParen)
+                table.partitionFunction = functionName.lowercased()
+                table.partitionColumn = try parseIdentifier("a column name").name
+                try expect(.rightParen)
+            } else if accept(.order) {
+                try once("ORDER BY", token)
+                try expect(.by)
+                table.sortKey = current.isSymbol(.leftParen) ? try parseIdentifierList() : [try parseIdentifier("a column name").name]
+            } else if current.isWord("RETENTION") {
+                try once("RETENTION", token)
+                table.retention = try parseRetention()
+            } else if accept(.with) {
+                try once("WITH", token)
+                table.options = try parseOptionList()
+            } else {
+                return table
+            }
+        }
+    }
+
+    /// `RETENTION INTERVAL '90 days' [WHERE p] [, INTERVAL '7 years' WHERE p …]`; at most one rule without WHERE.
+    mutating func parseRetention() throws(SQLSyntaxError) -> RetentionClause {
+        let position = current.position
+        try expectWord("RETENTION")
+        var clause = RetentionClause(interval: nil, rules: [], position: position)
+        repeat {
+            let start = current
+            let interval = try parseExpression()
+            if accept(.where) {
+                let first = current
+                let predicate = try parseExpression()
+                let last = tokens[max(0, index - 1)]
+                let text = String(decoding: source[first.start..<last.end], as: UTF8.self)
+                clause.rules.append(.init(interval: interval, predicate: predicate, predicateText: text))
+            } else {
+                guard clause.interval == nil else {
+                    throw SQLSyntaxError("RETENTION has more than one rule without WHERE", at: start.position)
+                }
+                clause.interval = interval
+            }
+        } while accept(.comma)
+        return clause
     }
 
     /// `name TYPE [NOT NULL | NULL | PRIMARY KEY | DEFAULT expr]…`
@@ -97,11 +141,22 @@ extension Parser {
         return .dropTable(name: name, ifExists: ifExists, position: position)
     }
 
-    /// `ALTER TABLE t ADD [COLUMN] [IF NOT EXISTS] col TYPE …`
+    /// `ALTER TABLE t ADD [COLUMN] [IF NOT EXISTS] col TYPE …`, `ALTER TABLE t SET RETENTION …`,
+    /// `ALTER TABLE t RESET RETENTION`.
     mutating func parseAlterTable() throws(SQLSyntaxError) -> Statement {
         try expect(.alter)
         try expect(.table)
         let (name, position) = try parseIdentifier("a table name")
+        if accept(.set) {
+            guard current.isWord("RETENTION") else { throw expected("RETENTION") }
+            return .alterTableRetention(table: name, retention: try parseRetention(), position: position)
+        }
+        if current.isWord("RESET") {
+            advance()
+            try expectWord("RETENTION")
+            return .alterTableRetention(table: name, retention: nil, position: position)
+        }
+        guard current.isKeyword(.add) else { throw expected("ADD, SET RETENTION or RESET RETENTION") }
         try expect(.add)
         _ = accept(.column)
         let ifNotExists = try parseIfNotExists()
@@ -200,5 +255,48 @@ extension Parser {
             }
         }
         return try parseExpression()
+    }
+}
+
+// DELETE and the maintenance statements.
+extension Parser {
+    /// `DELETE FROM t [WHERE …]`
+    mutating func parseDelete() throws(SQLSyntaxError) -> Statement {
+        try expectWord("DELETE")
+        try expect(.from)
+        let (name, position) = try parseIdentifier("a table name")
+        let condition = accept(.where) ? try parseExpression() : nil
+        return .delete(table: name, whereClause: condition, position: position)
+    }
+
+    /// `VACUUM [t]`, `COMPACT [TABLE] t`, `BACKUP [DATABASE] TO 'dir'`, `CHECK [DATABASE]`
+    mutating func parseMaintenance() throws(SQLSyntaxError) -> Statement {
+        let position = current.position
+        if current.isWord("VACUUM") {
+            advance()
+            if case .word(_, let keyword) = current.kind, keyword?.isReserved != true {
+                return .vacuum(table: try parseIdentifier("a table name").name, position: position)
+            }
+            if case .quotedIdentifier = current.kind { return .vacuum(table: try parseIdentifier("a table name").name, position: position) }
+            return .vacuum(table: nil, position: position)
+        }
+        if current.isWord("COMPACT") {
+            advance()
+            _ = accept(.table)
+            let (name, p) = try parseIdentifier("a table name")
+            return .compact(table: name, position: p)
+        }
+        if current.isWord("BACKUP") {
+            advance()
+            if current.isWord("DATABASE") { advance() }
+            try expect(.to)
+            guard case .string(let path) = current.kind else { throw expected("a quoted directory path") }
+            let p = current.position
+            advance()
+            return .backup(path: path, position: p)
+        }
+        try expect(.check)
+        if current.isWord("DATABASE") { advance() }
+        return .check
     }
 }

@@ -10,6 +10,16 @@ public enum SQLParser {
         return try parser.parseScript()
     }
 
+    /// Parses one expression (a stored retention predicate), which must make up all of `text`.
+    public static func parseExpression(_ text: String) throws(SQLSyntaxError) -> Expr {
+        let bytes = Array(text.utf8)
+        var lexer = Lexer(bytes: bytes)
+        var parser = Parser(tokens: try lexer.tokenize(), source: bytes)
+        let e = try parser.parseExpression()
+        guard case .end = parser.current.kind else { throw parser.unexpected() }
+        return e
+    }
+
     /// True when `text` ends with a `;` that is not inside a string, quoted identifier or comment
     /// (trailing whitespace and `--` comments after it are allowed). The REPL keeps reading lines
     /// until this holds.
@@ -67,8 +77,11 @@ struct Parser {
             advance()
             return .checkpoint
         case .with: throw SQLSyntaxError("WITH queries are not supported", at: current.position)
+        case .check: return try parseMaintenance()
         default:
             if current.isWord("REINDEX") { return try parseReindex() }
+            if current.isWord("DELETE") { return try parseDelete() }
+            if current.isWord("VACUUM") || current.isWord("COMPACT") || current.isWord("BACKUP") { return try parseMaintenance() }
             throw unexpected()
         }
     }

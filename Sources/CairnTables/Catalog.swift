@@ -3,7 +3,9 @@ import CairnFormat
 /// The manifest payload (docs/format.md §6.2): everything durable about the database except the
 /// rows still in the write-ahead log. Written as JSON by ``CairnLog/ManifestFile``.
 struct Catalog: Codable, Sendable {
-    static let currentFormatVersion = 1
+    /// Version 2 added deletion files, retention policies and sort keys; version 1 manifests are read as is.
+    static let currentFormatVersion = 2
+    static let readableFormatVersions: ClosedRange<Int> = 1...2
 
     var formatVersion = Catalog.currentFormatVersion
     /// Table ids are never reused, so log records of a dropped table can never be applied to a new one.
@@ -28,7 +30,7 @@ struct TableEntry: Codable, Sendable {
     /// Sorted by key, the null partition first.
     var partitions: [PartitionEntry]
 
-    var storedRowCount: Int { partitions.reduce(0) { $0 + $1.segments.reduce(0) { $0 + $1.summary.rowCount } } }
+    var storedRowCount: Int { partitions.reduce(0) { $0 + $1.segments.reduce(0) { $0 + $1.liveRowCount } } }
 
     /// Adds a segment to the partition with `key`, creating the partition if needed.
     mutating func addSegment(_ segment: SegmentEntry, key: Int64?) {
@@ -52,6 +54,11 @@ struct SegmentEntry: Codable, Sendable {
     /// Path relative to the database directory: `tables/<table id>/<partition>/<segment id>.seg`.
     var file: String
     var summary: SegmentSummary
+    /// The segment's deletion file (§8); nil when no row of it is deleted.
+    var deletes: SegmentDeletes?
+
+    /// Rows of the segment that are not deleted.
+    var liveRowCount: Int { summary.rowCount - (deletes?.count ?? 0) }
 }
 
 enum PartitionKeyOrder {

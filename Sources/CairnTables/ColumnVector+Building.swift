@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import CairnFormat
 
 // Whole-column copies used by the head, flushes and bulk loads. Internal so they never clash with
@@ -105,6 +110,55 @@ extension ColumnVector {
             if ni != nj { return nj }
             if ni { return i < j }
             return a[i] != a[j] ? a[i] < a[j] : i < j
+        }
+    }
+}
+
+extension Engine {
+    /// The row order segments are written in: by the table's sort key (``TableSchema/sortColumnIndices``),
+    /// each key ascending with NULLs last, stably; strings compare by bytes. nil when already in order.
+    static func sortOrder(_ columns: [ColumnVector], schema: TableSchema) -> [Int]? {
+        let keys = schema.sortColumnIndices
+        if keys.count == 1 { return columns[keys[0]].sortPermutation() }
+        guard !keys.isEmpty, let n = columns.first?.count, n > 1 else { return nil }
+        let comparators = keys.map { RowComparator(columns[$0]) }
+        func less(_ i: Int, _ j: Int) -> Bool {
+            for c in comparators {
+                let r = c.compare(i, j)
+                if r != 0 { return r < 0 }
+            }
+            return i < j
+        }
+        var sorted = true
+        for i in 1..<n where less(i, i - 1) { sorted = false; break }
+        if sorted { return nil }
+        return (0..<n).sorted(by: less)
+    }
+}
+
+/// Three-way comparison of two rows of one column: NULLs after values, strings by bytes, NaN after numbers.
+private struct RowComparator {
+    let column: ColumnVector
+
+    init(_ column: ColumnVector) { self.column = column }
+
+    func compare(_ i: Int, _ j: Int) -> Int {
+        let ni = column.isNull(i), nj = column.isNull(j)
+        if ni || nj { return ni == nj ? 0 : (ni ? 1 : -1) }
+        switch column.storage {
+        case .int64(let a): return a[i] == a[j] ? 0 : (a[i] < a[j] ? -1 : 1)
+        case .float64(let a):
+            if a[i].isNaN || a[j].isNaN { return a[i].isNaN == a[j].isNaN ? 0 : (a[i].isNaN ? 1 : -1) }
+            return a[i] == a[j] ? 0 : (a[i] < a[j] ? -1 : 1)
+        case .bytes(let b):
+            let li = b.length(at: i), lj = b.length(at: j)
+            let r = b.data.withUnsafeBufferPointer { d -> Int32 in
+                guard let base = d.baseAddress else { return 0 }
+                return memcmp(base + b.offsets[i], base + b.offsets[j], min(li, lj))
+            }
+            if r != 0 { return r < 0 ? -1 : 1 }
+            return li == lj ? 0 : (li < lj ? -1 : 1)
+        case .vectors: return 0
         }
     }
 }

@@ -84,4 +84,22 @@ extension Engine {
             try commitCatalog(catalog)
         }
     }
+
+    /// Sets (or with nil removes) a table's retention policy. Takes effect for queries at once; the
+    /// next compaction or `VACUUM` purges what it expires.
+    package func setRetention(table: String, _ policy: RetentionPolicy?) throws(CairnError) {
+        try checkWritable()
+        try maintenance.withLock { (_) throws(CairnError) in
+            var catalog = try state.withLock { (s) throws(CairnError) -> Catalog in
+                try s.checkOpen(path)
+                return s.catalog
+            }
+            guard let index = catalog.tableIndex(named: table) else {
+                throw CairnError(.notFound, "table \"\(table)\" does not exist")
+            }
+            catalog.tables[index].schema.retention = policy
+            try catalog.tables[index].schema.validate()
+            try commitCatalog(catalog)
+        }
+    }
 }

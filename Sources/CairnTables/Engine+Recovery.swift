@@ -29,8 +29,8 @@ extension Engine {
     }
 
     /// Deletes what the manifest does not name: `MANIFEST.tmp`, log files before `walStart`, and
-    /// table directories, partition directories and segment files (including `.tmp` files of
-    /// interrupted segment writes) left behind by crashed flushes, bulk loads and drops.
+    /// table directories, partition directories, segment, list and deletion files (including `.tmp`
+    /// files of interrupted writes) left behind by crashed flushes, bulk loads, compactions, deletes and drops.
     /// Requires: the directory lock is held and nothing has been written since the manifest was read.
     static func removeOrphans(directory: String, catalog: Catalog) throws(CairnError) {
         FileIO.removeIfPresent(directory + "/" + ManifestFile.temporaryFileName)
@@ -48,6 +48,7 @@ extension Engine {
             for partition in table.partitions {
                 for segment in partition.segments {
                     referenced.insert(segment.file)
+                    if let d = segment.deletes { referenced.insert(SegmentDeletes.file(segmentFile: segment.file, generation: d.generation)) }
                     for g in generations { referenced.insert(VectorIndexDefinition.listFile(segmentFile: segment.file, generation: g)) }
                 }
             }
@@ -100,7 +101,7 @@ extension Engine {
             let order = lists.indices.sorted { lists[$0] != lists[$1] ? lists[$0] < lists[$1] : $0 < $1 }
             columns = columns.map { $0.gather(order) }
             for (generation, a) in assignments { assignments[generation] = order.map { a[$0] } }
-        } else if let sortIndex = schema.sortColumnIndex, let order = columns[sortIndex].sortPermutation() {
+        } else if let order = Self.sortOrder(columns, schema: schema) {
             columns = columns.map { $0.gather(order) }
         }
         let file = Self.segmentFile(tableID: tableID, schema: schema, key: key, segmentID: segmentID)
@@ -129,6 +130,7 @@ extension Engine {
     /// Requires: caller holds `maintenance`, and `catalog` derives from the installed catalog.
     func commitCatalog(_ catalog: Catalog, install: (inout EngineState) -> Void = { _ in }) throws(CairnError) {
         var catalog = catalog
+        catalog.formatVersion = Catalog.currentFormatVersion
         catalog.nextSegmentID = max(catalog.nextSegmentID, state.withLock { $0.nextSegmentID })
         try ManifestFile.write(catalog, directory: path)
         state.withLock { s in

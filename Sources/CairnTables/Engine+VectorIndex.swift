@@ -152,7 +152,7 @@ extension Engine {
     }
 
     /// Every column of `schema` as stored in a segment, all blocks concatenated; columns it lacks are NULL.
-    private static func readAllColumns(_ reader: SegmentReader, schema: TableSchema) throws(CairnError) -> [ColumnVector] {
+    static func readAllColumns(_ reader: SegmentReader, schema: TableSchema) throws(CairnError) -> [ColumnVector] {
         var out: [ColumnVector] = []
         for column in schema.columns {
             guard reader.columnType(column.id) != nil else {

@@ -16,8 +16,13 @@ package final class Engine: Sendable {
     package let options: EngineOptions
     let readers = SegmentReaderCache()
     let vectorIndexes = VectorIndexCache()
+    let deletions = DeletionCache()
+    let reclaimer: FileReclaimer
     let state: Mutex<EngineState>
     let maintenance = Mutex<Void>(())
+    /// Binds retention predicates; installed by the query layer (see ``installExpiryBinder(_:)``).
+    let expiryBinder = Mutex<ExpiryBinder?>(nil)
+    let background = Mutex<BackgroundMaintenance?>(nil)
 
     var walDirectory: String { path + "/wal" }
     var tablesDirectory: String { path + "/tables" }
@@ -27,6 +32,12 @@ package final class Engine: Sendable {
         self.readOnly = readOnly
         self.options = options
         self.state = Mutex(state)
+        let readers = self.readers, deletions = self.deletions, indexes = self.vectorIndexes
+        reclaimer = FileReclaimer { path in
+            readers.evict(path: path)
+            deletions.forget(path: path)
+            indexes.forget(path: path)
+        }
     }
 
     deinit {
@@ -71,9 +82,10 @@ package final class Engine: Sendable {
             do throws(CairnError) {
                 let catalog: Catalog
                 if let stored = try ManifestFile.read(Catalog.self, directory: path) {
-                    guard stored.formatVersion == Catalog.currentFormatVersion else {
+                    guard Catalog.readableFormatVersions.contains(stored.formatVersion) else {
                         throw CairnError(.unsupportedVersion, "database format version \(stored.formatVersion) is not "
-                                         + "supported (this build reads version \(Catalog.currentFormatVersion))",
+                                         + "supported (this build reads versions \(Catalog.readableFormatVersions.lowerBound)"
+                                         + " to \(Catalog.readableFormatVersions.upperBound))",
                                          file: path + "/" + ManifestFile.fileName)
                     }
                     catalog = stored
@@ -94,6 +106,7 @@ package final class Engine: Sendable {
     /// Flushes the head to segments (read-write), closes the log and releases the directory lock.
     /// Later writes fail; snapshots already taken stay readable.
     package func close() {
+        stopBackgroundMaintenance()
         if !readOnly {
             maintenance.withLock { _ in
                 if !state.withLock({ $0.closed }) { try? checkpointLocked() }
@@ -109,7 +122,8 @@ package final class Engine: Sendable {
 
     /// The current committed state. Cheap: copies references only.
     package func snapshot() -> Snapshot {
-        state.withLock { $0.snapshot(directory: path, readers: readers, indexes: vectorIndexes) }
+        state.withLock { $0.snapshot(directory: path, readers: readers, indexes: vectorIndexes, deletions: deletions,
+                                     lease: reclaimer.lease()) }
     }
 
     /// Throws unless this engine accepts writes.

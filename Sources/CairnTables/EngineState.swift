@@ -54,9 +54,11 @@ struct EngineState {
         }
     }
 
-    func snapshot(directory: String, readers: SegmentReaderCache, indexes: VectorIndexCache) -> Snapshot {
+    func snapshot(directory: String, readers: SegmentReaderCache, indexes: VectorIndexCache, deletions: DeletionCache,
+                  lease: SnapshotLease) -> Snapshot {
         Snapshot(tables: catalog.tables.map { entry in
-            TableSnapshot(entry: entry, head: heads[entry.id] ?? [:], directory: directory, readers: readers, indexes: indexes)
+            TableSnapshot(entry: entry, head: heads[entry.id] ?? [:], directory: directory, readers: readers, indexes: indexes,
+                          deletions: deletions, lease: lease)
         })
     }
 }

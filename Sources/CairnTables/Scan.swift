@@ -37,13 +37,37 @@ package struct ScanUnit: Sendable {
         case head(HeadChunk)
     }
 
+    /// Rows ``read()`` returns: the unit's rows that are not deleted.
     package let rowCount: Int
     let source: Source
     let slots: [Slot]
+    /// Positions within the block of the rows that are not deleted, ascending; nil when none is deleted.
+    package let liveRows: [Int]?
 
-    /// The requested columns of this unit, in the order they were requested. Columns added after the
-    /// unit was written read as NULL.
+    init(rowCount: Int, source: Source, slots: [Slot], liveRows: [Int]? = nil) {
+        self.rowCount = liveRows?.count ?? rowCount
+        self.source = source
+        self.slots = slots
+        self.liveRows = liveRows
+    }
+
+    /// The segment file this unit reads (relative to the database) and the segment row of its first
+    /// block row; nil for head chunks.
+    package var segmentPosition: (file: String, firstRow: Int)? {
+        guard case .segment(_, let file, _, let firstRow, _) = source else { return nil }
+        return (file, firstRow)
+    }
+
+    /// The requested columns of this unit's rows that are not deleted, in the order they were
+    /// requested. Columns added after the unit was written read as NULL.
     package func read() throws(CairnError) -> [ColumnVector] {
+        let columns = try readAllRows()
+        guard let liveRows else { return columns }
+        return columns.map { $0.gather(liveRows) }
+    }
+
+    private func readAllRows() throws(CairnError) -> [ColumnVector] {
+        let rowCount = liveRows == nil ? self.rowCount : blockRowCount
         var out: [ColumnVector] = []
         out.reserveCapacity(slots.count)
         for slot in slots {
@@ -57,6 +81,13 @@ package struct ScanUnit: Sendable {
             }
         }
         return out
+    }
+
+    private var blockRowCount: Int {
+        switch source {
+        case .segment(let reader, _, let block, _, _): reader.blockRowCount(block)
+        case .head(let chunk): chunk.rowCount
+        }
     }
 }
 
@@ -94,7 +125,9 @@ extension TableSnapshot {
             for segment in segments {
                 stats.segmentsTotal += 1
                 let rows = segment.summary.rowCount
-                guard mayMatch(zoneMaps { segment.summary.zoneMaps[$0] ?? Self.allNull(rows) }) else { continue }
+                guard segment.liveRowCount > 0,
+                      mayMatch(zoneMaps { segment.summary.zoneMaps[$0] ?? Self.allNull(rows) }) else { continue }
+                let deleted = try deletions.vector(directory: directory, segment: segment)
                 stats.segmentsScanned += 1
                 let reader = try readers.reader(path: directory + "/" + segment.file)
                 let present = Set(reader.columnIDs)
@@ -110,10 +143,12 @@ extension TableSnapshot {
                     defer { firstRow += blockRows }
                     guard mayMatch(zoneMaps { reader.zoneMap(column: $0, block: block) ?? Self.allNull(blockRows) })
                     else { continue }
+                    let live = deleted?.liveRows(in: firstRow..<firstRow + blockRows)
+                    if live?.isEmpty == true { continue }
                     stats.blocksScanned += 1
                     units.append(ScanUnit(rowCount: blockRows, source: .segment(reader, file: segment.file, block: block,
                                                                                 firstRow: firstRow, cache: readers),
-                                          slots: slots))
+                                          slots: slots, liveRows: live))
                 }
             }
 

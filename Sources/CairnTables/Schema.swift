@@ -74,6 +74,10 @@ package struct TableSchema: Sendable, Codable, Hashable {
     package var partition: PartitionSpec?
     /// Vector indexes on the table's VECTOR columns.
     package var indexes: [VectorIndexDefinition] = []
+    /// `ORDER BY (a, b)` of CREATE TABLE: the columns segments are sorted by (empty: ``sortColumnIndex``).
+    package var sortKey: [String] = []
+    /// How long rows are kept (`RETENTION …`); nil keeps them forever.
+    package var retention: RetentionPolicy?
 
     package init(name: String, columns: [ColumnSchema], partition: PartitionSpec? = nil) {
         self.name = name
@@ -81,7 +85,7 @@ package struct TableSchema: Sendable, Codable, Hashable {
         self.partition = partition
     }
 
-    private enum CodingKeys: String, CodingKey { case name, columns, partition, indexes }
+    private enum CodingKeys: String, CodingKey { case name, columns, partition, indexes, sortKey, retention }
 
     package init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -89,6 +93,8 @@ package struct TableSchema: Sendable, Codable, Hashable {
         columns = try c.decode([ColumnSchema].self, forKey: .columns)
         partition = try c.decodeIfPresent(PartitionSpec.self, forKey: .partition)
         indexes = try c.decodeIfPresent([VectorIndexDefinition].self, forKey: .indexes) ?? []
+        sortKey = try c.decodeIfPresent([String].self, forKey: .sortKey) ?? []
+        retention = try c.decodeIfPresent(RetentionPolicy.self, forKey: .retention)
     }
 
     package func encode(to encoder: any Encoder) throws {
@@ -97,6 +103,8 @@ package struct TableSchema: Sendable, Codable, Hashable {
         try c.encode(columns, forKey: .columns)
         try c.encodeIfPresent(partition, forKey: .partition)
         if !indexes.isEmpty { try c.encode(indexes, forKey: .indexes) }
+        if !sortKey.isEmpty { try c.encode(sortKey, forKey: .sortKey) }
+        try c.encodeIfPresent(retention, forKey: .retention)
     }
 
     /// Index into ``columns`` of the column called `name` (case-insensitive).
@@ -110,6 +118,14 @@ package struct TableSchema: Sendable, Codable, Hashable {
 
     /// The column segments are sorted by when flushed: the partition column, else the first temporal column.
     var sortColumnIndex: Int? { partitionColumnIndex ?? columns.firstIndex { $0.type.isTemporal } }
+
+    /// The columns segments are sorted by: the declared sort key, else ``sortColumnIndex``.
+    var sortColumnIndices: [Int] {
+        sortKey.isEmpty ? sortColumnIndex.map { [$0] } ?? [] : sortKey.compactMap { columnIndex(named: $0) }
+    }
+
+    /// The column retention measures age by: the partition column, else the first temporal column.
+    package var retentionColumnIndex: Int? { sortColumnIndex }
 
     /// Checks that the schema can be stored.
     func validate() throws(CairnError) {
@@ -131,6 +147,17 @@ package struct TableSchema: Sendable, Codable, Hashable {
             } else if column.dimension != nil {
                 throw CairnError(.type, "column \"\(column.name)\": only VECTOR takes a dimension")
             }
+        }
+        for key in sortKey {
+            guard let index = columnIndex(named: key) else {
+                throw CairnError(.binder, "sort key column \"\(key)\" is not a column of table \"\(name)\"")
+            }
+            guard columns[index].type != .vector else {
+                throw CairnError(.type, "sort key column \"\(key)\" cannot be a VECTOR")
+            }
+        }
+        if retention != nil, retentionColumnIndex == nil {
+            throw CairnError(.binder, "table \"\(name)\" needs a DATE or TIMESTAMP column for RETENTION")
         }
         if let partition {
             guard let index = partitionColumnIndex else {

@@ -34,9 +34,12 @@ package struct TableSnapshot: Sendable {
     let head: [Int64?: PartitionHead]
     let readers: SegmentReaderCache
     let indexes: VectorIndexCache
+    let deletions: DeletionCache
+    /// Keeps this snapshot's files from being reclaimed while any copy of it is alive.
+    let lease: SnapshotLease
 
     init(entry: TableEntry, head: [Int64?: PartitionHead], directory: String, readers: SegmentReaderCache,
-         indexes: VectorIndexCache) {
+         indexes: VectorIndexCache, deletions: DeletionCache, lease: SnapshotLease) {
         schema = entry.schema
         tableID = entry.id
         partitions = entry.partitions
@@ -44,11 +47,14 @@ package struct TableSnapshot: Sendable {
         self.directory = directory
         self.readers = readers
         self.indexes = indexes
+        self.deletions = deletions
+        self.lease = lease
     }
 
-    /// Number of rows in the table, from segment summaries and the head, without reading data.
+    /// Number of rows in the table that are not deleted, from the manifest and the head, without reading data.
+    /// Rows hidden by retention are counted until they are purged.
     package var rowCount: Int {
-        partitions.reduce(0) { $0 + $1.segments.reduce(0) { $0 + $1.summary.rowCount } }
+        partitions.reduce(0) { $0 + $1.segments.reduce(0) { $0 + $1.liveRowCount } }
             + head.values.reduce(0) { $0 + $1.chunks.reduce(0) { $0 + $1.rowCount } }
     }
 }

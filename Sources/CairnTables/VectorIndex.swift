@@ -56,6 +56,11 @@ final class VectorIndexCache: Sendable {
         return loaded
     }
 
+    /// Drops a cached list file (after its segment was reclaimed).
+    func forget(path: String) {
+        _ = lists.withLock { $0.removeValue(forKey: path) }
+    }
+
     func lists(directory: String, segmentFile: String, reader: SegmentReader, columnID: UInt32,
                centroids c: IVFCentroids, generation: UInt64) throws(CairnError) -> IVFLists {
         let path = directory + "/" + VectorIndexDefinition.listFile(segmentFile: segmentFile, generation: generation)
@@ -128,10 +133,19 @@ extension TableSnapshot {
     /// nil for in-memory units, which are always searched exactly.
     package func indexedRows(_ unit: ScanUnit, index: VectorIndexDefinition, centroids: IVFCentroids,
                              probed: [Int]) throws(CairnError) -> [Int]? {
-        guard case .segment(let reader, let file, _, let firstRow, _) = unit.source else { return nil }
+        guard case .segment(let reader, let file, let block, let firstRow, _) = unit.source else { return nil }
         let lists = try indexes.lists(directory: directory, segmentFile: file, reader: reader, columnID: index.columnID,
                                       centroids: centroids, generation: index.generation)
-        return lists.rows(inLists: probed, range: firstRow..<firstRow + unit.rowCount).map { $0 - firstRow }
+        let rows = lists.rows(inLists: probed, range: firstRow..<firstRow + reader.blockRowCount(block)).map { $0 - firstRow }
+        guard let live = unit.liveRows else { return rows }
+        // Positions among the unit's live rows of the listed block rows that are not deleted.
+        var out: [Int] = []
+        var j = 0
+        for r in rows {
+            while j < live.count && live[j] < r { j += 1 }
+            if j < live.count && live[j] == r { out.append(j) }
+        }
+        return out
     }
 
     /// Per index: list sizes over the stored segments (for `cairn_index_stats`).

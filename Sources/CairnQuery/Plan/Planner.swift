@@ -65,6 +65,11 @@ package struct Planner {
             let b = try binder.bind(w)
             filter = try binder.coerce(b, to: .boolean, w.position)
         }
+        // Rows the table's retention has expired are invisible at once.
+        if let table, let visible = try RetentionFilter.visible(table.schema, now: context.now) {
+            let b = try binder.coerce(try binder.bind(visible), to: .boolean, s.position)
+            filter = filter.map { .and([$0, b]) } ?? b
+        }
 
         // GROUP BY: ordinals and aliases refer to SELECT items.
         var groupExprs: [Expr] = []
