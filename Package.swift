@@ -58,7 +58,7 @@ let package = Package(
         ]),
         // Test tool: a writer process that crash tests kill at random moments.
         .executableTarget(name: "cairn-crash-writer", dependencies: ["Cairn"]),
-        .testTarget(name: "CairnTests", dependencies: ["Cairn", "cairn-crash-writer"]),
+        .testTarget(name: "CairnTests", dependencies: ["Cairn", "CairnFormat", "CairnLog", "cairn-crash-writer"]),
     ],
     swiftLanguageModes: [.v6]
 )

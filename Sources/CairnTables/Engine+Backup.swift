@@ -87,10 +87,23 @@ extension Engine {
     /// Verifies every checksum in the database: the manifest, every block of every segment (decoded),
     /// deletion files, IVF centroid and list files, and the records of the log. Problems are reported
     /// by file; nothing is repaired or changed.
+    ///
+    /// A read-write engine also reports files under `tables/` that the manifest does not name and no
+    /// snapshot still reads (orphans; the next read-write open deletes them).
     package func check() -> IntegrityReport {
         var report = IntegrityReport()
         func problem(_ file: String, _ error: CairnError) {
             report.problems.append(IntegrityProblem(file: file, message: (error.offset.map { "at offset \($0): " } ?? "") + error.message))
+        }
+        if !readOnly {
+            let orphans = maintenance.withLock { _ in
+                let named = Set(Self.files(of: state.withLock { $0.catalog }))
+                return ((try? Self.filesBelow(path, "tables")) ?? []).filter { !named.contains($0) && !reclaimer.isPending(path + "/" + $0) }
+            }
+            for file in orphans {
+                report.problems.append(IntegrityProblem(file: file, message: "not named by the manifest (an orphan, "
+                                                        + "deleted at the next read-write open)"))
+            }
         }
         let catalog: Catalog
         do throws(CairnError) {
@@ -188,6 +201,16 @@ extension Engine {
             }
         }
         return files
+    }
+
+    /// Regular files below `root/relative`, as paths relative to `root`.
+    private static func filesBelow(_ root: String, _ relative: String) throws(CairnError) -> [String] {
+        var out: [String] = []
+        for name in try DirectoryIO.entries(root + "/" + relative) {
+            let child = relative + "/" + name
+            if DirectoryIO.isDirectory(root + "/" + child) { out.append(contentsOf: try filesBelow(root, child)) } else { out.append(child) }
+        }
+        return out
     }
 
     private static func fileSize(_ path: String) -> Int {

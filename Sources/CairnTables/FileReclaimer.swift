@@ -39,8 +39,8 @@ final class FileReclaimer: Sendable {
         reclaim()
     }
 
-    /// Files still waiting for readers to finish.
-    var pendingCount: Int { state.withLock { $0.pending.reduce(0) { $0 + $1.paths.count } } }
+    /// Whether `path` is retired but still waiting for readers to finish.
+    func isPending(_ path: String) -> Bool { state.withLock { $0.pending.contains { $0.paths.contains(path) } } }
 
     fileprivate func release(epoch: UInt64) {
         state.withLock { s in
