@@ -6,7 +6,7 @@ struct CairnBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cairn-bench",
         abstract: "Generate benchmark data and measure Cairn on it.",
-        subcommands: [Gen.self, EventsBenchmark.self, VectorsBenchmark.self, InsertLatency.self])
+        subcommands: [Gen.self, EventsBenchmark.self, VectorsBenchmark.self, InsertLatency.self, LifecycleBenchmark.self])
 }
 
 struct Gen: ParsableCommand {

@@ -27,6 +27,19 @@ import Testing
         #expect(!like("axb", "a!_b", escape: "!"))
     }
 
+    /// Half away from zero on the exact binary value, as DuckDB 2.0.1 rounds (values checked against it).
+    @Test func roundUsesTheExactBinaryValue() {
+        #expect(Functions.round(1901.55, digits: 1) == 1901.5)   // 1901.5499…, though 1901.55 × 10 rounds to 19015.5
+        #expect(Functions.round(-1901.55, digits: 1) == -1901.5)
+        #expect(Functions.round(71.205, digits: 2) == 71.2)
+        #expect(Functions.round(2.675, digits: 2) == 2.67)
+        #expect(Functions.round(0.125, digits: 2) == 0.13)        // an exact tie goes away from zero
+        #expect(Functions.round(-0.125, digits: 2) == -0.13)
+        #expect(Functions.round(2.5, digits: 0) == 3)
+        #expect(Functions.round(1234.5678, digits: -2) == 1200)
+        #expect(Functions.round(.infinity, digits: 2) == .infinity)
+    }
+
     func extract(_ json: String, _ path: String) -> String? {
         guard let p = JSONPath(.string(path)) else { return nil }
         let bytes = Array(json.utf8)

@@ -222,8 +222,7 @@ enum Functions {
                 let r = (Double(i) / Double(p)).rounded(.toNearestOrAwayFromZero) * Double(p)
                 return Int64(exactly: r).map { .int($0) } ?? .double(r)
             case .double(let d):
-                let scale = Foundation.pow(10.0, Double(max(-308, min(308, digits))))
-                return .double((d * scale).rounded(.toNearestOrAwayFromZero) / scale)
+                return .double(Self.round(d, digits: digits))
             default: return .null
             }
         case .floor, .ceil:
@@ -252,6 +251,24 @@ enum Functions {
         default:
             throw CairnError(.unsupported, "function \(f) cannot be evaluated here")
         }
+    }
+}
+
+extension Functions {
+    /// `round(d, digits)` as DuckDB computes it: half away from zero on the exact binary value of `d`, so
+    /// 1901.55 (really 1901.5499…) rounds to 1901.5. The product `d × 10^digits` can round up onto a tie;
+    /// its exact error (an FMA) says which side of the tie the true value lies.
+    static func round(_ d: Double, digits: Int64) -> Double {
+        let scale = Foundation.pow(10.0, Double(max(-308, min(308, digits))))
+        let y = d * scale
+        guard y.isFinite else { return d }
+        let truncated = y.rounded(.towardZero)
+        var r = y.rounded(.toNearestOrAwayFromZero)
+        if (1...22).contains(digits), Swift.abs(y - truncated) == 0.5 {
+            let error = (-y).addingProduct(d, scale)  // d × scale − y, exactly
+            if error != 0 && (error < 0) != (y < 0) { r = truncated }
+        }
+        return r / scale
     }
 }
 
