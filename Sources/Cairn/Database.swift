@@ -21,7 +21,8 @@ public final class Database: Sendable {
     public enum Mode: Sendable {
         /// Takes the directory's write lock; fails with ``CairnError/Code/locked`` if another process holds it.
         case readWrite
-        /// No lock; sees what was committed when it opened; writes fail with ``CairnError/Code/readOnly``.
+        /// No lock; sees what was committed when it opened, and catches up whenever the writer replaces
+        /// the manifest (checkpoints, compactions); writes fail with ``CairnError/Code/readOnly``.
         case readOnly
     }
 
@@ -91,6 +92,10 @@ public final class Database: Sendable {
 
     /// The `CREATE TABLE` statement that recreates `table`'s schema, or nil if there is no such table.
     public func tableDefinition(_ table: String) -> String? { core.tableDefinition(table) }
+
+    /// The error of the last background maintenance pass (retention and compaction), nil when it
+    /// succeeded or none has run. Passes go on after an error; a full disk, say, clears when space returns.
+    public var lastMaintenanceError: CairnError? { core.engine.lastMaintenanceError }
 
     /// Flushes buffered rows to segments and releases the write lock. Further calls fail.
     public func close() { core.close() }

@@ -73,6 +73,14 @@ package enum ManifestFile {
         }
     }
 
+    /// Identifies the manifest file now in `directory` (inode, size, modification time), so a reader can
+    /// tell cheaply whether a writer has replaced it; nil if there is none.
+    package static func identity(directory: String) -> [Int64]? {
+        var st = stat()
+        guard stat(directory + "/" + fileName, &st) == 0 else { return nil }
+        return [Int64(st.st_ino), Int64(st.st_size), Int64(st.st_mtim.tv_sec), Int64(st.st_mtim.tv_nsec)]
+    }
+
     /// Atomically replaces the manifest in `directory` with `value`; durable when this returns.
     package static func write<T: Encodable>(_ value: T, directory: String) throws(CairnError) {
         let payload: [UInt8]

@@ -44,7 +44,12 @@ package final class Session: Sendable {
         defer { _ = running.withLock { $0.removeValue(forKey: ObjectIdentifier(flag)) } }
         var last = MaterializedResult(names: [], types: [], columns: [])
         for s in statements {
-            last = try run(s, parameters, probes: probes, flag: flag, progress: progress)
+            do {
+                last = try run(s, parameters, probes: probes, flag: flag, progress: progress)
+            } catch where engine.readOnly && error.code == .notFound && error.file != nil {
+                // The writer compacted away a file this read-only snapshot named: run again on the new state.
+                last = try run(s, parameters, probes: probes, flag: flag, progress: progress)
+            }
         }
         return last
     }
@@ -211,7 +216,7 @@ package final class Session: Sendable {
         }
         func interval(_ e: Expr) throws(CairnError) -> RetentionInterval {
             var binder = Binder(scope: .empty, context: context)
-            guard case .constant(.interval(let m, let d, let us), _) = try binder.bind(e), m >= 0, d >= 0, us >= 0, m + d > 0 || us > 0 else {
+            guard case .constant(.interval(let m, let d, let us), _) = try binder.bind(e), m >= 0, d >= 0, us >= 0, m > 0 || d > 0 || us > 0 else {
                 throw CairnError(.binder, "RETENTION takes a positive constant interval such as INTERVAL '90 days'",
                                  location: SourceLocation(line: e.position.line, column: e.position.column))
             }

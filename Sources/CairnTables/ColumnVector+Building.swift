@@ -119,7 +119,7 @@ extension Engine {
     /// each key ascending with NULLs last, stably; strings compare by bytes. nil when already in order.
     static func sortOrder(_ columns: [ColumnVector], schema: TableSchema) -> [Int]? {
         let keys = schema.sortColumnIndices
-        if keys.count == 1 { return columns[keys[0]].sortPermutation() }
+        if keys.count == 1, case .int64 = columns[keys[0]].storage { return columns[keys[0]].sortPermutation() }
         guard !keys.isEmpty, let n = columns.first?.count, n > 1 else { return nil }
         let comparators = keys.map { RowComparator(columns[$0]) }
         func less(_ i: Int, _ j: Int) -> Bool {

@@ -95,34 +95,32 @@ extension Engine {
         func problem(_ file: String, _ error: CairnError) {
             report.problems.append(IntegrityProblem(file: file, message: (error.offset.map { "at offset \($0): " } ?? "") + error.message))
         }
-        if !readOnly {
-            let orphans = maintenance.withLock { _ in
-                let named = Set(Self.files(of: state.withLock { $0.catalog }))
-                return ((try? Self.filesBelow(path, "tables")) ?? []).filter { !named.contains($0) && !reclaimer.isPending(path + "/" + $0) }
-            }
-            for file in orphans {
-                report.problems.append(IntegrityProblem(file: file, message: "not named by the manifest (an orphan, "
-                                                        + "deleted at the next read-write open)"))
-            }
+        // The installed catalog, with a lease so that compaction cannot delete its files while they are read.
+        let (catalog, lease, orphans) = maintenance.withLock { _ -> (Catalog, SnapshotLease, [String]) in
+            let (catalog, lease) = state.withLock { ($0.catalog, reclaimer.lease()) }
+            guard !readOnly else { return (catalog, lease, []) }
+            let named = Set(Self.files(of: catalog))
+            let orphans = ((try? Self.filesBelow(path, "tables")) ?? []).filter { !named.contains($0) && !reclaimer.isPending(path + "/" + $0) }
+            return (catalog, lease, orphans)
         }
-        let catalog: Catalog
+        defer { withExtendedLifetime(lease) {} }
+        for file in orphans {
+            report.problems.append(IntegrityProblem(file: file, message: "not named by the manifest (an orphan, "
+                                                    + "deleted at the next read-write open)"))
+        }
         do throws(CairnError) {
-            guard let stored = try ManifestFile.read(Catalog.self, directory: path) else {
+            if try ManifestFile.read(Catalog.self, directory: path) == nil {
                 report.problems.append(IntegrityProblem(file: ManifestFile.fileName, message: "the manifest is missing"))
-                return report
             }
-            catalog = stored
             report.filesChecked += 1
         } catch {
             problem(ManifestFile.fileName, error)
-            return report
         }
         for table in catalog.tables {
-            var centroids: [UInt64: IVFCentroids] = [:]
             for index in table.schema.indexes {
                 let file = VectorIndexDefinition.centroidFile(tableID: table.id, generation: index.generation)
                 do throws(CairnError) {
-                    centroids[index.generation] = try IVFCentroids.parse(try FileIO.readAll(path + "/" + file), path: path + "/" + file)
+                    _ = try IVFCentroids.parse(try FileIO.readAll(path + "/" + file), path: path + "/" + file)
                     report.filesChecked += 1
                 } catch { problem(file, error) }
             }
@@ -179,6 +177,8 @@ extension Engine {
                 do throws(CairnError) {
                     try WALReader.replay(directory: walDirectory, sequence: sequence, repair: false) { _ in }
                     report.filesChecked += 1
+                } catch where error.code == .notFound {
+                    continue  // a checkpoint finished meanwhile and deleted it
                 } catch { problem(file, error) }
             }
         } catch { problem("wal", error) }
@@ -204,7 +204,7 @@ extension Engine {
     }
 
     /// Regular files below `root/relative`, as paths relative to `root`.
-    private static func filesBelow(_ root: String, _ relative: String) throws(CairnError) -> [String] {
+    static func filesBelow(_ root: String, _ relative: String) throws(CairnError) -> [String] {
         var out: [String] = []
         for name in try DirectoryIO.entries(root + "/" + relative) {
             let child = relative + "/" + name

@@ -136,7 +136,10 @@ extension Engine {
         let hasDeletes = segments.contains { $0.deletes != nil }
         switch mode {
         case .full:
-            return segments.count > 1 || hasDeletes || mayExpire ? segments : nil
+            // A partition already written as full-size segments is left alone.
+            let rows = segments.reduce(0) { $0 + $1.summary.rowCount }
+            let needed = max(1, (rows + compactedSegmentRows - 1) / compactedSegmentRows)
+            return segments.count > needed || hasDeletes || mayExpire ? segments : nil
         case .purge where hasDeletes || mayExpire:
             return segments
         case .purge, .tiered:

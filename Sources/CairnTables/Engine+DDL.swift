@@ -27,8 +27,8 @@ extension Engine {
         }
     }
 
-    /// Drops a table. Its files are deleted once the manifest without it is durable; readers that already
-    /// opened its segments keep reading them (see ``SegmentReaderCache``).
+    /// Drops a table. Its files are deleted once the manifest without it is durable and no snapshot that
+    /// still names them is alive (see ``FileReclaimer``).
     /// - Returns: false if there was no such table and `ifExists` is true.
     package func dropTable(_ name: String, ifExists: Bool) throws(CairnError) -> Bool {
         try checkWritable()
@@ -43,9 +43,9 @@ extension Engine {
             }
             let id = catalog.tables.remove(at: index).id
             try commitCatalog(catalog) { $0.removeHead(tableID: id) }
-            let directory = tablesDirectory + "/\(id)"
-            readers.evict(under: directory)
-            try DirectoryIO.removeTree(directory)
+            // Snapshots taken before the drop may still read the files; the empty directories go at the next open.
+            let files = (try? Self.filesBelow(path, "tables/\(id)")) ?? []
+            reclaimer.retire(files.map { path + "/" + $0 })
             return true
         }
     }

@@ -65,7 +65,12 @@ extension Engine {
                 for partition in entry.partitions {
                     for segment in partition.segments {
                         let reader = try readers.reader(path: path + "/" + segment.file)
-                        let columns = try Self.readAllColumns(reader, schema: schema)
+                        var columns = try Self.readAllColumns(reader, schema: schema)
+                        // Deleted rows are purged here: the new segment has no deletion file.
+                        if let deleted = try deletions.vector(directory: path, segment: segment),
+                           let live = deleted.liveRows(in: 0..<segment.summary.rowCount) {
+                            columns = columns.map { $0.gather(live) }
+                        }
                         let id = state.withLock { $0.allocateSegmentID() }
                         rewritten.append((segment.file, try writeSegment(tableID: entry.id, schema: schema, key: partition.key,
                                                                          columns: columns, segmentID: id)))
@@ -85,15 +90,10 @@ extension Engine {
                 FileIO.removeIfPresent(path + "/" + VectorIndexDefinition.centroidFile(tableID: entry.id, generation: generation))
                 throw error
             }
-            // The old files go once the manifest without them is durable.
-            let oldGenerations = entry.schema.indexes.map(\.generation)
-            for (file, _) in rewritten {
-                removeSegmentFiles(file, generations: oldGenerations)
-                readers.evict(path: path + "/" + file)
-            }
-            if let old {
-                FileIO.removeIfPresent(path + "/" + VectorIndexDefinition.centroidFile(tableID: entry.id, generation: old.generation))
-            }
+            // The old files go once the manifest without them is durable and no snapshot reads them.
+            var retired = entry.partitions.flatMap(\.segments).flatMap { segmentFiles($0, schema: entry.schema) }
+            if let old { retired.append(VectorIndexDefinition.centroidFile(tableID: entry.id, generation: old.generation)) }
+            reclaimer.retire(retired.map { path + "/" + $0 })
             progress?(1)
         }
     }
@@ -166,12 +166,13 @@ extension Engine {
         return out
     }
 
-    /// Best effort: files left behind are removed as orphans at the next open.
+    /// Retires a dropped index's files; they go once no snapshot reads them.
     private func removeIndexFiles(_ index: VectorIndexDefinition, table: TableEntry) {
-        FileIO.removeIfPresent(path + "/" + VectorIndexDefinition.centroidFile(tableID: table.id, generation: index.generation))
+        var files = [VectorIndexDefinition.centroidFile(tableID: table.id, generation: index.generation)]
         for segment in table.partitions.flatMap(\.segments) {
-            FileIO.removeIfPresent(path + "/" + VectorIndexDefinition.listFile(segmentFile: segment.file, generation: index.generation))
+            files.append(VectorIndexDefinition.listFile(segmentFile: segment.file, generation: index.generation))
         }
+        reclaimer.retire(files.map { path + "/" + $0 })
     }
 
     /// Up to `limit` non-NULL vectors of column `c` drawn evenly at random (seeded), and how many there are.

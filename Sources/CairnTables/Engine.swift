@@ -23,6 +23,8 @@ package final class Engine: Sendable {
     /// Binds retention predicates; installed by the query layer (see ``installExpiryBinder(_:)``).
     let expiryBinder = Mutex<ExpiryBinder?>(nil)
     let background = Mutex<BackgroundMaintenance?>(nil)
+    /// Read-only engines: the identity of the manifest their state was loaded from (see ``snapshot()``).
+    private let loadedManifest = Mutex<[Int64]?>(nil)
 
     var walDirectory: String { path + "/wal" }
     var tablesDirectory: String { path + "/tables" }
@@ -69,7 +71,9 @@ package final class Engine: Sendable {
             state.wal = try WALWriter(directory: path + "/wal", sequence: state.nextWALSequence,
                                       durability: options.durability.wal)
         }
-        return Engine(path: path, readOnly: readOnly, options: options, state: state)
+        let engine = Engine(path: path, readOnly: readOnly, options: options, state: state)
+        engine.loadedManifest.withLock { $0 = ManifestFile.identity(directory: path) }
+        return engine
     }
 
     /// Reads the manifest and replays the log. A read-only open races the writer's checkpoints, which
@@ -121,9 +125,32 @@ package final class Engine: Sendable {
     }
 
     /// The current committed state. Cheap: copies references only.
+    ///
+    /// A read-only engine first reloads its state if the writer has replaced the manifest since, so it
+    /// sees the rows checkpointed by then, and never a segment that compaction has deleted.
     package func snapshot() -> Snapshot {
+        if readOnly { refreshFromWriter() }
+        return currentSnapshot()
+    }
+
+    private func currentSnapshot() -> Snapshot {
         state.withLock { $0.snapshot(directory: path, readers: readers, indexes: vectorIndexes, deletions: deletions,
                                      lease: reclaimer.lease()) }
+    }
+
+    /// Reloads a read-only engine's catalog and head when the manifest changed; keeps the old state if
+    /// the reload fails (the next snapshot tries again).
+    private func refreshFromWriter() {
+        let identity = ManifestFile.identity(directory: path)
+        guard identity != loadedManifest.withLock({ $0 }),
+              let fresh = try? Self.loadState(path: path, readOnly: true) else { return }
+        state.withLock { s in
+            guard !s.closed else { return }
+            s.catalog = fresh.catalog
+            s.heads = fresh.heads
+            s.nextSegmentID = fresh.nextSegmentID
+        }
+        loadedManifest.withLock { $0 = identity }
     }
 
     /// Throws unless this engine accepts writes.

@@ -437,3 +437,26 @@ final class TempDir {
         return out
     }
 }
+
+/// A read-only process keeps working while the writer compacts and deletes.
+@Suite struct ReadOnlyDuringCompactionTests {
+    @Test func readOnlyOpenFollowsTheWritersCompactions() throws {
+        let dir = TempDir()
+        let writer = try Database(path: dir.path, options: LifecycleTests.options())
+        try writer.execute(LifecycleTests.ddl)
+        for _ in 0..<3 {
+            try LifecycleTests.insertEvents(writer, days: 2, perDay: 35)
+            try writer.execute("CHECKPOINT")
+        }
+        let reader = try Database(path: dir.path, mode: .readOnly)
+        #expect(try LifecycleTests.count(reader, "SELECT count(*) FROM events") == 210)
+        try writer.execute("DELETE FROM events WHERE user_id = 'u-42'")
+        try writer.execute("COMPACT events")
+        // Every segment the reader opened with is gone; it reads the compacted ones.
+        #expect(try LifecycleTests.count(reader, "SELECT count(*) FROM events") == 210 - 30)
+        #expect(try LifecycleTests.count(reader, "SELECT count(*) FROM events WHERE user_id = 'u-42'") == 0)
+        #expect(try reader.execute("CHECK").first?.first == .string("ok"))
+        reader.close()
+        writer.close()
+    }
+}
