@@ -83,14 +83,22 @@ package enum ManifestFile {
 
     /// Atomically replaces the manifest in `directory` with `value`; durable when this returns.
     package static func write<T: Encodable>(_ value: T, directory: String) throws(CairnError) {
-        let payload: [UInt8]
+        try write(payload: try json(value, directory: directory), directory: directory)
+    }
+
+    /// `value` as the JSON a manifest payload holds (sorted keys).
+    package static func json<T: Encodable>(_ value: T, directory: String) throws(CairnError) -> [UInt8] {
         do {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
-            payload = Array(try encoder.encode(value))
+            return Array(try encoder.encode(value))
         } catch {
             throw CairnError(.io, "cannot encode the manifest: \(error)", file: directory + "/" + fileName)
         }
+    }
+
+    /// Atomically replaces the manifest in `directory` with an already encoded JSON payload.
+    package static func write(payload: [UInt8], directory: String) throws(CairnError) {
         var bytes = magic
         bytes.reserveCapacity(headerSize + payload.count)
         bytes.appendLE(version)

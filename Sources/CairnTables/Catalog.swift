@@ -1,4 +1,6 @@
 import CairnFormat
+import CairnLog
+import Synchronization
 
 /// The manifest payload (docs/format.md §6.2): everything durable about the database except the
 /// rows still in the write-ahead log. Written as JSON by ``CairnLog/ManifestFile``.
@@ -70,5 +72,44 @@ enum PartitionKeyOrder {
         case (_, nil): false
         case (let x?, let y?): x < y
         }
+    }
+}
+
+/// Encodes catalogs for the manifest, reusing the JSON of segment entries seen in the previous catalog:
+/// segments are immutable, so after a first encoding a commit only encodes the schemas and what changed.
+/// The result decodes exactly like `JSONEncoder`'s encoding of the catalog.
+final class ManifestEncoder: Sendable {
+    private let fragments = Mutex<[String: [UInt8]]>([:])
+
+    func encode(_ catalog: Catalog, directory: String) throws(CairnError) -> [UInt8] {
+        let previous = fragments.withLock { $0 }
+        var current: [String: [UInt8]] = [:]
+        var out: [UInt8] = []
+        func append(_ text: String) { out.append(contentsOf: text.utf8) }
+        append("{\"formatVersion\":\(catalog.formatVersion),\"nextSegmentID\":\(catalog.nextSegmentID),"
+               + "\"nextTableID\":\(catalog.nextTableID),\"tables\":[")
+        for (t, table) in catalog.tables.enumerated() {
+            if t > 0 { append(",") }
+            append("{\"id\":\(table.id),\"nextColumnID\":\(table.nextColumnID),\"partitions\":[")
+            for (p, partition) in table.partitions.enumerated() {
+                if p > 0 { append(",") }
+                append(partition.key.map { "{\"key\":\($0),\"segments\":[" } ?? "{\"segments\":[")
+                for (i, segment) in partition.segments.enumerated() {
+                    if i > 0 { append(",") }
+                    let key = segment.file + "#" + (segment.deletes.map { "\($0.generation):\($0.count)" } ?? "")
+                    let fragment: [UInt8]
+                    if let cached = previous[key] { fragment = cached } else { fragment = try ManifestFile.json(segment, directory: directory) }
+                    current[key] = fragment
+                    out.append(contentsOf: fragment)
+                }
+                append("]}")
+            }
+            append("],\"schema\":")
+            out.append(contentsOf: try ManifestFile.json(table.schema, directory: directory))
+            append("}")
+        }
+        append("],\"walStart\":\(catalog.walStart)}")
+        fragments.withLock { $0 = current }
+        return out
     }
 }

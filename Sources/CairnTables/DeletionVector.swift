@@ -2,10 +2,9 @@ import CairnFormat
 import CairnLog
 import Synchronization
 
-/// The deleted rows of one segment (docs/format.md §8): a bitmap over the segment's rows, stored in
-/// `<segment file>.<generation>.del` next to the segment. Segments are immutable, so `DELETE` writes a
-/// new generation of this file (the old bits plus the new ones) and a manifest naming it; compaction
-/// later rewrites the segment without the rows and the file goes with it.
+/// The deleted rows of one segment (docs/format.md §8): a bitmap over the segment's rows, stored in a
+/// ``DeletionFile``. Segments are immutable, so `DELETE` writes the old bits plus the new ones into a new
+/// file and a manifest naming it; compaction later rewrites the segment without the rows.
 package struct DeletionVector: Sendable, Equatable {
     /// Rows of the segment the bitmap covers.
     package let rowCount: Int
@@ -45,99 +44,141 @@ package struct DeletionVector: Sendable, Equatable {
         return live
     }
 
+    /// The bitmap words, for ``DeletionFile``.
+    var bitmap: [UInt64] { words }
+
+    /// A vector of `rowCount` rows from stored words; nil if a word marks rows past the end.
+    static func stored(rowCount: Int, words: [UInt64]) -> DeletionVector? {
+        guard words.count == (rowCount + 63) / 64 else { return nil }
+        if rowCount % 64 != 0, let last = words.last, last >> UInt64(rowCount % 64) != 0 { return nil }
+        var vector = DeletionVector(rowCount: rowCount)
+        vector.words = words
+        vector.deletedCount = words.reduce(0) { $0 + $1.nonzeroBitCount }
+        return vector
+    }
+}
+
+/// One `DELETE`'s deletion file (docs/format.md §8): the complete deletion vector, after that
+/// statement, of every segment it touched, in `tables/<table id>/deletes/<generation>.del`. One
+/// file per statement keeps a delete to one fsync however many partitions it spans; segments the
+/// statement did not touch keep naming the file of an earlier one.
+package enum DeletionFile {
     static let magic: [UInt8] = Array("CAIRNDEL".utf8)
     static let version: UInt32 = 1
-    static let headerSize = 40
+    /// magic, version, generation, segment count, CRC.
+    static let headerSize = 28
 
-    /// `"CAIRNDEL" | u32 version | u64 generation | u64 rows | u64 deleted | u32 CRC-32C of the preceding
-    /// 36 bytes`, then `ceil(rows / 64)` u64 words, then a u32 CRC-32C of the words.
-    package func serialized(generation: UInt64) -> [UInt8] {
-        var out = Self.magic
-        out.reserveCapacity(Self.headerSize + words.count * 8 + 4)
-        out.appendLittleEndian(Self.version)
+    /// `"CAIRNDEL" | u32 version | u64 generation | u32 segments S | u32 CRC-32C of the preceding 24 bytes`,
+    /// then S entries `u16 name length | name (the segment file, UTF-8) | u64 rows | u64 deleted |
+    /// ceil(rows / 64) u64 words`, then a u32 CRC-32C of every byte after the header.
+    package static func serialized(generation: UInt64, vectors: [(segmentFile: String, vector: DeletionVector)]) -> [UInt8] {
+        var out = magic
+        out.appendLittleEndian(version)
         out.appendLittleEndian(generation)
-        out.appendLittleEndian(UInt64(rowCount))
-        out.appendLittleEndian(UInt64(deletedCount))
+        out.appendLittleEndian(UInt32(vectors.count))
         out.appendLittleEndian(CRC32C.checksum(out))
-        let body = out.count
-        for w in words { out.appendLittleEndian(w) }
-        out.appendLittleEndian(out.withUnsafeBytes { CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[body...])) })
+        for (file, vector) in vectors {
+            let name = Array(file.utf8)
+            out.appendLittleEndian(UInt16(name.count))
+            out.append(contentsOf: name)
+            out.appendLittleEndian(UInt64(vector.rowCount))
+            out.appendLittleEndian(UInt64(vector.deletedCount))
+            for w in vector.bitmap { out.appendLittleEndian(w) }
+        }
+        out.appendLittleEndian(out.withUnsafeBytes { CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[headerSize...])) })
         return out
     }
 
-    /// Parses and verifies a deletion file written for a segment of `rowCount` rows.
+    /// Parses and verifies a deletion file of `generation`: the vector of each segment it holds.
     /// - Throws: `.unsupportedVersion` or `.corrupt`, naming `path`.
-    package static func parse(_ bytes: [UInt8], path: String, generation: UInt64, rowCount: Int) throws(CairnError) -> DeletionVector {
-        guard bytes.count >= headerSize, bytes.prefix(8).elementsEqual(magic) else {
+    package static func parse(_ bytes: [UInt8], path: String, generation: UInt64) throws(CairnError) -> [String: DeletionVector] {
+        guard bytes.count >= headerSize + 4, bytes.prefix(8).elementsEqual(magic) else {
             throw CairnError.corrupt(path, offset: 0, "not a Cairn deletion file (bad magic or truncated header)")
         }
-        let (fileVersion, fileGeneration, rows, deleted, crc) = bytes.withUnsafeBytes { raw in
-            (UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 8, as: UInt32.self)),
-             UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 12, as: UInt64.self)),
-             UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 20, as: UInt64.self)),
-             UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 28, as: UInt64.self)),
-             UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 36, as: UInt32.self)))
+        do {
+            func u16(_ at: Int) -> UInt16 { UInt16(littleEndian: bytes.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: at, as: UInt16.self) }) }
+            func u32(_ at: Int) -> UInt32 { UInt32(littleEndian: bytes.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: at, as: UInt32.self) }) }
+            func u64(_ at: Int) -> UInt64 { UInt64(littleEndian: bytes.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: at, as: UInt64.self) }) }
+            func crc(_ range: Range<Int>) -> UInt32 { bytes.withUnsafeBytes { CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[range])) } }
+            guard u32(24) == crc(0..<24) else {
+                throw CairnError.corrupt(path, offset: 24, "deletion file header fails its checksum")
+            }
+            guard u32(8) == version else {
+                throw CairnError(.unsupportedVersion, "deletion file format version \(u32(8)) is not supported "
+                                 + "(this build reads version \(version))", file: path, offset: 8)
+            }
+            guard u64(12) == generation else {
+                throw CairnError.corrupt(path, offset: 12, "deletion file is generation \(u64(12)), the manifest expects \(generation)")
+            }
+            let end = bytes.count - 4
+            guard u32(end) == crc(headerSize..<end) else {
+                throw CairnError.corrupt(path, offset: headerSize, "deletion file body fails its checksum")
+            }
+            var out: [String: DeletionVector] = [:]
+            var at = headerSize
+            for _ in 0..<u32(20) {
+                guard at + 2 <= end else { throw CairnError.corrupt(path, offset: at, "deletion file is truncated") }
+                let length = Int(u16(at))
+                guard at + 2 + length + 16 <= end else { throw CairnError.corrupt(path, offset: at, "deletion file is truncated") }
+                let name = String(decoding: bytes[at + 2..<at + 2 + length], as: UTF8.self)
+                at += 2 + length
+                let rows = u64(at), deleted = u64(at + 8)
+                at += 16
+                guard rows <= UInt64(Int32.max) else { throw CairnError.corrupt(path, offset: at - 16, "deletion file row count \(rows) is implausible") }
+                let wordCount = (Int(rows) + 63) / 64
+                guard at + wordCount * 8 <= end else { throw CairnError.corrupt(path, offset: at, "deletion file is truncated") }
+                let words = (0..<wordCount).map { u64(at + $0 * 8) }
+                at += wordCount * 8
+                guard let vector = DeletionVector.stored(rowCount: Int(rows), words: words), vector.deletedCount == Int(deleted) else {
+                    throw CairnError.corrupt(path, offset: at, "deletion bitmap of \(name) does not match its counts")
+                }
+                out[name] = vector
+            }
+            guard at == end else { throw CairnError.corrupt(path, offset: at, "deletion file has \(end - at) bytes after its last entry") }
+            return out
         }
-        guard crc == CRC32C.checksum(Array(bytes[0..<36])) else {
-            throw CairnError.corrupt(path, offset: 36, "deletion file header fails its checksum")
-        }
-        guard fileVersion == version else {
-            throw CairnError(.unsupportedVersion, "deletion file format version \(fileVersion) is not supported "
-                             + "(this build reads version \(version))", file: path, offset: 8)
-        }
-        guard fileGeneration == generation, rows == UInt64(rowCount) else {
-            throw CairnError.corrupt(path, offset: 12, "deletion file is for generation \(fileGeneration) and \(rows) rows, "
-                                     + "but the manifest expects generation \(generation) and \(rowCount) rows")
-        }
-        let wordCount = (rowCount + 63) / 64
-        guard bytes.count == headerSize + wordCount * 8 + 4 else {
-            throw CairnError.corrupt(path, offset: headerSize, "deletion file holds \(bytes.count) bytes, "
-                                     + "expected \(headerSize + wordCount * 8 + 4)")
-        }
-        let (words, bodyCRC, stored) = bytes.withUnsafeBytes { raw in
-            let body = UnsafeRawBufferPointer(rebasing: raw[headerSize..<headerSize + wordCount * 8])
-            let words = (0..<wordCount).map { UInt64(littleEndian: body.loadUnaligned(fromByteOffset: $0 * 8, as: UInt64.self)) }
-            return (words, CRC32C.checksum(body),
-                    UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: headerSize + wordCount * 8, as: UInt32.self)))
-        }
-        guard bodyCRC == stored else {
-            throw CairnError.corrupt(path, offset: headerSize, "deletion bitmap fails its checksum")
-        }
-        var vector = DeletionVector(rowCount: rowCount)
-        vector.words = words
-        if rowCount % 64 != 0, let last = words.last, last >> UInt64(rowCount % 64) != 0 {
-            throw CairnError.corrupt(path, offset: headerSize, "deletion bitmap marks rows past the segment's end")
-        }
-        vector.deletedCount = words.reduce(0) { $0 + $1.nonzeroBitCount }
-        guard vector.deletedCount == Int(deleted) else {
-            throw CairnError.corrupt(path, offset: 28, "deletion file announces \(deleted) deleted rows but marks \(vector.deletedCount)")
-        }
-        return vector
     }
 }
 
 /// A segment's current deletion file, as the manifest records it (docs/format.md §6.2).
 package struct SegmentDeletes: Codable, Sendable, Hashable {
-    /// Names the file `<segment file>.<generation>.del`; drawn from the segment-id counter.
+    /// Names the file `tables/<table id>/deletes/<generation>.del`; drawn from the segment-id counter.
     package var generation: UInt64
     package var count: Int
 
-    package static func file(segmentFile: String, generation: UInt64) -> String { "\(segmentFile).\(generation).del" }
+    /// The deletion file of `generation` in the table directory of `segmentFile` (`tables/<id>/…`).
+    package static func file(segmentFile: String, generation: UInt64) -> String {
+        let table = segmentFile.split(separator: "/", maxSplits: 2).prefix(2).joined(separator: "/")
+        return "\(table)/\(directory)/\(generation).del"
+    }
+
+    /// The directory of deletion files inside a table directory; never a partition name.
+    static let directory = "deletes"
 }
 
-/// Loaded deletion vectors by file. Files are immutable and named by generation, so entries never go stale.
+/// Loaded deletion files by path. Files are immutable and named by generation, so entries never go stale.
 final class DeletionCache: Sendable {
-    private let vectors = Mutex<[String: DeletionVector]>([:])
+    private let files = Mutex<[String: [String: DeletionVector]]>([:])
 
+    /// The deletion vector of `segment`, nil when none of its rows is deleted.
+    /// - Throws: `.corrupt` if the file lacks the segment or its vector does not fit the segment.
     func vector(directory: String, segment: SegmentEntry) throws(CairnError) -> DeletionVector? {
         guard let deletes = segment.deletes else { return nil }
         let path = directory + "/" + SegmentDeletes.file(segmentFile: segment.file, generation: deletes.generation)
-        if let hit = vectors.withLock({ $0[path] }) { return hit }
-        let loaded = try DeletionVector.parse(try FileIO.readAll(path), path: path, generation: deletes.generation,
-                                              rowCount: segment.summary.rowCount)
-        vectors.withLock { $0[path] = loaded }
-        return loaded
+        let vectors: [String: DeletionVector]
+        if let hit = files.withLock({ $0[path] }) {
+            vectors = hit
+        } else {
+            vectors = try DeletionFile.parse(try FileIO.readAll(path), path: path, generation: deletes.generation)
+            files.withLock { $0[path] = vectors }
+        }
+        guard let vector = vectors[segment.file], vector.rowCount == segment.summary.rowCount,
+              vector.deletedCount == deletes.count else {
+            throw CairnError.corrupt(path, "deletion file has no vector matching segment \(segment.file) "
+                                     + "(\(segment.summary.rowCount) rows, \(deletes.count) deleted)")
+        }
+        return vector
     }
 
-    func forget(path: String) { vectors.withLock { _ = $0.removeValue(forKey: path) } }
+    func forget(path: String) { files.withLock { _ = $0.removeValue(forKey: path) } }
 }

@@ -116,6 +116,9 @@ extension Engine {
         } catch {
             problem(ManifestFile.fileName, error)
         }
+        // Deletion files are read anew, not from the engine's cache, so their checksums are verified.
+        let fresh = DeletionCache()
+        var checkedDeletionFiles = Set<String>()
         for table in catalog.tables {
             for index in table.schema.indexes {
                 let file = VectorIndexDefinition.centroidFile(tableID: table.id, generation: index.generation)
@@ -151,13 +154,8 @@ extension Engine {
                 if let d = segment.deletes {
                     let file = SegmentDeletes.file(segmentFile: segment.file, generation: d.generation)
                     do throws(CairnError) {
-                        let vector = try DeletionVector.parse(try FileIO.readAll(path + "/" + file), path: path + "/" + file,
-                                                              generation: d.generation, rowCount: segment.summary.rowCount)
-                        report.filesChecked += 1
-                        if vector.deletedCount != d.count {
-                            report.problems.append(IntegrityProblem(file: file, message: "deletion file marks \(vector.deletedCount) "
-                                                                    + "rows but the manifest records \(d.count)"))
-                        }
+                        _ = try fresh.vector(directory: path, segment: segment)
+                        if checkedDeletionFiles.insert(file).inserted { report.filesChecked += 1 }
                     } catch { problem(file, error) }
                 }
                 for index in table.schema.indexes {
@@ -185,9 +183,10 @@ extension Engine {
         return report
     }
 
-    /// Every file a catalog names, relative to the database directory.
+    /// Every file a catalog names, relative to the database directory, each once.
     static func files(of catalog: Catalog) -> [String] {
         var files: [String] = []
+        var deletionFiles = Set<String>()
         for table in catalog.tables {
             for index in table.schema.indexes {
                 files.append(VectorIndexDefinition.centroidFile(tableID: table.id, generation: index.generation))
@@ -197,14 +196,17 @@ extension Engine {
                 for index in table.schema.indexes {
                     files.append(VectorIndexDefinition.listFile(segmentFile: segment.file, generation: index.generation))
                 }
-                if let d = segment.deletes { files.append(SegmentDeletes.file(segmentFile: segment.file, generation: d.generation)) }
+                if let d = segment.deletes {
+                    let file = SegmentDeletes.file(segmentFile: segment.file, generation: d.generation)
+                    if deletionFiles.insert(file).inserted { files.append(file) }
+                }
             }
         }
         return files
     }
 
     /// Regular files below `root/relative`, as paths relative to `root`.
-    static func filesBelow(_ root: String, _ relative: String) throws(CairnError) -> [String] {
+    private static func filesBelow(_ root: String, _ relative: String) throws(CairnError) -> [String] {
         var out: [String] = []
         for name in try DirectoryIO.entries(root + "/" + relative) {
             let child = relative + "/" + name

@@ -69,7 +69,7 @@ extension Engine {
     private func compactTable(id: UInt32, mode: CompactionMode, now: Int64) throws(CairnError) -> CompactionReport {
         guard var entry = state.withLock({ $0.catalog.table(id: id) }) else { return CompactionReport() }
         var report = CompactionReport()
-        var retired: [String] = []
+        var changed = false
         let schema = entry.schema
         let expiry = try expiryPredicate(schema, now: now)
         let window = schema.retention.map { (whole: $0.wholeExpiryCutoff(now: now), none: $0.noExpiryCutoff(now: now)) }
@@ -82,7 +82,7 @@ extension Engine {
                 entry.partitions[p].segments.removeAll { segment in
                     guard let zm = segment.summary.zoneMaps[timeColumn.id], zm.nullCount == 0,
                           let newest = Self.micros(zm.max, timeColumn.type), newest < whole else { return false }
-                    retired.append(contentsOf: segmentFiles(segment, schema: schema))
+                    changed = true
                     report.rowsPurged += segment.liveRowCount
                     return true
                 }
@@ -108,7 +108,7 @@ extension Engine {
                 guard let result else { continue }
                 written.append(contentsOf: result.segments)
                 let chosenFiles = Set(chosen.map(\.file))
-                for segment in chosen { retired.append(contentsOf: segmentFiles(segment, schema: schema)) }
+                changed = true
                 entry.partitions[p].segments = segments.filter { !chosenFiles.contains($0.file) } + result.segments
                 report.partitionsRewritten += 1
                 report.segmentsRemoved += chosen.count
@@ -116,18 +116,19 @@ extension Engine {
                 report.rowsPurged += result.purged
             }
             entry.partitions.removeAll { $0.segments.isEmpty }
-            guard !retired.isEmpty else { return report }
-            var catalog = state.withLock { $0.catalog }
+            guard changed else { return report }
+            let before = state.withLock { $0.catalog }
+            var catalog = before
             guard let ti = catalog.tables.firstIndex(where: { $0.id == id }) else { throw CairnError(.notFound, "table was dropped") }
             catalog.tables[ti] = entry
             try commitCatalog(catalog)
+            retireUnreferenced(before: before, after: catalog)
         } catch {
             for segment in written {
                 for file in segmentFiles(segment, schema: schema) { FileIO.removeIfPresent(path + "/" + file) }
             }
             throw error
         }
-        reclaimer.retire(retired.map { path + "/" + $0 })
         return report
     }
 

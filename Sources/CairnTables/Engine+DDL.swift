@@ -41,11 +41,11 @@ extension Engine {
                 if ifExists { return false }
                 throw CairnError(.notFound, "table \"\(name)\" does not exist")
             }
+            let before = catalog
             let id = catalog.tables.remove(at: index).id
             try commitCatalog(catalog) { $0.removeHead(tableID: id) }
             // Snapshots taken before the drop may still read the files; the empty directories go at the next open.
-            let files = (try? Self.filesBelow(path, "tables/\(id)")) ?? []
-            reclaimer.retire(files.map { path + "/" + $0 })
+            retireUnreferenced(before: before, after: catalog)
             return true
         }
     }

@@ -18,8 +18,8 @@ extension Engine {
     /// Deletes the rows of `table` that `predicate` selects (every row when nil) and returns how many.
     ///
     /// The head is checkpointed first, so every row committed before the call is in a segment; rows
-    /// committed while it runs are not affected. Each touched segment gets a new deletion file (§8) and
-    /// one manifest replacement makes them all visible at once, durably. Segments left with no live row
+    /// committed while it runs are not affected. One new deletion file (§8) holds the vectors of every
+    /// touched segment, and one manifest replacement makes them all visible at once, durably. Segments left with no live row
     /// leave the manifest; their files go once no snapshot reads them. The rows stay in the segment
     /// files until compaction or `VACUUM` rewrites them.
     /// - Throws: `.notFound`, `.readOnly`, `.io`, or what `predicate` throws; on error nothing is deleted.
@@ -31,46 +31,42 @@ extension Engine {
             let matches = try matchingRows(t, predicate)
             guard !matches.isEmpty else { return 0 }
 
-            var catalog = state.withLock { $0.catalog }
+            let before = state.withLock { $0.catalog }
+            var catalog = before
             guard let ti = catalog.tables.firstIndex(where: { $0.id == t.tableID }) else { return 0 }
             var entry = catalog.tables[ti]
+            let generation = state.withLock { $0.allocateSegmentID() }
             var deleted = 0
-            var written: [String] = []
-            var retired: [String] = []
-            do throws(CairnError) {
-                for p in entry.partitions.indices {
-                    var kept: [SegmentEntry] = []
-                    for var segment in entry.partitions[p].segments {
-                        guard let rows = matches[segment.file] else { kept.append(segment); continue }
-                        var vector = try deletions.vector(directory: path, segment: segment)
-                            ?? DeletionVector(rowCount: segment.summary.rowCount)
-                        let added = vector.delete(rows)
-                        deleted += added
-                        let oldFile = segment.deletes.map { SegmentDeletes.file(segmentFile: segment.file, generation: $0.generation) }
-                        if vector.deletedCount == segment.summary.rowCount {
-                            retired.append(contentsOf: segmentFiles(segment, schema: entry.schema))
-                            continue
-                        }
-                        if added > 0 {
-                            let generation = state.withLock { $0.allocateSegmentID() }
-                            let file = SegmentDeletes.file(segmentFile: segment.file, generation: generation)
-                            try writeFileAtomically(path + "/" + file, vector.serialized(generation: generation))
-                            written.append(file)
-                            if let oldFile { retired.append(oldFile) }
-                            segment.deletes = SegmentDeletes(generation: generation, count: vector.deletedCount)
-                        }
-                        kept.append(segment)
+            var vectors: [(segmentFile: String, vector: DeletionVector)] = []
+            for p in entry.partitions.indices {
+                var kept: [SegmentEntry] = []
+                for var segment in entry.partitions[p].segments {
+                    guard let rows = matches[segment.file] else { kept.append(segment); continue }
+                    var vector = try deletions.vector(directory: path, segment: segment) ?? DeletionVector(rowCount: segment.summary.rowCount)
+                    let added = vector.delete(rows)
+                    deleted += added
+                    // A segment with no live row leaves the manifest instead.
+                    if vector.deletedCount == segment.summary.rowCount { continue }
+                    if added > 0 {
+                        vectors.append((segment.file, vector))
+                        segment.deletes = SegmentDeletes(generation: generation, count: vector.deletedCount)
                     }
-                    entry.partitions[p].segments = kept
+                    kept.append(segment)
                 }
-                entry.partitions.removeAll { $0.segments.isEmpty }
-                catalog.tables[ti] = entry
-                if deleted > 0 { try commitCatalog(catalog) }
+                entry.partitions[p].segments = kept
+            }
+            guard deleted > 0 else { return 0 }
+            entry.partitions.removeAll { $0.segments.isEmpty }
+            catalog.tables[ti] = entry
+            let file = path + "/" + SegmentDeletes.file(segmentFile: vectors.first?.segmentFile ?? "tables/\(entry.id)/", generation: generation)
+            do throws(CairnError) {
+                if !vectors.isEmpty { try writeFileAtomically(file, DeletionFile.serialized(generation: generation, vectors: vectors)) }
+                try commitCatalog(catalog)
             } catch {
-                for file in written { FileIO.removeIfPresent(path + "/" + file) }
+                FileIO.removeIfPresent(file)
                 throw error
             }
-            reclaimer.retire(retired.map { path + "/" + $0 })
+            retireUnreferenced(before: before, after: catalog)
             return deleted
         }
     }
@@ -98,12 +94,16 @@ extension Engine {
         return try found.result()
     }
 
-    /// A segment file with its list and deletion files, relative to the database directory.
+    /// A new segment's file and its list files, relative to the database directory.
     func segmentFiles(_ segment: SegmentEntry, schema: TableSchema) -> [String] {
-        var files = [segment.file]
-        for index in schema.indexes { files.append(VectorIndexDefinition.listFile(segmentFile: segment.file, generation: index.generation)) }
-        if let d = segment.deletes { files.append(SegmentDeletes.file(segmentFile: segment.file, generation: d.generation)) }
-        return files
+        [segment.file] + schema.indexes.map { VectorIndexDefinition.listFile(segmentFile: segment.file, generation: $0.generation) }
+    }
+
+    /// Hands the files `before` names and `after` does not to the reclaimer: they go once no snapshot
+    /// that might read them is alive. Call after `after` is committed.
+    func retireUnreferenced(before: Catalog, after: Catalog) {
+        let kept = Set(Self.files(of: after))
+        reclaimer.retire(Self.files(of: before).filter { !kept.contains($0) }.map { path + "/" + $0 })
     }
 }
 

@@ -132,7 +132,7 @@ extension Engine {
         var catalog = catalog
         catalog.formatVersion = Catalog.currentFormatVersion
         catalog.nextSegmentID = max(catalog.nextSegmentID, state.withLock { $0.nextSegmentID })
-        try ManifestFile.write(catalog, directory: path)
+        try ManifestFile.write(payload: try manifestEncoder.encode(catalog, directory: path), directory: path)
         state.withLock { s in
             s.catalog = catalog
             install(&s)

@@ -83,17 +83,16 @@ extension Engine {
                 for p in updated.partitions.indices {
                     updated.partitions[p].segments = updated.partitions[p].segments.map { replacement[$0.file] ?? $0 }
                 }
+                let before = catalog
                 catalog.tables[t] = updated
                 try commitCatalog(catalog)
+                // The old files go once the manifest without them is durable and no snapshot reads them.
+                retireUnreferenced(before: before, after: catalog)
             } catch {
                 for (_, segment) in rewritten { removeSegmentFiles(segment.file, generations: schema.indexes.map(\.generation)) }
                 FileIO.removeIfPresent(path + "/" + VectorIndexDefinition.centroidFile(tableID: entry.id, generation: generation))
                 throw error
             }
-            // The old files go once the manifest without them is durable and no snapshot reads them.
-            var retired = entry.partitions.flatMap(\.segments).flatMap { segmentFiles($0, schema: entry.schema) }
-            if let old { retired.append(VectorIndexDefinition.centroidFile(tableID: entry.id, generation: old.generation)) }
-            reclaimer.retire(retired.map { path + "/" + $0 })
             progress?(1)
         }
     }
@@ -108,9 +107,10 @@ extension Engine {
             }
             for t in catalog.tables.indices {
                 if let k = catalog.tables[t].schema.indexes.firstIndex(where: { $0.name.lowercased() == name.lowercased() }) {
-                    let old = catalog.tables[t].schema.indexes.remove(at: k)
+                    let before = catalog
+                    catalog.tables[t].schema.indexes.remove(at: k)
                     try commitCatalog(catalog)
-                    removeIndexFiles(old, table: catalog.tables[t])
+                    retireUnreferenced(before: before, after: catalog)
                     return true
                 }
             }
@@ -166,14 +166,6 @@ extension Engine {
         return out
     }
 
-    /// Retires a dropped index's files; they go once no snapshot reads them.
-    private func removeIndexFiles(_ index: VectorIndexDefinition, table: TableEntry) {
-        var files = [VectorIndexDefinition.centroidFile(tableID: table.id, generation: index.generation)]
-        for segment in table.partitions.flatMap(\.segments) {
-            files.append(VectorIndexDefinition.listFile(segmentFile: segment.file, generation: index.generation))
-        }
-        reclaimer.retire(files.map { path + "/" + $0 })
-    }
 
     /// Up to `limit` non-NULL vectors of column `c` drawn evenly at random (seeded), and how many there are.
     private func trainingSample(_ t: TableSnapshot, column c: Int, dimension: Int, limit: Int, seed: UInt64) throws(CairnError) -> ([Float], Int) {

@@ -17,6 +17,7 @@ package final class Engine: Sendable {
     let readers = SegmentReaderCache()
     let vectorIndexes = VectorIndexCache()
     let deletions = DeletionCache()
+    let manifestEncoder = ManifestEncoder()
     let reclaimer: FileReclaimer
     let state: Mutex<EngineState>
     let maintenance = Mutex<Void>(())

@@ -1,6 +1,7 @@
 import CairnFormat
 import CairnLog
 import CairnVector
+import Dispatch
 import Synchronization
 
 /// An IVF-flat index on a VECTOR column, as the manifest records it. The centroids live in
@@ -98,6 +99,38 @@ final class VectorIndexCache: Sendable {
                 ?? [Int32](repeating: 0, count: vectors.count)
         }
     }
+}
+
+/// Writes each file as ``writeFileAtomically(_:_:)`` does, several at a time: the file system then
+/// commits their fsyncs together instead of one journal commit after another. On error, files already
+/// written are left for the caller to remove.
+func writeFilesAtomically(_ files: [(path: String, bytes: [UInt8])]) throws(CairnError) {
+    guard files.count > 1 else {
+        for f in files { try writeFileAtomically(f.path, f.bytes) }
+        return
+    }
+    let failure = Mutex<CairnError?>(nil)
+    let next = Mutex(0)
+    let group = DispatchGroup()
+    for _ in 0..<min(8, files.count) {
+        DispatchQueue.global().async(group: group) {
+            while true {
+                let i: Int? = next.withLock { n in
+                    guard n < files.count, failure.withLock({ $0 == nil }) else { return nil }
+                    defer { n += 1 }
+                    return n
+                }
+                guard let i else { return }
+                do throws(CairnError) {
+                    try writeFileAtomically(files[i].path, files[i].bytes)
+                } catch {
+                    failure.withLock { if $0 == nil { $0 = error } }
+                }
+            }
+        }
+    }
+    group.wait()
+    if let error = failure.withLock({ $0 }) { throw error }
 }
 
 /// Writes `bytes` to `path` atomically (temp file, fsync, rename, fsync directory).
