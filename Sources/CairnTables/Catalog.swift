@@ -96,11 +96,22 @@ final class ManifestEncoder: Sendable {
                 append(partition.key.map { "{\"key\":\($0),\"segments\":[" } ?? "{\"segments\":[")
                 for (i, segment) in partition.segments.enumerated() {
                     if i > 0 { append(",") }
-                    let key = segment.file + "#" + (segment.deletes.map { "\($0.generation):\($0.count)" } ?? "")
+                    // The cached JSON is of the entry without `deletes`, which each DELETE changes; that is spliced in.
                     let fragment: [UInt8]
-                    if let cached = previous[key] { fragment = cached } else { fragment = try ManifestFile.json(segment, directory: directory) }
-                    current[key] = fragment
-                    out.append(contentsOf: fragment)
+                    if let cached = previous[segment.file] {
+                        fragment = cached
+                    } else {
+                        var plain = segment
+                        plain.deletes = nil
+                        fragment = try ManifestFile.json(plain, directory: directory)
+                    }
+                    current[segment.file] = fragment
+                    if let d = segment.deletes, fragment.first == UInt8(ascii: "{") {
+                        append("{\"deletes\":{\"count\":\(d.count),\"generation\":\(d.generation)},")
+                        out.append(contentsOf: fragment.dropFirst())
+                    } else {
+                        out.append(contentsOf: fragment)
+                    }
                 }
                 append("]}")
             }

@@ -53,25 +53,6 @@ extension ColumnVector {
         }
     }
 
-    /// The rows at `indices`, in that order.
-    func gather(_ indices: [Int]) -> ColumnVector {
-        var out: ColumnVector
-        switch storage {
-        case .int64(let a): out = ColumnVector(storage: .int64(indices.map { a[$0] }))
-        case .float64(let a): out = ColumnVector(storage: .float64(indices.map { a[$0] }))
-        case .bytes(let b):
-            var g = ByteArray()
-            g.reserveCapacity(rows: indices.count, bytes: b.data.count)
-            b.data.withUnsafeBufferPointer { data in
-                for i in indices { g.append(bytes: UnsafeBufferPointer(rebasing: data[b.offsets[i]..<b.offsets[i + 1]])) }
-            }
-            out = ColumnVector(storage: .bytes(g))
-        case .vectors(let a): out = ColumnVector(storage: .vectors(a.gather(indices)))
-        }
-        if let v = validity { out.validity = indices.map { v[$0] } }
-        return out
-    }
-
     /// Approximate memory held, for the head's flush threshold.
     var approximateBytes: Int {
         let values: Int

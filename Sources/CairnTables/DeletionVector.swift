@@ -35,12 +35,28 @@ package struct DeletionVector: Sendable, Equatable {
 
     /// The rows of `range` that are not deleted, relative to `range.lowerBound`; nil when none is deleted.
     package func liveRows(in range: Range<Int>) -> [Int]? {
+        guard !range.isEmpty else { return nil }
+        let firstWord = range.lowerBound >> 6, lastWord = (range.upperBound - 1) >> 6
+        func bits(_ w: Int) -> UInt64 {
+            var word = words[w]
+            if w == firstWord { word &= ~0 << UInt64(range.lowerBound & 63) }
+            if w == lastWord, range.upperBound & 63 != 0 { word &= (1 << UInt64(range.upperBound & 63)) - 1 }
+            return word
+        }
+        var deleted = 0
+        for w in firstWord...lastWord { deleted += bits(w).nonzeroBitCount }
+        guard deleted > 0 else { return nil }
         var live: [Int] = []
-        var any = false
-        for r in range where isDeleted(r) { any = true; break }
-        guard any else { return nil }
-        live.reserveCapacity(range.count)
-        for r in range where !isDeleted(r) { live.append(r - range.lowerBound) }
+        live.reserveCapacity(range.count - deleted)
+        for w in firstWord...lastWord {
+            let gone = bits(w)
+            let start = max(w << 6, range.lowerBound), end = min((w + 1) << 6, range.upperBound)
+            if gone == 0 {
+                for r in start..<end { live.append(r - range.lowerBound) }
+            } else {
+                for r in start..<end where gone & (1 << UInt64(r & 63)) == 0 { live.append(r - range.lowerBound) }
+            }
+        }
         return live
     }
 

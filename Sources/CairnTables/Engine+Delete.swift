@@ -82,9 +82,14 @@ extension Engine {
                 let unit = units[u]
                 guard let (file, firstRow) = unit.segmentPosition else { continue }
                 do throws(CairnError) {
-                    var selected = Array(0..<unit.rowCount)
-                    if let predicate { selected = try predicate.select(try unit.read(), unit.rowCount) }
-                    let rows = selected.map { firstRow + (unit.liveRows?[$0] ?? $0) }
+                    var rows: [Int]
+                    if let predicate {
+                        // Rows already deleted may match again; DeletionVector.delete counts only new ones.
+                        rows = try predicate.select(try unit.readStored(), unit.storedRowCount)
+                    } else {
+                        rows = unit.liveRows ?? Array(0..<unit.rowCount)
+                    }
+                    for i in rows.indices { rows[i] += firstRow }
                     found.add(rows, file: file)
                 } catch {
                     found.fail(error)

@@ -61,13 +61,15 @@ package struct ScanUnit: Sendable {
     /// The requested columns of this unit's rows that are not deleted, in the order they were
     /// requested. Columns added after the unit was written read as NULL.
     package func read() throws(CairnError) -> [ColumnVector] {
-        let columns = try readAllRows()
+        let columns = try readStored()
         guard let liveRows else { return columns }
         return columns.map { $0.gather(liveRows) }
     }
 
-    private func readAllRows() throws(CairnError) -> [ColumnVector] {
-        let rowCount = liveRows == nil ? self.rowCount : blockRowCount
+    /// The requested columns of every stored row of the unit, deleted ones included (``storedRowCount``
+    /// rows), for callers that filter anyway and drop the deleted rows with ``liveRows`` in the same gather.
+    package func readStored() throws(CairnError) -> [ColumnVector] {
+        let rowCount = storedRowCount
         var out: [ColumnVector] = []
         out.reserveCapacity(slots.count)
         for slot in slots {
@@ -83,7 +85,8 @@ package struct ScanUnit: Sendable {
         return out
     }
 
-    private var blockRowCount: Int {
+    /// Rows of the unit as stored, deleted ones included.
+    package var storedRowCount: Int {
         switch source {
         case .segment(let reader, _, let block, _, _): reader.blockRowCount(block)
         case .head(let chunk): chunk.rowCount

@@ -20,28 +20,6 @@ package struct Batch: Sendable {
 }
 
 extension ColumnVector {
-    /// The rows at `selection`, in that order.
-    package func gather(_ sel: [Int]) -> ColumnVector {
-        let validity = self.validity.map { v in sel.map { v[$0] } }
-        switch storage {
-        case .int64(let a):
-            return ColumnVector(storage: .int64(a.withUnsafeBufferPointer { p in sel.map { p[$0] } }), validity: validity)
-        case .float64(let a):
-            return ColumnVector(storage: .float64(a.withUnsafeBufferPointer { p in sel.map { p[$0] } }), validity: validity)
-        case .bytes(let b):
-            var out = ByteArray()
-            var total = 0
-            for i in sel { total += b.length(at: i) }
-            out.reserveCapacity(rows: sel.count, bytes: total)
-            b.data.withUnsafeBufferPointer { d in
-                for i in sel { out.append(bytes: UnsafeBufferPointer(rebasing: d[b.offsets[i]..<b.offsets[i + 1]])) }
-            }
-            return ColumnVector(storage: .bytes(out), validity: validity)
-        case .vectors(let a):
-            return ColumnVector(storage: .vectors(a.gather(sel)), validity: validity)
-        }
-    }
-
     /// Rows `range` of this vector.
     package func slice(_ r: Range<Int>) -> ColumnVector {
         let validity = self.validity.map { Array($0[r]) }

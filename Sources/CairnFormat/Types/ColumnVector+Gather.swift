@@ -1,0 +1,46 @@
+extension ColumnVector {
+    /// The rows at `selection`, in that order: filters, deletes and sorts all move rows through here, so
+    /// it copies with one allocation per buffer and no per-row bounds or uniqueness checks.
+    /// Requires: every index in `selection` is a row of this vector.
+    package func gather(_ selection: [Int]) -> ColumnVector {
+        let validity = self.validity.map { v in v.withUnsafeBufferPointer { p in selection.map { p[$0] } } }
+        switch storage {
+        case .int64(let a):
+            return ColumnVector(storage: .int64(a.withUnsafeBufferPointer { p in selection.map { p[$0] } }), validity: validity)
+        case .float64(let a):
+            return ColumnVector(storage: .float64(a.withUnsafeBufferPointer { p in selection.map { p[$0] } }), validity: validity)
+        case .bytes(let b):
+            return ColumnVector(storage: .bytes(Self.gather(b, selection)), validity: validity)
+        case .vectors(let a):
+            return ColumnVector(storage: .vectors(a.gather(selection)), validity: validity)
+        }
+    }
+
+    private static func gather(_ b: ByteArray, _ selection: [Int]) -> ByteArray {
+        b.offsets.withUnsafeBufferPointer { off in
+            let offsets = [Int](unsafeUninitializedCapacity: selection.count + 1) { out, initialized in
+                var total = 0
+                out[0] = 0
+                for (j, i) in selection.enumerated() {
+                    total += off[i + 1] - off[i]
+                    out[j + 1] = total
+                }
+                initialized = selection.count + 1
+            }
+            let total = offsets[selection.count]
+            let data = [UInt8](unsafeUninitializedCapacity: total) { out, initialized in
+                b.data.withUnsafeBufferPointer { src in
+                    guard let s = src.baseAddress, let d = out.baseAddress else { return }
+                    var at = 0
+                    for i in selection {
+                        let length = off[i + 1] - off[i]
+                        (d + at).initialize(from: s + off[i], count: length)
+                        at += length
+                    }
+                }
+                initialized = total
+            }
+            return ByteArray(offsets: offsets, data: data)
+        }
+    }
+}
