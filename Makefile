@@ -45,16 +45,19 @@ difftest:
 clean:
 	rm -rf .build demo.cairn $(VENV) Tests/difftest/__pycache__
 
-# make bench      – Cairn vs DuckDB and SQLite on 1M generated events, and vector search vs faiss, hnswlib
-#                   and sqlite-vec on 20k × 384 (< 10 min); writes docs/benchmarks.md and docs/benchmarks-vectors.md
+# make bench      – Cairn vs DuckDB and SQLite on 1M generated events (queries, then deletes and retention),
+#                   and vector search vs faiss, hnswlib and sqlite-vec on 20k × 384 (< 10 min); writes
+#                   docs/benchmarks.md, docs/benchmarks-lifecycle.md and docs/benchmarks-vectors.md
 # make bench-full – the same on 10M events and 100k × 1536 vectors (clustered and real-text embeddings)
 .PHONY: bench bench-full
 bench: deps
 	swift build -c release --product cairn-bench
 	python3 Benchmarks/compare/compare.py --rows 1000000 --make-target "make bench"
+	python3 Benchmarks/compare/lifecycle.py --rows 1000000
 	python3 Benchmarks/compare/vectors.py --quick --out docs/benchmarks-vectors.md
 
 bench-full: deps
 	swift build -c release --product cairn-bench
 	python3 Benchmarks/compare/compare.py --rows 10000000 --make-target "make bench-full"
+	python3 Benchmarks/compare/lifecycle.py --rows 10000000
 	python3 Benchmarks/compare/vectors.py --out docs/benchmarks-vectors.md

@@ -36,8 +36,8 @@ OPTIONAL_FAILED = os.path.join(VENV, ".optional-failed")  # why an optional requ
 
 # --- virtual environment ---------------------------------------------------------------------
 
-def ensure_venv():
-    """Re-executes this script inside .venv-bench, creating it and installing requirements first.
+def ensure_venv(script=__file__):
+    """Re-executes `script` (default this one) inside .venv-bench, creating it and installing requirements first.
 
     A requirement marked `# optional` (chdb) may fail to install: the others are installed, the
     reason is kept in OPTIONAL_FAILED for the report, and the next run tries again."""
@@ -71,7 +71,7 @@ def ensure_venv():
             with open(OPTIONAL_FAILED, "w") as f:
                 f.write(f"pip could not install {', '.join(optional)}: {reason}")
             print(f"continuing without {', '.join(optional)}", file=sys.stderr)
-    os.execv(python, [python, os.path.abspath(__file__)] + sys.argv[1:])
+    os.execv(python, [python, os.path.abspath(script)] + sys.argv[1:])
 
 
 # --- query files and answer checksums (must match cairn-bench's AnswerChecksum) ---------------

@@ -48,10 +48,17 @@ extension Engine {
     /// list files); one manifest replacement swaps them in. Readers keep their snapshot throughout, and
     /// the old files go once the new manifest is durable and no snapshot reads them.
     /// - Throws: `.notFound`, `.readOnly`, `.io`; on error the manifest is unchanged and new files are removed.
+    /// The work runs on the engine's low-priority ``MaintenanceThread``; the caller waits for it.
     package func compact(table: String? = nil, mode: CompactionMode, now: Int64? = nil) throws(CairnError) -> CompactionReport {
         try checkWritable()
         let now = now ?? options.now()
-        return try maintenance.withLock { (_) throws(CairnError) -> CompactionReport in
+        return try maintenanceThread.run { [self] () throws(CairnError) -> CompactionReport in
+            try compactNow(table: table, mode: mode, now: now)
+        }
+    }
+
+    private func compactNow(table: String?, mode: CompactionMode, now: Int64) throws(CairnError) -> CompactionReport {
+        try maintenance.withLock { (_) throws(CairnError) -> CompactionReport in
             if mode != .tiered { try checkpointLocked() }
             let ids = try state.withLock { (s) throws(CairnError) -> [UInt32] in
                 try s.checkOpen(path)

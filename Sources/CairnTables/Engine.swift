@@ -24,6 +24,7 @@ package final class Engine: Sendable {
     /// Binds retention predicates; installed by the query layer (see ``installExpiryBinder(_:)``).
     let expiryBinder = Mutex<ExpiryBinder?>(nil)
     let background = Mutex<BackgroundMaintenance?>(nil)
+    let maintenanceThread = MaintenanceThread()
     /// Read-only engines: the identity of the manifest their state was loaded from (see ``snapshot()``).
     private let loadedManifest = Mutex<[Int64]?>(nil)
 
@@ -44,6 +45,7 @@ package final class Engine: Sendable {
     }
 
     deinit {
+        maintenanceThread.stop()
         state.withLock { $0.wal?.close() }
     }
 
@@ -112,6 +114,7 @@ package final class Engine: Sendable {
     /// Later writes fail; snapshots already taken stay readable.
     package func close() {
         stopBackgroundMaintenance()
+        maintenanceThread.stop()
         if !readOnly {
             maintenance.withLock { _ in
                 if !state.withLock({ $0.closed }) { try? checkpointLocked() }
