@@ -1,4 +1,3 @@
-import CBLAS
 
 /// k-means for IVF lists, with every distance computation done by `sgemm`.
 ///
@@ -35,7 +34,7 @@ package enum KMeans {
                     for i in 0..<n {
                         let c = Int(assignment[i])
                         counts[c] += 1
-                        cblas_saxpy(Int32(d), 1, xb + i * d, 1, sb + c * d, 1)
+                        BLAS.saxpy(d, 1, xb + i * d, sb + c * d)
                     }
                 }
             }
@@ -83,10 +82,7 @@ package enum KMeans {
                 while start < n {
                     let m = min(chunk, n - start)
                     // scores[m × k] = rows[m × d] · centroidsᵀ
-                    BLASThreads.wide {
-                        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(k), Int32(d), 1,
-                                    rows + start * d, Int32(d), c, Int32(d), 0, s, Int32(k))
-                    }
+                    BLAS.wide { BLAS.sgemmTransposedB(m: m, n: k, k: d, rows + start * d, c, s) }
                     for i in 0..<m {
                         var best = 0
                         var bestScore = -Float.infinity
@@ -112,7 +108,7 @@ package enum KMeans {
             for r in 0..<(p.count / d) {
                 let norm = VectorKernels.dot(b + r * d, b + r * d, d).squareRoot()
                 guard norm > 0 else { continue }
-                cblas_sscal(Int32(d), 1 / norm, b + r * d, 1)
+                BLAS.sscal(d, 1 / norm, b + r * d)
             }
         }
     }

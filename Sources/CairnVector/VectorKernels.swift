@@ -1,4 +1,3 @@
-import CBLAS
 import CairnFormat
 
 /// Distance arithmetic over float32 vectors: exact per-pair distances with pgvector's results, and
@@ -8,7 +7,7 @@ package enum VectorKernels {
 
     @inline(__always)
     package static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) -> Float {
-        cblas_sdot(Int32(n), a, 1, b, 1)
+        BLAS.sdot(n, a, b)
     }
 
     package static func squaredL2(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) -> Float {
@@ -54,9 +53,7 @@ package enum VectorKernels {
     package static func dots(_ matrix: UnsafePointer<Float>, rows: Int, dimension: Int,
                              query: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>) {
         guard rows > 0 else { return }
-        BLASThreads.useDefault()
-        cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(rows), Int32(dimension), 1, matrix, Int32(dimension),
-                    query, 1, 0, out, 1)
+        BLAS.sgemv(rows: rows, columns: dimension, matrix, query, out)
     }
 
     /// Scores of every row of `a` against `query`, ordered like the metric's distance (smaller is
@@ -101,10 +98,7 @@ package enum VectorKernels {
             queries.withUnsafeBufferPointer { qs in
                 out.withUnsafeMutableBufferPointer { o in
                     guard let mb = m.baseAddress, let qb = qs.baseAddress, let ob = o.baseAddress else { return }
-                    BLASThreads.wide {
-                        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(q), Int32(n), Int32(d), 1,
-                                    qb, Int32(d), mb, Int32(d), 0, ob, Int32(n))
-                    }
+                    BLAS.wide { BLAS.sgemmTransposedB(m: q, n: n, k: d, qb, mb, ob) }
                     guard let norms else {
                         for i in 0..<(q * n) { o[i] = -o[i] }
                         return

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Cairn
+import enum CairnVector.BLAS
 import Foundation
 
 /// The `vectors` report; key names are a stable interface (Benchmarks/README.md).
@@ -23,6 +24,8 @@ struct VectorsReport: Encodable {
     let dimension: Int
     let queries: Int
     let openblas_coretype: String?
+    /// The BLAS library and kernels in use, e.g. `libopenblas.so.0 (SkylakeX)`.
+    let blas: String
     let results: [Result]
 }
 
@@ -126,7 +129,8 @@ struct VectorsBenchmark: ParsableCommand {
         }
         let report = VectorsReport(rows: Int(rows.description) ?? 0, dimension: baseDim,
                                    queries: queryVectors.count,
-                                   openblas_coretype: ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"], results: results)
+                                   openblas_coretype: ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"],
+                                   blas: BLAS.description, results: results)
         try writeJSON(report, to: json)
     }
 }
