@@ -94,40 +94,50 @@ package indirect enum BoundExpr: Hashable, Sendable {
         }
     }
 
-    package static func == (a: BoundExpr, b: BoundExpr) -> Bool { a.key == b.key }
-    package func hash(into h: inout Hasher) { h.combine(key) }
+    /// Structural equality, used to match SELECT expressions with GROUP BY and ORDER BY expressions.
+    /// Constants compare as values (a 1536-float query vector costs one pass, never a text rendering).
+    package static func == (a: BoundExpr, b: BoundExpr) -> Bool {
+        switch (a, b) {
+        case let (.column(i, t), .column(j, u)): return i == j && t == u
+        case let (.constant(v, t), .constant(w, u)): return t == u && v == w
+        case let (.arithmetic(o, x, y, t), .arithmetic(p, z, w, u)): return o == p && t == u && x == z && y == w
+        case let (.compare(o, x, y), .compare(p, z, w)): return o == p && x == z && y == w
+        case let (.and(xs), .and(ys)), let (.or(xs), .or(ys)): return xs == ys
+        case let (.not(x), .not(y)), let (.negate(x), .negate(y)): return x == y
+        case let (.isNull(x, n), .isNull(y, m)): return n == m && x == y
+        case let (.inList(x, vs, h, n), .inList(y, ws, i, m)): return h == i && n == m && vs == ws && x == y
+        case let (.like(x, p, c, n, e), .like(y, q, d, m, f)): return p == q && c == d && n == m && e == f && x == y
+        case let (.caseWhen(bs, x, t), .caseWhen(cs, y, u)):
+            return t == u && x == y && bs.count == cs.count && zip(bs, cs).allSatisfy { $0.0 == $1.0 && $0.1 == $1.1 }
+        case let (.coalesce(xs, t), .coalesce(ys, u)): return t == u && xs == ys
+        case let (.cast(x, t, c), .cast(y, u, d)): return t == u && c == d && x == y
+        case let (.function(f, xs, t), .function(g, ys, u)): return f == g && t == u && xs == ys
+        default: return false
+        }
+    }
 
-    /// A structural key, used to match SELECT expressions with GROUP BY expressions.
-    private var key: String {
+    /// Hashes the shape and the leaves; consistent with ``==``.
+    package func hash(into h: inout Hasher) {
         switch self {
-        case .column(let i, _): "#\(i)"
-        case .constant(let v, let t): "c(\(v.debugKey):\(t))"
-        case .arithmetic(let op, let a, let b, _): "(\(a.key)\(op.rawValue)\(b.key))"
-        case .compare(let op, let a, let b): "(\(a.key)\(op.rawValue)\(b.key))"
-        case .and(let es): "and(" + es.map(\.key).joined(separator: ",") + ")"
-        case .or(let es): "or(" + es.map(\.key).joined(separator: ",") + ")"
-        case .not(let e): "not(\(e.key))"
-        case .negate(let e): "neg(\(e.key))"
-        case .isNull(let e, let n): "isnull(\(e.key),\(n))"
-        case .inList(let e, let vs, let hn, let n): "in(\(e.key),\(vs.map(\.debugKey)),\(hn),\(n))"
-        case .like(let e, let p, let ci, let n, let esc): "like(\(e.key),\(p),\(ci),\(n),\(esc ?? ""))"
-        case .caseWhen(let bs, let e, _): "case(" + bs.map { "\($0.0.key)->\($0.1.key)" }.joined(separator: ",") + ";\(e.key))"
-        case .coalesce(let es, _): "coalesce(" + es.map(\.key).joined(separator: ",") + ")"
-        case .cast(let e, let t, let tc): "cast(\(e.key),\(t),\(tc))"
-        case .function(let f, let es, _): "\(f)(" + es.map(\.key).joined(separator: ",") + ")"
+        case .column(let i, let t): h.combine(0); h.combine(i); h.combine(t)
+        case .constant(let v, let t): h.combine(1); h.combine(v); h.combine(t)
+        case .arithmetic(let o, let x, let y, _): h.combine(2); h.combine(o); h.combine(x); h.combine(y)
+        case .compare(let o, let x, let y): h.combine(3); h.combine(o); h.combine(x); h.combine(y)
+        case .and(let xs): h.combine(4); h.combine(xs)
+        case .or(let xs): h.combine(5); h.combine(xs)
+        case .not(let x): h.combine(6); h.combine(x)
+        case .negate(let x): h.combine(7); h.combine(x)
+        case .isNull(let x, let n): h.combine(8); h.combine(x); h.combine(n)
+        case .inList(let x, let vs, _, let n): h.combine(9); h.combine(x); h.combine(vs); h.combine(n)
+        case .like(let x, let p, _, let n, _): h.combine(10); h.combine(x); h.combine(p); h.combine(n)
+        case .caseWhen(let bs, let x, _): h.combine(11); h.combine(bs.count); h.combine(x)
+        case .coalesce(let xs, _): h.combine(12); h.combine(xs)
+        case .cast(let x, let t, _): h.combine(13); h.combine(x); h.combine(t)
+        case .function(let f, let xs, _): h.combine(14); h.combine(f); h.combine(xs)
         }
     }
 }
 
-extension Value {
-    fileprivate var debugKey: String {
-        switch self {
-        case .string(let s): "'\(s)'"
-        case .json(let s): "j'\(s)'"
-        default: "\(self)"
-        }
-    }
-}
 
 package enum ArithmeticOp: String, Hashable, Sendable {
     case add = "+", subtract = "-", multiply = "*", divide = "/", modulo = "%"
