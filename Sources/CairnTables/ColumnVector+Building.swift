@@ -69,6 +69,34 @@ extension ColumnVector {
     static func concatenate(_ parts: [ColumnVector], physical: PhysicalType) -> ColumnVector {
         if parts.count == 1 { return parts[0] }
         var out = ColumnVector.empty(physical)
+        // One allocation of the final size: a partition's vectors are hundreds of MB, and growing
+        // by doubling would copy them again and fault in fresh pages each time.
+        let rows = parts.reduce(0) { $0 + $1.count }
+        switch out.storage {
+        case .int64(var a):
+            out.storage = .int64([])
+            a.reserveCapacity(rows)
+            out.storage = .int64(a)
+        case .float64(var a):
+            out.storage = .float64([])
+            a.reserveCapacity(rows)
+            out.storage = .float64(a)
+        case .bytes(var b):
+            out.storage = .bytes(ByteArray())
+            var bytes = 0
+            for part in parts { if case .bytes(let p) = part.storage { bytes += p.data.count } }
+            b.reserveCapacity(rows: rows, bytes: bytes)
+            out.storage = .bytes(b)
+        case .vectors(var v):
+            if let dimension = parts.lazy.compactMap({ p -> Int? in
+                if case .vectors(let x) = p.storage, x.dimension > 0 { x.dimension } else { nil }
+            }).first {
+                out.storage = .vectors(VectorArray(dimension: 0))
+                v = VectorArray(dimension: dimension)
+                v.reserveCapacity(rows)
+                out.storage = .vectors(v)
+            }
+        }
         for part in parts { out.append(part, range: 0..<part.count) }
         return out
     }
