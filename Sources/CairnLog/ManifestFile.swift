@@ -98,6 +98,7 @@ package enum ManifestFile {
     }
 
     /// Atomically replaces the manifest in `directory` with an already encoded JSON payload.
+    /// - Throws: only before the new manifest replaced the old one, so an error means nothing changed.
     package static func write(payload: [UInt8], directory: String) throws(CairnError) {
         var bytes = magic
         bytes.reserveCapacity(headerSize + payload.count)
@@ -112,6 +113,11 @@ package enum ManifestFile {
         try writer.sync()
         try writer.close()
         try FileIO.rename(temporary, to: directory + "/" + fileName)
-        try DirectoryIO.sync(directory)
+        // Once renamed, the new manifest is the one every reader and the next open see: this commit has
+        // happened, and callers must not undo it (deleting files it names). A failing directory fsync is
+        // retried; if it keeps failing, only a power loss could still bring back the previous manifest.
+        for _ in 0..<3 {
+            if (try? DirectoryIO.sync(directory)) != nil { return }
+        }
     }
 }

@@ -57,8 +57,13 @@ extension Engine {
         }
     }
 
+    /// Three phases, so the slow rewrite never holds the maintenance lock that checkpoints, deletes and
+    /// DDL need: plan (locked: checkpoint, drop wholly expired segments, choose what to rewrite, take a
+    /// lease on the files), rewrite (unlocked: new segment files no manifest names yet), install (locked:
+    /// commit the rewrites whose source segments are still there unchanged; discard the others).
     private func compactNow(table: String?, mode: CompactionMode, now: Int64) throws(CairnError) -> CompactionReport {
-        try maintenance.withLock { (_) throws(CairnError) -> CompactionReport in
+        var report = CompactionReport()
+        let (plans, lease) = try maintenance.withLock { (_) throws(CairnError) -> ([RewritePlan], SnapshotLease) in
             if mode != .tiered { try checkpointLocked() }
             let ids = try state.withLock { (s) throws(CairnError) -> [UInt32] in
                 try s.checkOpen(path)
@@ -66,95 +71,161 @@ extension Engine {
                 guard let i = s.catalog.tableIndex(named: table) else { throw CairnError(.notFound, "table \"\(table)\" does not exist") }
                 return [s.catalog.tables[i].id]
             }
-            var report = CompactionReport()
-            for id in ids { report.add(try compactTable(id: id, mode: mode, now: now)) }
-            return report
-        }
-    }
-
-    /// Requires: caller holds `maintenance`.
-    private func compactTable(id: UInt32, mode: CompactionMode, now: Int64) throws(CairnError) -> CompactionReport {
-        guard var entry = state.withLock({ $0.catalog.table(id: id) }) else { return CompactionReport() }
-        var report = CompactionReport()
-        var changed = false
-        let schema = entry.schema
-        let expiry = try expiryPredicate(schema, now: now)
-        let window = schema.retention.map { (whole: $0.wholeExpiryCutoff(now: now), none: $0.noExpiryCutoff(now: now)) }
-        let timeColumn = schema.retentionColumnIndex.map { schema.columns[$0] }
-
-        // Whole segments past every rule's interval go without being read.
-        if let whole = window?.whole, let timeColumn {
-            for p in entry.partitions.indices {
-                let before = entry.partitions[p].segments.count
-                entry.partitions[p].segments.removeAll { segment in
-                    guard let zm = segment.summary.zoneMaps[timeColumn.id], zm.nullCount == 0,
-                          let newest = Self.micros(zm.max, timeColumn.type), newest < whole else { return false }
-                    changed = true
-                    report.rowsPurged += segment.liveRowCount
-                    return true
-                }
-                report.segmentsRemoved += before - entry.partitions[p].segments.count
-                if before > 0 && entry.partitions[p].segments.isEmpty { report.partitionsDropped += 1 }
+            var plans: [RewritePlan] = []
+            for id in ids {
+                report.add(try dropExpiredSegments(tableID: id, now: now))
+                plans.append(contentsOf: try planRewrites(tableID: id, mode: mode, now: now))
             }
-            entry.partitions.removeAll { $0.segments.isEmpty }
+            return (plans, state.withLock { _ in reclaimer.lease() })
         }
+        defer { withExtendedLifetime(lease) {} }
+        guard !plans.isEmpty else { return report }
 
-        var written: [SegmentEntry] = []
+        var done: [(plan: RewritePlan, segments: [SegmentEntry], purged: Int)] = []
+        func discard(_ segments: [SegmentEntry], _ schema: TableSchema) {
+            for segment in segments { for file in segmentFiles(segment, schema: schema) { FileIO.removeIfPresent(path + "/" + file) } }
+        }
         do throws(CairnError) {
-            for p in entry.partitions.indices {
-                let segments = entry.partitions[p].segments
-                let mayExpire = expiry != nil && window.map { w in
-                    segments.contains { s in
-                        guard let timeColumn, let zm = s.summary.zoneMaps[timeColumn.id] else { return false }
-                        return Self.micros(zm.min, timeColumn.type).map { $0 < w.none } ?? false
-                    }
-                } == true
-                guard let chosen = Self.segmentsToRewrite(segments, mode: mode, mayExpire: mayExpire) else { continue }
-                let result = try rewrite(entry: entry, key: entry.partitions[p].key, segments: chosen,
-                                         expiry: mayExpire ? expiry : nil, mustWrite: chosen.count > 1)
-                guard let result else { continue }
-                written.append(contentsOf: result.segments)
-                let chosenFiles = Set(chosen.map(\.file))
-                changed = true
-                entry.partitions[p].segments = segments.filter { !chosenFiles.contains($0.file) } + result.segments
-                report.partitionsRewritten += 1
-                report.segmentsRemoved += chosen.count
-                report.segmentsWritten += result.segments.count
-                report.rowsPurged += result.purged
+            for plan in plans {
+                guard let result = try rewrite(entry: plan.entry, key: plan.key, segments: plan.segments, expiry: plan.expiry,
+                                               mustWrite: plan.segments.count > 1) else { continue }
+                done.append((plan, result.segments, result.purged))
             }
-            entry.partitions.removeAll { $0.segments.isEmpty }
-            guard changed else { return report }
+        } catch {
+            for d in done { discard(d.segments, d.plan.entry.schema) }
+            throw error
+        }
+        guard !done.isEmpty else { return report }
+
+        try maintenance.withLock { (_) throws(CairnError) in
             let before = state.withLock { $0.catalog }
             var catalog = before
-            guard let ti = catalog.tables.firstIndex(where: { $0.id == id }) else { throw CairnError(.notFound, "table was dropped") }
-            catalog.tables[ti] = entry
-            try commitCatalog(catalog)
-            retireUnreferenced(before: before, after: catalog)
-        } catch {
-            for segment in written {
-                for file in segmentFiles(segment, schema: schema) { FileIO.removeIfPresent(path + "/" + file) }
+            var installed = 0
+            for d in done {
+                // Still valid only if the table, its schema and every source segment (with its deletes) are unchanged.
+                guard let ti = catalog.tables.firstIndex(where: { $0.id == d.plan.entry.id }), catalog.tables[ti].schema == d.plan.entry.schema,
+                      let pi = catalog.tables[ti].partitions.firstIndex(where: { $0.key == d.plan.key }) else {
+                    discard(d.segments, d.plan.entry.schema)
+                    continue
+                }
+                let current = catalog.tables[ti].partitions[pi].segments
+                let sources = Dictionary(d.plan.segments.map { ($0.file, $0.deletes) }, uniquingKeysWith: { a, _ in a })
+                let present = current.filter { sources[$0.file] != nil }
+                guard present.count == sources.count, present.allSatisfy({ sources[$0.file] == $0.deletes }) else {
+                    discard(d.segments, d.plan.entry.schema)
+                    continue
+                }
+                catalog.tables[ti].partitions[pi].segments = current.filter { sources[$0.file] == nil } + d.segments
+                report.partitionsRewritten += 1
+                report.segmentsRemoved += d.plan.segments.count
+                report.segmentsWritten += d.segments.count
+                report.rowsPurged += d.purged
+                installed += 1
             }
-            throw error
+            for t in catalog.tables.indices { catalog.tables[t].partitions.removeAll { $0.segments.isEmpty } }
+            guard installed > 0 else { return }
+            do throws(CairnError) {
+                try commitCatalog(catalog)
+            } catch {
+                for d in done { discard(d.segments, d.plan.entry.schema) }
+                throw error
+            }
+            retireUnreferenced(before: before, after: catalog)
         }
         return report
     }
 
-    /// The segments of one partition that `mode` rewrites together, or nil to leave the partition alone.
-    private static func segmentsToRewrite(_ segments: [SegmentEntry], mode: CompactionMode, mayExpire: Bool) -> [SegmentEntry]? {
-        let hasDeletes = segments.contains { $0.deletes != nil }
+    /// One group of segments of one partition to rewrite, as planned under the maintenance lock.
+    private struct RewritePlan {
+        var entry: TableEntry
+        var key: Int64?
+        var segments: [SegmentEntry]
+        var expiry: RowPredicate?
+    }
+
+    /// Removes segments whose every row is past every retention rule, without reading them.
+    /// Requires: caller holds `maintenance`.
+    private func dropExpiredSegments(tableID id: UInt32, now: Int64) throws(CairnError) -> CompactionReport {
+        var report = CompactionReport()
+        guard var entry = state.withLock({ $0.catalog.table(id: id) }),
+              let whole = entry.schema.retention?.wholeExpiryCutoff(now: now),
+              let c = entry.schema.retentionColumnIndex else { return report }
+        let timeColumn = entry.schema.columns[c]
+        for p in entry.partitions.indices {
+            let before = entry.partitions[p].segments.count
+            entry.partitions[p].segments.removeAll { segment in
+                guard let zm = segment.summary.zoneMaps[timeColumn.id], zm.nullCount == 0,
+                      let newest = Self.micros(zm.max, timeColumn.type), newest < whole else { return false }
+                report.rowsPurged += segment.liveRowCount
+                return true
+            }
+            report.segmentsRemoved += before - entry.partitions[p].segments.count
+            if before > 0 && entry.partitions[p].segments.isEmpty { report.partitionsDropped += 1 }
+        }
+        guard report.segmentsRemoved > 0 else { return report }
+        entry.partitions.removeAll { $0.segments.isEmpty }
+        let before = state.withLock { $0.catalog }
+        var catalog = before
+        guard let ti = catalog.tables.firstIndex(where: { $0.id == id }) else { return CompactionReport() }
+        catalog.tables[ti] = entry
+        try commitCatalog(catalog)
+        retireUnreferenced(before: before, after: catalog)
+        return report
+    }
+
+    /// What `mode` rewrites in a table, in groups of at most ``compactedSegmentRows`` rows.
+    /// Requires: caller holds `maintenance`.
+    private func planRewrites(tableID id: UInt32, mode: CompactionMode, now: Int64) throws(CairnError) -> [RewritePlan] {
+        guard let entry = state.withLock({ $0.catalog.table(id: id) }) else { return [] }
+        let schema = entry.schema
+        let expiry = try expiryPredicate(schema, now: now)
+        let noExpiry = schema.retention?.noExpiryCutoff(now: now)
+        let timeColumn = schema.retentionColumnIndex.map { schema.columns[$0] }
+        func mayExpire(_ s: SegmentEntry) -> Bool {
+            guard expiry != nil, let noExpiry, let timeColumn, let zm = s.summary.zoneMaps[timeColumn.id] else { return false }
+            return Self.micros(zm.min, timeColumn.type).map { $0 < noExpiry } ?? false
+        }
+        var plans: [RewritePlan] = []
+        for partition in entry.partitions {
+            guard let chosen = Self.segmentsToRewrite(partition.segments, mode: mode, mayExpire: mayExpire) else { continue }
+            // Bounded groups keep a rewrite's memory to a few million rows, whatever the partition's size.
+            var group: [SegmentEntry] = []
+            var rows = 0
+            for segment in chosen {
+                if !group.isEmpty && rows + segment.liveRowCount > Self.compactedSegmentRows {
+                    plans.append(RewritePlan(entry: entry, key: partition.key, segments: group, expiry: group.contains(where: mayExpire) ? expiry : nil))
+                    group = []
+                    rows = 0
+                }
+                group.append(segment)
+                rows += segment.liveRowCount
+            }
+            if !group.isEmpty {
+                plans.append(RewritePlan(entry: entry, key: partition.key, segments: group, expiry: group.contains(where: mayExpire) ? expiry : nil))
+            }
+        }
+        return plans
+    }
+
+    /// The segments of one partition that `mode` rewrites, or nil to leave the partition alone.
+    private static func segmentsToRewrite(_ segments: [SegmentEntry], mode: CompactionMode,
+                                          mayExpire: (SegmentEntry) -> Bool) -> [SegmentEntry]? {
+        let purgeable = segments.filter { $0.deletes != nil || mayExpire($0) }
+        let small = segments.filter { $0.summary.rowCount < tierSmallRows }
         switch mode {
         case .full:
             // A partition already written as full-size segments is left alone.
             let rows = segments.reduce(0) { $0 + $1.summary.rowCount }
             let needed = max(1, (rows + compactedSegmentRows - 1) / compactedSegmentRows)
-            return segments.count > needed || hasDeletes || mayExpire ? segments : nil
-        case .purge where hasDeletes || mayExpire:
-            return segments
+            return segments.count > needed || !purgeable.isEmpty ? segments : nil
+        case .purge where !purgeable.isEmpty:
+            // The segments with something to purge, and the small ones while at it.
+            let chosen = segments.filter { s in purgeable.contains { $0.file == s.file } || small.contains { $0.file == s.file } }
+            return chosen
         case .purge, .tiered:
             let rows = segments.reduce(0) { $0 + $1.summary.rowCount }
             let deleted = segments.reduce(0) { $0 + ($1.deletes?.count ?? 0) }
             if deleted > 0 && deleted * 5 >= rows { return segments }
-            let small = segments.filter { $0.summary.rowCount < tierSmallRows }
             return small.count >= tierMinSegments ? small : nil
         }
     }

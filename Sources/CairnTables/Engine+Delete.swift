@@ -82,14 +82,10 @@ extension Engine {
                 let unit = units[u]
                 guard let (file, firstRow) = unit.segmentPosition else { continue }
                 do throws(CairnError) {
-                    var rows: [Int]
-                    if let predicate {
-                        // Rows already deleted may match again; DeletionVector.delete counts only new ones.
-                        rows = try predicate.select(try unit.readStored(), unit.storedRowCount)
-                    } else {
-                        rows = unit.liveRows ?? Array(0..<unit.rowCount)
-                    }
-                    for i in rows.indices { rows[i] += firstRow }
+                    // The predicate sees live rows only (a deleted row must not make it fail).
+                    var rows = try predicate.map { (p) throws(CairnError) -> [Int] in try p.select(try unit.read(), unit.rowCount) }
+                        ?? Array(0..<unit.rowCount)
+                    for i in rows.indices { rows[i] = firstRow + (unit.liveRows?[rows[i]] ?? rows[i]) }
                     found.add(rows, file: file)
                 } catch {
                     found.fail(error)

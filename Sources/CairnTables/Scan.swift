@@ -66,9 +66,8 @@ package struct ScanUnit: Sendable {
         return columns.map { $0.gather(liveRows) }
     }
 
-    /// The requested columns of every stored row of the unit, deleted ones included (``storedRowCount``
-    /// rows), for callers that filter anyway and drop the deleted rows with ``liveRows`` in the same gather.
-    package func readStored() throws(CairnError) -> [ColumnVector] {
+    /// The requested columns of every stored row of the unit, deleted ones included (``storedRowCount`` rows).
+    private func readStored() throws(CairnError) -> [ColumnVector] {
         let rowCount = storedRowCount
         var out: [ColumnVector] = []
         out.reserveCapacity(slots.count)
@@ -86,7 +85,7 @@ package struct ScanUnit: Sendable {
     }
 
     /// Rows of the unit as stored, deleted ones included.
-    package var storedRowCount: Int {
+    private var storedRowCount: Int {
         switch source {
         case .segment(let reader, _, let block, _, _): reader.blockRowCount(block)
         case .head(let chunk): chunk.rowCount

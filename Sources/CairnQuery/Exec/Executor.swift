@@ -182,23 +182,19 @@ package struct Executor: Sendable {
                             continue
                         }
                     }
-                    var batch: Batch
+                    var batch = Batch(columns: try units[u].read(), count: units[u].rowCount)
+                    localScanned += batch.count
                     // Unit row of each batch row once the filter has dropped some (nil: the same).
                     var unitRows: [Int]?
                     if let f = plan.filter {
-                        // Deleted rows are dropped in the filter's gather rather than in one of their own.
-                        let live = units[u].liveRows
-                        let stored = Batch(columns: live == nil ? try units[u].read() : try units[u].readStored(),
-                                           count: units[u].storedRowCount)
-                        localScanned += units[u].rowCount
-                        var sel = try evaluator.select(f, stored)
-                        if let live { (sel, unitRows) = Self.keepLive(sel, live) } else if sel.count != stored.count { unitRows = sel }
-                        batch = sel.count == stored.count ? stored : Batch(columns: stored.columns.enumerated().map {
-                            afterFilter.contains($0.offset) ? $0.element.gather(sel) : .empty($0.element.physical)
-                        }, count: sel.count)
-                    } else {
-                        batch = Batch(columns: try units[u].read(), count: units[u].rowCount)
-                        localScanned += batch.count
+                        // Filters see live rows only: a deleted row must not make `10 / x` fail.
+                        let sel = try evaluator.select(f, batch)
+                        if sel.count != batch.count {
+                            batch = Batch(columns: batch.columns.enumerated().map {
+                                afterFilter.contains($0.offset) ? $0.element.gather(sel) : .empty($0.element.physical)
+                            }, count: sel.count)
+                            unitRows = sel
+                        }
                     }
                     if let search = plan.vectorSearch {
                         var candidates = preselected ? listed
@@ -237,23 +233,6 @@ package struct Executor: Sendable {
         if let e = shared.error { throw e }
         if context.isCancelled() { throw CairnError(.cancelled, "statement cancelled") }
         return shared
-    }
-
-    /// The stored rows of `selected` (ascending) that are not deleted, and their positions among `live`
-    /// (the unit's live stored rows, ascending): what to gather, and the unit rows they become.
-    private static func keepLive(_ selected: [Int], _ live: [Int]) -> (positions: [Int], liveIndices: [Int]) {
-        var positions: [Int] = [], indices: [Int] = []
-        positions.reserveCapacity(selected.count)
-        indices.reserveCapacity(selected.count)
-        var j = 0
-        for p in selected {
-            while j < live.count && live[j] < p { j += 1 }
-            if j < live.count && live[j] == p {
-                positions.append(p)
-                indices.append(j)
-            }
-        }
-        return (positions, indices)
     }
 
     /// Positions in `filtered` (ascending unit rows) of the unit rows in `listed` (ascending).

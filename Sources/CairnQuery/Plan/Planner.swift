@@ -68,7 +68,7 @@ package struct Planner {
         // Rows the table's retention has expired are invisible at once.
         if let table, let visible = try RetentionFilter.visible(table.schema, now: context.now) {
             let b = try binder.coerce(try binder.bind(visible), to: .boolean, s.position)
-            filter = filter.map { .and([$0, b]) } ?? b
+            filter = filter.map { .and([b, $0]) } ?? b
         }
 
         // GROUP BY: ordinals and aliases refer to SELECT items.
