@@ -11,8 +11,10 @@ final class BackgroundMaintenance: @unchecked Sendable {
     init(interval: Duration, pass: @escaping @Sendable () throws(CairnError) -> Void) {
         let status = Status()
         timer = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "cairn.maintenance", qos: .utility))
-        let nanoseconds = Int(interval.components.seconds) * 1_000_000_000 + Int(interval.components.attoseconds / 1_000_000_000)
-        timer.schedule(deadline: .now() + .nanoseconds(nanoseconds), repeating: .nanoseconds(max(1_000_000, nanoseconds)))
+        // Between 10 ms and a day: a shorter interval would hold the maintenance lock almost constantly.
+        let seconds = min(86_400, max(0, interval.components.seconds))
+        let nanoseconds = max(10_000_000, Int(seconds) * 1_000_000_000 + Int(interval.components.attoseconds / 1_000_000_000))
+        timer.schedule(deadline: .now() + .nanoseconds(nanoseconds), repeating: .nanoseconds(nanoseconds))
         timer.setEventHandler {
             do throws(CairnError) {
                 try pass()

@@ -145,7 +145,7 @@ package enum DeletionFile {
                 guard at + wordCount * 8 <= end else { throw CairnError.corrupt(path, offset: at, "deletion file is truncated") }
                 let words = (0..<wordCount).map { u64(at + $0 * 8) }
                 at += wordCount * 8
-                guard let vector = DeletionVector.stored(rowCount: Int(rows), words: words), vector.deletedCount == Int(deleted) else {
+                guard let vector = DeletionVector.stored(rowCount: Int(rows), words: words), Int(exactly: deleted) == vector.deletedCount else {
                     throw CairnError.corrupt(path, offset: at, "deletion bitmap of \(name) does not match its counts")
                 }
                 out[name] = vector

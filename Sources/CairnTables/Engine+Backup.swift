@@ -59,7 +59,8 @@ extension Engine {
                     if directories.insert(directory).inserted { try DirectoryIO.createAll(directory) }
                 }
                 let source = path + "/" + file
-                guard DirectoryIO.exists(source) else { continue }  // a list file computed in memory only
+                // Only a list file may be missing (its lists were computed in memory); anything else is damage.
+                if !DirectoryIO.exists(source) && file.hasSuffix(".ivl") { continue }
                 if link(source, destination) == 0 {
                     report.linked += 1
                 } else {

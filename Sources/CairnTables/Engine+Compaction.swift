@@ -238,7 +238,7 @@ extension Engine {
         var parts: [[ColumnVector]] = []
         var purged = 0
         for segment in segments {
-            let reader = try readers.reader(path: path + "/" + segment.file)
+            let reader = try readers.reader(directory: path, segment: segment)
             var columns = try Self.readAllColumns(reader, schema: schema)
             if let deleted = try deletions.vector(directory: path, segment: segment),
                let live = deleted.liveRows(in: 0..<segment.summary.rowCount) {

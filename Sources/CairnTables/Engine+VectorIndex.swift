@@ -64,7 +64,7 @@ extension Engine {
             do throws(CairnError) {
                 for partition in entry.partitions {
                     for segment in partition.segments {
-                        let reader = try readers.reader(path: path + "/" + segment.file)
+                        let reader = try readers.reader(directory: path, segment: segment)
                         var columns = try Self.readAllColumns(reader, schema: schema)
                         // Deleted rows are purged here: the new segment has no deletion file.
                         if let deleted = try deletions.vector(directory: path, segment: segment),

@@ -1,5 +1,6 @@
 import CairnFormat
 import CairnLog
+import CairnVector
 import Synchronization
 
 /// The storage engine of one database directory: catalog, write-ahead log, in-memory head and
@@ -67,6 +68,9 @@ package final class Engine: Sendable {
             try DirectoryIO.createAll(path + "/wal")
             try DirectoryIO.createAll(path + "/tables")
         }
+        // BLAS is opened here, on the caller's thread, before the low-priority maintenance thread exists:
+        // OpenBLAS's worker threads inherit the priority of the thread that starts them.
+        BLAS.useDefault()
         var state = try loadState(path: path, readOnly: readOnly)
         if !readOnly {
             try removeOrphans(directory: path, catalog: state.catalog)

@@ -131,7 +131,7 @@ extension TableSnapshot {
                       mayMatch(zoneMaps { segment.summary.zoneMaps[$0] ?? Self.allNull(rows) }) else { continue }
                 let deleted = try deletions.vector(directory: directory, segment: segment)
                 stats.segmentsScanned += 1
-                let reader = try readers.reader(path: directory + "/" + segment.file)
+                let reader = try readers.reader(directory: directory, segment: segment)
                 let present = Set(reader.columnIDs)
                 let slots = columns.map { c in
                     let column = schema.columns[c]

@@ -32,6 +32,16 @@ final class SegmentReaderCache: Sendable {
         return vector
     }
 
+    /// The reader of a segment the manifest names, checked against the manifest's row count: deletion
+    /// vectors and list files address rows by position, so a segment of another size is corrupt.
+    func reader(directory: String, segment: SegmentEntry) throws(CairnError) -> SegmentReader {
+        let reader = try reader(path: directory + "/" + segment.file)
+        guard reader.rowCount == segment.summary.rowCount else {
+            throw CairnError.corrupt(reader.path, "segment holds \(reader.rowCount) rows but the manifest records \(segment.summary.rowCount)")
+        }
+        return reader
+    }
+
     func reader(path: String) throws(CairnError) -> SegmentReader {
         if let cached = readers.withLock({ $0[path] }) { return cached }
         // Opened outside the lock: verifying a footer is I/O, and racing opens of one file are harmless.

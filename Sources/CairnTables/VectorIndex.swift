@@ -101,38 +101,6 @@ final class VectorIndexCache: Sendable {
     }
 }
 
-/// Writes each file as ``writeFileAtomically(_:_:)`` does, several at a time: the file system then
-/// commits their fsyncs together instead of one journal commit after another. On error, files already
-/// written are left for the caller to remove.
-func writeFilesAtomically(_ files: [(path: String, bytes: [UInt8])]) throws(CairnError) {
-    guard files.count > 1 else {
-        for f in files { try writeFileAtomically(f.path, f.bytes) }
-        return
-    }
-    let failure = Mutex<CairnError?>(nil)
-    let next = Mutex(0)
-    let group = DispatchGroup()
-    for _ in 0..<min(8, files.count) {
-        DispatchQueue.global().async(group: group) {
-            while true {
-                let i: Int? = next.withLock { n in
-                    guard n < files.count, failure.withLock({ $0 == nil }) else { return nil }
-                    defer { n += 1 }
-                    return n
-                }
-                guard let i else { return }
-                do throws(CairnError) {
-                    try writeFileAtomically(files[i].path, files[i].bytes)
-                } catch {
-                    failure.withLock { if $0 == nil { $0 = error } }
-                }
-            }
-        }
-    }
-    group.wait()
-    if let error = failure.withLock({ $0 }) { throw error }
-}
-
 /// Writes `bytes` to `path` atomically (temp file, fsync, rename, fsync directory).
 func writeFileAtomically(_ path: String, _ bytes: [UInt8]) throws(CairnError) {
     if let slash = path.lastIndex(of: "/") { try DirectoryIO.createAll(String(path[..<slash])) }
@@ -186,7 +154,7 @@ extension TableSnapshot {
         let c = try centroids(index)
         var sizes = [Int](repeating: 0, count: index.lists)
         for segment in partitions.flatMap(\.segments) {
-            let reader = try readers.reader(path: directory + "/" + segment.file)
+            let reader = try readers.reader(directory: directory, segment: segment)
             let lists = try indexes.lists(directory: directory, segmentFile: segment.file, reader: reader,
                                           columnID: index.columnID, centroids: c, generation: index.generation)
             for l in 0..<min(lists.lists, sizes.count) { sizes[l] += lists.size(of: l) }

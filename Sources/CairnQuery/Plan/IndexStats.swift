@@ -24,7 +24,8 @@ enum IndexStats {
                 guard let c = table.schema.columns.firstIndex(where: { $0.id == index.columnID }) else { continue }
                 let sizes = try table.listSizes(index).sorted()
                 let indexed = sizes.reduce(0, +)
-                let inMemory = table.rowCount - indexed
+                // List sizes count deleted rows until compaction purges them.
+                let inMemory = max(0, table.rowCount - indexed)
                 let probes = min(index.lists, context.ivfProbes ?? VectorSearch.IVFProbe.defaultProbes(lists: index.lists))
                 let recall = try estimateRecall(table, column: c, index: index, probes: probes)
                 rows.append([

@@ -67,7 +67,11 @@ package struct Planner {
         }
         // Rows the table's retention has expired are invisible at once.
         if let table, let visible = try RetentionFilter.visible(table.schema, now: context.now) {
-            let b = try binder.coerce(try binder.bind(visible), to: .boolean, s.position)
+            // Bound over the table's own name (rules may say `events.kind`), whatever alias the query uses;
+            // the column positions are the same.
+            var rules = Binder(scope: Scope(columns: table.schema.columns.map { .init(qualifier: table.schema.name, name: $0.name, type: $0.type) }),
+                               context: context)
+            let b = try rules.coerce(try rules.bind(visible), to: .boolean, s.position)
             filter = filter.map { .and([b, $0]) } ?? b
         }
 
