@@ -687,15 +687,25 @@ def write_report(ctx):
     targets.append(("every query ≥ 10× faster than SQLite", not not10, "not: " + ", ".join(not10) if not10 else "all"))
     peak = max(cairn["peak_rss_bytes"], appender["peak_rss_bytes"])
     targets.append(("loading and querying under 2 GiB resident", peak < 2 * 2 ** 30, f"peak {peak / 2 ** 20:,.0f} MiB"))
+    targets_table(w, targets)
+    write_markdown(ctx["doc"], out)
+
+
+def targets_table(w, targets):
+    """Writes (through `w`) the table of (target, met, measured) rows that ends each report."""
     w("| target | met | measured |")
     w("|---|---|---|")
     for text, ok, measured in targets:
         w(f"| {text} | {'yes' if ok else '**no**'} | {measured} |")
     w("")
-    os.makedirs(os.path.dirname(ctx["doc"]), exist_ok=True)
-    with open(ctx["doc"], "w", encoding="utf-8") as f:
-        f.write("\n".join(out))
-    print("\n".join(out))
+
+
+def write_markdown(path, lines):
+    """Writes a report's lines to `path` (creating its folder) and prints them."""
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w", encoding="utf-8") as f:
+        f.write("\n".join(lines))
+    print("\n".join(lines))
 
 
 def main():

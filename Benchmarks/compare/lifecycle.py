@@ -322,15 +322,8 @@ def write_report(ctx):
     w("")
     w("## Targets")
     w("")
-    w("| target | met | measured |")
-    w("|---|---|---|")
-    for text, ok, measured in ctx["targets"]:
-        w(f"| {text} | {'yes' if ok else '**no**'} | {measured} |")
-    w("")
-    os.makedirs(os.path.dirname(ctx["doc"]), exist_ok=True)
-    with open(ctx["doc"], "w", encoding="utf-8") as f:
-        f.write("\n".join(out))
-    print("\n".join(out))
+    compare.targets_table(w, ctx["targets"])
+    compare.write_markdown(ctx["doc"], out)
 
 
 def main():
