@@ -52,9 +52,8 @@ extension Engine {
             let definition = VectorIndexDefinition(name: name, columnID: col.id, metric: metric, lists: options.lists,
                                                    generation: generation, trainedRows: rows)
             var schema = entry.schema
-            var old: VectorIndexDefinition?
             if let replacing, let k = schema.indexes.firstIndex(where: { $0.name.lowercased() == replacing.lowercased() }) {
-                old = schema.indexes.remove(at: k)
+                schema.indexes.remove(at: k)
             }
             schema.indexes.append(definition)
 

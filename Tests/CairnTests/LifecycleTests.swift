@@ -368,7 +368,7 @@ import Testing
         let committed = try Self.count(db, "SELECT count(*) FROM events")
         // Fill the disk, leaving a few KiB: big appends and rewrites must fail, cleanly.
         let filler = mount + "/filler"
-        FileManager.default.createFile(atPath: filler, contents: nil)
+        _ = FileManager.default.createFile(atPath: filler, contents: nil)
         let handle = try #require(FileHandle(forWritingAtPath: filler))
         let chunk = Data(repeating: 0xAB, count: 4096)
         while (try? handle.write(contentsOf: chunk)) != nil {}
