@@ -49,7 +49,7 @@ clean:
 #                   and vector search vs faiss, hnswlib and sqlite-vec on 20k × 384 (< 10 min); writes
 #                   docs/benchmarks.md, docs/benchmarks-lifecycle.md and docs/benchmarks-vectors.md
 # make bench-full – the same on 10M events and 100k × 1536 vectors (clustered and real-text embeddings)
-.PHONY: bench bench-full
+.PHONY: bench bench-full bench-micro
 bench: deps
 	swift build -c release --product cairn-bench
 	python3 Benchmarks/compare/compare.py --rows 1000000 --make-target "make bench"
@@ -61,3 +61,8 @@ bench-full: deps
 	python3 Benchmarks/compare/compare.py --rows 10000000 --make-target "make bench-full"
 	python3 Benchmarks/compare/lifecycle.py --rows 10000000
 	python3 Benchmarks/compare/vectors.py --out docs/benchmarks-vectors.md
+
+# make bench-micro – the package-benchmark micro-benchmarks (encodings, zstd, segments, WAL, distance
+#                    kernels, top-k, k-means); the table in docs/benchmarks-micro.md comes from this
+bench-micro: deps
+	swift package --allow-writing-to-package-directory benchmark --no-progress

@@ -23,6 +23,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
+        .package(url: "https://github.com/ordo-one/package-benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
     ],
     targets: [
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd",
@@ -56,6 +57,10 @@ let package = Package(
             "Cairn", "CairnFormat", "CairnVector",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+        // Micro-benchmarks (`swift package benchmark`, Benchmarks/README.md).
+        .executableTarget(name: "CairnMicroBenchmarks", dependencies: [
+            "CairnFormat", "CairnLog", "CairnVector", .product(name: "Benchmark", package: "package-benchmark"),
+        ], path: "Benchmarks/CairnMicroBenchmarks", plugins: [.plugin(name: "BenchmarkPlugin", package: "package-benchmark")]),
         // Test tool: a writer process that crash tests kill at random moments.
         .executableTarget(name: "cairn-crash-writer", dependencies: ["Cairn"]),
         .testTarget(name: "CairnTests", dependencies: ["Cairn", "CairnFormat", "CairnLog", "cairn-crash-writer"]),

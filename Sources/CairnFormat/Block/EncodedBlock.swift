@@ -7,12 +7,12 @@
 ///
 /// NULL rows are left out of the values so that they do not widen bit widths or dictionaries;
 /// decoding puts them back as 0 / 0.0 / "" (the `ColumnVector` convention).
-enum EncodedBlock {
+package enum EncodedBlock {
     /// The footer's encoding byte for a block whose rows are all NULL.
     static let allNullEncoding: UInt8 = 0xFF
 
     /// Encodes `v`; returns the bytes and the values encoding id (or `allNullEncoding`).
-    static func encode(_ v: ColumnVector) -> (bytes: [UInt8], encoding: UInt8) {
+    package static func encode(_ v: ColumnVector) -> (bytes: [UInt8], encoding: UInt8) {
         let n = v.count
         var out: [UInt8] = []
         out.reserveCapacity(64 + n * 2)
@@ -43,7 +43,7 @@ enum EncodedBlock {
     }
 
     /// Decodes a block that must hold `rows` rows of `physical` values; returns the vector and its encoding.
-    static func decode(_ bytes: UnsafeRawBufferPointer, physical: PhysicalType, rows: Int) throws(CairnError)
+    package static func decode(_ bytes: UnsafeRawBufferPointer, physical: PhysicalType, rows: Int) throws(CairnError)
         -> (ColumnVector, encoding: UInt8)
     {
         var r = ByteReader(bytes, what: "decoded block")
