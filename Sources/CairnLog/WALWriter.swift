@@ -156,12 +156,21 @@ private final class WALOpenFile: Sendable {
         }
     }
 
+    /// The group-commit flush. It syncs a duplicate of the descriptor outside the lock, so appends go
+    /// on while the disk works (a rotation or close meanwhile leaves the duplicate valid); appends made
+    /// during the sync mark the file dirty again for the next round.
     func syncIfDirty() {
-        state.withLock { s in
-            guard s.dirty, s.fd >= 0 else { return }
-            if syncData(s.fd) != 0 { s.failure = FileIO.ioError("fdatasync", s.path) }
+        let claimed = state.withLock { s -> (fd: Int32, path: String)? in
+            guard s.dirty, s.fd >= 0 else { return nil }
+            let copy = dup(s.fd)
+            guard copy >= 0 else { return nil }
             s.dirty = false
+            return (copy, s.path)
         }
+        guard let (fd, path) = claimed else { return }
+        let failed = syncData(fd) != 0
+        closeDescriptor(fd)
+        if failed { state.withLock { s in if s.failure == nil { s.failure = FileIO.ioError("fdatasync", path) } } }
     }
 
     func switchTo(fd: Int32, path: String, sequence: UInt64, syncOld: Bool) throws(CairnError) {
