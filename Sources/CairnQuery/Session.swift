@@ -165,7 +165,7 @@ package final class Session: Sendable {
                 throw CairnError(.notFound, "table \"\(table)\" does not exist", location: SourceLocation(line: p.line, column: p.column))
             }
             let policy = try clause.map { (c: RetentionClause) throws(CairnError) -> RetentionPolicy in
-                try retentionPolicy(c, schema: t.schema, retentionContext())
+                try retentionPolicy(c, schema: t.schema, RetentionFilter.context(now: clock()))
             }
             try engine.setRetention(table: t.schema.name, policy)
             return MaterializedResult(names: [], types: [], columns: [])
@@ -201,13 +201,6 @@ package final class Session: Sendable {
         return MaterializedResult(names: names, types: names.map { _ in .bigint }, columns: values.map { [.int(Int64($0))] })
     }
 
-    /// Retention rules are stored and re-bound at every use, so they may not run subqueries or take parameters.
-    private func retentionContext() -> QueryContext {
-        QueryContext(parameters: [], now: clock(), runSubquery: { _ throws(CairnError) in
-            throw CairnError(.unsupported, "subqueries are not allowed in retention rules")
-        })
-    }
-
     /// Binds a RETENTION clause: constant positive intervals, and predicates that are boolean over the table.
     private func retentionPolicy(_ clause: RetentionClause, schema: TableSchema, _ context: QueryContext) throws(CairnError) -> RetentionPolicy {
         guard schema.retentionColumnIndex != nil else {
@@ -222,10 +215,9 @@ package final class Session: Sendable {
             }
             return RetentionInterval(months: m, days: d, micros: us)
         }
-        let scope = Scope(columns: schema.columns.map { .init(qualifier: schema.name, name: $0.name, type: $0.type) })
         var rules: [RetentionRule] = []
         for rule in clause.rules {
-            var binder = Binder(scope: scope, context: context)
+            var binder = Binder(scope: Scope(table: schema), context: context)
             _ = try binder.coerce(try binder.bind(rule.predicate), to: .boolean, rule.predicate.position)
             rules.append(RetentionRule(interval: try interval(rule.interval), predicate: rule.predicateText))
         }
@@ -346,7 +338,7 @@ package final class Session: Sendable {
             schema.sortKey.append(c.name)
         }
         if let clause = ct.retention {
-            schema.retention = try retentionPolicy(clause, schema: schema, retentionContext())
+            schema.retention = try retentionPolicy(clause, schema: schema, RetentionFilter.context(now: clock()))
         }
         return schema
     }

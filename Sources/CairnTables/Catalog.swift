@@ -23,6 +23,29 @@ struct Catalog: Codable, Sendable {
     }
 
     func table(id: UInt32) -> TableEntry? { tables.first { $0.id == id } }
+
+    /// Every file this catalog names, relative to the database directory, each once: what a backup
+    /// copies, CHECK verifies, and an open keeps.
+    var files: [String] {
+        var files: [String] = []
+        var deletionFiles = Set<String>()
+        for table in tables {
+            for index in table.schema.indexes {
+                files.append(VectorIndexDefinition.centroidFile(tableID: table.id, generation: index.generation))
+            }
+            for segment in table.partitions.flatMap(\.segments) {
+                files.append(segment.file)
+                for index in table.schema.indexes {
+                    files.append(VectorIndexDefinition.listFile(segmentFile: segment.file, generation: index.generation))
+                }
+                if let d = segment.deletes {
+                    let file = SegmentDeletes.file(segmentFile: segment.file, generation: d.generation)
+                    if deletionFiles.insert(file).inserted { files.append(file) }
+                }
+            }
+        }
+        return files
+    }
 }
 
 struct TableEntry: Codable, Sendable {

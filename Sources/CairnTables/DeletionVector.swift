@@ -60,9 +60,6 @@ package struct DeletionVector: Sendable, Equatable {
         return live
     }
 
-    /// The bitmap words, for ``DeletionFile``.
-    var bitmap: [UInt64] { words }
-
     /// A vector of `rowCount` rows from stored words; nil if a word marks rows past the end.
     static func stored(rowCount: Int, words: [UInt64]) -> DeletionVector? {
         guard words.count == (rowCount + 63) / 64 else { return nil }
@@ -99,7 +96,7 @@ package enum DeletionFile {
             out.append(contentsOf: name)
             out.appendLittleEndian(UInt64(vector.rowCount))
             out.appendLittleEndian(UInt64(vector.deletedCount))
-            for w in vector.bitmap { out.appendLittleEndian(w) }
+            for w in vector.words { out.appendLittleEndian(w) }
         }
         out.appendLittleEndian(out.withUnsafeBytes { CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[headerSize...])) })
         return out

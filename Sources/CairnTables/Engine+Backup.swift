@@ -52,7 +52,7 @@ extension Engine {
             try DirectoryIO.createAll(target + "/wal")
             try DirectoryIO.createAll(target + "/tables")
             var directories = Set<String>()
-            for file in Self.files(of: catalog) {
+            for file in catalog.files {
                 let destination = target + "/" + file
                 if let slash = destination.lastIndex(of: "/") {
                     let directory = String(destination[..<slash])
@@ -64,11 +64,7 @@ extension Engine {
                 if link(source, destination) == 0 {
                     report.linked += 1
                 } else {
-                    let bytes = try FileIO.readAll(source)
-                    let writer = try FileWriter(creating: destination)
-                    try writer.append(bytes)
-                    try writer.sync()
-                    try writer.close()
+                    try writeFileAtomically(destination, try FileIO.readAll(source))
                 }
                 report.files += 1
                 report.bytes += Self.fileSize(source)
@@ -100,7 +96,7 @@ extension Engine {
         let (catalog, lease, orphans) = maintenance.withLock { _ -> (Catalog, SnapshotLease, [String]) in
             let (catalog, lease) = state.withLock { ($0.catalog, reclaimer.lease()) }
             guard !readOnly else { return (catalog, lease, []) }
-            let named = Set(Self.files(of: catalog))
+            let named = Set(catalog.files)
             let orphans = ((try? Self.filesBelow(path, "tables")) ?? []).filter { !named.contains($0) && !reclaimer.isPending(path + "/" + $0) }
             return (catalog, lease, orphans)
         }
@@ -182,28 +178,6 @@ extension Engine {
             }
         } catch { problem("wal", error) }
         return report
-    }
-
-    /// Every file a catalog names, relative to the database directory, each once.
-    static func files(of catalog: Catalog) -> [String] {
-        var files: [String] = []
-        var deletionFiles = Set<String>()
-        for table in catalog.tables {
-            for index in table.schema.indexes {
-                files.append(VectorIndexDefinition.centroidFile(tableID: table.id, generation: index.generation))
-            }
-            for segment in table.partitions.flatMap(\.segments) {
-                files.append(segment.file)
-                for index in table.schema.indexes {
-                    files.append(VectorIndexDefinition.listFile(segmentFile: segment.file, generation: index.generation))
-                }
-                if let d = segment.deletes {
-                    let file = SegmentDeletes.file(segmentFile: segment.file, generation: d.generation)
-                    if deletionFiles.insert(file).inserted { files.append(file) }
-                }
-            }
-        }
-        return files
     }
 
     /// Regular files below `root/relative`, as paths relative to `root`.

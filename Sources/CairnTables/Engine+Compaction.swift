@@ -82,9 +82,7 @@ extension Engine {
         guard !plans.isEmpty else { return report }
 
         var done: [(plan: RewritePlan, segments: [SegmentEntry], purged: Int)] = []
-        func discard(_ segments: [SegmentEntry], _ schema: TableSchema) {
-            for segment in segments { for file in segmentFiles(segment, schema: schema) { FileIO.removeIfPresent(path + "/" + file) } }
-        }
+        func discard(_ segments: [SegmentEntry], _ schema: TableSchema) { removeUnnamedSegments(segments, schema: schema) }
         do throws(CairnError) {
             for plan in plans {
                 guard let result = try rewrite(entry: plan.entry, key: plan.key, segments: plan.segments, expiry: plan.expiry,
@@ -210,23 +208,23 @@ extension Engine {
     /// The segments of one partition that `mode` rewrites, or nil to leave the partition alone.
     private static func segmentsToRewrite(_ segments: [SegmentEntry], mode: CompactionMode,
                                           mayExpire: (SegmentEntry) -> Bool) -> [SegmentEntry]? {
-        let purgeable = segments.filter { $0.deletes != nil || mayExpire($0) }
-        let small = segments.filter { $0.summary.rowCount < tierSmallRows }
+        func purgeable(_ s: SegmentEntry) -> Bool { s.deletes != nil || mayExpire(s) }
+        func small(_ s: SegmentEntry) -> Bool { s.summary.rowCount < tierSmallRows }
         switch mode {
         case .full:
             // A partition already written as full-size segments is left alone.
             let rows = segments.reduce(0) { $0 + $1.summary.rowCount }
             let needed = max(1, (rows + compactedSegmentRows - 1) / compactedSegmentRows)
-            return segments.count > needed || !purgeable.isEmpty ? segments : nil
-        case .purge where !purgeable.isEmpty:
+            return segments.count > needed || segments.contains(where: purgeable) ? segments : nil
+        case .purge where segments.contains(where: purgeable):
             // The segments with something to purge, and the small ones while at it.
-            let chosen = segments.filter { s in purgeable.contains { $0.file == s.file } || small.contains { $0.file == s.file } }
-            return chosen
+            return segments.filter { purgeable($0) || small($0) }
         case .purge, .tiered:
             let rows = segments.reduce(0) { $0 + $1.summary.rowCount }
             let deleted = segments.reduce(0) { $0 + ($1.deletes?.count ?? 0) }
             if deleted > 0 && deleted * 5 >= rows { return segments }
-            return small.count >= tierMinSegments ? small : nil
+            let smallOnes = segments.filter(small)
+            return smallOnes.count >= tierMinSegments ? smallOnes : nil
         }
     }
 
@@ -238,14 +236,9 @@ extension Engine {
         var parts: [[ColumnVector]] = []
         var purged = 0
         for segment in segments {
-            let reader = try readers.reader(directory: path, segment: segment)
-            var columns = try Self.readAllColumns(reader, schema: schema)
-            if let deleted = try deletions.vector(directory: path, segment: segment),
-               let live = deleted.liveRows(in: 0..<segment.summary.rowCount) {
-                columns = columns.map { $0.gather(live) }
-                purged += deleted.deletedCount
-            }
-            parts.append(columns)
+            let live = try liveColumns(segment, schema: schema)
+            parts.append(live.columns)
+            purged += live.deleted
         }
         var columns = schema.columns.indices.map { c in
             ColumnVector.concatenate(parts.map { $0[c] }, physical: schema.columns[c].type.physical)
@@ -279,9 +272,7 @@ extension Engine {
             do throws(CairnError) {
                 out.append(try writeSegment(tableID: entry.id, schema: schema, key: key, columns: slice, segmentID: id))
             } catch {
-                for segment in out {
-                    for file in segmentFiles(segment, schema: schema) { FileIO.removeIfPresent(path + "/" + file) }
-                }
+                removeUnnamedSegments(out, schema: schema)
                 throw error
             }
             start = end

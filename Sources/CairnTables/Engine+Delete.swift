@@ -58,12 +58,13 @@ extension Engine {
             guard deleted > 0 else { return 0 }
             entry.partitions.removeAll { $0.segments.isEmpty }
             catalog.tables[ti] = entry
-            let file = path + "/" + SegmentDeletes.file(segmentFile: vectors.first?.segmentFile ?? "tables/\(entry.id)/", generation: generation)
+            // No file when every touched segment left the manifest instead.
+            let file = vectors.first.map { path + "/" + SegmentDeletes.file(segmentFile: $0.segmentFile, generation: generation) }
             do throws(CairnError) {
-                if !vectors.isEmpty { try writeFileAtomically(file, DeletionFile.serialized(generation: generation, vectors: vectors)) }
+                if let file { try writeFileAtomically(file, DeletionFile.serialized(generation: generation, vectors: vectors)) }
                 try commitCatalog(catalog)
             } catch {
-                FileIO.removeIfPresent(file)
+                if let file { FileIO.removeIfPresent(file) }
                 throw error
             }
             retireUnreferenced(before: before, after: catalog)
@@ -95,16 +96,30 @@ extension Engine {
         return try found.result()
     }
 
-    /// A new segment's file and its list files, relative to the database directory.
-    func segmentFiles(_ segment: SegmentEntry, schema: TableSchema) -> [String] {
-        [segment.file] + schema.indexes.map { VectorIndexDefinition.listFile(segmentFile: segment.file, generation: $0.generation) }
+    /// Deletes segments written by a rewrite that no manifest names (after an error or a lost race):
+    /// each file and its list files.
+    func removeUnnamedSegments(_ segments: [SegmentEntry], schema: TableSchema) {
+        for segment in segments {
+            FileIO.removeIfPresent(path + "/" + segment.file)
+            for index in schema.indexes {
+                FileIO.removeIfPresent(path + "/" + VectorIndexDefinition.listFile(segmentFile: segment.file, generation: index.generation))
+            }
+        }
+    }
+
+    /// Every column of `schema` over the rows of `segment` that are not deleted, and how many were deleted.
+    func liveColumns(_ segment: SegmentEntry, schema: TableSchema) throws(CairnError) -> (columns: [ColumnVector], deleted: Int) {
+        let columns = try Self.readAllColumns(try readers.reader(directory: path, segment: segment), schema: schema)
+        guard let deleted = try deletions.vector(directory: path, segment: segment),
+              let live = deleted.liveRows(in: 0..<segment.summary.rowCount) else { return (columns, 0) }
+        return (columns.map { $0.gather(live) }, deleted.deletedCount)
     }
 
     /// Hands the files `before` names and `after` does not to the reclaimer: they go once no snapshot
     /// that might read them is alive. Call after `after` is committed.
     func retireUnreferenced(before: Catalog, after: Catalog) {
-        let kept = Set(Self.files(of: after))
-        reclaimer.retire(Self.files(of: before).filter { !kept.contains($0) }.map { path + "/" + $0 })
+        let kept = Set(after.files)
+        reclaimer.retire(before.files.filter { !kept.contains($0) }.map { path + "/" + $0 })
     }
 }
 

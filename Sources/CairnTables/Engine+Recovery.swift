@@ -41,18 +41,7 @@ extension Engine {
         }
 
         let tables = directory + "/tables"
-        var referenced = Set<String>()
-        for table in catalog.tables {
-            let generations = table.schema.indexes.map(\.generation)
-            for g in generations { referenced.insert(VectorIndexDefinition.centroidFile(tableID: table.id, generation: g)) }
-            for partition in table.partitions {
-                for segment in partition.segments {
-                    referenced.insert(segment.file)
-                    if let d = segment.deletes { referenced.insert(SegmentDeletes.file(segmentFile: segment.file, generation: d.generation)) }
-                    for g in generations { referenced.insert(VectorIndexDefinition.listFile(segmentFile: segment.file, generation: g)) }
-                }
-            }
-        }
+        let referenced = Set(catalog.files)
         let tableIDs = Set(catalog.tables.map { String($0.id) })
         for tableName in try DirectoryIO.entries(tables) {
             let tablePath = tables + "/" + tableName

@@ -63,13 +63,8 @@ extension Engine {
             do throws(CairnError) {
                 for partition in entry.partitions {
                     for segment in partition.segments {
-                        let reader = try readers.reader(directory: path, segment: segment)
-                        var columns = try Self.readAllColumns(reader, schema: schema)
                         // Deleted rows are purged here: the new segment has no deletion file.
-                        if let deleted = try deletions.vector(directory: path, segment: segment),
-                           let live = deleted.liveRows(in: 0..<segment.summary.rowCount) {
-                            columns = columns.map { $0.gather(live) }
-                        }
+                        let columns = try liveColumns(segment, schema: schema).columns
                         let id = state.withLock { $0.allocateSegmentID() }
                         rewritten.append((segment.file, try writeSegment(tableID: entry.id, schema: schema, key: partition.key,
                                                                          columns: columns, segmentID: id)))
@@ -88,7 +83,7 @@ extension Engine {
                 // The old files go once the manifest without them is durable and no snapshot reads them.
                 retireUnreferenced(before: before, after: catalog)
             } catch {
-                for (_, segment) in rewritten { removeSegmentFiles(segment.file, generations: schema.indexes.map(\.generation)) }
+                removeUnnamedSegments(rewritten.map(\.new), schema: schema)
                 FileIO.removeIfPresent(path + "/" + VectorIndexDefinition.centroidFile(tableID: entry.id, generation: generation))
                 throw error
             }
@@ -142,12 +137,6 @@ extension Engine {
             out[index.generation] = VectorIndexCache.assignment(vectors, centroids: centroids)
         }
         return out
-    }
-
-    /// A segment file and its list files; best effort (leftovers are orphans at the next open).
-    private func removeSegmentFiles(_ file: String, generations: [UInt64]) {
-        FileIO.removeIfPresent(path + "/" + file)
-        for g in generations { FileIO.removeIfPresent(path + "/" + VectorIndexDefinition.listFile(segmentFile: file, generation: g)) }
     }
 
     /// Every column of `schema` as stored in a segment, all blocks concatenated; columns it lacks are NULL.

@@ -30,7 +30,6 @@ package final class Engine: Sendable {
     private let loadedManifest = Mutex<[Int64]?>(nil)
 
     var walDirectory: String { path + "/wal" }
-    var tablesDirectory: String { path + "/tables" }
 
     private init(path: String, readOnly: Bool, options: EngineOptions, state: sending EngineState) {
         self.path = path

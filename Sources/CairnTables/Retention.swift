@@ -95,5 +95,5 @@ package struct RowPredicate: Sendable {
 }
 
 /// Binds the expired-row predicate of a table's retention policy at a moment `now`; installed by the query
-/// layer, which owns SQL. nil when nothing of the table can have expired at `now`.
+/// layer, which owns SQL. nil when the table has no retention policy.
 package typealias ExpiryBinder = @Sendable (_ schema: TableSchema, _ now: Int64) throws(CairnError) -> RowPredicate?

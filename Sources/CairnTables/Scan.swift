@@ -51,6 +51,18 @@ package struct ScanUnit: Sendable {
         self.liveRows = liveRows
     }
 
+    /// The positions in `rows` of the values of `wanted` that it holds; both ascending. Maps a block's
+    /// rows to positions among its live rows, or a unit's rows to positions among those a filter kept.
+    package static func positions(of wanted: [Int], in rows: [Int]) -> [Int] {
+        var out: [Int] = []
+        var j = 0
+        for r in wanted {
+            while j < rows.count && rows[j] < r { j += 1 }
+            if j < rows.count && rows[j] == r { out.append(j) }
+        }
+        return out
+    }
+
     /// The segment file this unit reads (relative to the database) and the segment row of its first
     /// block row; nil for head chunks.
     package var segmentPosition: (file: String, firstRow: Int)? {

@@ -3,10 +3,8 @@ import Synchronization
 
 /// Open segment readers by file, so queries do not re-open and re-verify a segment's footer each time.
 ///
-/// Segment files are immutable and deleted only by DROP TABLE (or as orphans at open). A reader
-/// that is already open keeps working after its file is unlinked (POSIX keeps the inode alive while
-/// a descriptor is open), so a snapshot that opened its segments before a drop still scans them; one
-/// that had not yet opened them gets a `.notFound` error.
+/// Segment files are immutable, and the writer deletes them only through its ``FileReclaimer``, once no
+/// snapshot that names them is alive (or as orphans at open), evicting them here.
 ///
 /// It also keeps recently decoded blocks (least recently used first out, within a byte budget), so
 /// repeated queries over the same data skip checksum, zstd and decoding work. Entries are keyed by
@@ -53,16 +51,10 @@ final class SegmentReaderCache: Sendable {
         }
     }
 
-    /// Forgets readers of files under `directory` (a dropped table's files).
-    /// Forgets one file (after it was replaced by a rewrite).
+    /// Forgets one file's reader and blocks (after the reclaimer deleted it).
     func evict(path: String) {
         readers.withLock { _ = $0.removeValue(forKey: path) }
         blocks.withLock { $0.removeAll { $0.path == path } }
-    }
-
-    func evict(under directory: String) {
-        readers.withLock { cache in cache = cache.filter { !$0.key.hasPrefix(directory + "/") } }
-        blocks.withLock { $0.removeAll { $0.path.hasPrefix(directory + "/") } }
     }
 }
 

@@ -1,7 +1,6 @@
 import CairnFormat
 import CairnLog
 import CairnVector
-import Dispatch
 import Synchronization
 
 /// An IVF-flat index on a VECTOR column, as the manifest records it. The centroids live in
@@ -138,15 +137,8 @@ extension TableSnapshot {
         let lists = try indexes.lists(directory: directory, segmentFile: file, reader: reader, columnID: index.columnID,
                                       centroids: centroids, generation: index.generation)
         let rows = lists.rows(inLists: probed, range: firstRow..<firstRow + reader.blockRowCount(block)).map { $0 - firstRow }
-        guard let live = unit.liveRows else { return rows }
         // Positions among the unit's live rows of the listed block rows that are not deleted.
-        var out: [Int] = []
-        var j = 0
-        for r in rows {
-            while j < live.count && live[j] < r { j += 1 }
-            if j < live.count && live[j] == r { out.append(j) }
-        }
-        return out
+        return unit.liveRows.map { ScanUnit.positions(of: rows, in: $0) } ?? rows
     }
 
     /// Per index: list sizes over the stored segments (for `cairn_index_stats`).

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Cairn
+import CairnFormat
 import Foundation
 
 /// The `lifecycle` report; key names are a stable interface (Benchmarks/README.md).
@@ -71,7 +72,7 @@ struct LifecycleBenchmark: ParsableCommand {
         let day: Int64 = 86_400_000_000
         let clockDay = newest / day + 1
         clock.now = clockDay * day
-        let probe = "SELECT event_type, count(*) FROM events WHERE ts >= TIMESTAMP '\(Self.format((clockDay - 7) * day))' GROUP BY event_type"
+        let probe = "SELECT event_type, count(*) FROM events WHERE ts >= TIMESTAMP '\(CairnFormat.Calendar.formatTimestamp((clockDay - 7) * day))' GROUP BY event_type"
 
         let heavy = try database.execute("SELECT user_id, count(*) AS n FROM events WHERE user_id IS NOT NULL GROUP BY user_id ORDER BY n DESC LIMIT 1")
         guard case .string(let user)? = heavy.first?[0], case .int(let userRows)? = heavy.first?[1] else {
@@ -105,7 +106,7 @@ struct LifecycleBenchmark: ParsableCommand {
         let (report, dropSeconds) = try Measure.time { try database.execute("VACUUM events") }
         let rowsAfter = try count(database)
         let dropped = report.first.flatMap { if case .int(let n) = $0[0] { Int(n) } else { nil } } ?? 0
-        note("retention: hid rows before \(Self.format(cutoffDay * day)) in \(fmt(hideSeconds * 1000)) ms, dropped \(dropped) "
+        note("retention: hid rows before \(CairnFormat.Calendar.formatTimestamp(cutoffDay * day)) in \(fmt(hideSeconds * 1000)) ms, dropped \(dropped) "
              + "partitions (\(countBefore - rowsAfter) rows) in \(fmt(dropSeconds * 1000)) ms")
 
         let result = LifecycleReport(
@@ -113,7 +114,7 @@ struct LifecycleBenchmark: ParsableCommand {
             delete_s: deleteSeconds, vacuum_s: vacuumResult.seconds, vacuum_partitions_rewritten: vacuumResult.rewritten,
             bytes_after_vacuum: bytesAfterVacuum, probe_sql: probe, probe_idle_median_s: TimingStats(idle).median,
             probe_during_vacuum_median_s: TimingStats(during).median, probe_during_vacuum_samples: during.count,
-            retention_cutoff: Self.format(cutoffDay * day), retention_hide_s: hideSeconds, retention_drop_s: dropSeconds,
+            retention_cutoff: CairnFormat.Calendar.formatTimestamp(cutoffDay * day), retention_hide_s: hideSeconds, retention_drop_s: dropSeconds,
             retention_partitions_dropped: dropped, retention_rows_dropped: countBefore - rowsAfter,
             rows_after_retention: rowsAfter, bytes_after_retention: Measure.bytesOnDisk(directory))
         try writeJSON(result, to: json)
@@ -122,16 +123,6 @@ struct LifecycleBenchmark: ParsableCommand {
     private func count(_ database: Database) throws -> Int {
         guard case .int(let n)? = try database.execute("SELECT count(*) FROM events").first?.first else { return 0 }
         return Int(n)
-    }
-
-    /// `YYYY-MM-DD HH:MM:SS` of a microsecond timestamp.
-    static func format(_ micros: Int64) -> String {
-        let date = Date(timeIntervalSince1970: Double(micros) / 1e6)
-        let f = DateFormatter()
-        f.locale = Locale(identifier: "en_US_POSIX")
-        f.timeZone = TimeZone(identifier: "UTC")
-        f.dateFormat = "yyyy-MM-dd HH:mm:ss"
-        return f.string(from: date)
     }
 }
 

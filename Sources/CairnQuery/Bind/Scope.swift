@@ -1,4 +1,5 @@
 import CairnFormat
+import CairnTables
 
 /// The columns an expression may reference: the output of a FROM clause.
 package struct Scope: Sendable {
@@ -12,6 +13,11 @@ package struct Scope: Sendable {
     package static let empty = Scope(columns: [])
 
     package init(columns: [Column]) { self.columns = columns }
+
+    /// The columns of a table, qualified by `qualifier` (an alias), else by the table's name.
+    package init(table schema: TableSchema, qualifier: String? = nil) {
+        columns = schema.columns.map { .init(qualifier: qualifier ?? schema.name, name: $0.name, type: $0.type) }
+    }
 
     /// Resolves `qualifier.name` (case-insensitive) to a column index.
     package func resolve(qualifier: String?, name: String) -> Result<Int, LookupFailure> {

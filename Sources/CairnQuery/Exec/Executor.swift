@@ -199,7 +199,7 @@ package struct Executor: Sendable {
                     if let search = plan.vectorSearch {
                         var candidates = preselected ? listed
                             : try search.candidateRows(units[u], table: t, tableRows: tableRows, matching: batch.count)
-                        if let listed = candidates, let unitRows { candidates = Self.intersect(listed, unitRows) }
+                        if let listed = candidates, let unitRows { candidates = ScanUnit.positions(of: listed, in: unitRows) }
                         let keep = try search.screen(batch, candidates: candidates)
                         if keep.count != batch.count { batch = batch.gather(keep) }
                     }
@@ -233,16 +233,6 @@ package struct Executor: Sendable {
         if let e = shared.error { throw e }
         if context.isCancelled() { throw CairnError(.cancelled, "statement cancelled") }
         return shared
-    }
-
-    /// Positions in `filtered` (ascending unit rows) of the unit rows in `listed` (ascending).
-    private static func intersect(_ listed: [Int], _ filtered: [Int]) -> [Int] {
-        var out: [Int] = []
-        var i = 0, j = 0
-        while i < listed.count, j < filtered.count {
-            if listed[i] == filtered[j] { out.append(j); i += 1; j += 1 } else if listed[i] < filtered[j] { i += 1 } else { j += 1 }
-        }
-        return out
     }
 
     private func consume(_ plan: SelectPlan, _ input: Batch, _ evaluator: Evaluator, _ batches: inout [Batch],

@@ -31,8 +31,7 @@ package struct Planner {
                 throw CairnError(.binder, "table \"\(name)\" does not exist", location: SourceLocation(line: p.line, column: p.column))
             }
             table = t
-            let q = alias ?? t.schema.name
-            scope = Scope(columns: t.schema.columns.map { .init(qualifier: q, name: $0.name, type: $0.type) })
+            scope = Scope(table: t.schema, qualifier: alias)
         case .subquery(let sub, let alias, _)?:
             let inner = try Planner(snapshot: snapshot, context: context).plan(sub)
             let result = try Executor(context: context).run(inner).result
@@ -69,8 +68,7 @@ package struct Planner {
         if let table, let visible = try RetentionFilter.visible(table.schema, now: context.now) {
             // Bound over the table's own name (rules may say `events.kind`), whatever alias the query uses;
             // the column positions are the same.
-            var rules = Binder(scope: Scope(columns: table.schema.columns.map { .init(qualifier: table.schema.name, name: $0.name, type: $0.type) }),
-                               context: context)
+            var rules = Binder(scope: Scope(table: table.schema), context: context)
             let b = try rules.coerce(try rules.bind(visible), to: .boolean, s.position)
             filter = filter.map { .and([b, $0]) } ?? b
         }

@@ -42,16 +42,13 @@ enum RetentionFilter {
             branches.append(CaseBranch(condition: predicate, result: .binary(.less, ref, cutoff(rule.interval, now), p)))
         }
         let otherwise = policy.interval.map { Expr.binary(.less, ref, cutoff($0, now), p) } ?? .literal(.bool(false), p)
-        if branches.isEmpty { return .function(name: "coalesce", args: [otherwise, .literal(.bool(false), p)], distinct: false,
-                                               star: false, withinGroup: nil, p) }
-        let choice = Expr.caseWhen(operand: nil, branches: branches, elseResult: otherwise, p)
+        let choice = branches.isEmpty ? otherwise : Expr.caseWhen(operand: nil, branches: branches, elseResult: otherwise, p)
         return .function(name: "coalesce", args: [choice, .literal(.bool(false), p)], distinct: false, star: false, withinGroup: nil, p)
     }
 
     /// `expr` bound over the whole table as a storage-layer row predicate.
     static func rowPredicate(_ expr: Expr, schema: TableSchema, context: QueryContext) throws(CairnError) -> RowPredicate {
-        let scope = Scope(columns: schema.columns.map { .init(qualifier: schema.name, name: $0.name, type: $0.type) })
-        var binder = Binder(scope: scope, context: context)
+        var binder = Binder(scope: Scope(table: schema), context: context)
         let bound = try binder.coerce(try binder.bind(expr), to: .boolean, expr.position)
         var used = Set<Int>()
         bound.collectColumns(into: &used)
@@ -68,10 +65,15 @@ enum RetentionFilter {
     /// The storage layer's hook: the expired rows of a table at `now`, as a row predicate.
     static func expiryBinder(_ schema: TableSchema, _ now: Int64) throws(CairnError) -> RowPredicate? {
         guard let expired = try expired(schema, now: now) else { return nil }
-        let context = QueryContext(parameters: [], now: now, runSubquery: { _ throws(CairnError) in
+        return try rowPredicate(expired, schema: schema, context: context(now: now))
+    }
+
+    /// The context retention rules are bound in: they are stored and re-bound at every use, so they
+    /// take no parameters and run no subqueries.
+    static func context(now: Int64) -> QueryContext {
+        QueryContext(parameters: [], now: now, runSubquery: { _ throws(CairnError) in
             throw CairnError(.unsupported, "subqueries are not allowed in retention rules")
         })
-        return try rowPredicate(expired, schema: schema, context: context)
     }
 
     private static func cutoff(_ interval: RetentionInterval, _ now: Int64) -> Expr {
