@@ -48,6 +48,7 @@ public final class Database: Sendable {
         /// measures age against. Inject one to test time-dependent behaviour.
         public var clock: @Sendable () -> Int64 = Database.systemClock
 
+        /// Options with the given durability, background maintenance interval and clock.
         public init(durability: Durability = .fsync, maintenanceInterval: Duration? = .seconds(60),
                     clock: @escaping @Sendable () -> Int64 = Database.systemClock) {
             self.durability = durability
