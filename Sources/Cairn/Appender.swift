@@ -6,8 +6,9 @@ import Foundation
 /// Appends rows to one table at high speed, column value by column value, like DuckDB's appender.
 ///
 /// Rows are buffered in typed column vectors (no per-value boxing) and committed atomically and
-/// durably by ``flush()``; large buffers are written straight to segment files. An `Appender` is
-/// meant for one task at a time.
+/// durably by ``flush()``. Every 65,536 rows the buffer goes to a bulk load that sorts, encodes and
+/// writes segment files on another thread while appending goes on; a flush of fewer rows is one
+/// log record. An `Appender` is meant for one task at a time.
 ///
 /// ```swift
 /// let appender = try db.appender(for: "events")
@@ -22,12 +23,18 @@ import Foundation
 public final class Appender {
     private let engine: Engine
     private let schema: TableSchema
+    /// Per column, read once, so appending a value does not copy a column's schema.
+    private let types: [ColumnType]
     private var builders: [VectorBuilder]
     private var column = 0
     /// Rows buffered and not yet flushed.
     public private(set) var pendingRows = 0
-    /// Buffers at least this many rows are loaded as segments instead of through the log.
-    static let directLoadRows = 100_000
+    /// Rows in `builders` (the rest of `pendingRows` went to `load`).
+    private var bufferedRows = 0
+    /// A bulk load that full batches go to while appending continues; ``flush()`` commits it.
+    private var load: (bulk: BulkLoad, sink: BatchSink)?
+    /// Rows per batch handed to the bulk load; smaller flushes go through the log as one commit.
+    static let batchRows = 65_536
 
     init(engine: Engine, table: String) throws {
         guard let t = engine.snapshot().table(table) else {
@@ -35,8 +42,12 @@ public final class Appender {
         }
         self.engine = engine
         schema = t.schema
-        builders = schema.columns.map { VectorBuilder(type: $0.type) }
+        types = schema.columns.map(\.type)
+        builders = schema.columns.map { VectorBuilder(type: $0.type, capacity: Self.batchRows) }
     }
+
+    /// Rows appended and not flushed are discarded.
+    deinit { discard() }
 
     /// The table's column names in append order.
     public var columnNames: [String] { schema.columns.map(\.name) }
@@ -56,9 +67,9 @@ public final class Appender {
     /// Appends an integer to the next column (integer, or floating point columns).
     public func append(_ v: Int64) throws {
         let c = try next()
-        switch schema.columns[c].type {
+        switch types[c] {
         case .smallint, .integer, .bigint:
-            try Casts.checkRange(v, schema.columns[c].type)
+            try Casts.checkRange(v, types[c])
             builders[c].appendInt(v)
         case .double, .real: builders[c].appendDouble(Double(v))
         default: throw mismatch(c, "an integer")
@@ -72,15 +83,15 @@ public final class Appender {
     /// Appends a floating-point value to the next column.
     public func append(_ v: Double) throws {
         let c = try next()
-        guard schema.columns[c].type == .double || schema.columns[c].type == .real else { throw mismatch(c, "a double") }
-        builders[c].appendDouble(schema.columns[c].type == .real ? Double(Float(v)) : v)
+        guard types[c] == .double || types[c] == .real else { throw mismatch(c, "a double") }
+        builders[c].appendDouble(types[c] == .real ? Double(Float(v)) : v)
         column += 1
     }
 
     /// Appends a boolean to the next column.
     public func append(_ v: Bool) throws {
         let c = try next()
-        guard schema.columns[c].type == .boolean else { throw mismatch(c, "a boolean") }
+        guard types[c] == .boolean else { throw mismatch(c, "a boolean") }
         builders[c].appendInt(v ? 1 : 0)
         column += 1
     }
@@ -88,14 +99,14 @@ public final class Appender {
     /// Appends text to the next VARCHAR or JSON column (JSON text is validated).
     public func append(_ v: String) throws {
         let c = try next()
-        switch schema.columns[c].type {
-        case .varchar: builders[c].append(.string(v))
+        switch types[c] {
+        case .varchar: builders[c].appendString(v)
         case .json:
             guard JSONScanner.isValid(Array(v.utf8)) else { throw CairnError(.type, "column \"\(schema.columns[c].name)\": malformed JSON") }
             builders[c].append(.json(v))
         default:
             // Text for other types is parsed like a SQL literal.
-            builders[c].append(try Casts.castConstant(.string(v), from: .varchar, to: schema.columns[c].type))
+            builders[c].append(try Casts.castConstant(.string(v), from: .varchar, to: types[c]))
         }
         column += 1
     }
@@ -103,7 +114,7 @@ public final class Appender {
     /// Appends a timestamp given as microseconds since the Unix epoch (UTC).
     public func append(timestamp micros: Int64) throws {
         let c = try next()
-        switch schema.columns[c].type {
+        switch types[c] {
         case .timestamp, .timestamptz: builders[c].appendInt(micros)
         case .date: builders[c].appendInt(Calendar.dayOf(micros: micros))
         default: throw mismatch(c, "a timestamp")
@@ -168,27 +179,69 @@ public final class Appender {
         }
         column = 0
         pendingRows += 1
+        bufferedRows += 1
+        if bufferedRows >= Self.batchRows { try handOff() }
     }
 
-    /// Commits all complete rows as one atomic, durable write.
+    /// Gives the buffered rows to the bulk load, which sorts, encodes and writes them on another
+    /// thread while appending goes on; nothing becomes visible before ``flush()``.
+    private func handOff() throws {
+        let columns = builders.map { $0.finish() }
+        builders = schema.columns.map { VectorBuilder(type: $0.type, capacity: Self.batchRows) }
+        bufferedRows = 0
+        if load == nil {
+            let bulk = try engine.beginBulkLoad(table: schema.name)
+            load = (bulk, BatchSink(bulk: bulk))
+        }
+        do {
+            try load?.sink.add(columns)
+        } catch {
+            discard()
+            throw error
+        }
+    }
+
+    /// Commits all complete rows as one atomic, durable write. On error none of them is committed,
+    /// and the appender is empty again.
     public func flush() throws {
         guard column == 0 else { throw CairnError(.invalidInput, "cannot flush in the middle of a row") }
         guard pendingRows > 0 else { return }
-        let columns = builders.map { $0.finish() }
-        if pendingRows >= Self.directLoadRows {
-            let bulk = try engine.beginBulkLoad(table: schema.name)
+        do {
+            if load == nil {
+                let columns = builders.map { $0.finish() }
+                builders = schema.columns.map { VectorBuilder(type: $0.type, capacity: Self.batchRows) }
+                bufferedRows = 0
+                pendingRows = 0
+                try engine.append(table: schema.name, columns: columns)
+                return
+            }
+            if bufferedRows > 0 { try handOff() }
+            guard let (bulk, sink) = load else { return }
+            load = nil
+            pendingRows = 0
             do {
-                try bulk.add(columns)
+                try sink.finish()
                 try bulk.commit()
             } catch {
                 bulk.abort()
                 throw error
             }
-        } else {
-            try engine.append(table: schema.name, columns: columns)
+        } catch {
+            discard()
+            throw error
         }
-        builders = schema.columns.map { VectorBuilder(type: $0.type) }
+    }
+
+    private func discard() {
+        if let (bulk, sink) = load {
+            _ = try? sink.finish()
+            bulk.abort()
+        }
+        load = nil
+        builders = schema.columns.map { VectorBuilder(type: $0.type, capacity: Self.batchRows) }
+        bufferedRows = 0
         pendingRows = 0
+        column = 0
     }
 }
 

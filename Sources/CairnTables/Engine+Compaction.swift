@@ -270,7 +270,7 @@ extension Engine {
             let slice = start == 0 && end == rows ? columns : columns.map { $0.slice(start..<end) }
             let id = state.withLock { $0.allocateSegmentID() }
             do throws(CairnError) {
-                out.append(try writeSegment(tableID: entry.id, schema: schema, key: key, columns: slice, segmentID: id))
+                out.append(try writeSegment(tableID: entry.id, schema: schema, key: key, columns: slice, segmentID: id, threads: 1))
             } catch {
                 removeUnnamedSegments(out, schema: schema)
                 throw error

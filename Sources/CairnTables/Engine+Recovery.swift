@@ -74,8 +74,11 @@ extension Engine {
     /// Writes one segment from head chunks or bulk-load buffers (columns in schema order), sorted by
     /// the table's sort column. Returns the manifest entry; the file is not referenced until the caller
     /// commits a manifest naming it.
+    ///
+    /// Blocks are encoded on `threads` threads: every core for writes a caller waits for, one for
+    /// background compaction, which must not take the cores from queries.
     func writeSegment(tableID: UInt32, schema: TableSchema, key: Int64?, columns: [ColumnVector],
-                      segmentID: UInt64) throws(CairnError) -> SegmentEntry {
+                      segmentID: UInt64, threads: Int = Processors.online) throws(CairnError) -> SegmentEntry {
         var columns = columns
         // A vector column whose rows are all NULL may not know its dimension yet; store it with the schema's (§3.3).
         for (i, column) in schema.columns.enumerated() {
@@ -97,7 +100,8 @@ extension Engine {
         let fullPath = path + "/" + file
         if let slash = fullPath.lastIndex(of: "/") { try DirectoryIO.createAll(String(fullPath[..<slash])) }
         let segmentColumns = zip(schema.columns, columns).map { SegmentColumn(id: $0.id, type: $0.type, data: $1) }
-        let summary = try SegmentWriter.write(to: fullPath, columns: segmentColumns, rowsPerBlock: Self.rowsPerBlock(schema, options))
+        let summary = try SegmentWriter.write(to: fullPath, columns: segmentColumns, rowsPerBlock: Self.rowsPerBlock(schema, options),
+                                               threads: threads)
         for index in schema.indexes {
             guard let assignment = assignments[index.generation] else { continue }
             try writeFileAtomically(path + "/" + VectorIndexDefinition.listFile(segmentFile: file, generation: index.generation),

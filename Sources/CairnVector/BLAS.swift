@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import CairnFormat
 import CBLAS
 import Synchronization
 
@@ -133,7 +134,7 @@ package enum BLAS {
     package static func useDefault() { _ = library }
 
     /// Online cores, the thread count of large calls.
-    package static let cores = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+    package static var cores: Int { Processors.online }
 
     /// Runs one large BLAS computation on `threads` threads (default: every core).
     package static func wide<T>(_ threads: Int = cores, _ body: () throws -> T) rethrows -> T {

@@ -7,7 +7,7 @@ import Synchronization
 /// afterwards; a context is used by one thread at a time, which makes both functions safe to call
 /// concurrently.
 package enum Zstd {
-    package static let defaultLevel: Int32 = 3
+    package static let defaultLevel: Int32 = 1
 
     /// Compresses `src` into one zstd frame that records its decompressed size.
     package static func compress(_ src: UnsafeRawBufferPointer, level: Int32 = defaultLevel) throws(CairnError) -> [UInt8] {

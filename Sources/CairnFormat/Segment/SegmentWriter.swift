@@ -1,10 +1,16 @@
+import Dispatch
+import Synchronization
+
 /// Writes immutable segment files (docs/format.md §4).
 package enum SegmentWriter {
     /// Encodes `columns` (all the same length) into blocks of `rowsPerBlock` rows and writes them to
     /// `path` atomically: the file is written as `path + ".tmp"`, fsynced, renamed over `path`, and the
     /// directory is fsynced. Returns the summary the manifest keeps.
+    ///
+    /// With `threads` above 1, the blocks of columns other than vectors are encoded and compressed
+    /// on that many threads before the file is written in order; the bytes are the same either way.
     package static func write(to path: String, columns: [SegmentColumn],
-                              rowsPerBlock: Int = 65_536) throws(CairnError) -> SegmentSummary {
+                              rowsPerBlock: Int = 65_536, threads: Int = 1) throws(CairnError) -> SegmentSummary {
         guard (1...SegmentFormat.maxRowsPerBlock).contains(rowsPerBlock) else {
             throw CairnError(.invalidInput, "rowsPerBlock \(rowsPerBlock) is outside 1...\(SegmentFormat.maxRowsPerBlock)")
         }
@@ -37,32 +43,31 @@ package enum SegmentWriter {
             header.appendLittleEndian(UInt32(0))
             try file.append(header)
 
+            let blockStarts = blockRowCounts.indices.map { $0 * rowsPerBlock }
+            // Compressed blocks are small, so all of them may be held until written; vector blocks
+            // are as large as their input and are encoded one at a time while writing.
+            let encoded = try encodeBlocks(columns, blockStarts: blockStarts, blockRowCounts: blockRowCounts, threads: threads)
+
             var footerColumns: [SegmentFooter.Column] = []
             var zoneMaps: [UInt32: ZoneMap] = [:]
-            for column in columns {
+            for (c, column) in columns.enumerated() {
                 var blocks: [SegmentFooter.Block] = []
                 var whole = ZoneMap(min: .null, max: .null, nullCount: 0, rowCount: 0)
-                var start = 0
-                for rows in blockRowCounts {
-                    let slice = column.data.rows(start..<start + rows)
-                    start += rows
-                    let zoneMap = ZoneMap(slice)
-                    whole = whole.merged(with: zoneMap)
-                    let stored: [UInt8], encoding: UInt8
+                for b in blockRowCounts.indices {
+                    let block: Encoded
                     if column.type == .vector {
                         // Vector blocks start on a 64-byte boundary so their floats can be used in place (§3.3).
                         let gap = (VectorBlock.alignment - file.offset % VectorBlock.alignment) % VectorBlock.alignment
                         if gap > 0 { try file.append([UInt8](repeating: 0, count: gap)) }
-                        stored = VectorBlock.encode(slice)
-                        encoding = VectorBlock.encoding
+                        let slice = column.data.rows(blockStarts[b]..<blockStarts[b] + blockRowCounts[b])
+                        block = Encoded(stored: VectorBlock.encode(slice), encoding: VectorBlock.encoding, zoneMap: ZoneMap(slice))
                     } else {
-                        let encoded: [UInt8]
-                        (encoded, encoding) = EncodedBlock.encode(slice)
-                        stored = try StoredBlock.make(encoded)
+                        block = encoded[c * blockRowCounts.count + b]
                     }
-                    blocks.append(SegmentFooter.Block(offset: file.offset, storedLength: stored.count, encoding: encoding,
-                                                      crc: CRC32C.checksum(stored), zoneMap: zoneMap))
-                    try file.append(stored)
+                    whole = whole.merged(with: block.zoneMap)
+                    blocks.append(SegmentFooter.Block(offset: file.offset, storedLength: block.stored.count, encoding: block.encoding,
+                                                      crc: CRC32C.checksum(block.stored), zoneMap: block.zoneMap))
+                    try file.append(block.stored)
                 }
                 footerColumns.append(SegmentFooter.Column(id: column.id, type: column.type, blocks: blocks))
                 zoneMaps[column.id] = whole
@@ -91,6 +96,56 @@ package enum SegmentWriter {
             if e.file == nil { e.file = path }
             throw e
         }
+    }
+}
+
+extension SegmentWriter {
+    /// One block ready to write.
+    private struct Encoded {
+        var stored: [UInt8]
+        var encoding: UInt8
+        var zoneMap: ZoneMap
+        static let placeholder = Encoded(stored: [], encoding: 0, zoneMap: ZoneMap(min: .null, max: .null, nullCount: 0, rowCount: 0))
+    }
+
+    /// Every non-vector block, column-major (`column * blockCount + block`); vector slots stay empty.
+    private static func encodeBlocks(_ columns: [SegmentColumn], blockStarts: [Int], blockRowCounts: [Int],
+                                     threads: Int) throws(CairnError) -> [Encoded] {
+        let blockCount = blockRowCounts.count
+        let tasks = columns.indices.flatMap { c in
+            columns[c].type == .vector ? [] : (0..<blockCount).map { c * blockCount + $0 }
+        }
+        @Sendable func encode(_ slot: Int) -> Result<Encoded, CairnError> {
+            let c = slot / blockCount, b = slot % blockCount
+            let slice = columns[c].data.rows(blockStarts[b]..<blockStarts[b] + blockRowCounts[b])
+            let (bytes, encoding) = EncodedBlock.encode(slice)
+            return Result { () throws(CairnError) in
+                Encoded(stored: try StoredBlock.make(bytes), encoding: encoding, zoneMap: ZoneMap(slice))
+            }
+        }
+        let empty = [Encoded](repeating: .placeholder, count: columns.count * blockCount)
+        if threads <= 1 || tasks.count <= 1 {
+            var out = empty
+            for slot in tasks { out[slot] = try encode(slot).get() }
+            return out
+        }
+        // Blocks take milliseconds each, so one lock per finished block costs nothing.
+        let results = Mutex<(blocks: [Encoded], failure: CairnError?)>((empty, nil))
+        let next = Atomic<Int>(0)
+        DispatchQueue.concurrentPerform(iterations: min(threads, tasks.count)) { _ in
+            while case let t = next.wrappingAdd(1, ordering: .relaxed).oldValue, t < tasks.count {
+                let result = encode(tasks[t])
+                results.withLock { r in
+                    switch result {
+                    case .success(let block): r.blocks[tasks[t]] = block
+                    case .failure(let e): r.failure = r.failure ?? e
+                    }
+                }
+            }
+        }
+        let (blocks, failure) = results.withLock { r in (r.blocks, r.failure) }
+        if let failure { throw failure }
+        return blocks
     }
 }
 

@@ -105,10 +105,11 @@ package struct VectorBuilder {
     private var doubles: [Double] = []
     private var bytes = ByteArray()
     private var vectors = VectorArray(dimension: 0)
-    private var validity: [Bool] = []
+    /// nil until the first NULL: most columns have none, and then no mask is kept.
+    private var validity: [Bool]?
     /// The first vector whose dimension differed from the rows before it (stored as NULL instead).
     package private(set) var dimensionConflict: (expected: Int, found: Int)?
-    private var hasNull = false
+    package private(set) var count = 0
 
     package init(type: ColumnType, capacity: Int = 0) {
         self.type = type
@@ -118,10 +119,7 @@ package struct VectorBuilder {
         case .bytes: bytes.offsets.reserveCapacity(capacity + 1)
         case .vector: break
         }
-        validity.reserveCapacity(capacity)
     }
-
-    package var count: Int { validity.count }
 
     /// Appends `v`, which must already be of this builder's type (or NULL).
     package mutating func append(_ v: Value) {
@@ -149,7 +147,7 @@ package struct VectorBuilder {
             }
             vectors.append(row: f)
         }
-        validity.append(true)
+        appended()
     }
 
     package mutating func appendNull() {
@@ -159,23 +157,34 @@ package struct VectorBuilder {
         case .bytes: bytes.appendEmpty()
         case .vector: vectors.appendZeros()
         }
-        validity.append(false)
-        hasNull = true
+        if validity == nil {
+            var mask = [Bool](repeating: true, count: count)
+            mask.reserveCapacity(Swift.max(16, 2 * count))
+            validity = mask
+        }
+        validity?.append(false)
+        count += 1
     }
 
-    package mutating func appendInt(_ i: Int64) { ints.append(i); validity.append(true) }
-    package mutating func appendDouble(_ d: Double) { doubles.append(d); validity.append(true) }
-    package mutating func appendBytes(_ b: UnsafeBufferPointer<UInt8>) { bytes.append(bytes: b); validity.append(true) }
+    @inline(__always)
+    private mutating func appended() {
+        validity?.append(true)
+        count += 1
+    }
+
+    package mutating func appendInt(_ i: Int64) { ints.append(i); appended() }
+    package mutating func appendDouble(_ d: Double) { doubles.append(d); appended() }
+    package mutating func appendBytes(_ b: UnsafeBufferPointer<UInt8>) { bytes.append(bytes: b); appended() }
+    package mutating func appendString(_ s: String) { bytes.append(s); appended() }
     /// Appends a vector whose dimension the caller has checked against the column's.
-    package mutating func appendVector(_ v: UnsafeBufferPointer<Float>) { vectors.append(row: v); validity.append(true) }
+    package mutating func appendVector(_ v: UnsafeBufferPointer<Float>) { vectors.append(row: v); appended() }
 
     package func finish() -> ColumnVector {
-        let v = hasNull ? validity : nil
         switch type.physical {
-        case .int64: return ColumnVector(storage: .int64(ints), validity: v)
-        case .float64: return ColumnVector(storage: .float64(doubles), validity: v)
-        case .bytes: return ColumnVector(storage: .bytes(bytes), validity: v)
-        case .vector: return ColumnVector(storage: .vectors(vectors), validity: v)
+        case .int64: return ColumnVector(storage: .int64(ints), validity: validity)
+        case .float64: return ColumnVector(storage: .float64(doubles), validity: validity)
+        case .bytes: return ColumnVector(storage: .bytes(bytes), validity: validity)
+        case .vector: return ColumnVector(storage: .vectors(vectors), validity: validity)
         }
     }
 }

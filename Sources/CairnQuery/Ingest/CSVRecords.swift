@@ -1,0 +1,110 @@
+/// One CSV field: a byte range of the parsed buffer, and whether it was quoted (and has `""`).
+struct CSVField {
+    var start: Int
+    var end: Int
+    var quoted: Bool
+    var escapedQuotes: Bool
+    var isEmpty: Bool { start == end }
+}
+
+/// Splits a buffer into RFC 4180 records; quoted fields may span lines and hold `""`.
+///
+/// A quote only opens a field at its start. Elsewhere it is kept as text (`ab"c`), and text after
+/// a closing quote is skipped up to the delimiter (`"a"b`): lenient readings of malformed input.
+struct CSVRecordParser {
+    let delimiter: UInt8
+    let quote: UInt8
+
+    /// The largest of the delimiter and the line break bytes.
+    private let highestSpecial: UInt8
+
+    init(delimiter: UInt8, quote: UInt8) {
+        self.delimiter = delimiter
+        self.quote = quote
+        highestSpecial = max(delimiter, 0x0D)
+    }
+
+    /// Parses the record starting at `start` into `fields`: returns where the next one starts and
+    /// the line breaks consumed, or nil when the buffer ends first (unless `atEOF`, when the last
+    /// record needs no terminator).
+    func next(_ buf: UnsafeBufferPointer<UInt8>, from start: Int, atEOF: Bool,
+                       fields: inout [CSVField]) -> (next: Int, newlines: Int)? {
+        fields.removeAll(keepingCapacity: true)
+        let n = buf.count
+        var i = start
+        var newlines = 0
+        while true {
+            if i < n, buf[i] == quote {
+                var j = i + 1
+                var escaped = false
+                while true {
+                    guard j < n else { return nil }
+                    let b = buf[j]
+                    if b == quote {
+                        if j + 1 < n, buf[j + 1] == quote { escaped = true; j += 2; continue }
+                        if j + 1 >= n && !atEOF { return nil }
+                        break
+                    }
+                    if b == 0x0A { newlines += 1 }
+                    j += 1
+                }
+                fields.append(CSVField(start: i + 1, end: j, quoted: true, escapedQuotes: escaped))
+                i = j + 1
+                while i < n, buf[i] != delimiter, buf[i] != 0x0A, buf[i] != 0x0D { i += 1 }
+            } else {
+                var j = i
+                while j < n {
+                    let b = buf[j]
+                    // Most text bytes sort above every byte that matters here: one compare each.
+                    if b > highestSpecial { j += 1; continue }
+                    if b == delimiter || b == 0x0A || b == 0x0D { break }
+                    j += 1
+                }
+                if j >= n && !atEOF { return nil }
+                fields.append(CSVField(start: i, end: j, quoted: false, escapedQuotes: false))
+                i = j
+            }
+            if i >= n { return atEOF ? (i, newlines) : nil }
+            if buf[i] == delimiter { i += 1; continue }
+            if buf[i] == 0x0D {
+                if i + 1 >= n && !atEOF { return nil }
+                i += 1
+                if i < n, buf[i] == 0x0A { i += 1 }
+            } else {
+                i += 1
+            }
+            return (i, newlines + 1)
+        }
+    }
+
+    /// The bytes of a quoted field with `""` unescaped.
+    static func unescaped(quote: UInt8, _ buf: UnsafeBufferPointer<UInt8>, _ f: CSVField) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(f.end - f.start)
+        var i = f.start
+        while i < f.end {
+            out.append(buf[i])
+            i += buf[i] == quote ? 2 : 1
+        }
+        return out
+    }
+
+    /// Where a chunk starting at a record boundary probably may end: just after its last line feed
+    /// preceded by an even number of quotes, or nil if there is none. In RFC 4180 input that line
+    /// feed ends a record; a quote inside an unquoted field can make it fall inside a quoted one.
+    static func lastBoundary(_ buf: UnsafeBufferPointer<UInt8>, quote: UInt8) -> Int? {
+        var quotes = 0
+        for b in buf { quotes &+= b == quote ? 1 : 0 }
+        var i = buf.count - 1
+        while i >= 0 {
+            let b = buf[i]
+            if b == quote {
+                quotes -= 1
+            } else if b == 0x0A, quotes & 1 == 0 {
+                return i + 1
+            }
+            i -= 1
+        }
+        return nil
+    }
+}

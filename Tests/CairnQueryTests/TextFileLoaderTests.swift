@@ -1,0 +1,144 @@
+import CairnFormat
+import CairnTables
+import Foundation
+import Testing
+@testable import CairnQuery
+
+/// COPY's chunked, parallel parsing must give exactly what one front-to-back read gives: the same
+/// rows in the same order, and the same first error on the same line, wherever the chunks are cut.
+@Suite struct TextFileLoaderTests {
+    final class Fixture {
+        let dir: String
+        let engine: Engine
+        let session: Session
+
+        init(ddl: String) throws {
+            dir = NSTemporaryDirectory() + "cairn-copy-\(UInt64.random(in: 0...UInt64.max))"
+            engine = try Engine.open(path: dir, readOnly: false, options: EngineOptions(durability: .none))
+            session = Session(engine: engine)
+            _ = try session.execute(ddl, [])
+        }
+
+        deinit { try? FileManager.default.removeItem(atPath: dir) }
+
+        func write(_ text: String, name: String) throws -> String {
+            let path = dir + "/" + name
+            try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+            return path
+        }
+
+        func load(_ path: String, syntax: TextFileLoader.Syntax, chunkBytes: Int, workers: Int) throws(CairnError) -> Int {
+            guard let table = engine.snapshot().table("t") else { throw CairnError(.notFound, "no table t") }
+            var loader = TextFileLoader(engine: engine, schema: table.schema, targets: Array(table.schema.columns.indices),
+                                        path: path, syntax: syntax, isCancelled: { false }, progress: nil)
+            loader.chunkBytes = chunkBytes
+            loader.workers = workers
+            return try loader.load()
+        }
+
+        func rows() throws -> [[String]] {
+            let r = try session.execute("SELECT * FROM t", [])
+            return (0..<(r.columns.first?.count ?? 0)).map { i in r.columns.map { "\($0[i])" } }
+        }
+
+        func clear() throws { _ = try session.execute("DELETE FROM t", []) }
+    }
+
+    static let csv = UInt8(ascii: ",")
+    static let quote = UInt8(ascii: "\"")
+
+    /// Quoted line breaks, doubled quotes, CRLF, blank lines, empty and quoted-empty fields, and an
+    /// unterminated last line.
+    static let awkwardCSV = "id,note,n\r\n"
+        + "1,\"two\nlines\",10\r\n"
+        + "2,plain,20\n"
+        + "\n"
+        + "3,\"say \"\"hi\"\"\",\n"
+        + "4,\"\",40\n"
+        + "5,\"a,b\r\nc\",50\n"
+        + (6..<40).map { "\($0),\"row \($0)\nsecond line\",\($0 * 10)\n" }.joined()
+        + "40,last,400"
+
+    @Test func everyChunkSizeGivesTheRowsOfOneRead() throws {
+        let f = try Fixture(ddl: "CREATE TABLE t (id BIGINT, note VARCHAR, n INTEGER)")
+        let path = try f.write(Self.awkwardCSV, name: "a.csv")
+        let syntax = TextFileLoader.Syntax.csv(delimiter: Self.csv, quote: Self.quote, header: true, nullString: [])
+        #expect(try f.load(path, syntax: syntax, chunkBytes: 1 << 20, workers: 1) == 40)
+        let expected = try f.rows()
+        #expect(expected.count == 40)
+        #expect(expected[0] == ["1", "two\nlines", "10"])
+        #expect(expected[2] == ["3", "say \"hi\"", "NULL"])
+        #expect(expected[3] == ["4", "", "40"])
+        #expect(expected[4] == ["5", "a,b\r\nc", "50"])
+        #expect(expected[39] == ["40", "last", "400"])
+        for chunkBytes in [1, 2, 3, 7, 16, 31, 64, 100, 257] {
+            for workers in [1, 2, 3] {
+                try f.clear()
+                #expect(try f.load(path, syntax: syntax, chunkBytes: chunkBytes, workers: workers) == 40)
+                #expect(try f.rows() == expected, "chunkBytes \(chunkBytes), workers \(workers)")
+            }
+        }
+    }
+
+    @Test func strayQuotesAreParsedInOrder() throws {
+        // `ab"c` keeps its quote as text; counting quotes would misplace every later boundary.
+        let f = try Fixture(ddl: "CREATE TABLE t (id BIGINT, note VARCHAR)")
+        let text = (0..<30).map { i in i % 7 == 3 ? "\(i),ab\"c\n" : "\(i),\"q\nq\"\n" }.joined()
+        let path = try f.write(text, name: "s.csv")
+        let syntax = TextFileLoader.Syntax.csv(delimiter: Self.csv, quote: Self.quote, header: false, nullString: [])
+        #expect(try f.load(path, syntax: syntax, chunkBytes: 1 << 20, workers: 1) == 30)
+        let expected = try f.rows()
+        #expect(expected[3] == ["3", "ab\"c"])
+        #expect(expected[4] == ["4", "q\nq"])
+        for chunkBytes in [5, 13, 40] {
+            try f.clear()
+            #expect(try f.load(path, syntax: syntax, chunkBytes: chunkBytes, workers: 2) == 30)
+            #expect(try f.rows() == expected, "chunkBytes \(chunkBytes)")
+        }
+    }
+
+    @Test func theFirstErrorInTheFileIsReportedWithItsLine() throws {
+        let f = try Fixture(ddl: "CREATE TABLE t (id BIGINT, note VARCHAR)")
+        // Line 1 is the header; every record but the bad ones spans two lines.
+        var text = "id,note\n"
+        var line = 2
+        var firstBad = 0
+        for i in 0..<60 {
+            if i == 25 || i == 50 {
+                if firstBad == 0 { firstBad = line }
+                text += "x\(i),bad\n"
+                line += 1
+            } else {
+                text += "\(i),\"two\nlines\"\n"
+                line += 2
+            }
+        }
+        let path = try f.write(text, name: "e.csv")
+        let syntax = TextFileLoader.Syntax.csv(delimiter: Self.csv, quote: Self.quote, header: true, nullString: [])
+        for (chunkBytes, workers) in [(1 << 20, 1), (9, 2), (50, 2), (123, 3)] {
+            let e = #expect(throws: CairnError.self) { try f.load(path, syntax: syntax, chunkBytes: chunkBytes, workers: workers) }
+            #expect(e?.line == firstBad, "chunkBytes \(chunkBytes)")
+            #expect(e?.message.contains("id") == true)
+            #expect(try f.rows().isEmpty)
+        }
+    }
+
+    @Test func jsonLinesInChunks() throws {
+        let f = try Fixture(ddl: "CREATE TABLE t (id BIGINT, note VARCHAR, meta JSON)")
+        let text = (0..<25).map { i in
+            i == 7 ? "   \r\n" : "{\"ID\": \(i), \"note\": \"n\\n\(i)\", \"meta\": {\"k\": [\(i), null]}}\r\n"
+        }.joined()
+        let path = try f.write(text, name: "j.jsonl")
+        #expect(try f.load(path, syntax: .jsonLines, chunkBytes: 1 << 20, workers: 1) == 24)
+        let expected = try f.rows()
+        #expect(expected[0] == ["0", "n\n0", "{\"k\": [0, null]}"])
+        for chunkBytes in [3, 20, 77] {
+            try f.clear()
+            #expect(try f.load(path, syntax: .jsonLines, chunkBytes: chunkBytes, workers: 2) == 24)
+            #expect(try f.rows() == expected)
+        }
+        let bad = try f.write(text + "{\"id\": 1,\n", name: "bad.jsonl")
+        let e = #expect(throws: CairnError.self) { try f.load(bad, syntax: .jsonLines, chunkBytes: 16, workers: 2) }
+        #expect(e?.line == 26)
+    }
+}
