@@ -16,7 +16,9 @@ package final class BulkLoad {
     private let tableID: UInt32
     private let schema: TableSchema
     private let partitioner: Partitioner?
-    private var buffers: [Int64?: [ColumnVector]] = [:]
+    /// Per partition, the batches added and not yet written: they are joined once, at their final
+    /// size, when written, rather than copied into a buffer that grows.
+    private var buffers: [Int64?: [[ColumnVector]]] = [:]
     private var bufferedRows = 0
     private var bufferedBytes = 0
     private var partitionBytes: [Int64?: Int] = [:]
@@ -40,12 +42,7 @@ package final class BulkLoad {
         for (key, rows) in groups {
             let part = rows.map { r in columns.map { $0.gather(r) } } ?? columns
             partitionBytes[key, default: 0] += part.reduce(0) { $0 + $1.approximateBytes }
-            if var buffer = buffers.removeValue(forKey: key) {
-                for i in buffer.indices { buffer[i].append(part[i], range: 0..<part[i].count) }
-                buffers[key] = buffer
-            } else {
-                buffers[key] = part
-            }
+            buffers[key, default: []].append(part)
         }
         bufferedRows += rowCount
         bufferedBytes += columns.reduce(0) { $0 + $1.approximateBytes }
@@ -61,8 +58,9 @@ package final class BulkLoad {
             // Small loads go through the log like one append; big ones are already (or now) segments.
             if written.isEmpty && bufferedRows < engine.options.flushRows && bufferedBytes < engine.options.flushBytes {
                 guard bufferedRows > 0 else { return }
+                let parts = buffers.values.flatMap { $0 }
                 let columns = schema.columns.indices.map { i in
-                    ColumnVector.concatenate(buffers.values.map { $0[i] }, physical: schema.columns[i].type.physical)
+                    ColumnVector.concatenate(parts.map { $0[i] }, physical: schema.columns[i].type.physical)
                 }
                 buffers = [:]
                 try engine.append(tableID: tableID, columns: columns)
@@ -111,7 +109,10 @@ package final class BulkLoad {
     }
 
     private func writeBuffer(_ key: Int64?) throws(CairnError) {
-        guard let columns = buffers[key] else { return }
+        guard let parts = buffers[key] else { return }
+        let columns = schema.columns.indices.map { i in
+            ColumnVector.concatenate(parts.map { $0[i] }, physical: schema.columns[i].type.physical)
+        }
         let segmentID = engine.state.withLock { $0.allocateSegmentID() }
         let segment = try engine.writeSegment(tableID: tableID, schema: schema, key: key, columns: columns, segmentID: segmentID)
         written.append((key, segment))

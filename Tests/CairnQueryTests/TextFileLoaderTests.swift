@@ -142,3 +142,17 @@ import Testing
         #expect(e?.line == 26)
     }
 }
+
+@Suite struct ByteCountTests {
+    @Test func countsEqualANaiveLoop() {
+        var rng = SystemRandomNumberGenerator()
+        for length in [0, 1, 7, 8, 9, 63, 64, 65, 1000, 4099] {
+            // A small alphabet, so every byte value appears often, including runs and both ends.
+            let bytes = (0..<length).map { _ in [0x0A, 0x22, 0x00, 0xFF, 0x41, 0x80, 0x7F][Int.random(in: 0..<7, using: &rng)] as UInt8 }
+            for target: UInt8 in [0x0A, 0x22, 0x00, 0xFF, 0x80, 0x7F, 0x01] {
+                let naive = bytes.reduce(0) { $0 + ($1 == target ? 1 : 0) }
+                #expect(bytes.withUnsafeBufferPointer { ByteCount.occurrences(of: target, in: $0) } == naive, "length \(length), byte \(target)")
+            }
+        }
+    }
+}

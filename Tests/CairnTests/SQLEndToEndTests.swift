@@ -256,6 +256,41 @@ let eventsRows = """
         #expect(throws: CairnError.self) { try b.endRow() }
     }
 
+    @Test func appenderBatchesStayInvisibleUntilFlush() throws {
+        let t = try TempDatabase()
+        try t.db.execute(eventsDDL)
+        // More than two of the 65,536-row batches that go to the background bulk load, over 3 days.
+        let rows = 150_000
+        func fill(_ a: Appender) throws {
+            for i in 0..<rows {
+                try a.append(timestamp: 1_756_684_800_000_000 + Int64(i) * 2_000_000)
+                try a.append("tenant-\(i % 5)")
+                try a.append("u\(i % 1000)")
+                try a.append(i % 10 == 0 ? "login" : "page_view")
+                try a.append(Int64(200 + i % 4))
+                try a.append(Double(i))
+                try a.appendNull()
+                try a.endRow()
+            }
+        }
+        let a = try t.db.appender(for: "events")
+        try fill(a)
+        #expect(try t.rows("SELECT count(*) FROM events") == [["0"]])
+        try a.flush()
+        #expect(a.pendingRows == 0)
+        #expect(try t.rows("SELECT count(*), sum(latency_ms), count(DISTINCT tenant_id), min(ts), max(ts) FROM events") == [
+            ["150000", "\(Double((rows - 1) * rows / 2))", "5", "2025-09-01 00:00:00", "2025-09-04 11:19:58"],
+        ])
+        // An appender dropped before its flush commits nothing and leaves no files behind.
+        do {
+            let dropped = try t.db.appender(for: "events")
+            try fill(dropped)
+        }
+        #expect(try t.rows("SELECT count(*) FROM events") == [["150000"]])
+        let check = try t.db.execute("CHECK")
+        #expect(check.count == 1 && check.first?.first == .string("ok"), "\(check)")
+    }
+
     @Test func readOnlyAndLocked() throws {
         let t = try TempDatabase(options: .init(durability: .fsync))
         try t.db.execute(eventsDDL)

@@ -93,8 +93,7 @@ struct CSVRecordParser {
     /// preceded by an even number of quotes, or nil if there is none. In RFC 4180 input that line
     /// feed ends a record; a quote inside an unquoted field can make it fall inside a quoted one.
     static func lastBoundary(_ buf: UnsafeBufferPointer<UInt8>, quote: UInt8) -> Int? {
-        var quotes = 0
-        for b in buf { quotes &+= b == quote ? 1 : 0 }
+        var quotes = ByteCount.occurrences(of: quote, in: buf)
         var i = buf.count - 1
         while i >= 0 {
             let b = buf[i]

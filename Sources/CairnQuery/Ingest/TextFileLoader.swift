@@ -57,8 +57,7 @@ struct TextFileLoader {
     /// Parses the complete records of `buf` (and an unterminated last one if `atEOF`); errors give
     /// lines counted from `firstLine`, the line `buf` starts on.
     func parse(_ buf: UnsafeBufferPointer<UInt8>, atEOF: Bool, skipHeader: Bool, firstLine: Int) throws(CairnError) -> Parsed {
-        var lineFeeds = 0
-        for b in buf { lineFeeds &+= b == 0x0A ? 1 : 0 }
+        let lineFeeds = ByteCount.occurrences(of: 0x0A, in: buf)
         var converter = RowConverter(schema: schema, targets: targets, file: path, capacity: lineFeeds + 1)
         var line = firstLine
         var pos = 0
