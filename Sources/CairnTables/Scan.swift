@@ -72,18 +72,38 @@ package struct ScanUnit: Sendable {
 
     /// The requested columns of this unit's rows that are not deleted, in the order they were
     /// requested. Columns added after the unit was written read as NULL.
-    package func read() throws(CairnError) -> [ColumnVector] {
-        let columns = try readStored()
+    package func read() throws(CairnError) -> [ColumnVector] { try read(only: nil) }
+
+    /// Like ``read()``, but the columns whose requested position is not in `needed` come back empty.
+    package func read(only needed: Set<Int>?) throws(CairnError) -> [ColumnVector] {
+        let columns = try readStored(needed)
         guard let liveRows else { return columns }
-        return columns.map { $0.gather(liveRows) }
+        return columns.enumerated().map { needed?.contains($0.offset) == false ? $0.element : $0.element.gather(liveRows) }
+    }
+
+    /// The zone map of requested column `index` over the unit's stored rows (deleted ones included,
+    /// so whatever holds for all of them holds for the live ones); nil when none is kept.
+    package func zoneMap(_ index: Int) -> ZoneMap? {
+        let slot = slots[index]
+        guard slot.position != nil else {
+            return ZoneMap(min: .null, max: .null, nullCount: storedRowCount, rowCount: storedRowCount)
+        }
+        switch source {
+        case .segment(let reader, _, let block, _, _): return reader.zoneMap(column: slot.id, block: block)
+        case .head(let chunk): return chunk.zoneMaps?[slot.id]
+        }
     }
 
     /// The requested columns of every stored row of the unit, deleted ones included (``storedRowCount`` rows).
-    private func readStored() throws(CairnError) -> [ColumnVector] {
+    private func readStored(_ needed: Set<Int>?) throws(CairnError) -> [ColumnVector] {
         let rowCount = storedRowCount
         var out: [ColumnVector] = []
         out.reserveCapacity(slots.count)
-        for slot in slots {
+        for (index, slot) in slots.enumerated() {
+            if let needed, !needed.contains(index) {
+                out.append(.empty(slot.physical))
+                continue
+            }
             guard let position = slot.position else {
                 out.append(.nulls(slot.physical, count: rowCount))
                 continue

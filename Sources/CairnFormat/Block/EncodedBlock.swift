@@ -80,8 +80,10 @@ package enum EncodedBlock {
         case .vector:
             throw r.corrupt("vector values cannot be in an encoded block")
         case .bytes:
-            let (dense, id) = try StringEncoding.decode(&r, count: nonNull)
+            let (dense, id, dictionary) = try StringEncoding.decode(&r, count: nonNull)
             encoding = id.rawValue
+            var strings = dense
+            var codes: [UInt32]?
             if let validity {
                 var offsets = [Int](repeating: 0, count: n + 1)
                 var j = 0
@@ -89,9 +91,22 @@ package enum EncodedBlock {
                     if validity[i] { j += 1 }
                     offsets[i + 1] = dense.offsets[j]
                 }
-                vector = ColumnVector(storage: .bytes(ByteArray(offsets: offsets, data: dense.data)), validity: validity)
+                strings = ByteArray(offsets: offsets, data: dense.data)
+                if let (dense, size) = dictionary {
+                    var k = 0
+                    codes = validity.map { valid in
+                        guard valid else { return UInt32(size) }
+                        defer { k += 1 }
+                        return UInt32(dense[k])
+                    }
+                }
+            } else if let (dense, _) = dictionary {
+                codes = dense.map { UInt32($0) }
+            }
+            if let codes, let size = dictionary?.size {
+                vector = ColumnVector(bytes: strings, validity: validity, dictionary: StringCodes(codes: codes, size: size))
             } else {
-                vector = ColumnVector(storage: .bytes(dense))
+                vector = ColumnVector(storage: .bytes(strings), validity: validity)
             }
         }
         try r.expectEnd()

@@ -69,13 +69,14 @@ enum StringEncoding {
         }
     }
 
+    /// The strings, their encoding, and for a dictionary its size and each string's code.
     @discardableResult
-    static func decode(_ r: inout ByteReader, count n: Int) throws(CairnError) -> (ByteArray, ID) {
+    static func decode(_ r: inout ByteReader, count n: Int) throws(CairnError) -> (ByteArray, ID, dictionary: (codes: [Int64], size: Int)?) {
         let raw = try r.read(UInt8.self)
         guard let id = ID(rawValue: raw) else { throw r.corrupt("unknown string encoding \(raw)") }
         switch id {
         case .plain:
-            return (try readPlain(&r, count: n), .plain)
+            return (try readPlain(&r, count: n), .plain, nil)
         case .dictionary:
             let size = try r.readCount(UInt32.self, limit: Swift.max(n, 1), "dictionary size")
             guard size > 0 else { throw r.corrupt("empty string dictionary") }
@@ -105,7 +106,7 @@ enum StringEncoding {
                 }
                 initialized = total
             }
-            return (ByteArray(offsets: offsets, data: data), .dictionary)
+            return (ByteArray(offsets: offsets, data: data), .dictionary, (codes, size))
         }
     }
 

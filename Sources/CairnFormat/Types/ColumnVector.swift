@@ -58,13 +58,28 @@ package struct ColumnVector: Sendable, Equatable {
         case vectors(VectorArray)
     }
 
-    package var storage: Storage
+    package var storage: Storage { didSet { dictionary = nil } }
     /// nil means no row is NULL.
-    package var validity: [Bool]?
+    package var validity: [Bool]? { didSet { dictionary = nil } }
+    /// For strings decoded from a dictionary block, each row's code (see ``StringCodes``). Any change
+    /// to the vector drops it, and vectors built any other way have none.
+    package private(set) var dictionary: StringCodes?
 
     package init(storage: Storage, validity: [Bool]? = nil) {
         self.storage = storage
         self.validity = validity
+    }
+
+    /// A string vector with the dictionary codes it was decoded from.
+    package init(bytes: ByteArray, validity: [Bool]?, dictionary: StringCodes) {
+        self.storage = .bytes(bytes)
+        self.validity = validity
+        self.dictionary = dictionary
+    }
+
+    /// Equal values; the dictionary is a cache and does not count.
+    package static func == (a: ColumnVector, b: ColumnVector) -> Bool {
+        a.storage == b.storage && a.validity == b.validity
     }
 
     package var count: Int {
@@ -112,5 +127,20 @@ package struct ColumnVector: Sendable, Equatable {
         case .vector:
             return ColumnVector(storage: .vectors(.zeros(dimension: 0, count: count)), validity: validity)
         }
+    }
+}
+
+/// The dictionary codes of a string vector: rows with the same code hold the same string, and
+/// NULL rows hold code `size`. Lets a filter compare, and a GROUP BY hash, each distinct string
+/// once per block instead of once per row.
+package final class StringCodes: Sendable {
+    /// One code per row, each below `size` or equal to it for NULL.
+    package let codes: [UInt32]
+    /// Distinct strings in the dictionary.
+    package let size: Int
+
+    package init(codes: [UInt32], size: Int) {
+        self.codes = codes
+        self.size = size
     }
 }

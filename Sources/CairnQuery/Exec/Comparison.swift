@@ -95,7 +95,24 @@ enum Comparison {
                 needle.withUnsafeBufferPointer { k in
                     b.data.withUnsafeBufferPointer { d in
                         b.offsets.withUnsafeBufferPointer { off in
-                            if op == .eq || op == .ne {
+                            if let dictionary = v.dictionary {
+                                // One comparison per distinct string, at its first row (NULL rows' code
+                                // gets 0; the caller masks NULLs).
+                                var outcome = [Int64](repeating: -1, count: dictionary.size + 1)
+                                outcome[dictionary.size] = 0
+                                dictionary.codes.withUnsafeBufferPointer { codes in
+                                    for i in 0..<n {
+                                        let c = Int(codes[i])
+                                        var r = outcome[c]
+                                        if r < 0 {
+                                            let x = compareBytes(UnsafeBufferPointer(rebasing: d[off[i]..<off[i + 1]]), k)
+                                            r = testOrder(op, x) ? 1 : 0
+                                            outcome[c] = r
+                                        }
+                                        o[i] = r
+                                    }
+                                }
+                            } else if op == .eq || op == .ne {
                                 let want: Int64 = op == .eq ? 1 : 0
                                 let last = k.last ?? 0
                                 for i in 0..<n {

@@ -182,11 +182,24 @@ package struct Executor: Sendable {
                             continue
                         }
                     }
-                    var batch = Batch(columns: try units[u].read(), count: units[u].rowCount)
+                    // Conjuncts the unit's zone maps prove true for every row are not evaluated, and
+                    // columns only they read are not read.
+                    var filter = plan.filter
+                    var needed: Set<Int>?
+                    if filter != nil, !plan.filterConjuncts.isEmpty {
+                        let residual = FilterConjunct.residual(plan.filterConjuncts, zoneMap: units[u].zoneMap)
+                        if residual.isEmpty {
+                            filter = nil
+                            needed = afterFilter
+                        } else if residual.count < plan.filterConjuncts.count {
+                            filter = residual.count == 1 ? residual[0] : .and(residual)
+                        }
+                    }
+                    var batch = Batch(columns: try units[u].read(only: needed), count: units[u].rowCount)
                     localScanned += batch.count
                     // Unit row of each batch row once the filter has dropped some (nil: the same).
                     var unitRows: [Int]?
-                    if let f = plan.filter {
+                    if let f = filter {
                         // Filters see live rows only: a deleted row must not make `10 / x` fail.
                         let sel = try evaluator.select(f, batch)
                         if sel.count != batch.count {

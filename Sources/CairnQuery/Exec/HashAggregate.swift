@@ -68,6 +68,26 @@ final class AggregateTable {
                         out[i] = ix.intGroups[t]
                     }
                 }
+            case (.singleString, .bytes(let b)) where keyVectors[0].dictionary != nil:
+                // Each distinct string of the block is hashed once, at its first row.
+                guard let dictionary = keyVectors[0].dictionary else { break }
+                var codeGroups = [Int](repeating: -1, count: dictionary.size + 1)
+                b.data.withUnsafeBufferPointer { d in
+                    b.offsets.withUnsafeBufferPointer { o in
+                        dictionary.codes.withUnsafeBufferPointer { codes in
+                            for i in 0..<n {
+                                let c = Int(codes[i])
+                                var g = codeGroups[c]
+                                if g < 0 {
+                                    g = c == dictionary.size ? Self.nullGroup(&ix, base, &newKeys)
+                                        : Self.stringGroup(&ix, UnsafeBufferPointer(rebasing: d[o[i]..<o[i + 1]]), type, base, &newKeys)
+                                    codeGroups[c] = g
+                                }
+                                out[i] = g
+                            }
+                        }
+                    }
+                }
             case (.singleString, .bytes(let b)):
                 let v = keyVectors[0]
                 b.data.withUnsafeBufferPointer { d in

@@ -218,6 +218,7 @@ package struct Planner {
         let constraints = plan.filter.map(ColumnConstraint.extract) ?? []
         p.source = .table(table, columns: columns, pruning: constraints)
         p.filter = plan.filter?.remapColumns(map)
+        p.filterConjuncts = p.filter.map(FilterConjunct.split) ?? []
         if plan.isAggregating {
             p.groupKeys = plan.groupKeys.map { $0.remapColumns(map) }
             p.aggregates = plan.aggregates.map { spec in

@@ -30,6 +30,9 @@ package struct SelectPlan: Sendable {
     package var offset: Int
     /// Set when the query is a nearest-neighbour search over a table scan.
     package var vectorSearch: VectorSearch? = nil
+    /// The conjuncts of `filter` over a table scan, each with the zone-map form it has, if any: a
+    /// scan unit whose zone maps prove a conjunct true for every row need not evaluate it.
+    package var filterConjuncts: [FilterConjunct] = []
 
     package var types: [ColumnType] { projections.prefix(visibleCount).map(\.type) }
 
@@ -43,6 +46,37 @@ package struct SelectPlan: Sendable {
             for p in projections { p.collectColumns(into: &used) }
         }
         return used
+    }
+}
+
+/// One AND-ed part of a scan's filter (over batch columns), and its zone-map form if it has one.
+package struct FilterConjunct: Sendable {
+    package var expr: BoundExpr
+    package var constraint: ColumnConstraint?
+
+    /// The conjuncts of `filter`.
+    package static func split(_ filter: BoundExpr) -> [FilterConjunct] {
+        let parts: [BoundExpr]
+        if case .and(let p) = filter { parts = p } else { parts = [filter] }
+        return parts.map { part in
+            let constraints = ColumnConstraint.extract(part)
+            // Only a conjunct that is exactly one constraint may be dropped when the constraint holds.
+            let exact: Bool
+            switch part {
+            case .and, .like: exact = false
+            default: exact = constraints.count == 1
+            }
+            return FilterConjunct(expr: part, constraint: exact ? constraints.first : nil)
+        }
+    }
+
+    /// What is left of the filter made of `conjuncts` for rows summarized by `zoneMap(column)`:
+    /// nil when every conjunct is proven true.
+    package static func residual(_ conjuncts: [FilterConjunct], zoneMap: (Int) -> ZoneMap?) -> [BoundExpr] {
+        conjuncts.compactMap { c in
+            guard let k = c.constraint, let zm = zoneMap(k.column), k.holdsForAll(zm) else { return c.expr }
+            return nil
+        }
     }
 }
 
@@ -94,6 +128,33 @@ package enum ColumnConstraint: Sendable {
             return a >= 0 && b < 0
         case .isNull:
             return true
+        }
+    }
+
+    /// Whether every row summarized by `zm` satisfies the constraint (a NULL satisfies none but
+    /// `IS NULL`). False whenever the zone map cannot tell.
+    package func holdsForAll(_ zm: ZoneMap) -> Bool {
+        if case .isNull(_, let negated) = self { return negated ? zm.nullCount == 0 : zm.allNull }
+        guard zm.nullCount == 0, zm.rowCount > 0, zm.hasBounds else { return false }
+        switch self {
+        case .compare(_, let op, let v):
+            guard let lo = Self.order(zm.min, v), let hi = Self.order(zm.max, v) else { return false }
+            switch op {
+            case .eq: return lo == 0 && hi == 0
+            case .ne: return lo > 0 || hi < 0
+            case .lt: return hi < 0
+            case .le: return hi <= 0
+            case .gt: return lo > 0
+            case .ge: return lo >= 0
+            }
+        case .inList(_, let values):
+            // Only a block holding a single value, which the list contains.
+            return values.contains { v in Self.order(zm.min, v) == 0 && Self.order(zm.max, v) == 0 }
+        case .range(_, let low, let high):
+            guard let a = Self.order(zm.min, low), let b = Self.order(zm.max, high) else { return false }
+            return a >= 0 && b < 0
+        case .isNull:
+            return false
         }
     }
 
