@@ -755,7 +755,7 @@ def write_dataset(w, ds, ctx):
             if r.get("memory_bytes") and r["index"] not in seen:
                 seen.add(r["index"])
                 how = {"faiss": "faiss.serialize_index", "hnswlib": "saved index file",
-                       "sqlite-vec": "database file", "cairn": "as reported"}.get(rep["engine"], "")
+                       "sqlite-vec": "database file", "cairn": "database files"}.get(rep["engine"], "")
                 mem.append(f"{labels.get(rep['engine'])} {r['index']} {r['memory_bytes'] / 2 ** 20:,.1f} MiB "
                            f"({r['memory_bytes'] / raw:.3f}× raw; {how})")
     w(f"Index size against the raw vectors ({raw / 2 ** 20:,.1f} MiB float32): " + "; ".join(mem) + ".")

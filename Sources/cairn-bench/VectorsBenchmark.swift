@@ -17,7 +17,11 @@ struct VectorsReport: Encodable {
         let threads: Int
         let train_s: Double?
         let add_s: Double
+        /// The database's files (segments with the vectors, IVF lists and centroids, manifest, log),
+        /// the counterpart of a serialized faiss index.
         let memory_bytes: Int
+        /// Resident memory of the whole process (runtime and BLAS buffers included).
+        let rss_bytes: Int
     }
     let engine = "cairn"
     let rows: Int
@@ -124,7 +128,8 @@ struct VectorsBenchmark: ParsableCommand {
             let result = VectorsReport.Result(index: index, metric: metric, lists: index == "flat" ? nil : lists, probes: p, k: k,
                                               recall_at_k: recall, qps_single: Double(queryVectors.count) / singleSeconds,
                                               qps_batch: Double(queryVectors.count) / batchSeconds, threads: threads,
-                                              train_s: trainSeconds, add_s: addSeconds, memory_bytes: Measure.residentBytes())
+                                              train_s: trainSeconds, add_s: addSeconds,
+                                              memory_bytes: Measure.bytesOnDisk(directory), rss_bytes: Measure.residentBytes())
             note("\(index) probes=\(p.map(String.init) ?? "-") recall@\(k)=\(String(format: "%.4f", recall)) "
                  + "single=\(String(format: "%.1f", result.qps_single)) q/s batch=\(String(format: "%.1f", result.qps_batch)) q/s")
             results.append(result)
