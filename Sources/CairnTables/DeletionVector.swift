@@ -46,18 +46,24 @@ package struct DeletionVector: Sendable, Equatable {
         var deleted = 0
         for w in firstWord...lastWord { deleted += bits(w).nonzeroBitCount }
         guard deleted > 0 else { return nil }
-        var live: [Int] = []
-        live.reserveCapacity(range.count - deleted)
-        for w in firstWord...lastWord {
-            let gone = bits(w)
-            let start = max(w << 6, range.lowerBound), end = min((w + 1) << 6, range.upperBound)
-            if gone == 0 {
-                for r in start..<end { live.append(r - range.lowerBound) }
-            } else {
-                for r in start..<end where gone & (1 << UInt64(r & 63)) == 0 { live.append(r - range.lowerBound) }
+        // Written in place: a scan plans this for every block of every segment with deletes.
+        return [Int](unsafeUninitializedCapacity: range.count - deleted) { live, initialized in
+            var k = 0
+            for w in firstWord...lastWord {
+                let gone = bits(w)
+                let start = max(w << 6, range.lowerBound), end = min((w + 1) << 6, range.upperBound)
+                if gone == 0 {
+                    for r in start..<end { live.initializeElement(at: k + r - start, to: r - range.lowerBound) }
+                    k += end - start
+                } else {
+                    for r in start..<end where gone & (1 << UInt64(r & 63)) == 0 {
+                        live.initializeElement(at: k, to: r - range.lowerBound)
+                        k += 1
+                    }
+                }
             }
+            initialized = k
         }
-        return live
     }
 
     /// A vector of `rowCount` rows from stored words; nil if a word marks rows past the end.

@@ -83,10 +83,18 @@ extension Engine {
                 let unit = units[u]
                 guard let (file, firstRow) = unit.segmentPosition else { continue }
                 do throws(CairnError) {
-                    // The predicate sees live rows only (a deleted row must not make it fail).
-                    var rows = try predicate.map { (p) throws(CairnError) -> [Int] in try p.select(try unit.read(), unit.rowCount) }
-                        ?? Array(0..<unit.rowCount)
-                    for i in rows.indices { rows[i] = firstRow + (unit.liveRows?[rows[i]] ?? rows[i]) }
+                    var rows: [Int]
+                    if let p = predicate, p.neverFails {
+                        // Deleted rows cannot make it fail: select among the stored rows, then drop them.
+                        let stored = try p.select(try unit.readIncludingDeleted(only: nil), unit.storedRowCount)
+                        rows = unit.liveSelection(stored).stored
+                    } else {
+                        // The predicate sees live rows only (a deleted row must not make it fail).
+                        rows = try predicate.map { (p) throws(CairnError) -> [Int] in try p.select(try unit.read(), unit.rowCount) }
+                            ?? Array(0..<unit.rowCount)
+                        for i in rows.indices { rows[i] = unit.liveRows?[rows[i]] ?? rows[i] }
+                    }
+                    for i in rows.indices { rows[i] += firstRow }
                     found.add(rows, file: file)
                 } catch {
                     found.fail(error)

@@ -85,11 +85,14 @@ package struct RowPredicate: Sendable {
     package var mayMatch: @Sendable ([Int: ZoneMap]) -> Bool
     /// The positions of the matching rows among `count` rows of `columns`, ascending.
     package var select: @Sendable (_ columns: [ColumnVector], _ count: Int) throws(CairnError) -> [Int]
+    /// Whether `select` cannot fail whatever the rows hold, so it may see deleted rows too.
+    package var neverFails: Bool
 
-    package init(columns: [Int], mayMatch: @escaping @Sendable ([Int: ZoneMap]) -> Bool,
+    package init(columns: [Int], mayMatch: @escaping @Sendable ([Int: ZoneMap]) -> Bool, neverFails: Bool = false,
                  select: @escaping @Sendable ([ColumnVector], Int) throws(CairnError) -> [Int]) {
         self.columns = columns
         self.mayMatch = mayMatch
+        self.neverFails = neverFails
         self.select = select
     }
 }

@@ -55,9 +55,20 @@ package struct ScanUnit: Sendable {
     /// rows to positions among its live rows, or a unit's rows to positions among those a filter kept.
     package static func positions(of wanted: [Int], in rows: [Int]) -> [Int] {
         var out: [Int] = []
+        out.reserveCapacity(wanted.count)
         var j = 0
+        // A few wanted rows among many: binary search from the last position instead of walking.
+        let search = wanted.count * 16 < rows.count
         for r in wanted {
-            while j < rows.count && rows[j] < r { j += 1 }
+            if search {
+                var high = rows.count
+                while j < high {
+                    let middle = (j + high) / 2
+                    if rows[middle] < r { j = middle + 1 } else { high = middle }
+                }
+            } else {
+                while j < rows.count && rows[j] < r { j += 1 }
+            }
             if j < rows.count && rows[j] == r { out.append(j) }
         }
         return out
@@ -79,6 +90,20 @@ package struct ScanUnit: Sendable {
         let columns = try readStored(needed)
         guard let liveRows else { return columns }
         return columns.enumerated().map { needed?.contains($0.offset) == false ? $0.element : $0.element.gather(liveRows) }
+    }
+
+    /// Like ``read(only:)``, but every stored row, deleted ones included (``storedRowCount`` rows): for
+    /// a filter that cannot fail, which then runs before one gather drops the deleted rows.
+    package func readIncludingDeleted(only needed: Set<Int>?) throws(CairnError) -> [ColumnVector] {
+        try readStored(needed)
+    }
+
+    /// Of `selected` stored rows (ascending), those not deleted, and their positions among the live
+    /// rows (the numbering ``read()`` uses).
+    package func liveSelection(_ selected: [Int]) -> (stored: [Int], live: [Int]) {
+        guard let liveRows else { return (selected, selected) }
+        let live = Self.positions(of: selected, in: liveRows)
+        return (live.map { liveRows[$0] }, live)
     }
 
     /// The zone map of requested column `index` over the unit's stored rows (deleted ones included,
@@ -117,7 +142,7 @@ package struct ScanUnit: Sendable {
     }
 
     /// Rows of the unit as stored, deleted ones included.
-    private var storedRowCount: Int {
+    package var storedRowCount: Int {
         switch source {
         case .segment(let reader, _, let block, _, _): reader.blockRowCount(block)
         case .head(let chunk): chunk.rowCount

@@ -81,12 +81,12 @@ import Testing
         #expect(magicError.code == .corrupt && magicError.file == path && magicError.offset == 0)
 
         var future = bytes
-        future[8] = 2
+        future[8] = 3
         try write(future, to: path)
         let versionError = try #require(throws: CairnError.self) { try SegmentReader(path: path) }
         #expect(versionError.code == .unsupportedVersion)
         #expect(versionError.file == path)
-        #expect(versionError.message.contains("segment format version 2 is not supported (this build reads 1)"))
+        #expect(versionError.message.contains("segment format version 3 is not supported (this build reads versions 1 to 2)"))
     }
 
     @Test func missingFileIsNotFound() {

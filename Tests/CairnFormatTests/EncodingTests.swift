@@ -74,9 +74,66 @@ import Testing
         #expect(try roundTrip(negativeZero).encoding == FloatEncoding.ID.plain.rawValue)
 
         let levels = ColumnVector(storage: .bytes(ByteArray((0..<1000).map { ["info", "warn", "error"][$0 % 3] })))
-        #expect(try roundTrip(levels).encoding == StringEncoding.ID.dictionary.rawValue)
+        #expect(try roundTrip(levels).encoding == StringEncoding.ID.sortedDictionary.rawValue)
         let unique = ColumnVector(storage: .bytes(ByteArray((0..<1000).map { "request-\($0)" })))
         #expect(try roundTrip(unique).encoding == StringEncoding.ID.plain.rawValue)
+    }
+
+    /// Every string of a block, and strings no row holds, are found by code and by bytes exactly
+    /// where a row-by-row comparison finds them, NULL rows never.
+    @Test func stringEqualityByCodeAndByBytesMatchesRowByRow() async {
+        await propertyCheck(count: 300, input: byteColumns) { v in
+            let (decoded, _) = try roundTrip(v)
+            guard case .bytes(let strings) = decoded.storage else { return }
+            var needles = Set((0..<min(decoded.count, 24)).map { strings.string(at: $0 * decoded.count / min(decoded.count, 24)) })
+            needles.formUnion(["", "absent", "user-1-", "\u{0}", String(repeating: "a", count: 9)])
+            for needle in needles {
+                let expected = (0..<decoded.count).filter { !decoded.isNull($0) && strings.withBytes(at: $0) { Array($0) } == Array(needle.utf8) }
+                let matcher = ByteMatcher(Array(needle.utf8))
+                #expect(strings.rows(equalTo: matcher).filter { !decoded.isNull($0) } == expected)
+                if let dictionary = decoded.dictionary {
+                    #expect(dictionary.sorted)
+                    let found = dictionary.code(of: matcher).map { dictionary.rows(withCode: $0) } ?? []
+                    #expect(found == expected, "needle \(needle.debugDescription)")
+                }
+            }
+            if let dictionary = decoded.dictionary {
+                let values = (0..<dictionary.size).map { dictionary.values.withBytes(at: $0) { Array($0) } }
+                #expect(zip(values, values.dropFirst()).allSatisfy { $0.lexicographicallyPrecedes($1) })
+            }
+        }
+    }
+
+    /// Segment format version 1 wrote dictionaries in order of first appearance (id 1); they still
+    /// read, and strings are found by scanning. A sorted dictionary out of order is corrupt.
+    @Test func firstAppearanceDictionariesReadAndUnsortedSortedOnesAreCorrupt() throws {
+        let rows = ["warn", "error", "info", "warn", "error", "info", "warn", "error"]
+        var encoded: [UInt8] = []
+        #expect(StringEncoding.encode(ByteArray(rows), into: &encoded) == .sortedDictionary)
+        func decode(_ bytes: [UInt8]) throws -> (ByteArray, StringEncoding.ID) {
+            try bytes.withUnsafeBytes { raw in
+                var r = ByteReader(raw, what: "test block")
+                let (strings, id, _) = try StringEncoding.decode(&r, count: rows.count)
+                return (strings, id)
+            }
+        }
+        // Rewritten in order of first appearance under id 1: swap "info" and "warn" in the section.
+        var legacy = encoded
+        legacy[0] = StringEncoding.ID.dictionary.rawValue
+        let sortedText = Array("errorinfowarn".utf8), legacyText = Array("errorwarninfo".utf8)
+        let at = try #require((0...(legacy.count - sortedText.count)).first { Array(legacy[$0..<$0 + sortedText.count]) == sortedText })
+        legacy.replaceSubrange(at..<at + sortedText.count, with: legacyText)
+        let (strings, id) = try decode(legacy)
+        #expect(id == .dictionary)
+        #expect((0..<strings.count).map { strings.string(at: $0) } != rows)  // codes now name the swapped strings
+        var unsorted = legacy
+        unsorted[0] = StringEncoding.ID.sortedDictionary.rawValue
+        let error = try #require(throws: CairnError.self) { try decode(unsorted) }
+        #expect(error.code == .corrupt && error.message.contains("sorted dictionary"))
+
+        let block = ColumnVector(storage: .bytes(ByteArray(rows)))
+        let (decoded, _) = try roundTrip(block)
+        #expect(decoded == block)
     }
 
     @Test func nullBlocks() throws {

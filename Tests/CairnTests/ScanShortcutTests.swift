@@ -39,6 +39,32 @@ import Testing
         if checkpoint { try t.db.execute("CHECKPOINT") }
     }
 
+    /// Filters that cannot fail run over stored rows before deleted ones are dropped; filters that
+    /// can (`100 / score`) see live rows only. Both must count exactly the live matching rows, and a
+    /// second DELETE must find only rows the first left.
+    @Test func filtersOverSegmentsWithDeletesMatchARowByRowEvaluation() throws {
+        let t = try TempDatabase()
+        let rows = Self.rows()
+        try load(t, rows, checkpoint: true)
+        let firstDeleted = rows.filter { $0.kind == "gamma" || $0.score == 0 }.count
+        #expect(try t.rows("DELETE FROM t WHERE kind = 'gamma' OR score = 0") == [["\(firstDeleted)"]])
+        let live = rows.filter { !($0.kind == "gamma" || $0.score == 0) }
+        let filters: [(String, (Row) -> Bool)] = [
+            ("kind = 'beta'", { $0.kind == "beta" }), ("kind = 'gamma'", { _ in false }),
+            ("kind <> 'alpha' AND score < 50", { $0.kind.map { $0 != "alpha" } ?? false && $0.score.map { $0 < 50 } ?? false }),
+            ("kind IN ('delta', 'Beta') OR score IS NULL", { ["delta", "Beta"].contains($0.kind ?? "-") || $0.score == nil }),
+            ("100 / score > 4", { $0.score.map { 100 / Double($0) > 4 } ?? false }),
+        ]
+        for (sql, test) in filters {
+            let expected = live.filter(test)
+            let sum = expected.compactMap(\.score).reduce(0, +)
+            #expect(try t.rows("SELECT count(*), coalesce(sum(score), 0) FROM t WHERE \(sql)") == [["\(expected.count)", "\(sum)"]], "\(sql)")
+        }
+        let secondDeleted = live.filter { $0.kind == "beta" }.count
+        #expect(try t.rows("DELETE FROM t WHERE kind = 'beta'") == [["\(secondDeleted)"]])
+        #expect(try t.rows("SELECT count(*) FROM t") == [["\(live.count - secondDeleted)"]])
+    }
+
     @Test(arguments: [true, false])
     func dictionaryFiltersAndGroupsMatchARowByRowEvaluation(checkpoint: Bool) throws {
         let t = try TempDatabase()

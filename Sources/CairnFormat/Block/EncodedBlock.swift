@@ -92,10 +92,10 @@ package enum EncodedBlock {
                     offsets[i + 1] = dense.offsets[j]
                 }
                 strings = ByteArray(offsets: offsets, data: dense.data)
-                if let (dense, size) = dictionary {
+                if let (dense, values) = dictionary {
                     var k = 0
                     codes = validity.map { valid in
-                        guard valid else { return UInt32(size) }
+                        guard valid else { return UInt32(values.count) }
                         defer { k += 1 }
                         return UInt32(dense[k])
                     }
@@ -103,8 +103,8 @@ package enum EncodedBlock {
             } else if let (dense, _) = dictionary {
                 codes = dense.map { UInt32($0) }
             }
-            if let codes, let size = dictionary?.size {
-                vector = ColumnVector(bytes: strings, validity: validity, dictionary: StringCodes(codes: codes, size: size))
+            if let codes, let values = dictionary?.values {
+                vector = ColumnVector(bytes: strings, validity: validity, dictionary: StringCodes(codes: codes, values: values, sorted: id == .sortedDictionary))
             } else {
                 vector = ColumnVector(storage: .bytes(strings), validity: validity)
             }

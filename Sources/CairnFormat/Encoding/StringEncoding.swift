@@ -1,10 +1,22 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Encodings of a run of byte strings (VARCHAR, JSON) (docs/format.md §2.5).
 enum StringEncoding {
     enum ID: UInt8 {
         /// Lengths as a frame-of-reference vector, `u64` total length, then the bytes back to back.
         case plain = 0
         /// Distinct strings (in order of first appearance) as a plain section, then bit-packed codes.
+        /// Read only: written by segment format version 1.
         case dictionary = 1
+        /// As `dictionary`, with the distinct strings in ascending byte order, so that code order is
+        /// string order and a reader finds a string's code by binary search.
+        case sortedDictionary = 2
     }
 
     /// Blocks with more distinct strings than this are stored plain.
@@ -15,9 +27,9 @@ enum StringEncoding {
         let n = strings.count
         return strings.data.withUnsafeBytes { data in
             strings.offsets.withUnsafeBufferPointer { offsets in
-                // Dictionary only when values repeat: at most one distinct string per two rows.
+                // Dictionary only when values repeat: at most three distinct strings in four rows.
                 if n >= 2 {
-                    var table = ByteStringDistinctTable(limit: Swift.min(maxDictionarySize, n / 2))
+                    var table = ByteStringDistinctTable(limit: Swift.min(maxDictionarySize, n * 3 / 4))
                     var codes = [Int32](repeating: 0, count: n)
                     var complete = true
                     for row in 0..<n {
@@ -36,17 +48,30 @@ enum StringEncoding {
                     let dictSize = 4 + FrameOfReference.size(count: d, min: lo, max: hi) + 8 + table.distinctBytes
                         + 1 + BitPacking.byteCount(count: n, width: BitPacking.width(UInt64(d - 1)))
                     if complete, d > 0, dictSize < plainSize {
-                        out.append(ID.dictionary.rawValue)
+                        out.append(ID.sortedDictionary.rawValue)
                         out.appendLittleEndian(UInt32(d))
                         let firstRows = table.firstRows
-                        writePlain(count: d, data: data, into: &out) { k in
+                        // Sorted by their first eight bytes as a big-endian integer, bytes compared on ties.
+                        var keyed = (0..<d).map { k -> (prefix: UInt64, code: Int) in
                             let row = Int(firstRows[k])
+                            return (prefixKey(data, offsets[row]..<offsets[row + 1]), k)
+                        }
+                        keyed.sort { a, b in
+                            if a.prefix != b.prefix { return a.prefix < b.prefix }
+                            let x = Int(firstRows[a.code]), y = Int(firstRows[b.code])
+                            return compareBytes(data, offsets[x]..<offsets[x + 1], offsets[y]..<offsets[y + 1]) < 0
+                        }
+                        let order = keyed.map(\.code)
+                        var rank = [Int32](repeating: 0, count: d)
+                        for (position, code) in order.enumerated() { rank[code] = Int32(position) }
+                        writePlain(count: d, data: data, into: &out) { k in
+                            let row = Int(firstRows[order[k]])
                             return offsets[row]..<offsets[row + 1]
                         }
                         BitPacking.write(count: n, width: BitPacking.width(UInt64(d - 1)), into: &out) {
-                            UInt64(codes[$0])
+                            UInt64(rank[Int(codes[$0])])
                         }
-                        return .dictionary
+                        return .sortedDictionary
                     }
                 }
                 out.append(ID.plain.rawValue)
@@ -69,18 +94,23 @@ enum StringEncoding {
         }
     }
 
-    /// The strings, their encoding, and for a dictionary its size and each string's code.
+    /// The strings, their encoding, and for a dictionary each string's code and the distinct strings.
     @discardableResult
-    static func decode(_ r: inout ByteReader, count n: Int) throws(CairnError) -> (ByteArray, ID, dictionary: (codes: [Int64], size: Int)?) {
+    static func decode(_ r: inout ByteReader, count n: Int) throws(CairnError) -> (ByteArray, ID, dictionary: (codes: [Int64], values: ByteArray)?) {
         let raw = try r.read(UInt8.self)
         guard let id = ID(rawValue: raw) else { throw r.corrupt("unknown string encoding \(raw)") }
         switch id {
         case .plain:
             return (try readPlain(&r, count: n), .plain, nil)
-        case .dictionary:
+        case .dictionary, .sortedDictionary:
             let size = try r.readCount(UInt32.self, limit: Swift.max(n, 1), "dictionary size")
             guard size > 0 else { throw r.corrupt("empty string dictionary") }
             let dict = try readPlain(&r, count: size)
+            if id == .sortedDictionary, let c = dict.data.withUnsafeBytes({ data in
+                (1..<size).first { compareBytes(data, dict.offsets[$0 - 1]..<dict.offsets[$0], dict.offsets[$0]..<dict.offsets[$0 + 1]) >= 0 }
+            }) {
+                throw r.corrupt("sorted dictionary string \(c) does not follow string \(c - 1)")
+            }
             var codes = [Int64](repeating: 0, count: n)
             try codes.withUnsafeMutableBufferPointer { (p) throws(CairnError) in try BitPacking.read(&r, into: p) }
             var total = 0
@@ -106,7 +136,7 @@ enum StringEncoding {
                 }
                 initialized = total
             }
-            return (ByteArray(offsets: offsets, data: data), .dictionary, (codes, size))
+            return (ByteArray(offsets: offsets, data: data), id, (codes, dict))
         }
     }
 
@@ -128,5 +158,27 @@ enum StringEncoding {
         guard at == total else { throw r.corrupt("string lengths add up to \(at), expected \(total)") }
         let bytes = try r.take(total)
         return ByteArray(offsets: offsets, data: [UInt8](bytes))
+    }
+
+    /// The first eight bytes of `data[range]`, zero-padded, as a big-endian integer: integer order is
+    /// byte order wherever two strings differ in them.
+    @inline(__always)
+    private static func prefixKey(_ data: UnsafeRawBufferPointer, _ range: Range<Int>) -> UInt64 {
+        if range.count >= 8, let base = data.baseAddress {
+            return UInt64(bigEndian: base.loadUnaligned(fromByteOffset: range.lowerBound, as: UInt64.self))
+        }
+        var key: UInt64 = 0
+        for i in 0..<8 { key = key &<< 8 | UInt64(i < range.count ? data[range.lowerBound + i] : 0) }
+        return key
+    }
+
+    /// Byte-wise order of two strings of `data` (a shorter string sorts before its extensions).
+    static func compareBytes(_ data: UnsafeRawBufferPointer, _ a: Range<Int>, _ b: Range<Int>) -> Int {
+        let common = Swift.min(a.count, b.count)
+        if common > 0, let base = data.baseAddress {
+            let c = memcmp(base + a.lowerBound, base + b.lowerBound, common)
+            if c != 0 { return Int(c) }
+        }
+        return a.count - b.count
     }
 }

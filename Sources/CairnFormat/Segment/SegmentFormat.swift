@@ -2,8 +2,11 @@
 enum SegmentFormat {
     /// "CAIRNSEG", at the start of the header and the end of the trailer.
     static let magic: [UInt8] = Array("CAIRNSEG".utf8)
-    /// The only segment format version this build writes and reads (docs/format.md §1.4).
-    static let version: UInt32 = 1
+    /// The segment format version this build writes (docs/format.md §1.4): 2 adds sorted string
+    /// dictionaries (§2.5).
+    static let version: UInt32 = 2
+    /// The versions this build reads.
+    static let readableVersions: ClosedRange<UInt32> = 1...2
     /// magic(8) + u32 version + u32 flags.
     static let headerSize = 16
     /// u64 footer offset + u32 footer length + u32 footer CRC32C + magic(8).

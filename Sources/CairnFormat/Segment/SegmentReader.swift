@@ -125,9 +125,10 @@ package final class SegmentReader: Sendable {
             throw CairnError.corrupt(path, offset: 0, "not a Cairn segment file (bad magic)")
         }
         let version = header.withUnsafeBytes { UInt32(littleEndian: $0.loadUnaligned(fromByteOffset: 8, as: UInt32.self)) }
-        guard version == SegmentFormat.version else {
+        guard SegmentFormat.readableVersions.contains(version) else {
+            let readable = SegmentFormat.readableVersions
             throw CairnError(.unsupportedVersion,
-                             "\(path): segment format version \(version) is not supported (this build reads \(SegmentFormat.version))",
+                             "\(path): segment format version \(version) is not supported (this build reads versions \(readable.lowerBound) to \(readable.upperBound))",
                              file: path, offset: 8)
         }
         let flags = header.withUnsafeBytes { UInt32(littleEndian: $0.loadUnaligned(fromByteOffset: 12, as: UInt32.self)) }

@@ -1,3 +1,11 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// A run of byte strings stored back to back: value `i` is `data[offsets[i]..<offsets[i+1]]`.
 ///
 /// Invariant: `offsets.count == count + 1`, `offsets[0] == 0`, offsets never decrease,
@@ -42,6 +50,68 @@ package struct ByteArray: Sendable, Equatable {
     package func withBytes<R>(at i: Int, _ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
         try data.withUnsafeBufferPointer { buf in
             try body(UnsafeBufferPointer(rebasing: buf[offsets[i]..<offsets[i + 1]]))
+        }
+    }
+}
+
+extension ByteArray {
+    /// The rows holding exactly `needle`'s bytes, ascending.
+    package func rows(equalTo needle: ByteMatcher) -> [Int] {
+        var rows = [Int](repeating: 0, count: count)
+        var k = 0
+        rows.withUnsafeMutableBufferPointer { out in
+            offsets.withUnsafeBufferPointer { off in
+                data.withUnsafeBytes { d in
+                    for i in 0..<out.count {
+                        out[k] = i
+                        k &+= needle.matches(d.baseAddress, off[i], off[i + 1] - off[i]) ? 1 : 0
+                    }
+                }
+            }
+        }
+        rows.removeLast(rows.count - k)
+        return rows
+    }
+}
+
+/// Tests byte strings for equality with one needle, rejecting almost every other string by its
+/// length and its last eight bytes, where identifiers that share a prefix ("user_000042") differ.
+package struct ByteMatcher {
+    private let needle: [UInt8]
+    private let tail: UInt64
+
+    package init(_ needle: [UInt8]) {
+        self.needle = needle
+        var tail: UInt64 = 0
+        for (i, byte) in needle.suffix(8).enumerated() { tail |= UInt64(byte) &<< (8 * UInt64(i)) }
+        self.tail = tail
+    }
+
+    /// The byte order of the `length` bytes at `start` of `base` against the needle: negative when
+    /// they sort before it, 0 when equal, positive after.
+    package func order(_ base: UnsafeRawPointer?, _ start: Int, _ length: Int) -> Int {
+        let common = min(length, needle.count)
+        if common > 0, let base {
+            let c = needle.withUnsafeBytes { k in k.baseAddress.map { memcmp(base + start, $0, common) } ?? 0 }
+            if c != 0 { return Int(c) }
+        }
+        return length - needle.count
+    }
+
+    /// Whether the `length` bytes at `start` of `base` are the needle's.
+    @inline(__always)
+    package func matches(_ base: UnsafeRawPointer?, _ start: Int, _ length: Int) -> Bool {
+        guard length == needle.count else { return false }
+        guard length > 0, let base else { return true }
+        guard length >= 8 else {
+            var t: UInt64 = 0
+            for i in 0..<length { t |= UInt64(base.load(fromByteOffset: start + i, as: UInt8.self)) &<< (8 * UInt64(i)) }
+            return t == tail
+        }
+        guard base.loadUnaligned(fromByteOffset: start + length - 8, as: UInt64.self) == tail else { return false }
+        return length == 8 || needle.withUnsafeBytes { k in
+            guard let k = k.baseAddress else { return false }
+            return memcmp(base + start, k, length - 8) == 0
         }
     }
 }
@@ -132,15 +202,61 @@ package struct ColumnVector: Sendable, Equatable {
 
 /// The dictionary codes of a string vector: rows with the same code hold the same string, and
 /// NULL rows hold code `size`. Lets a filter compare, and a GROUP BY hash, each distinct string
-/// once per block instead of once per row.
+/// once per block instead of once per row, and an equality filter compare codes only.
 package final class StringCodes: Sendable {
     /// One code per row, each below `size` or equal to it for NULL.
     package let codes: [UInt32]
+    /// The distinct strings: code `c` stands for `values[c]`.
+    package let values: ByteArray
     /// Distinct strings in the dictionary.
-    package let size: Int
+    package var size: Int { values.count }
+    /// Whether `values` ascend in byte order (docs/format.md §2.5, sorted dictionary), so that code
+    /// order is string order.
+    package let sorted: Bool
 
-    package init(codes: [UInt32], size: Int) {
+    package init(codes: [UInt32], values: ByteArray, sorted: Bool) {
         self.codes = codes
-        self.size = size
+        self.values = values
+        self.sorted = sorted
+    }
+
+    /// The code of `needle`, or nil when no row holds it: a binary search of a sorted dictionary,
+    /// else about a nanosecond per distinct string.
+    package func code(of needle: ByteMatcher) -> UInt32? {
+        values.offsets.withUnsafeBufferPointer { (offsets) -> UInt32? in
+            values.data.withUnsafeBytes { (data) -> UInt32? in
+                guard sorted else {
+                    for c in 0..<size where needle.matches(data.baseAddress, offsets[c], offsets[c + 1] - offsets[c]) {
+                        return UInt32(c)
+                    }
+                    return nil
+                }
+                var low = 0, high = size
+                while low < high {
+                    let middle = (low + high) / 2
+                    let order = needle.order(data.baseAddress, offsets[middle], offsets[middle + 1] - offsets[middle])
+                    if order == 0 { return UInt32(middle) }
+                    if order < 0 { low = middle + 1 } else { high = middle }
+                }
+                return nil
+            }
+        }
+    }
+
+    /// The rows whose code is `code`, ascending.
+    package func rows(withCode code: UInt32) -> [Int] {
+        var rows = [Int](repeating: 0, count: codes.count)
+        var k = 0
+        rows.withUnsafeMutableBufferPointer { out in
+            codes.withUnsafeBufferPointer { p in
+                // Branch-free: write every index, advance only past matching ones.
+                for i in 0..<p.count {
+                    out[k] = i
+                    k &+= p[i] == code ? 1 : 0
+                }
+            }
+        }
+        rows.removeLast(rows.count - k)
+        return rows
     }
 }

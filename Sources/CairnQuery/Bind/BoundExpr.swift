@@ -40,6 +40,18 @@ package indirect enum BoundExpr: Hashable, Sendable {
 
     package var isConstant: Bool { if case .constant = self { true } else { false } }
 
+    /// Whether evaluating the expression cannot fail whatever the rows hold (no arithmetic, cast or
+    /// function, which might), so a filter may run over deleted rows before they are dropped.
+    package var neverFails: Bool {
+        switch self {
+        case .column, .constant: true
+        case .compare(_, let a, let b): a.neverFails && b.neverFails
+        case .and(let es), .or(let es): es.allSatisfy { $0.neverFails }
+        case .not(let e), .isNull(let e, _), .inList(let e, _, _, _), .like(let e, _, _, _, _): e.neverFails
+        default: false
+        }
+    }
+
     /// Whether the expression reads no input column (so it can be folded to a constant).
     package var referencesColumns: Bool {
         switch self {

@@ -95,7 +95,15 @@ enum Comparison {
                 needle.withUnsafeBufferPointer { k in
                     b.data.withUnsafeBufferPointer { d in
                         b.offsets.withUnsafeBufferPointer { off in
-                            if let dictionary = v.dictionary {
+                            if let dictionary = v.dictionary, op == .eq || op == .ne {
+                                // Equality is equality of codes (a string no row holds matches no code; NULL
+                                // rows' code is `size`, and the caller masks NULLs).
+                                let target = dictionary.code(of: ByteMatcher(needle)) ?? UInt32(dictionary.size + 1)
+                                let want: Int64 = op == .eq ? 1 : 0
+                                dictionary.codes.withUnsafeBufferPointer { codes in
+                                    for i in 0..<n { o[i] = codes[i] == target ? want : 1 - want }
+                                }
+                            } else if let dictionary = v.dictionary {
                                 // One comparison per distinct string, at its first row (NULL rows' code
                                 // gets 0; the caller masks NULLs).
                                 var outcome = [Int64](repeating: -1, count: dictionary.size + 1)
@@ -114,16 +122,10 @@ enum Comparison {
                                 }
                             } else if op == .eq || op == .ne {
                                 let want: Int64 = op == .eq ? 1 : 0
-                                let last = k.last ?? 0
+                                let matcher = ByteMatcher(needle)
+                                let base = UnsafeRawPointer(d.baseAddress)
                                 for i in 0..<n {
-                                    let len = off[i + 1] - off[i]
-                                    var eq = len == k.count
-                                    // Identifiers often share a prefix ("tenant_001"), so the last byte
-                                    // rejects most rows before a memcmp call.
-                                    if eq, len > 0, let db = d.baseAddress, let kb = k.baseAddress {
-                                        eq = db[off[i] + len - 1] == last && memcmpBytes(db + off[i], kb, len) == 0
-                                    }
-                                    o[i] = eq ? want : 1 - want
+                                    o[i] = matcher.matches(base, off[i], off[i + 1] - off[i]) ? want : 1 - want
                                 }
                             } else {
                                 for i in 0..<n {

@@ -81,6 +81,7 @@ package struct Evaluator: Sendable {
     }
 
     private func selectAll(_ predicate: BoundExpr, _ batch: Batch) throws(CairnError) -> [Int] {
+        if let rows = Self.selectStringEquality(predicate, batch) { return rows }
         let v = try evaluate(predicate, batch)
         guard case .int64(let a) = v.storage else { return [] }
         // Branch-free compaction: write every index, advance only past selected ones.
@@ -105,6 +106,28 @@ package struct Evaluator: Sendable {
         }
         sel.removeLast(sel.count - k)
         return sel
+    }
+
+    /// `column = 'text'`: the matching rows found straight from the strings, or from the codes of
+    /// a dictionary-decoded block, without building a mask; nil for any other predicate.
+    private static func selectStringEquality(_ predicate: BoundExpr, _ batch: Batch) -> [Int]? {
+        guard case .compare(.eq, let l, let r) = predicate else { return nil }
+        let column: Int, constant: Value
+        switch (l, r) {
+        case (.column(let i, _), .constant(let c, _)), (.constant(let c, _), .column(let i, _)): (column, constant) = (i, c)
+        default: return nil
+        }
+        let vector = batch.columns[column]
+        guard case .string(let text) = constant, case .bytes(let strings) = vector.storage else { return nil }
+        let needle = ByteMatcher(Array(text.utf8))
+        guard let dictionary = vector.dictionary else {
+            // NULL rows hold empty strings, so an empty needle must also check validity.
+            let rows = strings.rows(equalTo: needle)
+            guard text.isEmpty, let validity = vector.validity else { return rows }
+            return rows.filter { validity[$0] }
+        }
+        guard let code = dictionary.code(of: needle) else { return [] }
+        return dictionary.rows(withCode: code)
     }
 
     package func evaluate(_ e: BoundExpr, _ batch: Batch) throws(CairnError) -> ColumnVector {

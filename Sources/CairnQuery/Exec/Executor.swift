@@ -195,11 +195,25 @@ package struct Executor: Sendable {
                             filter = residual.count == 1 ? residual[0] : .and(residual)
                         }
                     }
-                    var batch = Batch(columns: try units[u].read(only: needed), count: units[u].rowCount)
-                    localScanned += batch.count
+                    let unit = units[u]
+                    var batch: Batch
                     // Unit row of each batch row once the filter has dropped some (nil: the same).
                     var unitRows: [Int]?
-                    if let f = filter {
+                    if let f = filter, unit.liveRows != nil, f.neverFails {
+                        // Deleted rows cannot make this filter fail: it runs over the stored rows, and one
+                        // gather keeps the matching live ones (no gather of every column first).
+                        let stored = Batch(columns: try unit.readIncludingDeleted(only: needed), count: unit.storedRowCount)
+                        let (keep, live) = unit.liveSelection(try evaluator.select(f, stored))
+                        batch = Batch(columns: stored.columns.enumerated().map {
+                            afterFilter.contains($0.offset) ? $0.element.gather(keep) : .empty($0.element.physical)
+                        }, count: keep.count)
+                        if live.count != unit.rowCount { unitRows = live }
+                        localScanned += unit.rowCount
+                    } else {
+                        batch = Batch(columns: try unit.read(only: needed), count: unit.rowCount)
+                        localScanned += batch.count
+                    }
+                    if let f = filter, unit.liveRows == nil || !f.neverFails {
                         // Filters see live rows only: a deleted row must not make `10 / x` fail.
                         let sel = try evaluator.select(f, batch)
                         if sel.count != batch.count {

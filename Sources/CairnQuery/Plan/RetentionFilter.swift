@@ -57,7 +57,8 @@ enum RetentionFilter {
         for (i, c) in columns.enumerated() { map[c] = i }
         let remapped = bound.remapColumns(map)
         let evaluator = Evaluator(context: context)
-        return RowPredicate(columns: columns, mayMatch: Executor.pruner(ColumnConstraint.extract(bound))) { cols, count throws(CairnError) in
+        return RowPredicate(columns: columns, mayMatch: Executor.pruner(ColumnConstraint.extract(bound)),
+                            neverFails: remapped.neverFails) { cols, count throws(CairnError) in
             try evaluator.select(remapped, Batch(columns: cols, count: count))
         }
     }
