@@ -1,8 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import CairnFormat
 
 // Whole-column copies used by the head, flushes and bulk loads. Internal so they never clash with
@@ -160,13 +155,11 @@ private struct RowComparator {
             if a[i].isNaN || a[j].isNaN { return a[i].isNaN == a[j].isNaN ? 0 : (a[i].isNaN ? 1 : -1) }
             return a[i] == a[j] ? 0 : (a[i] < a[j] ? -1 : 1)
         case .bytes(let b):
-            let li = b.length(at: i), lj = b.length(at: j)
-            let r = b.data.withUnsafeBufferPointer { d -> Int32 in
-                guard let base = d.baseAddress else { return 0 }
-                return memcmp(base + b.offsets[i], base + b.offsets[j], min(li, lj))
+            let r = b.data.withUnsafeBytes { d in
+                ByteArray.order(UnsafeRawBufferPointer(rebasing: d[b.offsets[i]..<b.offsets[i + 1]]),
+                                UnsafeRawBufferPointer(rebasing: d[b.offsets[j]..<b.offsets[j + 1]]))
             }
-            if r != 0 { return r < 0 ? -1 : 1 }
-            return li == lj ? 0 : (li < lj ? -1 : 1)
+            return r == 0 ? 0 : (r < 0 ? -1 : 1)
         case .vectors: return 0
         }
     }

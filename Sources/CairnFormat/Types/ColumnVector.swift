@@ -55,22 +55,39 @@ package struct ByteArray: Sendable, Equatable {
 }
 
 extension ByteArray {
+    /// Unsigned byte order of two strings (UTF-8 code point order, as DuckDB sorts): negative, zero
+    /// or positive; a string sorts before its extensions.
+    @inlinable
+    package static func order(_ x: UnsafeRawBufferPointer, _ y: UnsafeRawBufferPointer) -> Int {
+        let common = Swift.min(x.count, y.count)
+        if common > 0, let xb = x.baseAddress, let yb = y.baseAddress {
+            let c = memcmp(xb, yb, common)
+            if c != 0 { return Int(c) }
+        }
+        return x.count - y.count
+    }
+
     /// The rows holding exactly `needle`'s bytes, ascending.
     package func rows(equalTo needle: ByteMatcher) -> [Int] {
-        var rows = [Int](repeating: 0, count: count)
-        var k = 0
-        rows.withUnsafeMutableBufferPointer { out in
-            offsets.withUnsafeBufferPointer { off in
-                data.withUnsafeBytes { d in
-                    for i in 0..<out.count {
-                        out[k] = i
-                        k &+= needle.matches(d.baseAddress, off[i], off[i + 1] - off[i]) ? 1 : 0
-                    }
-                }
+        offsets.withUnsafeBufferPointer { off in
+            data.withUnsafeBytes { d in
+                selectIndices(count: count) { needle.matches(d.baseAddress, off[$0], off[$0 + 1] - off[$0]) }
             }
         }
-        rows.removeLast(rows.count - k)
-        return rows
+    }
+}
+
+/// The indices below `count` for which `isSelected` holds, ascending. Branch-free: every index is
+/// written, and the write position advances only past selected ones.
+@inlinable
+package func selectIndices(count: Int, where isSelected: (Int) -> Bool) -> [Int] {
+    [Int](unsafeUninitializedCapacity: count) { out, initialized in
+        var k = 0
+        for i in 0..<count {
+            out[k] = i
+            k &+= isSelected(i) ? 1 : 0
+        }
+        initialized = k
     }
 }
 
@@ -90,12 +107,7 @@ package struct ByteMatcher {
     /// The byte order of the `length` bytes at `start` of `base` against the needle: negative when
     /// they sort before it, 0 when equal, positive after.
     package func order(_ base: UnsafeRawPointer?, _ start: Int, _ length: Int) -> Int {
-        let common = min(length, needle.count)
-        if common > 0, let base {
-            let c = needle.withUnsafeBytes { k in k.baseAddress.map { memcmp(base + start, $0, common) } ?? 0 }
-            if c != 0 { return Int(c) }
-        }
-        return length - needle.count
+        needle.withUnsafeBytes { ByteArray.order(UnsafeRawBufferPointer(start: base.map { $0 + start }, count: length), $0) }
     }
 
     /// Whether the `length` bytes at `start` of `base` are the needle's.
@@ -245,18 +257,6 @@ package final class StringCodes: Sendable {
 
     /// The rows whose code is `code`, ascending.
     package func rows(withCode code: UInt32) -> [Int] {
-        var rows = [Int](repeating: 0, count: codes.count)
-        var k = 0
-        rows.withUnsafeMutableBufferPointer { out in
-            codes.withUnsafeBufferPointer { p in
-                // Branch-free: write every index, advance only past matching ones.
-                for i in 0..<p.count {
-                    out[k] = i
-                    k &+= p[i] == code ? 1 : 0
-                }
-            }
-        }
-        rows.removeLast(rows.count - k)
-        return rows
+        codes.withUnsafeBufferPointer { p in selectIndices(count: p.count) { p[$0] == code } }
     }
 }

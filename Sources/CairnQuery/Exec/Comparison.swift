@@ -1,9 +1,4 @@
 import CairnFormat
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// Vectorized comparisons over physical storage. Results are 0/1; NULL handling is the caller's.
 enum Comparison {
@@ -31,20 +26,10 @@ enum Comparison {
         }
     }
 
-    /// -1, 0, 1 by unsigned byte order (UTF-8 code point order, as DuckDB sorts).
+    /// Unsigned byte order (UTF-8 code point order, as DuckDB sorts), by its sign.
     @inline(__always)
     static func compareBytes(_ x: UnsafeBufferPointer<UInt8>, _ y: UnsafeBufferPointer<UInt8>) -> Int {
-        let n = min(x.count, y.count)
-        if n > 0, let xb = x.baseAddress, let yb = y.baseAddress {
-            let c = memcmpBytes(xb, yb, n)
-            if c != 0 { return c < 0 ? -1 : 1 }
-        }
-        return x.count == y.count ? 0 : (x.count < y.count ? -1 : 1)
-    }
-
-    @inline(__always)
-    static func memcmpBytes(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>, _ n: Int) -> Int {
-        Int(memcmp(a, b, n))
+        ByteArray.order(UnsafeRawBufferPointer(x), UnsafeRawBufferPointer(y))
     }
 
     static func scalarInt(_ v: Value) -> Int64? {

@@ -84,28 +84,10 @@ package struct Evaluator: Sendable {
         if let rows = Self.selectStringEquality(predicate, batch) { return rows }
         let v = try evaluate(predicate, batch)
         guard case .int64(let a) = v.storage else { return [] }
-        // Branch-free compaction: write every index, advance only past selected ones.
-        var sel = [Int](repeating: 0, count: a.count)
-        var k = 0
-        sel.withUnsafeMutableBufferPointer { out in
-            a.withUnsafeBufferPointer { p in
-                if let valid = v.validity {
-                    valid.withUnsafeBufferPointer { ok in
-                        for i in 0..<p.count {
-                            out[k] = i
-                            k &+= (p[i] != 0 && ok[i]) ? 1 : 0
-                        }
-                    }
-                } else {
-                    for i in 0..<p.count {
-                        out[k] = i
-                        k &+= p[i] != 0 ? 1 : 0
-                    }
-                }
-            }
+        return a.withUnsafeBufferPointer { p in
+            guard let valid = v.validity else { return selectIndices(count: p.count) { p[$0] != 0 } }
+            return valid.withUnsafeBufferPointer { ok in selectIndices(count: p.count) { p[$0] != 0 && ok[$0] } }
         }
-        sel.removeLast(sel.count - k)
-        return sel
     }
 
     /// `column = 'text'`: the matching rows found straight from the strings, or from the codes of

@@ -157,6 +157,8 @@ package struct Executor: Sendable {
         // Filter-only columns are not gathered for the surviving rows.
         let afterFilter = plan.columnsAfterFilter
         let tableRows = t.rowCount
+        // Every residual of a filter that cannot fail cannot fail either.
+        let filterNeverFails = plan.filter?.neverFails == true
         DispatchQueue.concurrentPerform(iterations: workers) { _ in
             var localTable: AggregateTable? = plan.isAggregating ? AggregateTable(keyTypes: keyTypes, specs: plan.aggregates) : nil
             var localScanned = 0, localFiltered = 0
@@ -199,28 +201,24 @@ package struct Executor: Sendable {
                     var batch: Batch
                     // Unit row of each batch row once the filter has dropped some (nil: the same).
                     var unitRows: [Int]?
-                    if let f = filter, unit.liveRows != nil, f.neverFails {
+                    if let f = filter, unit.liveRows != nil, filterNeverFails {
                         // Deleted rows cannot make this filter fail: it runs over the stored rows, and one
                         // gather keeps the matching live ones (no gather of every column first).
                         let stored = Batch(columns: try unit.readIncludingDeleted(only: needed), count: unit.storedRowCount)
                         let (keep, live) = unit.liveSelection(try evaluator.select(f, stored))
-                        batch = Batch(columns: stored.columns.enumerated().map {
-                            afterFilter.contains($0.offset) ? $0.element.gather(keep) : .empty($0.element.physical)
-                        }, count: keep.count)
+                        batch = Self.rows(keep, of: stored, keeping: afterFilter)
                         if live.count != unit.rowCount { unitRows = live }
                         localScanned += unit.rowCount
                     } else {
                         batch = Batch(columns: try unit.read(only: needed), count: unit.rowCount)
                         localScanned += batch.count
-                    }
-                    if let f = filter, unit.liveRows == nil || !f.neverFails {
-                        // Filters see live rows only: a deleted row must not make `10 / x` fail.
-                        let sel = try evaluator.select(f, batch)
-                        if sel.count != batch.count {
-                            batch = Batch(columns: batch.columns.enumerated().map {
-                                afterFilter.contains($0.offset) ? $0.element.gather(sel) : .empty($0.element.physical)
-                            }, count: sel.count)
-                            unitRows = sel
+                        if let f = filter {
+                            // Filters see live rows only: a deleted row must not make `10 / x` fail.
+                            let sel = try evaluator.select(f, batch)
+                            if sel.count != batch.count {
+                                batch = Self.rows(sel, of: batch, keeping: afterFilter)
+                                unitRows = sel
+                            }
                         }
                     }
                     if let search = plan.vectorSearch {
@@ -260,6 +258,13 @@ package struct Executor: Sendable {
         if let e = shared.error { throw e }
         if context.isCancelled() { throw CairnError(.cancelled, "statement cancelled") }
         return shared
+    }
+
+    /// Rows `rows` of `batch`, with only the columns in `columns` gathered (the others left empty).
+    private static func rows(_ rows: [Int], of batch: Batch, keeping columns: Set<Int>) -> Batch {
+        Batch(columns: batch.columns.enumerated().map {
+            columns.contains($0.offset) ? $0.element.gather(rows) : .empty($0.element.physical)
+        }, count: rows.count)
     }
 
     private func consume(_ plan: SelectPlan, _ input: Batch, _ evaluator: Evaluator, _ batches: inout [Batch],
