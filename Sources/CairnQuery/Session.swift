@@ -263,7 +263,7 @@ package final class Session: Sendable {
         }
     }
 
-    private var threads: Int {
+    var threads: Int {
         settings.withLock { s in
             if case .int(let t)? = s["threads"] ?? s["worker_threads"] { return Int(t) }
             return Executor.defaultWorkers

@@ -43,12 +43,16 @@ struct StackGuard {
         let size = UInt(pthread_get_stacksize_np(thread))
         return top > size ? top - size : nil
         #elseif canImport(Glibc) || canImport(Musl)
+        // glibc answers for the main thread by parsing /proc/self/maps (tens of microseconds, more than
+        // parsing a short statement), so each thread asks once and keeps the answer in a thread-local.
+        if let cached = pthread_getspecific(stackLowKey) { return UInt(bitPattern: cached) }
         var attributes = pthread_attr_t()
         guard getThreadAttributes(pthread_self(), &attributes) == 0 else { return nil }
         defer { pthread_attr_destroy(&attributes) }
         var address: UnsafeMutableRawPointer?
         var size = 0
         guard pthread_attr_getstack(&attributes, &address, &size) == 0, let address else { return nil }
+        pthread_setspecific(stackLowKey, address)
         return UInt(bitPattern: address)
         #else
         return nil
@@ -59,6 +63,13 @@ struct StackGuard {
 #if !canImport(Darwin) && (canImport(Glibc) || canImport(Musl))
 /// `pthread_getattr_np` is a GNU extension the Glibc module map does not export (it needs
 /// `_GNU_SOURCE`); bind the symbol directly. glibc and musl both provide it.
+/// Each thread's lowest stack address (a thread's stack never moves).
+private let stackLowKey: pthread_key_t = {
+    var key = pthread_key_t()
+    pthread_key_create(&key, nil)
+    return key
+}()
+
 @_silgen_name("pthread_getattr_np")
 private func getThreadAttributes(_ thread: pthread_t, _ attributes: UnsafeMutablePointer<pthread_attr_t>) -> Int32
 #endif

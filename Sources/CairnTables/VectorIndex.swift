@@ -141,6 +141,20 @@ extension TableSnapshot {
         return unit.liveRows.map { ScanUnit.positions(of: rows, in: $0) } ?? rows
     }
 
+    /// The rows of stored block `unit` in each of the lists `wanted` that has some there: block row
+    /// numbers (deleted rows included), ascending; nil for in-memory units, which no list covers.
+    package func rowsByList(_ unit: ScanUnit, index: VectorIndexDefinition, centroids: IVFCentroids,
+                            wanted: [Int]) throws(CairnError) -> [(list: Int, rows: [Int])]? {
+        guard case .segment(let reader, let file, let block, let firstRow, _) = unit.source else { return nil }
+        let lists = try indexes.lists(directory: directory, segmentFile: file, reader: reader, columnID: index.columnID,
+                                      centroids: centroids, generation: index.generation)
+        let range = firstRow..<firstRow + reader.blockRowCount(block)
+        return wanted.compactMap { l in
+            let rows = lists.rows(inList: l, range: range)
+            return rows.isEmpty ? nil : (l, rows.map { $0 - firstRow })
+        }
+    }
+
     /// Per index: list sizes over the stored segments (for `cairn_index_stats`).
     package func listSizes(_ index: VectorIndexDefinition) throws(CairnError) -> [Int] {
         let c = try centroids(index)

@@ -2,14 +2,19 @@ import CairnFormat
 
 /// An IVF index's trained centroids (docs/format.md §7.1).
 package struct IVFCentroids: Sendable, Equatable {
-    package var metric: VectorMetric
-    package var lists: Int
-    package var dimension: Int
+    package let metric: VectorMetric
+    package let lists: Int
+    package let dimension: Int
     /// `lists × dimension`, row-major.
-    package var vectors: [Float]
+    package let vectors: [Float]
+    /// ‖c‖² of each centroid under `.l2` (empty otherwise), so a probe is one `sgemv`.
+    private let squaredNorms: [Float]
 
     package init(metric: VectorMetric, lists: Int, dimension: Int, vectors: [Float]) {
         self.metric = metric; self.lists = lists; self.dimension = dimension; self.vectors = vectors
+        squaredNorms = metric != .l2 || vectors.count != lists * dimension ? [] : vectors.withUnsafeBufferPointer { c in
+            (0..<lists).map { j in c.baseAddress.map { VectorKernels.dot($0 + j * dimension, $0 + j * dimension, dimension) } ?? 0 }
+        }
     }
 
     /// The `probes` lists whose centroids are closest to `query` under the metric.
@@ -21,7 +26,7 @@ package struct IVFCentroids: Sendable, Equatable {
                     guard let cb = c.baseAddress, let qb = q.baseAddress, let sb = s.baseAddress, query.count == dimension else { return }
                     VectorKernels.dots(cb, rows: lists, dimension: dimension, query: qb, into: sb)
                     if metric == .l2 {
-                        for j in 0..<lists { s[j] = VectorKernels.dot(cb + j * dimension, cb + j * dimension, dimension) - 2 * s[j] }
+                        for j in 0..<lists { s[j] = squaredNorms[j] - 2 * s[j] }
                     } else {
                         for j in 0..<lists { s[j] = -s[j] }
                     }
@@ -29,6 +34,30 @@ package struct IVFCentroids: Sendable, Equatable {
             }
         }
         return TopK.smallest(scores, keep: min(max(1, probes), lists))
+    }
+
+    /// ``probe(_:probes:)`` for `count` queries at once (row-major `count × dimension`), from one `sgemm`.
+    package func probe(queries: [Float], count: Int, probes: Int) -> [[Int]] {
+        guard count > 0, queries.count == count * dimension, vectors.count == lists * dimension else { return [] }
+        var scores = [Float](repeating: 0, count: count * lists)
+        vectors.withUnsafeBufferPointer { c in
+            queries.withUnsafeBufferPointer { q in
+                scores.withUnsafeMutableBufferPointer { s in
+                    guard let cb = c.baseAddress, let qb = q.baseAddress, let sb = s.baseAddress else { return }
+                    BLAS.wide { BLAS.sgemmTransposedB(m: count, n: lists, k: dimension, qb, cb, sb) }
+                    for i in 0..<count {
+                        let row = sb + i * lists
+                        if metric == .l2 {
+                            for j in 0..<lists { row[j] = squaredNorms[j] - 2 * row[j] }
+                        } else {
+                            for j in 0..<lists { row[j] = -row[j] }
+                        }
+                    }
+                }
+            }
+        }
+        let keep = min(max(1, probes), lists)
+        return (0..<count).map { i in TopK.smallest(Array(scores[i * lists..<(i + 1) * lists]), keep: keep) }
     }
 
     static let magic = Array("CAIRNIVC".utf8)
@@ -89,17 +118,31 @@ package struct IVFLists: Sendable, Equatable {
     /// The rows of `lists` that fall in `range` (segment row numbers), ascending.
     package func rows(inLists probed: [Int], range: Range<Int>) -> [Int] {
         var out: [Int] = []
-        for l in probed where l < lists {
-            let slice = rows[Int(offsets[l])..<Int(offsets[l + 1])]
-            var lo = slice.startIndex, hi = slice.endIndex
-            while lo < hi {  // first row ≥ range.lowerBound
-                let mid = (lo + hi) / 2
-                if Int(slice[mid]) < range.lowerBound { lo = mid + 1 } else { hi = mid }
-            }
-            var i = lo
-            while i < slice.endIndex, Int(slice[i]) < range.upperBound { out.append(Int(slice[i])); i += 1 }
+        var ascending = true
+        for l in probed {
+            let listed = rows(inList: l, range: range)
+            if let next = listed.first, let previous = out.last, next < previous { ascending = false }
+            out.append(contentsOf: listed)
         }
-        out.sort()
+        if !ascending { out.sort() }
+        return out
+    }
+
+    /// The rows of list `list` that fall in `range` (segment row numbers), ascending.
+    package func rows(inList list: Int, range: Range<Int>) -> [Int] {
+        guard list >= 0, list < lists else { return [] }
+        let slice = rows[Int(offsets[list])..<Int(offsets[list + 1])]
+        // Most lists of a segment grouped by list lie wholly before or after one block's rows.
+        guard let first = slice.first, let last = slice.last, Int(first) < range.upperBound, Int(last) >= range.lowerBound
+        else { return [] }
+        var lo = slice.startIndex, hi = slice.endIndex
+        while lo < hi {  // first row ≥ range.lowerBound
+            let mid = (lo + hi) / 2
+            if Int(slice[mid]) < range.lowerBound { lo = mid + 1 } else { hi = mid }
+        }
+        var out: [Int] = []
+        var i = lo
+        while i < slice.endIndex, Int(slice[i]) < range.upperBound { out.append(Int(slice[i])); i += 1 }
         return out
     }
 

@@ -117,30 +117,78 @@ package enum VectorKernels {
         }
     }
 
-    /// ``scores(_:query:metric:)`` for the listed rows only (an IVF probe), one `sdot` per row.
+    /// ``scores(_:query:metric:)`` for the listed rows only (an IVF probe), ascending. Rows of one list
+    /// are stored next to each other (§7.2), so each run of consecutive rows is one `sgemv`.
     package static func scores(_ a: VectorArray, rows: [Int], query: [Float], metric: VectorMetric) -> [Float] {
         let d = a.dimension
         var out = [Float](repeating: 0, count: rows.count)
         guard d == query.count else { return out }
         a.floats.withUnsafeBufferPointer { m in
             query.withUnsafeBufferPointer { q in
-                guard let mb = m.baseAddress, let qb = q.baseAddress else { return }
-                let qn = metric == .cosine ? dot(qb, qb, d).squareRoot() : 0
-                for (j, i) in rows.enumerated() {
-                    let x = mb + i * d
-                    let ip = dot(x, qb, d)
-                    switch metric {
-                    case .innerProduct: out[j] = -ip
-                    case .l2:
-                        let n = a.norms.map { $0[i] * $0[i] } ?? dot(x, x, d)
-                        out[j] = n - 2 * ip
-                    case .cosine:
-                        let n = a.norms?[i] ?? dot(x, x, d).squareRoot()
-                        out[j] = 1 - ip / (n * qn)
+                out.withUnsafeMutableBufferPointer { o in
+                    guard let mb = m.baseAddress, let qb = q.baseAddress, let ob = o.baseAddress else { return }
+                    var j = 0
+                    while j < rows.count {
+                        var end = j + 1
+                        while end < rows.count, rows[end] == rows[end - 1] + 1 { end += 1 }
+                        dots(mb + rows[j] * d, rows: end - j, dimension: d, query: qb, into: ob + j)
+                        j = end
+                    }
+                    // Segment blocks store row norms (§3.3); other rows compute the few they need.
+                    let norms = a.norms
+                    func norm(_ i: Int) -> Float { norms?[i] ?? dot(mb + i * d, mb + i * d, d).squareRoot() }
+                    let qn = metric == .cosine ? dot(qb, qb, d).squareRoot() : 0
+                    for (j, i) in rows.enumerated() {
+                        switch metric {
+                        case .innerProduct: o[j] = -o[j]
+                        case .l2: o[j] = norm(i) * norm(i) - 2 * o[j]
+                        case .cosine: o[j] = 1 - o[j] / (norm(i) * qn)
+                        }
                     }
                 }
             }
         }
         return out
+    }
+
+    /// Scores of the listed rows of `a` (ascending) against `queryCount` queries (row-major
+    /// `queryCount × d`), as a `queryCount × rows.count` matrix from one `sgemm`: the rows of one IVF
+    /// list scored for every query that probes it. Rows are used in place when consecutive, else
+    /// gathered into `gathered`. Same meaning as ``scores(_:query:metric:)``.
+    package static func scores(_ a: VectorArray, rows: [Int], queries: UnsafePointer<Float>, queryCount q: Int,
+                               metric: VectorMetric, into out: inout [Float], gathered: inout [Float]) {
+        let d = a.dimension, n = rows.count
+        if out.count < q * n { out = [Float](repeating: 0, count: q * n) }
+        guard n > 0, q > 0, let first = rows.first, let last = rows.last else { return }
+        let consecutive = last - first == n - 1
+        if !consecutive, gathered.count < n * d { gathered = [Float](repeating: 0, count: n * d) }
+        a.floats.withUnsafeBufferPointer { m in
+            gathered.withUnsafeMutableBufferPointer { g in
+                out.withUnsafeMutableBufferPointer { o in
+                    guard let mb = m.baseAddress, let ob = o.baseAddress else { return }
+                    var x = mb + first * d
+                    if !consecutive, let gb = g.baseAddress {
+                        for (i, r) in rows.enumerated() { (gb + i * d).update(from: mb + r * d, count: d) }
+                        x = UnsafePointer(gb)
+                    }
+                    BLAS.sgemmTransposedB(m: q, n: n, k: d, queries, x, ob)
+                    let norms = a.norms
+                    func norm(_ i: Int) -> Float { norms?[i] ?? dot(mb + i * d, mb + i * d, d).squareRoot() }
+                    switch metric {
+                    case .innerProduct:
+                        for i in 0..<(q * n) { o[i] = -o[i] }
+                    case .l2:
+                        let squared = rows.map { norm($0) * norm($0) }
+                        for j in 0..<q { for c in 0..<n { o[j * n + c] = squared[c] - 2 * o[j * n + c] } }
+                    case .cosine:
+                        let rowNorms = rows.map(norm)
+                        for j in 0..<q {
+                            let qn = dot(queries + j * d, queries + j * d, d).squareRoot()
+                            for c in 0..<n { o[j * n + c] = 1 - o[j * n + c] / (rowNorms[c] * qn) }
+                        }
+                    }
+                }
+            }
+        }
     }
 }

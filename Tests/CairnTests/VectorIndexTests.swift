@@ -162,6 +162,39 @@ import Testing
         }
     }
 
+    @Test func batchedIVFSearchMatchesSingleQueries() throws {
+        let t = try TempDatabase()
+        let vectors = Self.clustered(count: 3000, clusters: 12, seed: 8)
+        try Self.load(t, vectors)
+        for (metric, opclass) in [(VectorMetric.l2, "vector_l2_ops"), (.innerProduct, "vector_ip_ops"), (.cosine, "vector_cosine_ops")] {
+            try t.db.execute("CREATE INDEX docs_ivf ON docs USING ivfflat (embedding \(opclass)) WITH (lists = 12)")
+            // Deleted rows, a NULL vector, rows flushed after the build and rows still in memory.
+            try t.db.execute("DELETE FROM docs WHERE id % 7 = 3")
+            try t.db.execute("INSERT INTO docs VALUES (9000, 1, NULL), (9001, 1, '\(Value.vector(vectors[5]).description)')")
+            try t.db.execute("CHECKPOINT")
+            try t.db.execute("INSERT INTO docs VALUES (9002, 2, '\(Value.vector(vectors[6]).description)')")
+            let queries = Array(vectors[100..<130]) + [vectors[5], vectors[6]]
+            for probes in [1, 3] {
+                let batch = try t.db.nearest(to: queries, k: 9, in: "docs", metric: metric, returning: ["id", "kb"], probes: probes)
+                #expect(batch.count == queries.count)
+                for (q, b) in zip(queries, batch) {
+                    let single = try t.db.nearest(to: q, k: 9, in: "docs", metric: metric, returning: ["id", "kb"], probes: probes)
+                    #expect(Self.ids(b) == Self.ids(single))
+                    #expect(b.count == 9)
+                    for (x, y) in zip(b, single) {
+                        guard case .double(let dx) = x[2], case .double(let dy) = y[2] else { Issue.record("distance is not a double"); continue }
+                        #expect(abs(dx - dy) < 1e-5)
+                    }
+                }
+            }
+            // A query whose probed lists hold fewer than k rows still gets k rows (the single search widens).
+            let wide = try t.db.nearest(to: [vectors[0]], k: 2000, in: "docs", metric: metric, probes: 1)
+            #expect(wide.first?.count == 2000)
+            try t.db.execute("DROP INDEX docs_ivf")
+            try t.db.execute("DELETE FROM docs WHERE id >= 9000")
+        }
+    }
+
     @Test func badIndexDefinitionsAreRefusedClearly() throws {
         let t = try TempDatabase()
         try Self.load(t, Self.clustered(count: 50, clusters: 2, seed: 7))

@@ -58,17 +58,23 @@ extension Session {
     }
 
     /// Many queries. An exact search reads the table once and scores each block against all queries
-    /// with one `sgemm`; searches that an IVF index serves run as single queries spread over the cores.
+    /// with one `sgemm`. An unfiltered IVF search probes all queries with one `sgemm` against the
+    /// centroids, then scores each list's rows against every query that probes it with one `sgemm`,
+    /// so each list is read once per batch instead of once per query. Filtered IVF searches run as
+    /// single queries spread over the cores (each picks probing or exact search per block).
     package func nearest(_ r: NearestRequest, queries: [[Float]]) throws(CairnError) -> [MaterializedResult] {
         guard r.k >= 0 else { throw CairnError(.invalidInput, "k must not be negative") }
         guard !queries.isEmpty else { return [] }
         let snapshot = engine.snapshot()
         guard let table = snapshot.table(r.table) else { throw CairnError(.notFound, "table \"\(r.table)\" does not exist") }
-        if let c = table.schema.columnIndex(named: r.column), let index = table.vectorIndex(column: c, metric: r.metric),
-           (r.probes ?? VectorSearch.IVFProbe.defaultProbes(lists: index.lists)) < index.lists {
-            return try eachQuery(r, queries)
+        if let c = table.schema.columnIndex(named: r.column), let index = table.vectorIndex(column: c, metric: r.metric) {
+            let probes = r.probes ?? VectorSearch.IVFProbe.defaultProbes(lists: index.lists)
+            if probes < index.lists {
+                guard r.filter == nil else { return try eachQuery(r, queries) }
+                return try searchBatch(r, queries, snapshot, ivf: (index, probes))
+            }
         }
-        return try exactBatch(r, queries, snapshot)
+        return try searchBatch(r, queries, snapshot, ivf: nil)
     }
 
     private func eachQuery(_ r: NearestRequest, _ queries: [[Float]]) throws(CairnError) -> [MaterializedResult] {
@@ -92,7 +98,9 @@ extension Session {
         return (0..<queries.count).compactMap { all[$0] }
     }
 
-    private func exactBatch(_ r: NearestRequest, _ queries: [[Float]], _ snapshot: Snapshot) throws(CairnError) -> [MaterializedResult] {
+    /// Batched search: exact over every row when `ivf` is nil, else over the rows of each query's probed lists.
+    private func searchBatch(_ r: NearestRequest, _ queries: [[Float]], _ snapshot: Snapshot,
+                             ivf: (index: VectorIndexDefinition, probes: Int)?) throws(CairnError) -> [MaterializedResult] {
         let statements: [Statement]
         do { statements = try SQLParser.parse(r.candidateSQL) } catch {
             throw CairnError(.syntax, error.message, location: SourceLocation(line: error.position.line, column: error.position.column))
@@ -119,22 +127,31 @@ extension Session {
             return batch
         }
 
-        // Pass 1: score every block against all queries with one sgemm; each query keeps its k best
-        // (unit, row) in a bounded heap, and most scores fail the heap's threshold at one comparison.
-        let best = BestRows(queries: queries.count, k: r.k)
+        // Pass 1: each query keeps its k best (unit, row) in a bounded heap.
+        var best = [BestRows(queries: queries.count, k: r.k)]
+        var exactUnits = Array(units.indices)
+        var probedLists = false
+        if let ivf, case .column(let vectorColumn, _) = vectorExpr, let centroids = try? t.centroids(ivf.index),
+           centroids.dimension == d {
+            (best, exactUnits) = try probeLists(r, context, flat, queries.count, t, units, vectorColumn, ivf.index, centroids, ivf.probes)
+            best.append(BestRows(queries: queries.count, k: r.k))
+            probedLists = true
+        }
+        // Rows no list covers (all of them for exact search): every block against all queries, one sgemm.
         var scores: [Float] = []
-        for u in units.indices {
+        for u in exactUnits {
             if context.isCancelled() { throw CairnError(.cancelled, "statement cancelled") }
             let batch = try filtered(u)
             let vectors = try evaluator.evaluate(vectorExpr, batch)
             guard case .vectors(let a) = vectors.storage, batch.count > 0, a.dimension != 0 else { continue }
             guard a.dimension == d else { throw CairnError(.type, "different vector dimensions \(a.dimension) and \(d)") }
             VectorKernels.scores(a, queries: flat, queryCount: queries.count, metric: r.metric, into: &scores)
-            best.offer(scores, rows: batch.count, unit: u, validity: vectors.validity)
+            best[best.count - 1].offer(scores, rows: batch.count, unit: u, validity: vectors.validity)
         }
+        if context.isCancelled() { throw CairnError(.cancelled, "statement cancelled") }
 
         // Pass 2: read back only the rows that won (blocks are cached) and compute exact distances.
-        let winners = best.results()
+        let winners = BestRows.results(best)
         var rowsByUnit: [Int: Set<Int>] = [:]
         for list in winners { for c in list { rowsByUnit[c.unit, default: []].insert(c.row) } }
         var values: [Int: [Int: [Value]]] = [:]   // unit → row → projected values
@@ -150,8 +167,8 @@ extension Session {
         let names = r.returning + ["distance"]
         let types = Array(plan.projections.dropLast().map(\.type)) + [.double]
         let distance = r.distance
-        return queries.enumerated().map { (j, query) in
-            var exact: [(Double, [Value])] = []
+        var results = queries.enumerated().map { (j, query) in
+            var exact: [(distance: Double, unit: Int, row: Int, values: [Value])] = []
             for c in winners[j] {
                 guard let row = values[c.unit]?[c.row], case .vector(let v)? = row.last else { continue }
                 let dist = v.withUnsafeBufferPointer { vb in
@@ -160,16 +177,87 @@ extension Session {
                         return Evaluator.distance(distance, vp, qp, d)
                     }
                 }
-                exact.append((dist, Array(row.dropLast())))
+                exact.append((dist, c.unit, c.row, Array(row.dropLast())))
             }
-            exact.sort { $0.0.isNaN ? false : ($1.0.isNaN ? true : $0.0 < $1.0) }
+            // Equal distances keep storage order, as the single-query ORDER BY does.
+            exact.sort { a, b in
+                if a.distance.isNaN != b.distance.isNaN { return b.distance.isNaN }
+                if a.distance != b.distance, !a.distance.isNaN { return a.distance < b.distance }
+                return (a.unit, a.row) < (b.unit, b.row)
+            }
             var columns = [[Value]](repeating: [], count: names.count)
-            for (dist, row) in exact {
+            for (dist, _, _, row) in exact {
                 for (i, v) in row.enumerated() { columns[i].append(v) }
                 columns[names.count - 1].append(.double(dist))
             }
             return MaterializedResult(names: names, types: types, columns: columns)
         }
+        // Probed lists holding fewer than k rows: the single search probes more lists until it has k.
+        if probedLists {
+            for j in queries.indices where winners[j].count < r.k { results[j] = try nearest(r, query: queries[j]) }
+        }
+        return results
+    }
+
+    /// Pass 1 of a batched IVF search over the stored blocks, on `threads` workers: each worker takes
+    /// blocks and, for each probed list with rows in its block, scores those rows against the queries
+    /// that probe the list with one `sgemm` into its own heaps. Returns the workers' heaps and the
+    /// units no list covers (in-memory rows), which the caller searches exactly.
+    private func probeLists(_ r: NearestRequest, _ context: QueryContext, _ flat: [Float], _ queryCount: Int,
+                            _ t: TableSnapshot, _ units: [ScanUnit],
+                            _ vectorColumn: Int, _ index: VectorIndexDefinition, _ centroids: IVFCentroids,
+                            _ probes: Int) throws(CairnError) -> ([BestRows], [Int]) {
+        let d = centroids.dimension
+        let queriesOfList = {
+            var byList = [[Int]](repeating: [], count: centroids.lists)
+            for (j, lists) in centroids.probe(queries: flat, count: queryCount, probes: probes).enumerated() {
+                for l in lists { byList[l].append(j) }
+            }
+            return byList
+        }()
+        let wanted = queriesOfList.indices.filter { !queriesOfList[$0].isEmpty }
+        let workers = max(1, min(threads, units.count))
+        let best = (0..<workers).map { _ in BestRows(queries: queryCount, k: r.k) }
+        let state = Mutex<(next: Int, exact: [Int], error: CairnError?)>((0, [], nil))
+        DispatchQueue.concurrentPerform(iterations: workers) { w in
+            var scores: [Float] = [], gathered: [Float] = [], listQueries: [Float] = []
+            while let u = state.withLock({ s -> Int? in
+                guard s.error == nil, !context.isCancelled(), s.next < units.count else { return nil }
+                defer { s.next += 1 }
+                return s.next
+            }) {
+                do throws(CairnError) {
+                    guard let byList = try t.rowsByList(units[u], index: index, centroids: centroids, wanted: wanted) else {
+                        state.withLock { $0.exact.append(u) }
+                        continue
+                    }
+                    guard !byList.isEmpty else { continue }
+                    let vectors = try units[u].readIncludingDeleted(only: [vectorColumn])[vectorColumn]
+                    guard case .vectors(let a) = vectors.storage, a.dimension != 0 else { continue }
+                    guard a.dimension == d else { throw CairnError(.type, "different vector dimensions \(a.dimension) and \(d)") }
+                    for (list, rows) in byList {
+                        let (stored, live) = units[u].liveSelection(rows)
+                        guard !stored.isEmpty else { continue }
+                        let asking = queriesOfList[list]
+                        if listQueries.count < asking.count * d { listQueries = [Float](repeating: 0, count: asking.count * d) }
+                        listQueries.withUnsafeMutableBufferPointer { lq in
+                            flat.withUnsafeBufferPointer { f in
+                                guard let lb = lq.baseAddress, let fb = f.baseAddress else { return }
+                                for (i, j) in asking.enumerated() { (lb + i * d).update(from: fb + j * d, count: d) }
+                                VectorKernels.scores(a, rows: stored, queries: lb, queryCount: asking.count, metric: r.metric,
+                                                     into: &scores, gathered: &gathered)
+                            }
+                        }
+                        best[w].offer(scores, queries: asking, stored: stored, live: live, unit: u, validity: vectors.validity)
+                    }
+                } catch {
+                    state.withLock { $0.error = $0.error ?? error }
+                }
+            }
+        }
+        let (_, exact, error) = state.withLock { $0 }
+        if let error { throw error }
+        return (best, exact.sorted())
     }
 }
 
@@ -206,6 +294,23 @@ private final class BestRows: @unchecked Sendable {
         thresholds.deallocate()
     }
 
+    /// Offers one IVF list's rows of one unit, serially: `scores` is `asking.count × stored.count`, row
+    /// `i` for query `asking[i]`; `stored` are the rows' block positions (for `validity`), `live` their
+    /// positions among the unit's live rows (the numbering winners are reported in).
+    func offer(_ scores: [Float], queries asking: [Int], stored: [Int], live: [Int], unit: Int, validity: [Bool]?) {
+        guard k > 0 else { return }
+        let n = stored.count
+        for (i, j) in asking.enumerated() {
+            var threshold = thresholds[j]
+            for c in 0..<n where scores[i * n + c] <= threshold || scores[i * n + c].isNaN {
+                if let validity, !validity[stored[c]] { continue }
+                push(j, Candidate(score: scores[i * n + c].isNaN ? .infinity : scores[i * n + c], unit: unit, row: live[c]),
+                     threshold: &threshold)
+            }
+            thresholds[j] = threshold
+        }
+    }
+
     /// Offers the `queries × rows` score matrix of one unit.
     func offer(_ scores: [Float], rows n: Int, unit: Int, validity: [Bool]?) {
         guard k > 0 else { return }
@@ -218,16 +323,7 @@ private final class BestRows: @unchecked Sendable {
                     let base = j * n
                     for i in 0..<n where s[base + i] <= threshold || s[base + i].isNaN {
                         if let validity, !validity[i] { continue }
-                        let score = s[base + i].isNaN ? Float.infinity : s[base + i]
-                        let c = Candidate(score: score, unit: unit, row: i)
-                        if heaps[j].count < k {
-                            heaps[j].insert(c)
-                        } else if let worst = heaps[j].max, c < worst {
-                            heaps[j].replaceMax(with: c)
-                        } else {
-                            continue
-                        }
-                        if heaps[j].count == k, let worst = heaps[j].max { threshold = worst.score }
+                        push(j, Candidate(score: s[base + i].isNaN ? .infinity : s[base + i], unit: unit, row: i), threshold: &threshold)
                     }
                     thresholds[j] = threshold
                 }
@@ -235,6 +331,22 @@ private final class BestRows: @unchecked Sendable {
         }
     }
 
-    /// Each query's winners, best first.
-    func results() -> [[Candidate]] { (0..<queries).map { heaps[$0].unordered.sorted() } }
+    /// Keeps `c` if it is among query `j`'s k best so far; `threshold` becomes the worst kept score once k are kept.
+    @inline(__always)
+    private func push(_ j: Int, _ c: Candidate, threshold: inout Float) {
+        if heaps[j].count < k {
+            heaps[j].insert(c)
+        } else if let worst = heaps[j].max, c < worst {
+            heaps[j].replaceMax(with: c)
+        } else {
+            return
+        }
+        if heaps[j].count == k, let worst = heaps[j].max { threshold = worst.score }
+    }
+
+    /// Each query's k best over all of `parts`, best first.
+    static func results(_ parts: [BestRows]) -> [[Candidate]] {
+        guard let first = parts.first else { return [] }
+        return (0..<first.queries).map { j in Array(parts.flatMap { $0.heaps[j].unordered }.sorted().prefix(first.k)) }
+    }
 }
