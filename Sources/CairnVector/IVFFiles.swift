@@ -39,6 +39,9 @@ package struct IVFCentroids: Sendable, Equatable {
     /// ``probe(_:probes:)`` for `count` queries at once (row-major `count × dimension`), from one `sgemm`.
     package func probe(queries: [Float], count: Int, probes: Int) -> [[Int]] {
         guard count > 0, queries.count == count * dimension, vectors.count == lists * dimension else { return [] }
+        // One query is a matrix-vector product: sgemm would copy the centroids into its panels and
+        // wake BLAS threads that then spin.
+        if count == 1 { return [probe(queries, probes: probes)] }
         var scores = [Float](repeating: 0, count: count * lists)
         vectors.withUnsafeBufferPointer { c in
             queries.withUnsafeBufferPointer { q in

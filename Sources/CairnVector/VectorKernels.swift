@@ -171,7 +171,10 @@ package enum VectorKernels {
                         for (i, r) in rows.enumerated() { (gb + i * d).update(from: mb + r * d, count: d) }
                         x = UnsafePointer(gb)
                     }
-                    BLAS.sgemmTransposedB(m: q, n: n, k: d, queries, x, ob)
+                    // One query: sgemv streams the rows once; sgemm would first copy them into its panels.
+                    if q == 1 { dots(x, rows: n, dimension: d, query: queries, into: ob) } else {
+                        BLAS.sgemmTransposedB(m: q, n: n, k: d, queries, x, ob)
+                    }
                     let norms = a.norms
                     func norm(_ i: Int) -> Float { norms?[i] ?? dot(mb + i * d, mb + i * d, d).squareRoot() }
                     switch metric {

@@ -174,14 +174,18 @@ import Testing
             try t.db.execute("CHECKPOINT")
             try t.db.execute("INSERT INTO docs VALUES (9002, 2, '\(Value.vector(vectors[6]).description)')")
             let queries = Array(vectors[100..<130]) + [vectors[5], vectors[6]]
+            let op = metric == .l2 ? "<->" : metric == .innerProduct ? "<#>" : "<=>"
             for probes in [1, 3] {
+                try t.db.execute("SET ivfflat.probes = \(probes)")
                 let batch = try t.db.nearest(to: queries, k: 9, in: "docs", metric: metric, returning: ["id", "kb"], probes: probes)
                 #expect(batch.count == queries.count)
                 for (q, b) in zip(queries, batch) {
                     let single = try t.db.nearest(to: q, k: 9, in: "docs", metric: metric, returning: ["id", "kb"], probes: probes)
+                    let sql = try t.db.execute("SELECT id, kb, embedding \(op) $1 AS d FROM docs ORDER BY embedding \(op) $1 LIMIT 9", [.vector(q)])
                     #expect(Self.ids(b) == Self.ids(single))
+                    #expect(Self.ids(b) == Self.ids(sql))
                     #expect(b.count == 9)
-                    for (x, y) in zip(b, single) {
+                    for (x, y) in zip(b, sql) {
                         guard case .double(let dx) = x[2], case .double(let dy) = y[2] else { Issue.record("distance is not a double"); continue }
                         #expect(abs(dx - dy) < 1e-5)
                     }

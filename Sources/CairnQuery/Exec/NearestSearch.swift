@@ -51,10 +51,29 @@ package struct NearestRequest: Sendable {
 }
 
 extension Session {
-    /// One query, run as SQL so it gets the planner's index choice, filter pushdown and iterative widening.
+    /// One query. An unfiltered IVF search takes the batched path with a batch of one (no executor
+    /// work per block); anything else runs as SQL, with the planner's index choice, filter pushdown
+    /// and iterative widening.
     package func nearest(_ r: NearestRequest, query: [Float]) throws(CairnError) -> MaterializedResult {
         guard r.k >= 0 else { throw CairnError(.invalidInput, "k must not be negative") }
-        return try execute(r.sql, r.parameters + [.vector(query)], probes: r.probes)
+        if r.filter == nil, let ivf = probedIndex(r, engine.snapshot()) {
+            return try searchBatch(r, [query], ivf.snapshot, ivf: (ivf.index, ivf.probes))[0]
+        }
+        return try sqlSearch(r, query)
+    }
+
+    /// The SQL form of a single search.
+    private func sqlSearch(_ r: NearestRequest, _ query: [Float]) throws(CairnError) -> MaterializedResult {
+        try execute(r.sql, r.parameters + [.vector(query)], probes: r.probes)
+    }
+
+    /// The IVF index serving `r` and its probes, when there is one and it probes fewer than all lists.
+    private func probedIndex(_ r: NearestRequest, _ snapshot: Snapshot)
+        -> (snapshot: Snapshot, index: VectorIndexDefinition, probes: Int)? {
+        guard let table = snapshot.table(r.table), let c = table.schema.columnIndex(named: r.column),
+              let index = table.vectorIndex(column: c, metric: r.metric) else { return nil }
+        let probes = r.probes ?? VectorSearch.IVFProbe.defaultProbes(lists: index.lists)
+        return probes < index.lists ? (snapshot, index, probes) : nil
     }
 
     /// Many queries. An exact search reads the table once and scores each block against all queries
@@ -66,13 +85,10 @@ extension Session {
         guard r.k >= 0 else { throw CairnError(.invalidInput, "k must not be negative") }
         guard !queries.isEmpty else { return [] }
         let snapshot = engine.snapshot()
-        guard let table = snapshot.table(r.table) else { throw CairnError(.notFound, "table \"\(r.table)\" does not exist") }
-        if let c = table.schema.columnIndex(named: r.column), let index = table.vectorIndex(column: c, metric: r.metric) {
-            let probes = r.probes ?? VectorSearch.IVFProbe.defaultProbes(lists: index.lists)
-            if probes < index.lists {
-                guard r.filter == nil else { return try eachQuery(r, queries) }
-                return try searchBatch(r, queries, snapshot, ivf: (index, probes))
-            }
+        guard snapshot.table(r.table) != nil else { throw CairnError(.notFound, "table \"\(r.table)\" does not exist") }
+        if let ivf = probedIndex(r, snapshot) {
+            guard r.filter == nil else { return try eachQuery(r, queries) }
+            return try searchBatch(r, queries, snapshot, ivf: (ivf.index, ivf.probes))
         }
         return try searchBatch(r, queries, snapshot, ivf: nil)
     }
@@ -194,7 +210,7 @@ extension Session {
         }
         // Probed lists holding fewer than k rows: the single search probes more lists until it has k.
         if probedLists {
-            for j in queries.indices where winners[j].count < r.k { results[j] = try nearest(r, query: queries[j]) }
+            for j in queries.indices where winners[j].count < r.k { results[j] = try sqlSearch(r, queries[j]) }
         }
         return results
     }
