@@ -24,6 +24,8 @@ import subprocess
 import sys
 import time
 
+import readme_quote
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 HERE = os.path.dirname(os.path.abspath(__file__))
 VENV = os.path.join(ROOT, ".venv-bench")
@@ -689,6 +691,12 @@ def write_report(ctx):
     targets.append(("loading and querying under 2 GiB resident", peak < 2 * 2 ** 30, f"peak {peak / 2 ** 20:,.0f} MiB"))
     targets_table(w, targets)
     write_markdown(ctx["doc"], out)
+    readme_quote.quote("events", ctx["doc"],
+                       f"On {rows:,} generated events ({ctx['date']}), Cairn loads the CSV at {cairn['load_rows_per_s']:,.0f} "
+                       f"rows/s (DuckDB's COPY: {duck['load_rows_per_s']:,.0f}), stores {cairn['bytes_per_row']:.1f} bytes/row "
+                       f"(DuckDB {duck['bytes_per_row']:.1f}, SQLite {lite['bytes_per_row']:.1f}), and answers the eight queries "
+                       f"in a geometric mean of {ms(gm(cairn))} ms against DuckDB's {ms(gm(duck))} ms and SQLite's "
+                       f"{ms(gm(lite))} ms.")
 
 
 def targets_table(w, targets):

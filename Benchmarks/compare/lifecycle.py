@@ -324,6 +324,18 @@ def write_report(ctx):
     w("")
     compare.targets_table(w, ctx["targets"])
     compare.write_markdown(ctx["doc"], out)
+    compare.readme_quote.quote("lifecycle", ctx["doc"], readme_text(ctx))
+
+
+def readme_text(ctx):
+    """The README's sentence on deletes and retention (also rebuilt from the report's JSON)."""
+    cairn, duck, lite = ctx["cairn"], ctx["duckdb"], ctx["sqlite"]
+    drop = cairn["retention_hide_s"] + cairn["retention_drop_s"]
+    return (f"On {ctx['rows']:,} events ({ctx['date']}), dropping the oldest 30 days takes Cairn {compare.ms(drop)} ms "
+            f"(`SET RETENTION` + `VACUUM`) against {compare.ms(duck['retention_delete_s'])} ms for DuckDB's and "
+            f"{compare.ms(lite['retention_delete_s'])} ms for SQLite's `DELETE … WHERE ts < …`, and deleting the heaviest "
+            f"user's {cairn['heavy_user_rows']:,} rows takes {compare.ms(cairn['delete_s'])} ms against "
+            f"{compare.ms(duck['delete_s'])} ms and {compare.ms(lite['delete_s'])} ms.")
 
 
 def main():

@@ -35,6 +35,8 @@ import subprocess
 import sys
 import time
 
+import readme_quote
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 HERE = os.path.dirname(os.path.abspath(__file__))
 VENV = os.path.join(ROOT, ".venv-bench")
@@ -786,6 +788,33 @@ def write_dataset(w, ds, ctx):
         w("")
 
 
+def readme_headline(ctx):
+    """The README's sentences on vector search: IVF at recall ≥ 0.95 against faiss, and flat search
+    against the machine's bounds, on the real-text set when it ran (else the last data set)."""
+    if not ctx["datasets"]:
+        return None
+    ds = next((d for d in ctx["datasets"] if d["name"] == "realtext"), ctx["datasets"][-1])
+    meta, by = ds["meta"], {}
+    for rep in ds["reports"]:
+        for r in rep.get("results", []):
+            by.setdefault((rep["engine"], r.get("index")), []).append(r)
+    text = f"On {meta['n']:,} × {meta['dim']} {ds['name']} embeddings ({ctx['date']}, k = {ctx['k']})"
+    (cp, c), (fp, f) = probes_for(by.get(("cairn", "ivfflat"), []), 0.95), probes_for(by.get(("faiss", "ivfflat"), []), 0.95)
+    if c and f:
+        text += (f", IVF at recall@{ctx['k']} ≥ 0.95 answers {fmt(c.get('qps_single'))} single-thread and "
+                 f"{fmt(c.get('qps_batch'))} batched queries/s ({cp} probes of {c['lists']}) against faiss "
+                 f"`IndexIVFFlat`'s {fmt(f.get('qps_single'))} and {fmt(f.get('qps_batch'))} ({fp} probes)")
+        same = next((r for r in by.get(("faiss", "ivfflat"), []) if r.get("probes") == cp), None)
+        if same and fp != cp:
+            text += (f"; at {cp} probes faiss answers {fmt(same.get('qps_single'))} and {fmt(same.get('qps_batch'))} "
+                     f"at recall {same.get('recall_at_k'):.3f}")
+    flat = (by.get(("cairn", "flat")) or [None])[0]
+    if flat and ds.get("bound_single") and ds.get("bound_batch"):
+        text += (f"; exact search runs at {100 * flat['qps_single'] / ds['bound_single']:.0f}% of the memory-bandwidth "
+                 f"bound for one query and {100 * flat['qps_batch'] / ds['bound_batch']:.0f}% of the sgemm bound batched")
+    return text + "."
+
+
 def describe(name, meta, args):
     if name == "clustered":
         p = meta["params"]
@@ -919,6 +948,9 @@ def main():
            "dim": args.dim, "batch_threads": args.batch_threads, "single_seconds": args.single_seconds,
            "out": os.path.abspath(args.out), "load_end": os.getloadavg()}
     write_report(ctx)
+    headline = readme_headline(ctx)
+    if headline:
+        readme_quote.quote("vectors", ctx["out"], headline)
     with open(os.path.splitext(ctx["out"])[0] + ".json", "w") as f:
         json.dump({k: v for k, v in ctx.items() if k != "out"}, f, indent=2, default=str)
     log(f"wrote {rel(ctx['out'])} in {time.perf_counter() - started:,.0f} s")
