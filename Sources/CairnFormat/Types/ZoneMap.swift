@@ -48,11 +48,23 @@ package struct ZoneMap: Sendable, Equatable {
             if any && !nan { lo = .double(mn); hi = .double(mx) }
         case .bytes(let b):
             var mnIdx = -1, mxIdx = -1, tooLong = false
-            for i in 0..<n {
-                if let val = v.validity, !val[i] { nulls += 1; continue }
-                if b.length(at: i) > ZoneMap.maxStringBound { tooLong = true; continue }
-                if mnIdx < 0 || ZoneMap.less(b, i, b, mnIdx) { mnIdx = i }
-                if mxIdx < 0 || ZoneMap.less(b, mxIdx, b, i) { mxIdx = i }
+            // Byte order (UTF-8 byte order is code point order, DuckDB's), one memcmp per comparison
+            // straight on the buffers: COPY computes this for every block.
+            b.offsets.withUnsafeBufferPointer { off in
+                b.data.withUnsafeBytes { d in
+                    func value(_ i: Int) -> UnsafeRawBufferPointer { UnsafeRawBufferPointer(rebasing: d[off[i]..<off[i + 1]]) }
+                    for i in 0..<n {
+                        if let val = v.validity, !val[i] { nulls += 1; continue }
+                        if off[i + 1] - off[i] > ZoneMap.maxStringBound { tooLong = true; continue }
+                        if mnIdx < 0 {
+                            mnIdx = i; mxIdx = i
+                        } else if ByteArray.order(value(i), value(mnIdx)) < 0 {
+                            mnIdx = i
+                        } else if ByteArray.order(value(mxIdx), value(i)) < 0 {
+                            mxIdx = i
+                        }
+                    }
+                }
             }
             if !tooLong, mnIdx >= 0 { lo = .string(b.string(at: mnIdx)); hi = .string(b.string(at: mxIdx)) }
         case .vectors:
@@ -60,10 +72,5 @@ package struct ZoneMap: Sendable, Equatable {
             nulls = v.nullCount
         }
         self.init(min: lo, max: hi, nullCount: nulls, rowCount: n)
-    }
-
-    /// Byte-wise comparison (UTF-8 byte order equals code point order, which is what DuckDB uses).
-    package static func less(_ a: ByteArray, _ i: Int, _ b: ByteArray, _ j: Int) -> Bool {
-        a.withBytes(at: i) { x in b.withBytes(at: j) { y in x.lexicographicallyPrecedes(y) } }
     }
 }

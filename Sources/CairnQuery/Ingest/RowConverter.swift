@@ -207,8 +207,11 @@ struct RowConverter {
         }
     }
 
-    /// strtod on a NUL-terminated stack copy; nil unless the whole field is a number.
+    /// The field as a double; nil unless the whole field is a number. Plain decimals of up to 15
+    /// digits are exact: the digits and the power of ten are both exact doubles, and one IEEE division
+    /// rounds correctly (Clinger's fast path). Everything else goes to strtod.
     static func parseDouble(_ b: UnsafeBufferPointer<UInt8>) -> Double? {
+        if let d = parsePlainDecimal(b) { return d }
         guard !b.isEmpty, b.count < 64 else { return nil }
         return withUnsafeTemporaryAllocation(of: CChar.self, capacity: b.count + 1) { tmp -> Double? in
             guard let base = tmp.baseAddress else { return nil }
@@ -220,6 +223,35 @@ struct RowConverter {
             return d
         }
     }
+
+    /// `[-]digits[.digits]` with at most 15 digits in all, else nil.
+    @inline(__always)
+    private static func parsePlainDecimal(_ b: UnsafeBufferPointer<UInt8>) -> Double? {
+        var i = 0
+        let negative = b.first == UInt8(ascii: "-")
+        if negative { i = 1 }
+        var mantissa: Int64 = 0, digits = 0, fraction = 0, seenPoint = false
+        while i < b.count {
+            let c = b[i]
+            if c >= 0x30, c <= 0x39 {
+                mantissa = mantissa * 10 + Int64(c - 0x30)
+                digits += 1
+                if seenPoint { fraction += 1 }
+            } else if c == UInt8(ascii: "."), !seenPoint {
+                seenPoint = true
+            } else {
+                return nil
+            }
+            i += 1
+        }
+        // A point needs digits on both sides here ("1." and ".5" go to strtod, which accepts them).
+        guard digits > 0, digits <= 15, !seenPoint || (fraction > 0 && fraction < digits) else { return nil }
+        let value = Double(mantissa) / powersOfTen[fraction]
+        return negative ? -value : value
+    }
+
+    /// 10⁰ … 10¹⁵, all exact doubles.
+    private static let powersOfTen: [Double] = (0...15).map { k in (0..<k).reduce(1.0) { p, _ in p * 10 } }
 
     @inline(__always)
     static func parseInt(_ b: UnsafeBufferPointer<UInt8>) -> Int64? {
