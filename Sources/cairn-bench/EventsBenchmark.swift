@@ -109,12 +109,16 @@ struct EventsBenchmark: ParsableCommand {
 
         if let dump { try FileManager.default.createDirectory(atPath: dump, withIntermediateDirectories: true) }
         var timings: [EventsReport.QueryTiming] = []
-        for query in benchQueries {
+        let queryProgress = ProgressLine("queries")
+        let runs = benchQueries.count * (repeatCount + 1)
+        for (q, query) in benchQueries.enumerated() {
             let (answer, cold) = try Measure.time { try database.execute(query.sql) }
             var warm: [Double] = []
-            for _ in 0..<repeatCount {
+            for r in 0..<repeatCount {
+                queryProgress.update(Double(q * (repeatCount + 1) + r + 1) / Double(runs))
                 warm.append(try Measure.time { try database.execute(query.sql) }.1)
             }
+            queryProgress.finish()
             let normalized = AnswerChecksum.rows(of: answer, ordered: query.isOrdered)
             if let dump {
                 // Tab-separated for reading and diffing; the same form compare.py dumps.

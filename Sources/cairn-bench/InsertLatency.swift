@@ -48,7 +48,10 @@ struct InsertLatency: ParsableCommand {
         let base = CivilTime.parseTimestamp(Array("2025-06-01 12:00:00".utf8)) ?? 0
         var samples: [Double] = []
         samples.reserveCapacity(n)
+        let progress = ProgressLine("inserts")
+        defer { progress.finish() }
         for i in 0..<n {
+            progress.update(Double(i) / Double(n))
             let parameters: [Value] = [
                 .timestamp(base + Int64(i) * 1000), .string("tenant_001"), .string(EventGenerator.userName(i % 100)),
                 .string("0123456789abcdef"), .string("login"), .null, .string("10.0.0.1"), .int(200),

@@ -112,12 +112,15 @@ struct VectorsBenchmark: ParsableCommand {
         for p in settings {
             try database.execute("SET threads = 1")
             var found: [[Int64]] = []
+            let searchProgress = ProgressLine("search" + (p.map { " probes=\($0)" } ?? ""))
             let (_, singleSeconds) = try Measure.time {
-                for q in queryVectors {
+                for (i, q) in queryVectors.enumerated() {
+                    searchProgress.update(Double(i) / Double(queryVectors.count))
                     let r = try database.nearest(to: q, k: k, in: "vecs", metric: vectorMetric, probes: p)
                     found.append(r.map { if case .int(let id) = $0[0] { id } else { -1 } })
                 }
             }
+            searchProgress.finish()
             try database.execute("SET threads = \(threads)")
             let (_, batchSeconds) = try Measure.time {
                 _ = try database.nearest(to: queryVectors, k: k, in: "vecs", metric: vectorMetric, probes: p)
