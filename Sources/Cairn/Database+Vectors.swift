@@ -41,8 +41,10 @@ extension Database {
     }
 
     /// ``nearest(to:k:in:column:metric:filter:parameters:returning:probes:)`` for many queries at once,
-    /// one result per query in order. Exact searches score every block against all queries with one
-    /// `sgemm`, which is many times faster than running the queries one by one.
+    /// one result per query in order, the same rows as the single form gives. Exact searches score
+    /// every block against all queries with one `sgemm`; unfiltered IVF searches score each probed
+    /// list against all the queries that probe it with one `sgemm`. Both are many times faster than
+    /// running the queries one by one.
     public func nearest(to queries: [[Float]], k: Int, in table: String, column: String = "embedding",
                         metric: VectorMetric = .cosine, filter: String? = nil, parameters: [Value] = [],
                         returning: [String] = ["id"], probes: Int? = nil) throws -> [QueryResult] {
