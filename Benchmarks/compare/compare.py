@@ -568,7 +568,8 @@ def write_report(ctx):
     w(f"Written by `{ctx['make_target']}` (Benchmarks/compare/compare.py) on {ctx['date']}; do not edit by hand. "
       "Methodology and the data model: [Benchmarks/README.md](../Benchmarks/README.md). "
       "Vector search (Cairn against faiss, hnswlib and sqlite-vec) is in [benchmarks-vectors.md](benchmarks-vectors.md), "
-      "written by the same make target.")
+      "written by the same make target. Hand-run before/after measurements of individual changes are in "
+      "[benchmarks-changes.md](benchmarks-changes.md), which no make target rewrites.")
     w("")
     w(f"{rows:,} generated events (`cairn-bench gen events --rows {rows} --seed {ctx['seed']}`, "
       f"{ctx['data_bytes'] / 2 ** 20:,.0f} MiB of CSV); warm times are the median of {ctx['repeat']} runs "

@@ -61,8 +61,6 @@ struct StackGuard {
 }
 
 #if !canImport(Darwin) && (canImport(Glibc) || canImport(Musl))
-/// `pthread_getattr_np` is a GNU extension the Glibc module map does not export (it needs
-/// `_GNU_SOURCE`); bind the symbol directly. glibc and musl both provide it.
 /// Each thread's lowest stack address (a thread's stack never moves).
 private let stackLowKey: pthread_key_t = {
     var key = pthread_key_t()
@@ -70,6 +68,8 @@ private let stackLowKey: pthread_key_t = {
     return key
 }()
 
+/// `pthread_getattr_np` is a GNU extension the Glibc module map does not export (it needs
+/// `_GNU_SOURCE`); bind the symbol directly. glibc and musl both provide it.
 @_silgen_name("pthread_getattr_np")
 private func getThreadAttributes(_ thread: pthread_t, _ attributes: UnsafeMutablePointer<pthread_attr_t>) -> Int32
 #endif

@@ -133,10 +133,8 @@ extension TableSnapshot {
     /// nil for in-memory units, which are always searched exactly.
     package func indexedRows(_ unit: ScanUnit, index: VectorIndexDefinition, centroids: IVFCentroids,
                              probed: [Int]) throws(CairnError) -> [Int]? {
-        guard case .segment(let reader, let file, let block, let firstRow, _) = unit.source else { return nil }
-        let lists = try indexes.lists(directory: directory, segmentFile: file, reader: reader, columnID: index.columnID,
-                                      centroids: centroids, generation: index.generation)
-        let rows = lists.rows(inLists: probed, range: firstRow..<firstRow + reader.blockRowCount(block)).map { $0 - firstRow }
+        guard case let (lists, range)? = try blockLists(unit, index: index, centroids: centroids) else { return nil }
+        let rows = lists.rows(inLists: probed, range: range).map { $0 - range.lowerBound }
         // Positions among the unit's live rows of the listed block rows that are not deleted.
         return unit.liveRows.map { ScanUnit.positions(of: rows, in: $0) } ?? rows
     }
@@ -145,14 +143,20 @@ extension TableSnapshot {
     /// numbers (deleted rows included), ascending; nil for in-memory units, which no list covers.
     package func rowsByList(_ unit: ScanUnit, index: VectorIndexDefinition, centroids: IVFCentroids,
                             wanted: [Int]) throws(CairnError) -> [(list: Int, rows: [Int])]? {
+        guard case let (lists, range)? = try blockLists(unit, index: index, centroids: centroids) else { return nil }
+        return wanted.compactMap { l in
+            let rows = lists.rows(inList: l, range: range)
+            return rows.isEmpty ? nil : (l, rows.map { $0 - range.lowerBound })
+        }
+    }
+
+    /// The list file of a stored block's segment and the block's segment rows; nil for in-memory units.
+    private func blockLists(_ unit: ScanUnit, index: VectorIndexDefinition,
+                            centroids: IVFCentroids) throws(CairnError) -> (IVFLists, Range<Int>)? {
         guard case .segment(let reader, let file, let block, let firstRow, _) = unit.source else { return nil }
         let lists = try indexes.lists(directory: directory, segmentFile: file, reader: reader, columnID: index.columnID,
                                       centroids: centroids, generation: index.generation)
-        let range = firstRow..<firstRow + reader.blockRowCount(block)
-        return wanted.compactMap { l in
-            let rows = lists.rows(inList: l, range: range)
-            return rows.isEmpty ? nil : (l, rows.map { $0 - firstRow })
-        }
+        return (lists, firstRow..<firstRow + reader.blockRowCount(block))
     }
 
     /// Per index: list sizes over the stored segments (for `cairn_index_stats`).

@@ -25,11 +25,7 @@ package struct IVFCentroids: Sendable, Equatable {
                 scores.withUnsafeMutableBufferPointer { s in
                     guard let cb = c.baseAddress, let qb = q.baseAddress, let sb = s.baseAddress, query.count == dimension else { return }
                     VectorKernels.dots(cb, rows: lists, dimension: dimension, query: qb, into: sb)
-                    if metric == .l2 {
-                        for j in 0..<lists { s[j] = squaredNorms[j] - 2 * s[j] }
-                    } else {
-                        for j in 0..<lists { s[j] = -s[j] }
-                    }
+                    rank(sb)
                 }
             }
         }
@@ -48,19 +44,22 @@ package struct IVFCentroids: Sendable, Equatable {
                 scores.withUnsafeMutableBufferPointer { s in
                     guard let cb = c.baseAddress, let qb = q.baseAddress, let sb = s.baseAddress else { return }
                     BLAS.wide { BLAS.sgemmTransposedB(m: count, n: lists, k: dimension, qb, cb, sb) }
-                    for i in 0..<count {
-                        let row = sb + i * lists
-                        if metric == .l2 {
-                            for j in 0..<lists { row[j] = squaredNorms[j] - 2 * row[j] }
-                        } else {
-                            for j in 0..<lists { row[j] = -row[j] }
-                        }
-                    }
+                    for i in 0..<count { rank(sb + i * lists) }
                 }
             }
         }
         let keep = min(max(1, probes), lists)
         return (0..<count).map { i in TopK.smallest(Array(scores[i * lists..<(i + 1) * lists]), keep: keep) }
+    }
+
+    /// Turns one query's dot products with the centroids into scores, smaller nearer: ‖c‖² − 2c·q
+    /// under l2 (‖q‖² is the same for every list), −c·q otherwise (centroids are unit length).
+    private func rank(_ scores: UnsafeMutablePointer<Float>) {
+        if metric == .l2 {
+            for j in 0..<lists { scores[j] = squaredNorms[j] - 2 * scores[j] }
+        } else {
+            for j in 0..<lists { scores[j] = -scores[j] }
+        }
     }
 
     static let magic = Array("CAIRNIVC".utf8)

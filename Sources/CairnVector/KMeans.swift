@@ -73,27 +73,27 @@ package enum KMeans {
                 return 0.5 * VectorKernels.dot(b + c * d, b + c * d, d)
             }
         } : []
-        // Centroids · rowsᵀ (k × m) runs faster in OpenBLAS than rows · centroidsᵀ; each chunk's best
-        // list per row is then kept with one pass over the centroids' rows of scores.
-        let chunk = max(1, min(n, (1 << 24) / k))
+        let chunk = max(1, min(n, (1 << 22) / k))
         var scores = [Float](repeating: 0, count: chunk * k)
-        var bestScores = [Float](repeating: 0, count: chunk)
         centroids.withUnsafeBufferPointer { cb in
             scores.withUnsafeMutableBufferPointer { sb in
                 guard let c = cb.baseAddress, let s = sb.baseAddress else { return }
                 var start = 0
                 while start < n {
                     let m = min(chunk, n - start)
-                    BLAS.wide { BLAS.sgemmTransposedB(m: k, n: m, k: d, c, rows + start * d, s) }
-                    for i in 0..<m { bestScores[i] = -.infinity }
-                    // argmin ‖x − c‖² = argmax (x·c − ‖c‖²/2)
-                    for j in 0..<k {
-                        let row = s + j * m
-                        let shift = metric == .l2 ? halfNorms[j] : 0
-                        for i in 0..<m where row[i] - shift > bestScores[i] {
-                            bestScores[i] = row[i] - shift
-                            out[start + i] = Int32(j)
+                    // scores[m × k] = rows[m × d] · centroidsᵀ
+                    BLAS.wide { BLAS.sgemmTransposedB(m: m, n: k, k: d, rows + start * d, c, s) }
+                    for i in 0..<m {
+                        var best = 0
+                        var bestScore = -Float.infinity
+                        let row = s + i * k
+                        if metric == .l2 {
+                            // argmin ‖x − c‖² = argmax (x·c − ‖c‖²/2)
+                            for j in 0..<k where row[j] - halfNorms[j] > bestScore { bestScore = row[j] - halfNorms[j]; best = j }
+                        } else {
+                            for j in 0..<k where row[j] > bestScore { bestScore = row[j]; best = j }
                         }
+                        out[start + i] = Int32(best)
                     }
                     start += m
                 }

@@ -63,23 +63,13 @@ package enum VectorKernels {
         let n = a.count, d = a.dimension
         var out = [Float](repeating: 0, count: n)
         guard n > 0, d == query.count else { return out }
-        let norms = metric == .innerProduct ? nil : (a.norms ?? a.computeNorms())
+        let norms = metric == .innerProduct ? [] : (a.norms ?? a.computeNorms())
         a.floats.withUnsafeBufferPointer { m in
             query.withUnsafeBufferPointer { q in
                 out.withUnsafeMutableBufferPointer { o in
                     guard let mb = m.baseAddress, let qb = q.baseAddress, let ob = o.baseAddress else { return }
                     dots(mb, rows: n, dimension: d, query: qb, into: ob)
-                    switch metric {
-                    case .innerProduct:
-                        for i in 0..<n { o[i] = -o[i] }
-                    case .l2:
-                        guard let norms else { return }
-                        for i in 0..<n { o[i] = norms[i] * norms[i] - 2 * o[i] }
-                    case .cosine:
-                        guard let norms else { return }
-                        let qn = dot(qb, qb, d).squareRoot()
-                        for i in 0..<n { o[i] = 1 - o[i] / (norms[i] * qn) }
-                    }
+                    rank(ob, n, rowNorms: norms, query: qb, dimension: d, metric: metric)
                 }
             }
         }
@@ -93,105 +83,85 @@ package enum VectorKernels {
         let n = a.count, d = a.dimension
         if out.count != q * n { out = [Float](repeating: 0, count: q * n) }
         guard n > 0, q > 0, queries.count == q * d else { return }
-        let norms = metric == .innerProduct ? nil : (a.norms ?? a.computeNorms())
+        let norms = metric == .innerProduct ? [] : (a.norms ?? a.computeNorms())
         a.floats.withUnsafeBufferPointer { m in
             queries.withUnsafeBufferPointer { qs in
                 out.withUnsafeMutableBufferPointer { o in
                     guard let mb = m.baseAddress, let qb = qs.baseAddress, let ob = o.baseAddress else { return }
                     BLAS.wide { BLAS.sgemmTransposedB(m: q, n: n, k: d, qb, mb, ob) }
-                    guard let norms else {
-                        for i in 0..<(q * n) { o[i] = -o[i] }
-                        return
-                    }
-                    for j in 0..<q {
-                        let row = ob + j * n
-                        if metric == .l2 {
-                            for i in 0..<n { row[i] = norms[i] * norms[i] - 2 * row[i] }
-                        } else {
-                            let qn = dot(qb + j * d, qb + j * d, d).squareRoot()
-                            for i in 0..<n { row[i] = 1 - row[i] / (norms[i] * qn) }
-                        }
-                    }
+                    for j in 0..<q { rank(ob + j * n, n, rowNorms: norms, query: qb + j * d, dimension: d, metric: metric) }
                 }
             }
         }
     }
 
-    /// ``scores(_:query:metric:)`` for the listed rows only (an IVF probe), ascending. Rows of one list
-    /// are stored next to each other (§7.2), so each run of consecutive rows is one `sgemv`.
+    /// ``scores(_:query:metric:)`` for the listed rows only (an IVF probe), ascending.
     package static func scores(_ a: VectorArray, rows: [Int], query: [Float], metric: VectorMetric) -> [Float] {
-        let d = a.dimension
-        var out = [Float](repeating: 0, count: rows.count)
-        guard d == query.count else { return out }
-        a.floats.withUnsafeBufferPointer { m in
-            query.withUnsafeBufferPointer { q in
-                out.withUnsafeMutableBufferPointer { o in
-                    guard let mb = m.baseAddress, let qb = q.baseAddress, let ob = o.baseAddress else { return }
-                    var j = 0
-                    while j < rows.count {
-                        var end = j + 1
-                        while end < rows.count, rows[end] == rows[end - 1] + 1 { end += 1 }
-                        dots(mb + rows[j] * d, rows: end - j, dimension: d, query: qb, into: ob + j)
-                        j = end
-                    }
-                    // Segment blocks store row norms (§3.3); other rows compute the few they need.
-                    let norms = a.norms
-                    func norm(_ i: Int) -> Float { norms?[i] ?? dot(mb + i * d, mb + i * d, d).squareRoot() }
-                    let qn = metric == .cosine ? dot(qb, qb, d).squareRoot() : 0
-                    for (j, i) in rows.enumerated() {
-                        switch metric {
-                        case .innerProduct: o[j] = -o[j]
-                        case .l2: o[j] = norm(i) * norm(i) - 2 * o[j]
-                        case .cosine: o[j] = 1 - o[j] / (norm(i) * qn)
-                        }
-                    }
-                }
-            }
+        var out: [Float] = [], gathered: [Float] = []
+        guard a.dimension == query.count else { return [Float](repeating: 0, count: rows.count) }
+        query.withUnsafeBufferPointer { q in
+            guard let qb = q.baseAddress else { return }
+            scores(a, rows: rows, queries: qb, queryCount: 1, metric: metric, into: &out, gathered: &gathered)
         }
         return out
     }
 
     /// Scores of the listed rows of `a` (ascending) against `queryCount` queries (row-major
-    /// `queryCount × d`), as a `queryCount × rows.count` matrix from one `sgemm`: the rows of one IVF
-    /// list scored for every query that probes it. Rows are used in place when consecutive, else
-    /// gathered into `gathered`. Same meaning as ``scores(_:query:metric:)``.
+    /// `queryCount × d`), as a `queryCount × rows.count` matrix: the rows of one IVF list scored for
+    /// every query that probes it. Same meaning as ``scores(_:query:metric:)``. Rows of one list are
+    /// stored next to each other (§7.2): one query takes one `sgemv` per run of consecutive rows (an
+    /// sgemm would first copy them into its panels); several take one `sgemm`, over the rows in place
+    /// when consecutive, else gathered into `gathered`.
     package static func scores(_ a: VectorArray, rows: [Int], queries: UnsafePointer<Float>, queryCount q: Int,
                                metric: VectorMetric, into out: inout [Float], gathered: inout [Float]) {
         let d = a.dimension, n = rows.count
         if out.count < q * n { out = [Float](repeating: 0, count: q * n) }
         guard n > 0, q > 0, let first = rows.first, let last = rows.last else { return }
         let consecutive = last - first == n - 1
-        if !consecutive, gathered.count < n * d { gathered = [Float](repeating: 0, count: n * d) }
+        if q > 1, !consecutive, gathered.count < n * d { gathered = [Float](repeating: 0, count: n * d) }
         a.floats.withUnsafeBufferPointer { m in
             gathered.withUnsafeMutableBufferPointer { g in
                 out.withUnsafeMutableBufferPointer { o in
                     guard let mb = m.baseAddress, let ob = o.baseAddress else { return }
-                    var x = mb + first * d
-                    if !consecutive, let gb = g.baseAddress {
-                        for (i, r) in rows.enumerated() { (gb + i * d).update(from: mb + r * d, count: d) }
-                        x = UnsafePointer(gb)
-                    }
-                    // One query: sgemv streams the rows once; sgemm would first copy them into its panels.
-                    if q == 1 { dots(x, rows: n, dimension: d, query: queries, into: ob) } else {
+                    if q == 1 {
+                        var j = 0
+                        while j < n {
+                            var end = j + 1
+                            while end < n, rows[end] == rows[end - 1] + 1 { end += 1 }
+                            dots(mb + rows[j] * d, rows: end - j, dimension: d, query: queries, into: ob + j)
+                            j = end
+                        }
+                    } else {
+                        var x = mb + first * d
+                        if !consecutive, let gb = g.baseAddress {
+                            for (i, r) in rows.enumerated() { (gb + i * d).update(from: mb + r * d, count: d) }
+                            x = UnsafePointer(gb)
+                        }
                         BLAS.sgemmTransposedB(m: q, n: n, k: d, queries, x, ob)
                     }
-                    let norms = a.norms
-                    func norm(_ i: Int) -> Float { norms?[i] ?? dot(mb + i * d, mb + i * d, d).squareRoot() }
-                    switch metric {
-                    case .innerProduct:
-                        for i in 0..<(q * n) { o[i] = -o[i] }
-                    case .l2:
-                        let squared = rows.map { norm($0) * norm($0) }
-                        for j in 0..<q { for c in 0..<n { o[j * n + c] = squared[c] - 2 * o[j * n + c] } }
-                    case .cosine:
-                        let rowNorms = rows.map(norm)
-                        for j in 0..<q {
-                            let qn = dot(queries + j * d, queries + j * d, d).squareRoot()
-                            for c in 0..<n { o[j * n + c] = 1 - o[j * n + c] / (rowNorms[c] * qn) }
-                        }
+                    // Segment blocks store row norms (§3.3); other rows compute the few they need.
+                    let norms: [Float] = metric == .innerProduct ? [] : rows.map { i in
+                        a.norms?[i] ?? dot(mb + i * d, mb + i * d, d).squareRoot()
                     }
+                    for j in 0..<q { rank(ob + j * n, n, rowNorms: norms, query: queries + j * d, dimension: d, metric: metric) }
                 }
             }
+        }
+    }
+
+    /// Turns `n` dot products of `query` with rows whose norms are `rowNorms` (unused for inner
+    /// product) into scores, in place: l2 → ‖x‖² − 2x·q, ip → −x·q, cosine → 1 − x·q / (‖x‖‖q‖).
+    @inline(__always)
+    private static func rank(_ row: UnsafeMutablePointer<Float>, _ n: Int, rowNorms: [Float], query: UnsafePointer<Float>,
+                             dimension d: Int, metric: VectorMetric) {
+        switch metric {
+        case .innerProduct:
+            for i in 0..<n { row[i] = -row[i] }
+        case .l2:
+            for i in 0..<n { row[i] = rowNorms[i] * rowNorms[i] - 2 * row[i] }
+        case .cosine:
+            let qn = dot(query, query, d).squareRoot()
+            for i in 0..<n { row[i] = 1 - row[i] / (rowNorms[i] * qn) }
         }
     }
 }

@@ -56,9 +56,8 @@ extension Session {
     /// and iterative widening.
     package func nearest(_ r: NearestRequest, query: [Float]) throws(CairnError) -> MaterializedResult {
         guard r.k >= 0 else { throw CairnError(.invalidInput, "k must not be negative") }
-        if r.filter == nil, let ivf = probedIndex(r, engine.snapshot()) {
-            return try searchBatch(r, [query], ivf.snapshot, ivf: (ivf.index, ivf.probes))[0]
-        }
+        let snapshot = engine.snapshot()
+        if r.filter == nil, let ivf = probedIndex(r, snapshot) { return try searchBatch(r, [query], snapshot, ivf: ivf)[0] }
         return try sqlSearch(r, query)
     }
 
@@ -68,12 +67,11 @@ extension Session {
     }
 
     /// The IVF index serving `r` and its probes, when there is one and it probes fewer than all lists.
-    private func probedIndex(_ r: NearestRequest, _ snapshot: Snapshot)
-        -> (snapshot: Snapshot, index: VectorIndexDefinition, probes: Int)? {
+    private func probedIndex(_ r: NearestRequest, _ snapshot: Snapshot) -> (index: VectorIndexDefinition, probes: Int)? {
         guard let table = snapshot.table(r.table), let c = table.schema.columnIndex(named: r.column),
               let index = table.vectorIndex(column: c, metric: r.metric) else { return nil }
         let probes = r.probes ?? VectorSearch.IVFProbe.defaultProbes(lists: index.lists)
-        return probes < index.lists ? (snapshot, index, probes) : nil
+        return probes < index.lists ? (index, probes) : nil
     }
 
     /// Many queries. An exact search reads the table once and scores each block against all queries
@@ -88,7 +86,7 @@ extension Session {
         guard snapshot.table(r.table) != nil else { throw CairnError(.notFound, "table \"\(r.table)\" does not exist") }
         if let ivf = probedIndex(r, snapshot) {
             guard r.filter == nil else { return try eachQuery(r, queries) }
-            return try searchBatch(r, queries, snapshot, ivf: (ivf.index, ivf.probes))
+            return try searchBatch(r, queries, snapshot, ivf: ivf)
         }
         return try searchBatch(r, queries, snapshot, ivf: nil)
     }
@@ -143,16 +141,15 @@ extension Session {
             return batch
         }
 
-        // Pass 1: each query keeps its k best (unit, row) in a bounded heap.
-        var best = [BestRows(queries: queries.count, k: r.k)]
+        // Pass 1: each query keeps its k best (unit, row) in bounded heaps: the probing workers' and
+        // one for the rows searched exactly.
+        var probed: [BestRows] = []
         var exactUnits = Array(units.indices)
-        var probedLists = false
         if let ivf, case .column(let vectorColumn, _) = vectorExpr, let centroids = try? t.centroids(ivf.index),
            centroids.dimension == d {
-            (best, exactUnits) = try probeLists(r, context, flat, queries.count, t, units, vectorColumn, ivf.index, centroids, ivf.probes)
-            best.append(BestRows(queries: queries.count, k: r.k))
-            probedLists = true
+            (probed, exactUnits) = try probeLists(r, context, flat, queries.count, t, units, vectorColumn, ivf.index, centroids, ivf.probes)
         }
+        let exactBest = BestRows(queries: queries.count, k: r.k)
         // Rows no list covers (all of them for exact search): every block against all queries, one sgemm.
         var scores: [Float] = []
         for u in exactUnits {
@@ -162,12 +159,12 @@ extension Session {
             guard case .vectors(let a) = vectors.storage, batch.count > 0, a.dimension != 0 else { continue }
             guard a.dimension == d else { throw CairnError(.type, "different vector dimensions \(a.dimension) and \(d)") }
             VectorKernels.scores(a, queries: flat, queryCount: queries.count, metric: r.metric, into: &scores)
-            best[best.count - 1].offer(scores, rows: batch.count, unit: u, validity: vectors.validity)
+            exactBest.offer(scores, rows: batch.count, unit: u, validity: vectors.validity)
         }
         if context.isCancelled() { throw CairnError(.cancelled, "statement cancelled") }
 
         // Pass 2: read back only the rows that won (blocks are cached) and compute exact distances.
-        let winners = BestRows.results(best)
+        let winners = BestRows.results(probed + [exactBest])
         var rowsByUnit: [Int: Set<Int>] = [:]
         for list in winners { for c in list { rowsByUnit[c.unit, default: []].insert(c.row) } }
         var values: [Int: [Int: [Value]]] = [:]   // unit → row → projected values
@@ -209,7 +206,7 @@ extension Session {
             return MaterializedResult(names: names, types: types, columns: columns)
         }
         // Probed lists holding fewer than k rows: the single search probes more lists until it has k.
-        if probedLists {
+        if !probed.isEmpty {
             for j in queries.indices where winners[j].count < r.k { results[j] = try sqlSearch(r, queries[j]) }
         }
         return results
