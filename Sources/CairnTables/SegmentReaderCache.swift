@@ -110,7 +110,7 @@ struct DecodedBlocks: Sendable {
         switch v.storage {
         case .int64(let a): return a.count * 8 + validity
         case .float64(let a): return a.count * 8 + validity
-        case .bytes(let b): return b.data.count + b.offsets.count * 8 + validity
+        case .bytes(let b): return b.data.count + b.offsets.count * 8 + validity + (v.dictionary?.byteCount ?? 0)
         case .vectors(let a): return (a.floats.count + (a.norms?.count ?? 0)) * 4 + validity
         }
     }

@@ -83,7 +83,6 @@ package enum EncodedBlock {
             let (dense, id, dictionary) = try StringEncoding.decode(&r, count: nonNull)
             encoding = id.rawValue
             var strings = dense
-            var codes: [UInt32]?
             if let validity {
                 var offsets = [Int](repeating: 0, count: n + 1)
                 var j = 0
@@ -92,19 +91,10 @@ package enum EncodedBlock {
                     offsets[i + 1] = dense.offsets[j]
                 }
                 strings = ByteArray(offsets: offsets, data: dense.data)
-                if let (dense, values) = dictionary {
-                    var k = 0
-                    codes = validity.map { valid in
-                        guard valid else { return UInt32(values.count) }
-                        defer { k += 1 }
-                        return UInt32(dense[k])
-                    }
-                }
-            } else if let (dense, _) = dictionary {
-                codes = dense.map { UInt32($0) }
             }
-            if let codes, let values = dictionary?.values {
-                vector = ColumnVector(bytes: strings, validity: validity, dictionary: StringCodes(codes: codes, values: values, sorted: id == .sortedDictionary))
+            if let (codes, values) = dictionary {
+                let dictionary = StringCodes(count: n, dense: codes, validity: validity, values: values, sorted: id == .sortedDictionary)
+                vector = ColumnVector(bytes: strings, validity: validity, dictionary: dictionary)
             } else {
                 vector = ColumnVector(storage: .bytes(strings), validity: validity)
             }

@@ -217,7 +217,14 @@ package struct ColumnVector: Sendable, Equatable {
 /// once per block instead of once per row, and an equality filter compare codes only.
 package final class StringCodes: Sendable {
     /// One code per row, each below `size` or equal to it for NULL.
-    package let codes: [UInt32]
+    package enum Codes: Sendable {
+        /// 16-bit codes, used whenever the dictionary leaves room (fewer than 65,535 strings, as
+        /// every block of up to 65,536 rows with a repeated or NULL value does): a filter or a grouping
+        /// then reads half the bytes.
+        case narrow([UInt16])
+        case wide([UInt32])
+    }
+    package let codes: Codes
     /// The distinct strings: code `c` stands for `values[c]`.
     package let values: ByteArray
     /// Distinct strings in the dictionary.
@@ -226,10 +233,40 @@ package final class StringCodes: Sendable {
     /// order is string order.
     package let sorted: Bool
 
-    package init(codes: [UInt32], values: ByteArray, sorted: Bool) {
-        self.codes = codes
+    /// Codes for `count` rows: row `i` has the next of `dense` (codes below `values.count`) when it is
+    /// valid, else the NULL code `values.count`.
+    package init(count n: Int, dense: [Int64], validity: [Bool]?, values: ByteArray, sorted: Bool) {
+        func build<C: FixedWidthInteger>(_: C.Type) -> [C] {
+            [C](unsafeUninitializedCapacity: n) { out, initialized in
+                if let validity {
+                    var k = 0
+                    for i in 0..<n {
+                        if validity[i] {
+                            out[i] = C(truncatingIfNeeded: dense[k])
+                            k += 1
+                        } else {
+                            out[i] = C(truncatingIfNeeded: values.count)
+                        }
+                    }
+                } else {
+                    for i in 0..<n { out[i] = C(truncatingIfNeeded: dense[i]) }
+                }
+                initialized = n
+            }
+        }
+        codes = values.count < Int(UInt16.max) ? .narrow(build(UInt16.self)) : .wide(build(UInt32.self))
         self.values = values
         self.sorted = sorted
+    }
+
+    /// Memory held: the codes and the distinct strings.
+    package var byteCount: Int {
+        let codeBytes: Int
+        switch codes {
+        case .narrow(let c): codeBytes = c.count * 2
+        case .wide(let c): codeBytes = c.count * 4
+        }
+        return codeBytes + values.data.count + values.offsets.count * 8
     }
 
     /// The code of `needle`, or nil when no row holds it: a binary search of a sorted dictionary,
@@ -255,8 +292,50 @@ package final class StringCodes: Sendable {
         }
     }
 
-    /// The rows whose code is `code`, ascending.
+    /// The rows whose code is `code`, ascending. A vector of codes is compared at a time, and the lanes
+    /// that match become a bitmask whose set bits are the rows: no per-row branch, so it streams at
+    /// memory speed when, as usual, the needle is one string among many (a user id, a session).
     package func rows(withCode code: UInt32) -> [Int] {
-        codes.withUnsafeBufferPointer { p in selectIndices(count: p.count) { p[$0] == code } }
+        var out: [Int] = []
+        switch codes {
+        case .narrow(let c):
+            guard let wanted = UInt16(exactly: code) else { return [] }
+            c.withUnsafeBufferPointer { p in
+                guard let base = p.baseAddress else { return }
+                let needle = SIMD16<UInt16>(repeating: wanted)
+                let weights = SIMD16<UInt16>(1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768)
+                let whole = p.count - p.count % 16
+                for i in stride(from: 0, to: whole, by: 16) {
+                    let equal = UnsafeRawPointer(base + i).loadUnaligned(as: SIMD16<UInt16>.self) .== needle
+                    // The bitmask is a horizontal sum: worth building only for the few vectors with a match.
+                    guard any(equal) else { continue }
+                    var bits = (unsafeBitCast(equal, to: SIMD16<UInt16>.self) & weights).wrappedSum()
+                    while bits != 0 {
+                        out.append(i + bits.trailingZeroBitCount)
+                        bits &= bits &- 1
+                    }
+                }
+                for j in whole..<p.count where base[j] == wanted { out.append(j) }
+            }
+        case .wide(let c):
+            c.withUnsafeBufferPointer { p in
+                guard let base = p.baseAddress else { return }
+                let needle = SIMD8<UInt32>(repeating: code)
+                let weights = SIMD8<UInt32>(1, 2, 4, 8, 16, 32, 64, 128)
+                let whole = p.count - p.count % 8
+                for i in stride(from: 0, to: whole, by: 8) {
+                    let equal = UnsafeRawPointer(base + i).loadUnaligned(as: SIMD8<UInt32>.self) .== needle
+                    // The bitmask is a horizontal sum: worth building only for the few vectors with a match.
+                    guard any(equal) else { continue }
+                    var bits = (unsafeBitCast(equal, to: SIMD8<UInt32>.self) & weights).wrappedSum()
+                    while bits != 0 {
+                        out.append(i + bits.trailingZeroBitCount)
+                        bits &= bits &- 1
+                    }
+                }
+                for j in whole..<p.count where base[j] == code { out.append(j) }
+            }
+        }
+        return out
     }
 }

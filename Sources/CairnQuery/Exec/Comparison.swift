@@ -83,17 +83,25 @@ enum Comparison {
                             if let dictionary = v.dictionary, op == .eq || op == .ne {
                                 // Equality is equality of codes (a string no row holds matches no code; NULL
                                 // rows' code is `size`, and the caller masks NULLs).
-                                let target = dictionary.code(of: ByteMatcher(needle)) ?? UInt32(dictionary.size + 1)
+                                let target = dictionary.code(of: ByteMatcher(needle)).map(Int.init) ?? -1
                                 let want: Int64 = op == .eq ? 1 : 0
-                                dictionary.codes.withUnsafeBufferPointer { codes in
-                                    for i in 0..<n { o[i] = codes[i] == target ? want : 1 - want }
+                                func compare<C: FixedWidthInteger>(_ codes: UnsafeBufferPointer<C>) {
+                                    guard let t = C(exactly: target) else {
+                                        for i in 0..<n { o[i] = 1 - want }
+                                        return
+                                    }
+                                    for i in 0..<n { o[i] = codes[i] == t ? want : 1 - want }
+                                }
+                                switch dictionary.codes {
+                                case .narrow(let c): c.withUnsafeBufferPointer { compare($0) }
+                                case .wide(let c): c.withUnsafeBufferPointer { compare($0) }
                                 }
                             } else if let dictionary = v.dictionary {
                                 // One comparison per distinct string, at its first row (NULL rows' code
                                 // gets 0; the caller masks NULLs).
                                 var outcome = [Int64](repeating: -1, count: dictionary.size + 1)
                                 outcome[dictionary.size] = 0
-                                dictionary.codes.withUnsafeBufferPointer { codes in
+                                func compare<C: FixedWidthInteger>(_ codes: UnsafeBufferPointer<C>) {
                                     for i in 0..<n {
                                         let c = Int(codes[i])
                                         var r = outcome[c]
@@ -104,6 +112,10 @@ enum Comparison {
                                         }
                                         o[i] = r
                                     }
+                                }
+                                switch dictionary.codes {
+                                case .narrow(let c): c.withUnsafeBufferPointer { compare($0) }
+                                case .wide(let c): c.withUnsafeBufferPointer { compare($0) }
                                 }
                             } else if op == .eq || op == .ne {
                                 let want: Int64 = op == .eq ? 1 : 0

@@ -74,7 +74,7 @@ final class AggregateTable {
                 var codeGroups = [Int](repeating: -1, count: dictionary.size + 1)
                 b.data.withUnsafeBufferPointer { d in
                     b.offsets.withUnsafeBufferPointer { o in
-                        dictionary.codes.withUnsafeBufferPointer { codes in
+                        func group<C: FixedWidthInteger>(_ codes: UnsafeBufferPointer<C>) {
                             for i in 0..<n {
                                 let c = Int(codes[i])
                                 var g = codeGroups[c]
@@ -85,6 +85,10 @@ final class AggregateTable {
                                 }
                                 out[i] = g
                             }
+                        }
+                        switch dictionary.codes {
+                        case .narrow(let c): c.withUnsafeBufferPointer { group($0) }
+                        case .wide(let c): c.withUnsafeBufferPointer { group($0) }
                         }
                     }
                 }
