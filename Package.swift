@@ -50,7 +50,9 @@ let package = Package(
             "CairnFormat", .product(name: "PropertyBased", package: "swift-property-based"),
         ]),
         .testTarget(name: "CairnLogTests", dependencies: ["CairnLog"]),
-        .testTarget(name: "CairnTablesTests", dependencies: ["CairnTables", "CairnVector"]),
+        .testTarget(name: "CairnTablesTests", dependencies: [
+            "CairnTables", "CairnVector", .product(name: "PropertyBased", package: "swift-property-based"),
+        ]),
         .testTarget(name: "CairnSQLTests", dependencies: ["CairnSQL"]),
         .testTarget(name: "CairnQueryTests", dependencies: ["CairnQuery", "CairnTables", "CairnSQL"]),
         .executableTarget(name: "cairn-bench", dependencies: [

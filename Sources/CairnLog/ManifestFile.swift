@@ -100,6 +100,14 @@ package enum ManifestFile {
     /// Atomically replaces the manifest in `directory` with an already encoded JSON payload.
     /// - Throws: only before the new manifest replaced the old one, so an error means nothing changed.
     package static func write(payload: [UInt8], directory: String) throws(CairnError) {
+        try stage(payload: payload, directory: directory)
+        try publish(directory: directory)
+    }
+
+    /// The first half of ``write(payload:directory:)``: writes and fsyncs the new manifest as
+    /// `MANIFEST.tmp`, which no reader or open looks at. Files the new manifest names may still be
+    /// being made durable meanwhile; ``publish(directory:)`` must wait for them.
+    package static func stage(payload: [UInt8], directory: String) throws(CairnError) {
         var bytes = magic
         bytes.reserveCapacity(headerSize + payload.count)
         bytes.appendLE(version)
@@ -107,12 +115,16 @@ package enum ManifestFile {
         bytes.appendLE(CRC32C.checksum(payload, seed: CRC32C.checksum(bytes)))
         bytes.append(contentsOf: payload)
 
-        let temporary = directory + "/" + temporaryFileName
-        let writer = try FileWriter(creating: temporary)
+        let writer = try FileWriter(creating: directory + "/" + temporaryFileName)
         try writer.append(bytes)
         try writer.sync()
         try writer.close()
-        try FileIO.rename(temporary, to: directory + "/" + fileName)
+    }
+
+    /// The second half of ``write(payload:directory:)``: renames the staged manifest over the current one.
+    /// - Throws: only if the rename fails, so an error means nothing changed.
+    package static func publish(directory: String) throws(CairnError) {
+        try FileIO.rename(directory + "/" + temporaryFileName, to: directory + "/" + fileName)
         // Once renamed, the new manifest is the one every reader and the next open see: this commit has
         // happened, and callers must not undo it (deleting files it names). A failing directory fsync is
         // retried; if it keeps failing, only a power loss could still bring back the previous manifest.

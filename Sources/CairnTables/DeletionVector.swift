@@ -33,24 +33,56 @@ package struct DeletionVector: Sendable, Equatable {
         return added
     }
 
+    /// The bits of word `w` that mark deleted rows of `range`.
+    @inline(__always)
+    private func bits(_ w: Int, in range: Range<Int>) -> UInt64 {
+        var word = words[w]
+        if w == range.lowerBound >> 6 { word &= ~0 << UInt64(range.lowerBound & 63) }
+        if w == (range.upperBound - 1) >> 6, range.upperBound & 63 != 0 { word &= (1 << UInt64(range.upperBound & 63)) - 1 }
+        return word
+    }
+
+    /// How many rows of `range` are deleted: a popcount per word, no allocation.
+    package func deletedCount(in range: Range<Int>) -> Int {
+        guard !range.isEmpty else { return 0 }
+        var deleted = 0
+        for w in (range.lowerBound >> 6)...((range.upperBound - 1) >> 6) { deleted += bits(w, in: range).nonzeroBitCount }
+        return deleted
+    }
+
+    /// Of `selected` rows of `range` (relative to its lower bound, ascending), those not deleted, and
+    /// their positions among the live rows of `range`. Costs one step per selected row plus a popcount
+    /// per word up to the last one, whatever the size of `range`.
+    package func liveSelection(_ selected: [Int], in range: Range<Int>) -> (stored: [Int], live: [Int]) {
+        var stored: [Int] = [], live: [Int] = []
+        stored.reserveCapacity(selected.count)
+        live.reserveCapacity(selected.count)
+        // Deleted rows of `range` below `counted`, which only moves forward.
+        var counted = range.lowerBound, deletedBelow = 0
+        for r in selected {
+            let row = range.lowerBound + r
+            guard !isDeleted(row) else { continue }
+            while counted >> 6 < row >> 6 {
+                deletedBelow += (bits(counted >> 6, in: range) & (~0 << UInt64(counted & 63))).nonzeroBitCount
+                counted = (counted >> 6 + 1) << 6
+            }
+            let below = words[row >> 6] & ((1 << UInt64(row & 63)) - 1) & (~0 << UInt64(counted & 63))
+            stored.append(r)
+            live.append(r - deletedBelow - below.nonzeroBitCount)
+        }
+        return (stored, live)
+    }
+
     /// The rows of `range` that are not deleted, relative to `range.lowerBound`; nil when none is deleted.
     package func liveRows(in range: Range<Int>) -> [Int]? {
-        guard !range.isEmpty else { return nil }
-        let firstWord = range.lowerBound >> 6, lastWord = (range.upperBound - 1) >> 6
-        func bits(_ w: Int) -> UInt64 {
-            var word = words[w]
-            if w == firstWord { word &= ~0 << UInt64(range.lowerBound & 63) }
-            if w == lastWord, range.upperBound & 63 != 0 { word &= (1 << UInt64(range.upperBound & 63)) - 1 }
-            return word
-        }
-        var deleted = 0
-        for w in firstWord...lastWord { deleted += bits(w).nonzeroBitCount }
+        let deleted = deletedCount(in: range)
         guard deleted > 0 else { return nil }
+        let firstWord = range.lowerBound >> 6, lastWord = (range.upperBound - 1) >> 6
         // Written in place: a scan plans this for every block of every segment with deletes.
         return [Int](unsafeUninitializedCapacity: range.count - deleted) { live, initialized in
             var k = 0
             for w in firstWord...lastWord {
-                let gone = bits(w)
+                let gone = bits(w, in: range)
                 let start = max(w << 6, range.lowerBound), end = min((w + 1) << 6, range.upperBound)
                 if gone == 0 {
                     for r in start..<end { live.initializeElement(at: k + r - start, to: r - range.lowerBound) }
@@ -83,32 +115,81 @@ package struct DeletionVector: Sendable, Equatable {
 /// statement did not touch keep naming the file of an earlier one.
 package enum DeletionFile {
     static let magic: [UInt8] = Array("CAIRNDEL".utf8)
-    static let version: UInt32 = 1
+    /// Version 2 adds the row-list form (§8.1); version 1 files, all bitmaps, are still read.
+    static let version: UInt32 = 2
     /// magic, version, generation, segment count, CRC.
     static let headerSize = 28
 
+    /// How an entry stores its deleted rows (§8.1).
+    enum Form: UInt8 {
+        /// ceil(rows / 64) u64 words.
+        case bitmap = 0
+        /// A bit-packed run (§2.1) of gaps: the first deleted row, then each row minus the previous one
+        /// minus 1. A GDPR delete of one user touches a few rows in each of many segments: a byte or
+        /// two per row instead of a segment-sized bitmap.
+        case gaps = 1
+    }
+
     /// `"CAIRNDEL" | u32 version | u64 generation | u32 segments S | u32 CRC-32C of the preceding 24 bytes`,
-    /// then S entries `u16 name length | name (the segment file, UTF-8) | u64 rows | u64 deleted |
-    /// ceil(rows / 64) u64 words`, then a u32 CRC-32C of every byte after the header.
+    /// then S entries `u16 name length | name (the segment file, UTF-8) | u64 rows | u64 deleted | u8 form |
+    /// bitmap words or packed row gaps`, then a u32 CRC-32C of every byte after the header. Each entry
+    /// takes the smaller form.
     package static func serialized(generation: UInt64, vectors: [(segmentFile: String, vector: DeletionVector)]) -> [UInt8] {
         var out = magic
         out.appendLittleEndian(version)
         out.appendLittleEndian(generation)
         out.appendLittleEndian(UInt32(vectors.count))
         out.appendLittleEndian(CRC32C.checksum(out))
+        var gaps: [UInt64] = []
         for (file, vector) in vectors {
             let name = Array(file.utf8)
             out.appendLittleEndian(UInt16(name.count))
             out.append(contentsOf: name)
             out.appendLittleEndian(UInt64(vector.rowCount))
             out.appendLittleEndian(UInt64(vector.deletedCount))
-            for w in vector.words { out.appendLittleEndian(w) }
+            let count = vector.deletedCount
+            if gaps.count <= count { gaps = [UInt64](repeating: 0, count: count + 1) }
+            // Sparse deletes set isolated bits at random: every word takes one unconditional step, which
+            // stores a candidate and keeps it only if the word had a bit, so the loop branches only on
+            // words with two or more (a data-dependent branch per word cost more than the rest together).
+            let widest = vector.words.withUnsafeBufferPointer { words in
+                gaps.withUnsafeMutableBufferPointer { g in
+                    var previous = -1, k = 0
+                    var widest: UInt64 = 0
+                    for w in words.indices {
+                        var bits = words[w]
+                        repeat {
+                            let present = bits != 0
+                            let row = w << 6 + bits.trailingZeroBitCount
+                            let gap = UInt64(truncatingIfNeeded: row &- previous &- 1)
+                            g[k] = gap
+                            k &+= present ? 1 : 0
+                            previous = present ? row : previous
+                            widest |= present ? gap : 0
+                            bits &= bits &- 1
+                        } while bits != 0
+                    }
+                    return widest
+                }
+            }
+            let width = BitPacking.width(widest)
+            if 1 + BitPacking.byteCount(count: count, width: width) < vector.words.count * 8 {
+                out.append(Form.gaps.rawValue)
+                gaps.withUnsafeBufferPointer { g in BitPacking.write(count: count, width: width, into: &out) { g[$0] } }
+            } else {
+                out.append(Form.bitmap.rawValue)
+                #if _endian(little)
+                vector.words.withUnsafeBytes { out.append(contentsOf: $0) }
+                #else
+                for w in vector.words { out.appendLittleEndian(w) }
+                #endif
+            }
         }
         out.appendLittleEndian(out.withUnsafeBytes { CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[headerSize...])) })
         return out
     }
 
-    /// Parses and verifies a deletion file of `generation`: the vector of each segment it holds.
+    /// Parses and verifies a deletion file of `generation` (version 1 or 2): the vector of each segment it holds.
     /// - Throws: `.unsupportedVersion` or `.corrupt`, naming `path`.
     package static func parse(_ bytes: [UInt8], path: String, generation: UInt64) throws(CairnError) -> [String: DeletionVector] {
         guard bytes.count >= headerSize + 4, bytes.prefix(8).elementsEqual(magic) else {
@@ -122,9 +203,10 @@ package enum DeletionFile {
             guard u32(24) == crc(0..<24) else {
                 throw CairnError.corrupt(path, offset: 24, "deletion file header fails its checksum")
             }
-            guard u32(8) == version else {
-                throw CairnError(.unsupportedVersion, "deletion file format version \(u32(8)) is not supported "
-                                 + "(this build reads version \(version))", file: path, offset: 8)
+            let fileVersion = u32(8)
+            guard fileVersion == 1 || fileVersion == version else {
+                throw CairnError(.unsupportedVersion, "deletion file format version \(fileVersion) is not supported "
+                                 + "(this build reads versions 1 and \(version))", file: path, offset: 8)
             }
             guard u64(12) == generation else {
                 throw CairnError.corrupt(path, offset: 12, "deletion file is generation \(u64(12)), the manifest expects \(generation)")
@@ -136,19 +218,76 @@ package enum DeletionFile {
             var out: [String: DeletionVector] = [:]
             var at = headerSize
             for _ in 0..<u32(20) {
+                let entry = at
                 guard at + 2 <= end else { throw CairnError.corrupt(path, offset: at, "deletion file is truncated") }
                 let length = Int(u16(at))
-                guard at + 2 + length + 16 <= end else { throw CairnError.corrupt(path, offset: at, "deletion file is truncated") }
+                let fixed = 2 + length + 16 + (fileVersion == 1 ? 0 : 1)
+                guard at + fixed <= end else { throw CairnError.corrupt(path, offset: at, "deletion file is truncated") }
                 let name = String(decoding: bytes[at + 2..<at + 2 + length], as: UTF8.self)
                 at += 2 + length
                 let rows = u64(at), deleted = u64(at + 8)
                 at += 16
-                guard rows <= UInt64(Int32.max) else { throw CairnError.corrupt(path, offset: at - 16, "deletion file row count \(rows) is implausible") }
+                guard rows <= UInt64(Int32.max), deleted <= rows else {
+                    throw CairnError.corrupt(path, offset: entry, "deletion file entry of \(name) counts \(deleted) of \(rows) rows")
+                }
                 let wordCount = (Int(rows) + 63) / 64
-                guard at + wordCount * 8 <= end else { throw CairnError.corrupt(path, offset: at, "deletion file is truncated") }
-                let words = (0..<wordCount).map { u64(at + $0 * 8) }
-                at += wordCount * 8
-                guard let vector = DeletionVector.stored(rowCount: Int(rows), words: words), Int(exactly: deleted) == vector.deletedCount else {
+                var form = Form.bitmap
+                if fileVersion > 1 {
+                    guard let f = Form(rawValue: bytes[at]) else {
+                        throw CairnError.corrupt(path, offset: at, "deletion file entry of \(name) has unknown form \(bytes[at])")
+                    }
+                    form = f
+                    at += 1
+                }
+                let vector: DeletionVector?
+                switch form {
+                case .bitmap:
+                    guard at + wordCount * 8 <= end else { throw CairnError.corrupt(path, offset: at, "deletion file is truncated") }
+                    #if _endian(little)
+                    let words = [UInt64](unsafeUninitializedCapacity: wordCount) { w, initialized in
+                        bytes.withUnsafeBytes { UnsafeMutableRawBufferPointer(w).copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[at..<at + wordCount * 8])) }
+                        initialized = wordCount
+                    }
+                    #else
+                    let words = (0..<wordCount).map { u64(at + $0 * 8) }
+                    #endif
+                    at += wordCount * 8
+                    vector = DeletionVector.stored(rowCount: Int(rows), words: words)
+                case .gaps:
+                    guard at < end else { throw CairnError.corrupt(path, offset: at, "deletion file is truncated") }
+                    let width = Int(bytes[at])
+                    let count = Int(deleted)
+                    guard width <= 32 else { throw CairnError.corrupt(path, offset: at, "deletion row gaps of \(name) are \(width) bits wide") }
+                    let area = BitPacking.byteCount(count: count, width: width)
+                    guard at + 1 + area <= end else { throw CairnError.corrupt(path, offset: at, "deletion file is truncated") }
+                    var words = [UInt64](repeating: 0, count: wordCount)
+                    var row = -1
+                    // Unpacked a chunk at a time (a multiple of 64 values starts on a word), so a damaged
+                    // count cannot make a huge allocation.
+                    var chunk = [Int64](repeating: 0, count: 4096)
+                    var done = 0
+                    while done < count {
+                        let n = min(chunk.count, count - done)
+                        let start = at + 1 + done * width / 8
+                        bytes.withUnsafeBytes { raw in
+                            chunk.withUnsafeMutableBufferPointer { c in
+                                BitPacking.unpack(UnsafeRawBufferPointer(rebasing: raw[start..<start + BitPacking.byteCount(count: n, width: width)]),
+                                                  width: width, into: UnsafeMutableBufferPointer(rebasing: c[..<n]))
+                            }
+                        }
+                        for gap in chunk[..<n] {
+                            row += Int(gap) + 1
+                            guard row < Int(rows) else {
+                                throw CairnError.corrupt(path, offset: at, "deletion row gaps of \(name) reach past row \(rows)")
+                            }
+                            words[row >> 6] |= 1 << UInt64(row & 63)
+                        }
+                        done += n
+                    }
+                    at += 1 + area
+                    vector = DeletionVector.stored(rowCount: Int(rows), words: words)
+                }
+                guard let vector, Int(exactly: deleted) == vector.deletedCount else {
                     throw CairnError.corrupt(path, offset: at, "deletion bitmap of \(name) does not match its counts")
                 }
                 out[name] = vector
@@ -167,8 +306,14 @@ package struct SegmentDeletes: Codable, Sendable, Hashable {
 
     /// The deletion file of `generation` in the table directory of `segmentFile` (`tables/<id>/…`).
     package static func file(segmentFile: String, generation: UInt64) -> String {
-        let table = segmentFile.split(separator: "/", maxSplits: 2).prefix(2).joined(separator: "/")
-        return "\(table)/\(directory)/\(generation).del"
+        // Up to the second slash, found bytewise: scans and manifest updates call this for every segment.
+        let utf8 = segmentFile.utf8
+        var end = utf8.endIndex, slashes = 0
+        for i in utf8.indices where utf8[i] == UInt8(ascii: "/") {
+            slashes += 1
+            if slashes == 2 { end = i; break }
+        }
+        return "\(segmentFile[..<end])/\(directory)/\(generation).del"
     }
 
     /// The directory of deletion files inside a table directory; never a partition name.
@@ -200,4 +345,10 @@ final class DeletionCache: Sendable {
     }
 
     func forget(path: String) { files.withLock { _ = $0.removeValue(forKey: path) } }
+
+    /// Records the vectors of a deletion file this process just wrote, so the next scan does not read it back.
+    func remember(path: String, vectors: [(segmentFile: String, vector: DeletionVector)]) {
+        let byFile = Dictionary(vectors.map { ($0.segmentFile, $0.vector) }, uniquingKeysWith: { a, _ in a })
+        files.withLock { $0[path] = byFile }
+    }
 }

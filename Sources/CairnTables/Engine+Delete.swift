@@ -60,11 +60,23 @@ extension Engine {
             catalog.tables[ti] = entry
             // No file when every touched segment left the manifest instead.
             let file = vectors.first.map { path + "/" + SegmentDeletes.file(segmentFile: $0.segmentFile, generation: generation) }
+            // The deletion file is encoded and made durable on another thread while the manifest is
+            // encoded and fsynced here; the manifest replaces the old one only once both are on disk (§8).
+            let written = file.map { [vectors] file in
+                BackgroundWork { () throws(CairnError) in
+                    try writeFileAtomically(file, DeletionFile.serialized(generation: generation, vectors: vectors))
+                }
+            }
+            if let file { deletions.remember(path: file, vectors: vectors) }
             do throws(CairnError) {
-                if let file { try writeFileAtomically(file, DeletionFile.serialized(generation: generation, vectors: vectors)) }
-                try commitCatalog(catalog)
+                try commitCatalog(catalog, awaiting: { () throws(CairnError) in try written?.wait() })
             } catch {
-                if let file { FileIO.removeIfPresent(file) }
+                if let file {
+                    // The write must be over before its file can be removed.
+                    _ = try? written?.wait()
+                    deletions.forget(path: file)
+                    FileIO.removeIfPresent(file)
+                }
                 throw error
             }
             retireUnreferenced(before: before, after: catalog)
@@ -74,7 +86,7 @@ extension Engine {
 
     /// Segment rows (by file) of `t` that `predicate` selects; head rows are not considered.
     private func matchingRows(_ t: TableSnapshot, _ predicate: RowPredicate?) throws(CairnError) -> [String: [Int]] {
-        let everything: @Sendable ([Int: ZoneMap]) -> Bool = { _ in true }
+        let everything: @Sendable (ZoneMaps) -> Bool = { _ in true }
         let plan = try t.scan(columns: predicate?.columns ?? [], mayMatch: predicate?.mayMatch ?? everything)
         let units = plan.units.filter { $0.segmentPosition != nil }
         let found = MatchCollector()
@@ -92,7 +104,7 @@ extension Engine {
                         // The predicate sees live rows only (a deleted row must not make it fail).
                         rows = try predicate.map { (p) throws(CairnError) -> [Int] in try p.select(try unit.read(), unit.rowCount) }
                             ?? Array(0..<unit.rowCount)
-                        for i in rows.indices { rows[i] = unit.liveRows?[rows[i]] ?? rows[i] }
+                        if let live = unit.liveRows { for i in rows.indices { rows[i] = live[rows[i]] } }
                     }
                     for i in rows.indices { rows[i] += firstRow }
                     found.add(rows, file: file)
@@ -159,5 +171,31 @@ private final class MatchCollector: Sendable {
         let s = state.withLock { $0 }
         if let error = s.error { throw error }
         return s.rows
+    }
+}
+
+/// Work started on another thread at once, whose outcome ``wait()`` returns (as often as asked).
+private final class BackgroundWork: Sendable {
+    private let done = DispatchSemaphore(value: 0)
+    private let outcome = Mutex<Result<Void, CairnError>?>(nil)
+
+    init(_ work: @escaping @Sendable () throws(CairnError) -> Void) {
+        DispatchQueue.global().async { [self] in
+            let result: Result<Void, CairnError>
+            do throws(CairnError) {
+                try work()
+                result = .success(())
+            } catch {
+                result = .failure(error)
+            }
+            outcome.withLock { $0 = result }
+            done.signal()
+        }
+    }
+
+    func wait() throws(CairnError) {
+        done.wait()
+        done.signal()
+        if case .failure(let error)? = outcome.withLock({ $0 }) { throw error }
     }
 }

@@ -119,13 +119,18 @@ extension Engine {
     }
 
     /// Atomically replaces the manifest with `catalog` and installs it, applying `install` to the
-    /// in-memory state in the same critical section.
+    /// in-memory state in the same critical section. `prerequisite` runs after the new manifest is
+    /// written and fsynced but before it replaces the old one: it waits for files the manifest names
+    /// that another thread is making durable meanwhile, and an error from it commits nothing.
     /// Requires: caller holds `maintenance`, and `catalog` derives from the installed catalog.
-    func commitCatalog(_ catalog: Catalog, install: (inout EngineState) -> Void = { _ in }) throws(CairnError) {
+    func commitCatalog(_ catalog: Catalog, install: (inout EngineState) -> Void = { _ in },
+                       awaiting prerequisite: () throws(CairnError) -> Void = {}) throws(CairnError) {
         var catalog = catalog
         catalog.formatVersion = Catalog.currentFormatVersion
         catalog.nextSegmentID = max(catalog.nextSegmentID, state.withLock { $0.nextSegmentID })
-        try ManifestFile.write(payload: try manifestEncoder.encode(catalog, directory: path), directory: path)
+        try ManifestFile.stage(payload: try manifestEncoder.encode(catalog, directory: path), directory: path)
+        try prerequisite()
+        try ManifestFile.publish(directory: path)
         state.withLock { s in
             s.catalog = catalog
             install(&s)

@@ -82,13 +82,13 @@ package struct RowPredicate: Sendable {
     /// Columns to read (indices into the schema's columns), in the order `select` receives them.
     package var columns: [Int]
     /// Zone-map pruning, as in ``TableSnapshot/scan(columns:mayMatch:)``: false means no row can match.
-    package var mayMatch: @Sendable ([Int: ZoneMap]) -> Bool
+    package var mayMatch: @Sendable (ZoneMaps) -> Bool
     /// The positions of the matching rows among `count` rows of `columns`, ascending.
     package var select: @Sendable (_ columns: [ColumnVector], _ count: Int) throws(CairnError) -> [Int]
     /// Whether `select` cannot fail whatever the rows hold, so it may see deleted rows too.
     package var neverFails: Bool
 
-    package init(columns: [Int], mayMatch: @escaping @Sendable ([Int: ZoneMap]) -> Bool, neverFails: Bool = false,
+    package init(columns: [Int], mayMatch: @escaping @Sendable (ZoneMaps) -> Bool, neverFails: Bool = false,
                  select: @escaping @Sendable ([ColumnVector], Int) throws(CairnError) -> [Int]) {
         self.columns = columns
         self.mayMatch = mayMatch

@@ -21,6 +21,47 @@ package struct ScanPlan: Sendable {
     package var stats: ScanStats
 }
 
+/// The zone maps a scan offers its pruner at one level (partition, segment, block or head chunk), by
+/// column index. Each is looked up only when the pruner asks for its column, so a predicate on one
+/// column costs one lookup per block however wide the table is.
+package struct ZoneMaps {
+    private enum Source {
+        /// A partition: only its partition column's key range is known.
+        case partition(column: Int, ZoneMap)
+        /// A segment's summary or a frozen head chunk, by column id.
+        case stored([UInt32: ZoneMap])
+        case block(SegmentReader, Int)
+    }
+    private let source: Source
+    /// The table's column ids by index.
+    private let columnIDs: [UInt32]
+    /// Rows covered: a column with no zone map here (added after the data was written) is all NULL.
+    private let rows: Int
+
+    static func partition(column: Int, _ map: ZoneMap) -> ZoneMaps {
+        ZoneMaps(source: .partition(column: column, map), columnIDs: [], rows: map.rowCount)
+    }
+    static func stored(_ maps: [UInt32: ZoneMap], columnIDs: [UInt32], rows: Int) -> ZoneMaps {
+        ZoneMaps(source: .stored(maps), columnIDs: columnIDs, rows: rows)
+    }
+    static func block(_ reader: SegmentReader, _ block: Int, columnIDs: [UInt32], rows: Int) -> ZoneMaps {
+        ZoneMaps(source: .block(reader, block), columnIDs: columnIDs, rows: rows)
+    }
+
+    /// The zone map of column `index`; nil when this level says nothing about it.
+    package subscript(index: Int) -> ZoneMap? {
+        switch source {
+        case .partition(let column, let map): return column == index ? map : nil
+        case .stored(let maps):
+            guard columnIDs.indices.contains(index) else { return nil }
+            return maps[columnIDs[index]] ?? ZoneMap(min: .null, max: .null, nullCount: rows, rowCount: rows)
+        case .block(let reader, let block):
+            guard columnIDs.indices.contains(index) else { return nil }
+            return reader.zoneMap(column: columnIDs[index], block: block) ?? ZoneMap(min: .null, max: .null, nullCount: rows, rowCount: rows)
+        }
+    }
+}
+
 /// One independently readable piece of a scan: a segment block or a head chunk.
 package struct ScanUnit: Sendable {
     /// A requested column as this unit stores it.
@@ -41,15 +82,25 @@ package struct ScanUnit: Sendable {
     package let rowCount: Int
     let source: Source
     let slots: [Slot]
-    /// Positions within the block of the rows that are not deleted, ascending; nil when none is deleted.
-    package let liveRows: [Int]?
+    /// The segment's deletion vector and the block's rows in it; nil when none of them is deleted.
+    /// Kept as the bitmap, not as a list of live rows: planning a scan then costs a popcount per
+    /// word, and paths that need only some rows (a filter, a delete) never list them all.
+    private let deletions: (vector: DeletionVector, rows: Range<Int>)?
 
-    init(rowCount: Int, source: Source, slots: [Slot], liveRows: [Int]? = nil) {
-        self.rowCount = liveRows?.count ?? rowCount
+    init(rowCount: Int, source: Source, slots: [Slot], deletions: (vector: DeletionVector, rows: Range<Int>)? = nil,
+         deletedCount: Int = 0) {
+        self.rowCount = rowCount - deletedCount
         self.source = source
         self.slots = slots
-        self.liveRows = liveRows
+        self.deletions = deletedCount > 0 ? deletions : nil
     }
+
+    /// Whether some of the block's stored rows are deleted.
+    package var hasDeletes: Bool { deletions != nil }
+
+    /// Positions within the block of the rows that are not deleted, ascending; nil when none is
+    /// deleted. Computed at each use: callers that need it twice keep it.
+    package var liveRows: [Int]? { deletions.flatMap { $0.vector.liveRows(in: $0.rows) } }
 
     /// The positions in `rows` of the values of `wanted` that it holds; both ascending. Maps a block's
     /// rows to positions among its live rows, or a unit's rows to positions among those a filter kept.
@@ -101,9 +152,8 @@ package struct ScanUnit: Sendable {
     /// Of `selected` stored rows (ascending), those not deleted, and their positions among the live
     /// rows (the numbering ``read()`` uses).
     package func liveSelection(_ selected: [Int]) -> (stored: [Int], live: [Int]) {
-        guard let liveRows else { return (selected, selected) }
-        let live = Self.positions(of: selected, in: liveRows)
-        return (live.map { liveRows[$0] }, live)
+        guard let (vector, rows) = deletions else { return (selected, selected) }
+        return vector.liveSelection(selected, in: rows)
     }
 
     /// The zone map of requested column `index` over the unit's stored rows (deleted ones included,
@@ -158,7 +208,7 @@ extension TableSnapshot {
     /// then each block's; frozen head chunks offer zone maps computed when they were frozen, and the
     /// active chunk is always scanned. Returning false skips that partition, segment, block or chunk.
     /// A column an older segment lacks is offered as all-NULL.
-    package func scan(columns: [Int], mayMatch: @escaping @Sendable ([Int: ZoneMap]) -> Bool) throws(CairnError) -> ScanPlan {
+    package func scan(columns: [Int], mayMatch: @escaping @Sendable (ZoneMaps) -> Bool) throws(CairnError) -> ScanPlan {
         for c in columns where !schema.columns.indices.contains(c) {
             throw CairnError(.invalidInput, "column index \(c) is out of range for table \"\(schema.name)\"")
         }
@@ -170,6 +220,7 @@ extension TableSnapshot {
         for key in head.keys where !partitions.contains(where: { $0.key == key }) { keys.append(key) }
         keys.sort(by: PartitionKeyOrder.less)
         let stored = Dictionary(partitions.map { ($0.key, $0.segments) }, uniquingKeysWith: { a, _ in a })
+        let columnIDs = schema.columns.map(\.id)
 
         for key in keys {
             let segments = stored[key] ?? []
@@ -177,7 +228,7 @@ extension TableSnapshot {
             stats.partitionsTotal += 1
             if let partitioner {
                 let rows = segments.reduce(0) { $0 + $1.summary.rowCount } + chunks.reduce(0) { $0 + $1.rowCount }
-                guard mayMatch([partitioner.columnIndex: partitioner.zoneMap(key: key, rowCount: rows)]) else { continue }
+                guard mayMatch(.partition(column: partitioner.columnIndex, partitioner.zoneMap(key: key, rowCount: rows))) else { continue }
             }
             stats.partitionsScanned += 1
 
@@ -185,7 +236,7 @@ extension TableSnapshot {
                 stats.segmentsTotal += 1
                 let rows = segment.summary.rowCount
                 guard segment.liveRowCount > 0,
-                      mayMatch(zoneMaps { segment.summary.zoneMaps[$0] ?? Self.allNull(rows) }) else { continue }
+                      mayMatch(.stored(segment.summary.zoneMaps, columnIDs: columnIDs, rows: rows)) else { continue }
                 let deleted = try deletions.vector(directory: directory, segment: segment)
                 stats.segmentsScanned += 1
                 let reader = try readers.reader(directory: directory, segment: segment)
@@ -200,20 +251,20 @@ extension TableSnapshot {
                 for block in 0..<reader.blockCount {
                     let blockRows = reader.blockRowCount(block)
                     defer { firstRow += blockRows }
-                    guard mayMatch(zoneMaps { reader.zoneMap(column: $0, block: block) ?? Self.allNull(blockRows) })
-                    else { continue }
-                    let live = deleted?.liveRows(in: firstRow..<firstRow + blockRows)
-                    if live?.isEmpty == true { continue }
+                    guard mayMatch(.block(reader, block, columnIDs: columnIDs, rows: blockRows)) else { continue }
+                    let rows = firstRow..<firstRow + blockRows
+                    let deletedCount = deleted?.deletedCount(in: rows) ?? 0
+                    if deletedCount == blockRows { continue }
                     stats.blocksScanned += 1
                     units.append(ScanUnit(rowCount: blockRows, source: .segment(reader, file: segment.file, block: block,
                                                                                 firstRow: firstRow, cache: readers),
-                                          slots: slots, liveRows: live))
+                                          slots: slots, deletions: deleted.map { ($0, rows) }, deletedCount: deletedCount))
                 }
             }
 
             for chunk in chunks {
                 if let maps = chunk.zoneMaps {
-                    guard mayMatch(zoneMaps { maps[$0] ?? Self.allNull(chunk.rowCount) }) else { continue }
+                    guard mayMatch(.stored(maps, columnIDs: columnIDs, rows: chunk.rowCount)) else { continue }
                 }
                 stats.headRows += chunk.rowCount
                 let slots = columns.map { c in
@@ -225,17 +276,5 @@ extension TableSnapshot {
             }
         }
         return ScanPlan(units: units, stats: stats)
-    }
-
-    /// Zone maps of every column, keyed by column index.
-    private func zoneMaps(_ lookup: (UInt32) -> ZoneMap) -> [Int: ZoneMap] {
-        var maps: [Int: ZoneMap] = [:]
-        maps.reserveCapacity(schema.columns.count)
-        for (i, column) in schema.columns.enumerated() { maps[i] = lookup(column.id) }
-        return maps
-    }
-
-    private static func allNull(_ rows: Int) -> ZoneMap {
-        ZoneMap(min: .null, max: .null, nullCount: rows, rowCount: rows)
     }
 }

@@ -136,7 +136,7 @@ extension TableSnapshot {
         guard case let (lists, range)? = try blockLists(unit, index: index, centroids: centroids) else { return nil }
         let rows = lists.rows(inLists: probed, range: range).map { $0 - range.lowerBound }
         // Positions among the unit's live rows of the listed block rows that are not deleted.
-        return unit.liveRows.map { ScanUnit.positions(of: rows, in: $0) } ?? rows
+        return unit.liveSelection(rows).live
     }
 
     /// The rows of stored block `unit` in each of the lists `wanted` that has some there: block row

@@ -81,7 +81,7 @@ struct ScanResult {
 }
 
 func scanAll(_ table: TableSnapshot?, columns: [Int]? = nil,
-             mayMatch: @escaping @Sendable ([Int: ZoneMap]) -> Bool = { _ in true }) throws -> ScanResult {
+             mayMatch: @escaping @Sendable (ZoneMaps) -> Bool = { _ in true }) throws -> ScanResult {
     guard let table else { throw CairnError(.notFound, "no such table in snapshot") }
     let wanted = columns ?? Array(table.schema.columns.indices)
     let plan = try table.scan(columns: wanted, mayMatch: mayMatch)

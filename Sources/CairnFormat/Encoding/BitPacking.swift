@@ -3,14 +3,14 @@
 /// `count` values of `width` bits (0...64) are laid out least-significant bit first in a stream of
 /// little-endian 64-bit words: value `i` occupies stream bits `[i*width, (i+1)*width)`. The packed area
 /// is always a whole number of words, so a width of 0 takes no bytes at all.
-enum BitPacking {
+package enum BitPacking {
     /// Bits needed to represent `v`; 0 for 0.
     @inline(__always)
-    static func width(_ v: UInt64) -> Int { 64 - v.leadingZeroBitCount }
+    package static func width(_ v: UInt64) -> Int { 64 - v.leadingZeroBitCount }
 
     /// Bytes taken by `count` packed values of `width` bits.
     @inline(__always)
-    static func byteCount(count: Int, width: Int) -> Int { (count * width + 63) / 64 * 8 }
+    package static func byteCount(count: Int, width: Int) -> Int { (count * width + 63) / 64 * 8 }
 
     /// Appends `count` values produced by `value`, each truncated to `width` bits.
     @inline(__always)
@@ -45,7 +45,7 @@ enum BitPacking {
 
     /// Unpacks `dst.count` values from `area` (which must hold `byteCount(count:width:)` bytes) into
     /// `dst`, as bit patterns. Callers validate `width <= 64` and the area size.
-    static func unpack(_ area: UnsafeRawBufferPointer, width: Int, into out: UnsafeMutableBufferPointer<Int64>) {
+    package static func unpack(_ area: UnsafeRawBufferPointer, width: Int, into out: UnsafeMutableBufferPointer<Int64>) {
         let count = out.count
         guard count > 0, let dst = out.baseAddress else { return }
         guard width > 0, let src = area.baseAddress else {
@@ -106,7 +106,7 @@ enum BitPacking {
 
     /// Writes a packed run: `u8 width` then the packed values.
     @inline(__always)
-    static func write(count: Int, width: Int, into out: inout [UInt8], _ value: (Int) -> UInt64) {
+    package static func write(count: Int, width: Int, into out: inout [UInt8], _ value: (Int) -> UInt64) {
         out.append(UInt8(width))
         pack(count: count, width: width, into: &out, value)
     }

@@ -201,7 +201,7 @@ package struct Executor: Sendable {
                     var batch: Batch
                     // Unit row of each batch row once the filter has dropped some (nil: the same).
                     var unitRows: [Int]?
-                    if let f = filter, unit.liveRows != nil, filterNeverFails {
+                    if let f = filter, unit.hasDeletes, filterNeverFails {
                         // Deleted rows cannot make this filter fail: it runs over the stored rows, and one
                         // gather keeps the matching live ones (no gather of every column first).
                         let stored = Batch(columns: try unit.readIncludingDeleted(only: needed), count: unit.storedRowCount)
@@ -343,7 +343,7 @@ package struct Executor: Sendable {
     }
 
     /// Turns pushed-down constraints into the zone-map callback of a table scan.
-    static func pruner(_ constraints: [ColumnConstraint]) -> @Sendable ([Int: ZoneMap]) -> Bool {
+    static func pruner(_ constraints: [ColumnConstraint]) -> @Sendable (ZoneMaps) -> Bool {
         if constraints.isEmpty { return { _ in true } }
         return { maps in
             for c in constraints {
