@@ -78,7 +78,7 @@ package struct DeletionVector: Sendable, Equatable {
         let deleted = deletedCount(in: range)
         guard deleted > 0 else { return nil }
         let firstWord = range.lowerBound >> 6, lastWord = (range.upperBound - 1) >> 6
-        // Written in place: a scan plans this for every block of every segment with deletes.
+        // Written in place: every read of a block with deletes asks for it.
         return [Int](unsafeUninitializedCapacity: range.count - deleted) { live, initialized in
             var k = 0
             for w in firstWord...lastWord {
@@ -189,9 +189,30 @@ package enum DeletionFile {
         return out
     }
 
-    /// Parses and verifies a deletion file of `generation` (version 1 or 2): the vector of each segment it holds.
+    /// One segment's entry of a parsed file: checked to fit the file, not yet expanded into a bitmap.
+    struct Entry: Sendable {
+        let rows: Int
+        let deleted: Int
+        let form: Form
+        /// The form's bytes: bitmap words, or the gap run's width byte and packed area.
+        let payload: ArraySlice<UInt8>
+        /// Offset of `payload` in the file, for errors.
+        let offset: Int
+    }
+
+    /// Parses and verifies a deletion file of `generation` (version 1 or 2) and expands every entry.
     /// - Throws: `.unsupportedVersion` or `.corrupt`, naming `path`.
     package static func parse(_ bytes: [UInt8], path: String, generation: UInt64) throws(CairnError) -> [String: DeletionVector] {
+        var out: [String: DeletionVector] = [:]
+        for (name, entry) in try entries(bytes, path: path, generation: generation) { out[name] = try vector(entry, name: name, path: path) }
+        return out
+    }
+
+    /// Verifies a deletion file's header, checksums and layout: its entries by segment file. Expanding an
+    /// entry is left to ``vector(_:name:path:)``, once the caller has checked its row count against the
+    /// manifest, so a file cannot make this allocate more than it holds.
+    /// - Throws: `.unsupportedVersion` or `.corrupt`, naming `path`.
+    static func entries(_ bytes: [UInt8], path: String, generation: UInt64) throws(CairnError) -> [String: Entry] {
         guard bytes.count >= headerSize + 4, bytes.prefix(8).elementsEqual(magic) else {
             throw CairnError.corrupt(path, offset: 0, "not a Cairn deletion file (bad magic or truncated header)")
         }
@@ -215,7 +236,7 @@ package enum DeletionFile {
             guard u32(end) == crc(headerSize..<end) else {
                 throw CairnError.corrupt(path, offset: headerSize, "deletion file body fails its checksum")
             }
-            var out: [String: DeletionVector] = [:]
+            var out: [String: Entry] = [:]
             var at = headerSize
             for _ in 0..<u32(20) {
                 let entry = at
@@ -230,7 +251,6 @@ package enum DeletionFile {
                 guard rows <= UInt64(Int32.max), deleted <= rows else {
                     throw CairnError.corrupt(path, offset: entry, "deletion file entry of \(name) counts \(deleted) of \(rows) rows")
                 }
-                let wordCount = (Int(rows) + 63) / 64
                 var form = Form.bitmap
                 if fileVersion > 1 {
                     guard let f = Form(rawValue: bytes[at]) else {
@@ -239,62 +259,67 @@ package enum DeletionFile {
                     form = f
                     at += 1
                 }
-                let vector: DeletionVector?
+                let size: Int
                 switch form {
-                case .bitmap:
-                    guard at + wordCount * 8 <= end else { throw CairnError.corrupt(path, offset: at, "deletion file is truncated") }
-                    #if _endian(little)
-                    let words = [UInt64](unsafeUninitializedCapacity: wordCount) { w, initialized in
-                        bytes.withUnsafeBytes { UnsafeMutableRawBufferPointer(w).copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[at..<at + wordCount * 8])) }
-                        initialized = wordCount
-                    }
-                    #else
-                    let words = (0..<wordCount).map { u64(at + $0 * 8) }
-                    #endif
-                    at += wordCount * 8
-                    vector = DeletionVector.stored(rowCount: Int(rows), words: words)
+                case .bitmap: size = (Int(rows) + 63) / 64 * 8
                 case .gaps:
                     guard at < end else { throw CairnError.corrupt(path, offset: at, "deletion file is truncated") }
                     let width = Int(bytes[at])
-                    let count = Int(deleted)
                     guard width <= 32 else { throw CairnError.corrupt(path, offset: at, "deletion row gaps of \(name) are \(width) bits wide") }
-                    let area = BitPacking.byteCount(count: count, width: width)
-                    guard at + 1 + area <= end else { throw CairnError.corrupt(path, offset: at, "deletion file is truncated") }
-                    var words = [UInt64](repeating: 0, count: wordCount)
-                    var row = -1
-                    // Unpacked a chunk at a time (a multiple of 64 values starts on a word), so a damaged
-                    // count cannot make a huge allocation.
-                    var chunk = [Int64](repeating: 0, count: 4096)
-                    var done = 0
-                    while done < count {
-                        let n = min(chunk.count, count - done)
-                        let start = at + 1 + done * width / 8
-                        bytes.withUnsafeBytes { raw in
-                            chunk.withUnsafeMutableBufferPointer { c in
-                                BitPacking.unpack(UnsafeRawBufferPointer(rebasing: raw[start..<start + BitPacking.byteCount(count: n, width: width)]),
-                                                  width: width, into: UnsafeMutableBufferPointer(rebasing: c[..<n]))
-                            }
-                        }
-                        for gap in chunk[..<n] {
-                            row += Int(gap) + 1
-                            guard row < Int(rows) else {
-                                throw CairnError.corrupt(path, offset: at, "deletion row gaps of \(name) reach past row \(rows)")
-                            }
-                            words[row >> 6] |= 1 << UInt64(row & 63)
-                        }
-                        done += n
-                    }
-                    at += 1 + area
-                    vector = DeletionVector.stored(rowCount: Int(rows), words: words)
+                    size = 1 + BitPacking.byteCount(count: Int(deleted), width: width)
                 }
-                guard let vector, Int(exactly: deleted) == vector.deletedCount else {
-                    throw CairnError.corrupt(path, offset: at, "deletion bitmap of \(name) does not match its counts")
-                }
-                out[name] = vector
+                guard at + size <= end else { throw CairnError.corrupt(path, offset: at, "deletion file is truncated") }
+                out[name] = Entry(rows: Int(rows), deleted: Int(deleted), form: form, payload: bytes[at..<at + size], offset: at)
+                at += size
             }
             guard at == end else { throw CairnError.corrupt(path, offset: at, "deletion file has \(end - at) bytes after its last entry") }
             return out
         }
+    }
+
+    /// Expands an entry of ``entries(_:path:generation:)`` into its bitmap, checking it holds its count.
+    /// - Throws: `.corrupt`, naming `path` and the entry's offset.
+    static func vector(_ entry: Entry, name: String, path: String) throws(CairnError) -> DeletionVector {
+        let wordCount = (entry.rows + 63) / 64
+        var words = [UInt64](repeating: 0, count: wordCount)
+        let base = entry.payload.startIndex
+        switch entry.form {
+        case .bitmap:
+            entry.payload.withUnsafeBytes { raw in
+                words.withUnsafeMutableBytes { $0.copyMemory(from: raw) }
+            }
+            #if !_endian(little)
+            for i in words.indices { words[i] = UInt64(littleEndian: words[i]) }
+            #endif
+        case .gaps:
+            let width = Int(entry.payload[base])
+            var row = -1
+            // Unpacked a chunk at a time (a multiple of 64 values starts on a word boundary).
+            var chunk = [Int64](repeating: 0, count: 4096)
+            var done = 0
+            while done < entry.deleted {
+                let n = min(chunk.count, entry.deleted - done)
+                let start = base + 1 + done * width / 8
+                entry.payload.withUnsafeBytes { raw in
+                    chunk.withUnsafeMutableBufferPointer { c in
+                        let area = UnsafeRawBufferPointer(rebasing: raw[start - base..<start - base + BitPacking.byteCount(count: n, width: width)])
+                        BitPacking.unpack(area, width: width, into: UnsafeMutableBufferPointer(rebasing: c[..<n]))
+                    }
+                }
+                for gap in chunk[..<n] {
+                    row += Int(gap) + 1
+                    guard row < entry.rows else {
+                        throw CairnError.corrupt(path, offset: entry.offset, "deletion row gaps of \(name) reach past row \(entry.rows)")
+                    }
+                    words[row >> 6] |= 1 << UInt64(row & 63)
+                }
+                done += n
+            }
+        }
+        guard let vector = DeletionVector.stored(rowCount: entry.rows, words: words), vector.deletedCount == entry.deleted else {
+            throw CairnError.corrupt(path, offset: entry.offset, "deletion bitmap of \(name) does not match its counts")
+        }
+        return vector
     }
 }
 
@@ -322,24 +347,40 @@ package struct SegmentDeletes: Codable, Sendable, Hashable {
 
 /// Loaded deletion files by path. Files are immutable and named by generation, so entries never go stale.
 final class DeletionCache: Sendable {
-    private let files = Mutex<[String: [String: DeletionVector]]>([:])
+    /// A deletion file's entries, and those expanded so far.
+    private struct File {
+        var entries: [String: DeletionFile.Entry]
+        var vectors: [String: DeletionVector]
+    }
+    private let files = Mutex<[String: File]>([:])
 
     /// The deletion vector of `segment`, nil when none of its rows is deleted.
     /// - Throws: `.corrupt` if the file lacks the segment or its vector does not fit the segment.
     func vector(directory: String, segment: SegmentEntry) throws(CairnError) -> DeletionVector? {
         guard let deletes = segment.deletes else { return nil }
         let path = directory + "/" + SegmentDeletes.file(segmentFile: segment.file, generation: deletes.generation)
-        let vectors: [String: DeletionVector]
-        if let hit = files.withLock({ $0[path] }) {
-            vectors = hit
-        } else {
-            vectors = try DeletionFile.parse(try FileIO.readAll(path), path: path, generation: deletes.generation)
-            files.withLock { $0[path] = vectors }
+        let mismatch = CairnError.corrupt(path, "deletion file has no vector matching segment \(segment.file) "
+                                          + "(\(segment.summary.rowCount) rows, \(deletes.count) deleted)")
+        let cached = files.withLock { $0[path] }
+        if let vector = cached?.vectors[segment.file] {
+            guard vector.rowCount == segment.summary.rowCount, vector.deletedCount == deletes.count else { throw mismatch }
+            return vector
         }
-        guard let vector = vectors[segment.file], vector.rowCount == segment.summary.rowCount,
-              vector.deletedCount == deletes.count else {
-            throw CairnError.corrupt(path, "deletion file has no vector matching segment \(segment.file) "
-                                     + "(\(segment.summary.rowCount) rows, \(deletes.count) deleted)")
+        let entries: [String: DeletionFile.Entry]
+        if let cached {
+            entries = cached.entries
+        } else {
+            entries = try DeletionFile.entries(try FileIO.readAll(path), path: path, generation: deletes.generation)
+        }
+        // Checked against the manifest before it is expanded.
+        guard let entry = entries[segment.file], entry.rows == segment.summary.rowCount, entry.deleted == deletes.count else {
+            throw mismatch
+        }
+        let vector = try DeletionFile.vector(entry, name: segment.file, path: path)
+        files.withLock { files in
+            var file = files[path] ?? File(entries: entries, vectors: [:])
+            file.vectors[segment.file] = vector
+            files[path] = file
         }
         return vector
     }
@@ -349,6 +390,6 @@ final class DeletionCache: Sendable {
     /// Records the vectors of a deletion file this process just wrote, so the next scan does not read it back.
     func remember(path: String, vectors: [(segmentFile: String, vector: DeletionVector)]) {
         let byFile = Dictionary(vectors.map { ($0.segmentFile, $0.vector) }, uniquingKeysWith: { a, _ in a })
-        files.withLock { $0[path] = byFile }
+        files.withLock { $0[path] = File(entries: [:], vectors: byFile) }
     }
 }

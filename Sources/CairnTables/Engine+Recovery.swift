@@ -129,8 +129,14 @@ extension Engine {
         catalog.formatVersion = Catalog.currentFormatVersion
         catalog.nextSegmentID = max(catalog.nextSegmentID, state.withLock { $0.nextSegmentID })
         try ManifestFile.stage(payload: try manifestEncoder.encode(catalog, directory: path), directory: path)
-        try prerequisite()
-        try ManifestFile.publish(directory: path)
+        do throws(CairnError) {
+            try prerequisite()
+            try ManifestFile.publish(directory: path)
+        } catch {
+            // The staged manifest may name files the caller is about to remove.
+            FileIO.removeIfPresent(path + "/" + ManifestFile.temporaryFileName)
+            throw error
+        }
         state.withLock { s in
             s.catalog = catalog
             install(&s)

@@ -2,9 +2,9 @@ import Testing
 @testable import CairnFormat
 
 @Suite struct StringCodesTests {
-    /// Codes are 16 bits wide below 65,535 distinct strings and 32 bits from there; either way each
+    /// Codes are 16 bits wide up to 65,535 distinct strings (the NULL code is then 65,535) and 32 bits beyond; either way each
     /// row keeps its code, NULL rows get `size`, and a code's rows are found exactly.
-    @Test(arguments: [3, 65_534, 65_535, 70_000])
+    @Test(arguments: [3, 65_535, 65_536, 70_000])
     func codesKeepEveryRowAtEitherWidth(distinct: Int) throws {
         let values = ByteArray((0..<distinct).map { "v\($0)" })
         let n = 100_003
@@ -21,10 +21,10 @@ import Testing
         let stored: [Int]
         switch codes.codes {
         case .narrow(let c):
-            #expect(distinct < 65_535)
+            #expect(distinct <= 65_535)
             stored = c.map(Int.init)
         case .wide(let c):
-            #expect(distinct >= 65_535)
+            #expect(distinct > 65_535)
             stored = c.map(Int.init)
         }
         #expect(stored == expected)

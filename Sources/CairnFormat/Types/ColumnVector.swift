@@ -218,8 +218,8 @@ package struct ColumnVector: Sendable, Equatable {
 package final class StringCodes: Sendable {
     /// One code per row, each below `size` or equal to it for NULL.
     package enum Codes: Sendable {
-        /// 16-bit codes, used whenever the dictionary leaves room (fewer than 65,535 strings, as
-        /// every block of up to 65,536 rows with a repeated or NULL value does): a filter or a grouping
+        /// 16-bit codes, used whenever the dictionary and the NULL code fit (at most 65,535 strings, as
+        /// in every block of up to 65,536 rows with a repeated or NULL value): a filter or a grouping
         /// then reads half the bytes.
         case narrow([UInt16])
         case wide([UInt32])
@@ -254,7 +254,7 @@ package final class StringCodes: Sendable {
                 initialized = n
             }
         }
-        codes = values.count < Int(UInt16.max) ? .narrow(build(UInt16.self)) : .wide(build(UInt32.self))
+        codes = values.count <= Int(UInt16.max) ? .narrow(build(UInt16.self)) : .wide(build(UInt32.self))
         self.values = values
         self.sorted = sorted
     }
