@@ -1,4 +1,5 @@
 import CairnFormat
+import Foundation
 import PropertyBased
 import Testing
 @testable import CairnTables
@@ -116,6 +117,36 @@ import Testing
         past.replaceSubrange(past.count - 4..<past.count, with: [])
         past.appendLittleEndian(past.withUnsafeBytes { CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[28...])) })
         let error = #expect(throws: CairnError.self) { try DeletionFile.parse(past, path: "2.del", generation: 2) }
+        #expect(error?.code == .corrupt)
+    }
+}
+
+@Suite struct DeletionCacheTests {
+    /// An entry that claims more rows than the manifest's segment has is refused as corrupt; the check
+    /// comes before its bitmap is expanded, so this tiny file claiming 2³¹ − 1 rows returns at once.
+    @Test func entriesAreCheckedAgainstTheManifestBeforeExpansion() throws {
+        let directory = NSTemporaryDirectory() + "cairn-deletes-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let file = "tables/1/p/7.seg"
+        // Width-0 gaps: rows 0 … 2³¹ − 2 all deleted, in a one-byte run.
+        var bytes = Array("CAIRNDEL".utf8)
+        bytes.appendLittleEndian(UInt32(2))
+        bytes.appendLittleEndian(UInt64(5))
+        bytes.appendLittleEndian(UInt32(1))
+        bytes.appendLittleEndian(CRC32C.checksum(bytes))
+        bytes.appendLittleEndian(UInt16(file.utf8.count))
+        bytes.append(contentsOf: Array(file.utf8))
+        bytes.appendLittleEndian(UInt64(Int32.max))
+        bytes.appendLittleEndian(UInt64(Int32.max))
+        bytes.append(contentsOf: [1, 0])
+        bytes.appendLittleEndian(bytes.withUnsafeBytes { CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[28...])) })
+        let path = directory + "/" + SegmentDeletes.file(segmentFile: file, generation: 5)
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+
+        let segment = SegmentEntry(file: file, summary: SegmentSummary(rowCount: 1000, fileSize: 0, zoneMaps: [:]),
+                                   deletes: SegmentDeletes(generation: 5, count: 1000))
+        let error = #expect(throws: CairnError.self) { try DeletionCache().vector(directory: directory, segment: segment) }
         #expect(error?.code == .corrupt)
     }
 }
