@@ -200,14 +200,6 @@ package enum DeletionFile {
         let offset: Int
     }
 
-    /// Parses and verifies a deletion file of `generation` (version 1 or 2) and expands every entry.
-    /// - Throws: `.unsupportedVersion` or `.corrupt`, naming `path`.
-    package static func parse(_ bytes: [UInt8], path: String, generation: UInt64) throws(CairnError) -> [String: DeletionVector] {
-        var out: [String: DeletionVector] = [:]
-        for (name, entry) in try entries(bytes, path: path, generation: generation) { out[name] = try vector(entry, name: name, path: path) }
-        return out
-    }
-
     /// Verifies a deletion file's header, checksums and layout: its entries by segment file. Expanding an
     /// entry is left to ``vector(_:name:path:)``, once the caller has checked its row count against the
     /// manifest, so a file cannot make this allocate more than it holds.
@@ -359,11 +351,13 @@ final class DeletionCache: Sendable {
     func vector(directory: String, segment: SegmentEntry) throws(CairnError) -> DeletionVector? {
         guard let deletes = segment.deletes else { return nil }
         let path = directory + "/" + SegmentDeletes.file(segmentFile: segment.file, generation: deletes.generation)
-        let mismatch = CairnError.corrupt(path, "deletion file has no vector matching segment \(segment.file) "
-                                          + "(\(segment.summary.rowCount) rows, \(deletes.count) deleted)")
+        func mismatch() -> CairnError {
+            CairnError.corrupt(path, "deletion file has no vector matching segment \(segment.file) "
+                               + "(\(segment.summary.rowCount) rows, \(deletes.count) deleted)")
+        }
         let cached = files.withLock { $0[path] }
         if let vector = cached?.vectors[segment.file] {
-            guard vector.rowCount == segment.summary.rowCount, vector.deletedCount == deletes.count else { throw mismatch }
+            guard vector.rowCount == segment.summary.rowCount, vector.deletedCount == deletes.count else { throw mismatch() }
             return vector
         }
         let entries: [String: DeletionFile.Entry]
@@ -374,7 +368,7 @@ final class DeletionCache: Sendable {
         }
         // Checked against the manifest before it is expanded.
         guard let entry = entries[segment.file], entry.rows == segment.summary.rowCount, entry.deleted == deletes.count else {
-            throw mismatch
+            throw mismatch()
         }
         let vector = try DeletionFile.vector(entry, name: segment.file, path: path)
         files.withLock { files in

@@ -69,7 +69,7 @@ struct Partitioner {
 
     /// The inclusive range of column values in partition `key`, as a zone map over `rowCount` rows.
     func zoneMap(key: Int64?, rowCount: Int) -> ZoneMap {
-        guard let key else { return ZoneMap(min: .null, max: .null, nullCount: rowCount, rowCount: rowCount) }
+        guard let key else { return .nulls(rowCount) }
         let firstDay: Int64, lastDay: Int64
         switch granularity {
         case .day:

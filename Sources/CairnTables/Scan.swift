@@ -54,10 +54,10 @@ package struct ZoneMaps {
         case .partition(let column, let map): return column == index ? map : nil
         case .stored(let maps):
             guard columnIDs.indices.contains(index) else { return nil }
-            return maps[columnIDs[index]] ?? ZoneMap(min: .null, max: .null, nullCount: rows, rowCount: rows)
+            return maps[columnIDs[index]] ?? .nulls(rows)
         case .block(let reader, let block):
             guard columnIDs.indices.contains(index) else { return nil }
-            return reader.zoneMap(column: columnIDs[index], block: block) ?? ZoneMap(min: .null, max: .null, nullCount: rows, rowCount: rows)
+            return reader.zoneMap(column: columnIDs[index], block: block) ?? .nulls(rows)
         }
     }
 }
@@ -87,8 +87,8 @@ package struct ScanUnit: Sendable {
     /// word, and paths that need only some rows (a filter, a delete) never list them all.
     private let deletions: (vector: DeletionVector, rows: Range<Int>)?
 
-    init(rowCount: Int, source: Source, slots: [Slot], deletions: (vector: DeletionVector, rows: Range<Int>)? = nil,
-         deletedCount: Int = 0) {
+    init(rowCount: Int, source: Source, slots: [Slot], deletions: (vector: DeletionVector, rows: Range<Int>)? = nil) {
+        let deletedCount = deletions.map { $0.vector.deletedCount(in: $0.rows) } ?? 0
         self.rowCount = rowCount - deletedCount
         self.source = source
         self.slots = slots
@@ -161,7 +161,7 @@ package struct ScanUnit: Sendable {
     package func zoneMap(_ index: Int) -> ZoneMap? {
         let slot = slots[index]
         guard slot.position != nil else {
-            return ZoneMap(min: .null, max: .null, nullCount: storedRowCount, rowCount: storedRowCount)
+            return .nulls(storedRowCount)
         }
         switch source {
         case .segment(let reader, _, let block, _, _): return reader.zoneMap(column: slot.id, block: block)
@@ -252,13 +252,13 @@ extension TableSnapshot {
                     let blockRows = reader.blockRowCount(block)
                     defer { firstRow += blockRows }
                     guard mayMatch(.block(reader, block, columnIDs: columnIDs, rows: blockRows)) else { continue }
-                    let rows = firstRow..<firstRow + blockRows
-                    let deletedCount = deleted?.deletedCount(in: rows) ?? 0
-                    if deletedCount == blockRows { continue }
+                    let unit = ScanUnit(rowCount: blockRows, source: .segment(reader, file: segment.file, block: block,
+                                                                              firstRow: firstRow, cache: readers),
+                                        slots: slots, deletions: deleted.map { ($0, firstRow..<firstRow + blockRows) })
+                    // A block whose every row is deleted is not read.
+                    guard unit.rowCount > 0 else { continue }
                     stats.blocksScanned += 1
-                    units.append(ScanUnit(rowCount: blockRows, source: .segment(reader, file: segment.file, block: block,
-                                                                                firstRow: firstRow, cache: readers),
-                                          slots: slots, deletions: deleted.map { ($0, rows) }, deletedCount: deletedCount))
+                    units.append(unit)
                 }
             }
 

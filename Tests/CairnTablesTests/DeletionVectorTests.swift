@@ -4,6 +4,15 @@ import PropertyBased
 import Testing
 @testable import CairnTables
 
+/// A deletion file read in full, as a scan reads it entry by entry: verified, then every entry expanded.
+private func parse(_ bytes: [UInt8], path: String, generation: UInt64) throws(CairnError) -> [String: DeletionVector] {
+    var out: [String: DeletionVector] = [:]
+    for (name, entry) in try DeletionFile.entries(bytes, path: path, generation: generation) {
+        out[name] = try DeletionFile.vector(entry, name: name, path: path)
+    }
+    return out
+}
+
 @Suite struct DeletionVectorTests {
     /// A segment's deletion vector, a block range in it, and an ascending selection of the block's rows.
     private static let cases = Generator<(DeletionVector, Range<Int>, [Int]), Shrink.None<(DeletionVector, Range<Int>, [Int])>> { rng in
@@ -54,7 +63,7 @@ import Testing
     @Test func filesRoundTripInTheSmallerForm() async throws {
         await propertyCheck(count: 200, input: Self.files) { vectors in
             let bytes = DeletionFile.serialized(generation: 7, vectors: Self.named(vectors))
-            let parsed = try DeletionFile.parse(bytes, path: "7.del", generation: 7)
+            let parsed = try parse(bytes, path: "7.del", generation: 7)
             #expect(parsed.count == vectors.count)
             for (file, vector) in Self.named(vectors) { #expect(parsed[file] == vector) }
             // Each entry costs at most what a bitmap would.
@@ -74,7 +83,7 @@ import Testing
         // More gaps than one unpacking chunk holds.
         var many = DeletionVector(rowCount: 200_000)
         many.delete(Array(stride(from: 0, to: 200_000, by: 37)))
-        let parsed = try DeletionFile.parse(DeletionFile.serialized(generation: 1, vectors: [("m", many)]), path: "1.del", generation: 1)
+        let parsed = try parse(DeletionFile.serialized(generation: 1, vectors: [("m", many)]), path: "1.del", generation: 1)
         #expect(parsed["m"] == many)
     }
 
@@ -93,7 +102,7 @@ import Testing
         bytes.appendLittleEndian(UInt64(4))
         for w in vector.words { bytes.appendLittleEndian(w) }
         bytes.appendLittleEndian(bytes.withUnsafeBytes { CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[28...])) })
-        #expect(try DeletionFile.parse(bytes, path: "9.del", generation: 9) == ["s": vector])
+        #expect(try parse(bytes, path: "9.del", generation: 9) == ["s": vector])
     }
 
     /// A damaged file is refused with `.corrupt` (or `.unsupportedVersion`), never read wrongly.
@@ -104,10 +113,10 @@ import Testing
         for i in good.indices {
             var bad = good
             bad[i] ^= 0x10
-            #expect(throws: CairnError.self) { try DeletionFile.parse(bad, path: "2.del", generation: 2) }
+            #expect(throws: CairnError.self) { try parse(bad, path: "2.del", generation: 2) }
         }
         for n in 0..<good.count {
-            #expect(throws: CairnError.self) { try DeletionFile.parse(Array(good.prefix(n)), path: "2.del", generation: 2) }
+            #expect(throws: CairnError.self) { try parse(Array(good.prefix(n)), path: "2.del", generation: 2) }
         }
         // Gaps that reach past the last row (the entry's row count lowered to 999), with checksums that match.
         var past = good
@@ -116,19 +125,15 @@ import Testing
         past[rows] = 0xE7
         past.replaceSubrange(past.count - 4..<past.count, with: [])
         past.appendLittleEndian(past.withUnsafeBytes { CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[28...])) })
-        let error = #expect(throws: CairnError.self) { try DeletionFile.parse(past, path: "2.del", generation: 2) }
+        let error = #expect(throws: CairnError.self) { try parse(past, path: "2.del", generation: 2) }
         #expect(error?.code == .corrupt)
     }
 }
 
 @Suite struct DeletionCacheTests {
-    /// An entry that claims more rows than the manifest's segment has is refused as corrupt; the check
-    /// comes before its bitmap is expanded, so this tiny file claiming 2³¹ − 1 rows returns at once.
-    @Test func entriesAreCheckedAgainstTheManifestBeforeExpansion() throws {
-        let directory = NSTemporaryDirectory() + "cairn-deletes-" + UUID().uuidString
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        let file = "tables/1/p/7.seg"
-        // Width-0 gaps: rows 0 … 2³¹ − 2 all deleted, in a one-byte run.
+    /// A one-entry deletion file of generation 5 for `file`: `rows` and `deleted` as claimed, then a
+    /// row-gap run of `width` bits holding `gaps`.
+    private static func file(_ file: String, rows: UInt64, deleted: UInt64, width: Int, gaps: [UInt64]) -> [UInt8] {
         var bytes = Array("CAIRNDEL".utf8)
         bytes.appendLittleEndian(UInt32(2))
         bytes.appendLittleEndian(UInt64(5))
@@ -136,17 +141,36 @@ import Testing
         bytes.appendLittleEndian(CRC32C.checksum(bytes))
         bytes.appendLittleEndian(UInt16(file.utf8.count))
         bytes.append(contentsOf: Array(file.utf8))
-        bytes.appendLittleEndian(UInt64(Int32.max))
-        bytes.appendLittleEndian(UInt64(Int32.max))
-        bytes.append(contentsOf: [1, 0])
+        bytes.appendLittleEndian(rows)
+        bytes.appendLittleEndian(deleted)
+        bytes.append(1)
+        BitPacking.write(count: gaps.count, width: width, into: &bytes) { gaps[$0] }
         bytes.appendLittleEndian(bytes.withUnsafeBytes { CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[28...])) })
-        let path = directory + "/" + SegmentDeletes.file(segmentFile: file, generation: 5)
-        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        return bytes
+    }
 
-        let segment = SegmentEntry(file: file, summary: SegmentSummary(rowCount: 1000, fileSize: 0, zoneMaps: [:]),
-                                   deletes: SegmentDeletes(generation: 5, count: 1000))
-        let error = #expect(throws: CairnError.self) { try DeletionCache().vector(directory: directory, segment: segment) }
-        #expect(error?.code == .corrupt)
+    /// An entry whose row count disagrees with the manifest's segment is refused as corrupt before its
+    /// bitmap is expanded: the error is the manifest mismatch, not what expanding the entry would find,
+    /// and a tiny file claiming 2³¹ − 1 deleted rows costs no allocation for them.
+    @Test func entriesAreCheckedAgainstTheManifestBeforeExpansion() throws {
+        let directory = NSTemporaryDirectory() + "cairn-deletes-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let segmentFile = "tables/1/p/7.seg"
+        let path = directory + "/" + SegmentDeletes.file(segmentFile: segmentFile, generation: 5)
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        let segment = SegmentEntry(file: segmentFile, summary: SegmentSummary(rowCount: 1000, fileSize: 0, zoneMaps: [:]),
+                                   deletes: SegmentDeletes(generation: 5, count: 3))
+        let files = [
+            // Width-0 gaps: rows 0 … 2³¹ − 2 all deleted, in a one-byte run.
+            Self.file(segmentFile, rows: UInt64(Int32.max), deleted: UInt64(Int32.max), width: 0, gaps: []),
+            // 10 rows claimed, and a gap that reaches past them: expanding it would fail on that instead.
+            Self.file(segmentFile, rows: 10, deleted: 3, width: 5, gaps: [0, 0, 20]),
+        ]
+        for bytes in files {
+            try Data(bytes).write(to: URL(fileURLWithPath: path))
+            let error = #expect(throws: CairnError.self) { try DeletionCache().vector(directory: directory, segment: segment) }
+            #expect(error?.code == .corrupt)
+            #expect(error?.description.contains("no vector matching segment \(segmentFile)") == true)
+        }
     }
 }

@@ -295,6 +295,8 @@ package final class StringCodes: Sendable {
     /// The rows whose code is `code`, ascending. A vector of codes is compared at a time, and the lanes
     /// that match become a bitmask whose set bits are the rows: no per-row branch, so it streams at
     /// memory speed when, as usual, the needle is one string among many (a user id, a session).
+    /// One loop per code width: written once, generic over `SIMD`, it ran 25× slower (4 → 110 ms for
+    /// 10M codes), its lane operations left unspecialized.
     package func rows(withCode code: UInt32) -> [Int] {
         var out: [Int] = []
         switch codes {

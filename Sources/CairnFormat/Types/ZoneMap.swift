@@ -19,6 +19,9 @@ package struct ZoneMap: Sendable, Equatable {
         self.rowCount = rowCount
     }
 
+    /// The zone map of `rows` rows that are all NULL (a column added after they were written).
+    package static func nulls(_ rows: Int) -> ZoneMap { ZoneMap(min: .null, max: .null, nullCount: rows, rowCount: rows) }
+
     package var hasBounds: Bool { !min.isNull && !max.isNull }
     package var allNull: Bool { nullCount == rowCount }
 
