@@ -41,11 +41,14 @@ package enum WALFormat {
 package enum WALRecordType: UInt8, Sendable {
     /// u32 table id, then a ``ColumnBatchCodec`` batch: rows appended to that table in one commit.
     case insert = 1
+    /// u32 table id, then a deletion file (docs/format.md §8), opaque to the log: one DELETE statement.
+    case delete = 2
 }
 
 /// A decoded log record.
 package enum WALRecord: Sendable {
     case insert(tableID: UInt32, columnIDs: [UInt32], columns: [ColumnVector], rowCount: Int)
+    case delete(tableID: UInt32, deletionFile: [UInt8])
 
     /// Decodes the payload of a record whose CRC has already been verified; nil if malformed.
     static func decode(type: UInt8, payload: UnsafeRawBufferPointer) -> WALRecord? {
@@ -55,6 +58,10 @@ package enum WALRecord: Sendable {
             let tableID = UInt32(littleEndian: payload.loadUnaligned(as: UInt32.self))
             guard let batch = ColumnBatchCodec.decode(UnsafeRawBufferPointer(rebasing: payload[4...])) else { return nil }
             return .insert(tableID: tableID, columnIDs: batch.columnIDs, columns: batch.columns, rowCount: batch.rowCount)
+        case .delete:
+            guard payload.count >= 4 else { return nil }
+            let tableID = UInt32(littleEndian: payload.loadUnaligned(as: UInt32.self))
+            return .delete(tableID: tableID, deletionFile: Array(payload[4...]))
         case nil:
             return nil
         }
@@ -79,6 +86,14 @@ package struct WALRecordBuffer {
             type: .insert, payloadCapacity: 4 + ColumnBatchCodec.encodedSize(columns: columns, rowCount: rowCount))
         record.bytes.appendLE(tableID)
         ColumnBatchCodec.encode(columnIDs: columnIDs, columns: columns, rowCount: rowCount, into: &record.bytes)
+        return record
+    }
+
+    /// A delete record: the deletion file one DELETE statement on table `tableID` produced.
+    package static func delete(tableID: UInt32, deletionFile: [UInt8]) -> WALRecordBuffer {
+        var record = WALRecordBuffer(type: .delete, payloadCapacity: 4 + deletionFile.count)
+        record.bytes.appendLE(tableID)
+        record.bytes.append(contentsOf: deletionFile)
         return record
     }
 

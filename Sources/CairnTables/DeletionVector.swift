@@ -269,6 +269,16 @@ package enum DeletionFile {
         }
     }
 
+    /// The generation and entries of the deletion file a delete record of the log carries (§5.3);
+    /// errors name `path`, the log file.
+    static func logged(_ bytes: [UInt8], path: String) throws(CairnError) -> (generation: UInt64, entries: [String: Entry]) {
+        guard bytes.count >= headerSize + 4 else {
+            throw CairnError.corrupt(path, "write-ahead log delete record is too short to hold a deletion file")
+        }
+        let generation = UInt64(littleEndian: bytes.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: 12, as: UInt64.self) })
+        return (generation, try entries(bytes, path: path, generation: generation))
+    }
+
     /// Expands an entry of ``entries(_:path:generation:)`` into its bitmap, checking it holds its count.
     /// - Throws: `.corrupt`, naming `path` and the entry's offset.
     static func vector(_ entry: Entry, name: String, path: String) throws(CairnError) -> DeletionVector {

@@ -92,9 +92,10 @@ extension Engine {
         func problem(_ file: String, _ error: CairnError) {
             report.problems.append(IntegrityProblem(file: file, message: (error.offset.map { "at offset \($0): " } ?? "") + error.message))
         }
-        // The installed catalog, with a lease so that compaction cannot delete its files while they are read.
+        // The catalog of the manifest on disk (logged deletes are checked as log records), with a lease so
+        // that compaction cannot delete its files while they are read.
         let (catalog, lease, orphans) = maintenance.withLock { _ -> (Catalog, SnapshotLease, [String]) in
-            let (catalog, lease) = state.withLock { ($0.catalog, reclaimer.lease()) }
+            let (catalog, lease) = state.withLock { ($0.published, reclaimer.lease()) }
             guard !readOnly else { return (catalog, lease, []) }
             let named = Set(catalog.files)
             let orphans = ((try? Self.filesBelow(path, "tables")) ?? []).filter { !named.contains($0) && !reclaimer.isPending(path + "/" + $0) }
@@ -170,7 +171,9 @@ extension Engine {
             for sequence in try WALReader.sequences(in: walDirectory) where sequence >= catalog.walStart {
                 let file = "wal/" + WALFormat.fileName(sequence: sequence)
                 do throws(CairnError) {
-                    try WALReader.replay(directory: walDirectory, sequence: sequence, repair: false) { _ in }
+                    try WALReader.replay(directory: walDirectory, sequence: sequence, repair: false) { (record) throws(CairnError) in
+                        if case .delete(_, let bytes) = record { _ = try DeletionFile.logged(bytes, path: path + "/" + file) }
+                    }
                     report.filesChecked += 1
                 } catch where error.code == .notFound {
                     continue  // a checkpoint finished meanwhile and deleted it

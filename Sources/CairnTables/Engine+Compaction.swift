@@ -96,8 +96,7 @@ extension Engine {
         guard !done.isEmpty else { return report }
 
         try maintenance.withLock { (_) throws(CairnError) in
-            let before = state.withLock { $0.catalog }
-            var catalog = before
+            var catalog = state.withLock { $0.catalog }
             var installed = 0
             for d in done {
                 // Still valid only if the table, its schema and every source segment (with its deletes) are unchanged.
@@ -128,7 +127,6 @@ extension Engine {
                 for d in done { discard(d.segments, d.plan.entry.schema) }
                 throw error
             }
-            retireUnreferenced(before: before, after: catalog)
         }
         return report
     }
@@ -162,12 +160,10 @@ extension Engine {
         }
         guard report.segmentsRemoved > 0 else { return report }
         entry.partitions.removeAll { $0.segments.isEmpty }
-        let before = state.withLock { $0.catalog }
-        var catalog = before
+        var catalog = state.withLock { $0.catalog }
         guard let ti = catalog.tables.firstIndex(where: { $0.id == id }) else { return CompactionReport() }
         catalog.tables[ti] = entry
         try commitCatalog(catalog)
-        retireUnreferenced(before: before, after: catalog)
         return report
     }
 

@@ -41,11 +41,9 @@ extension Engine {
                 if ifExists { return false }
                 throw CairnError(.notFound, "table \"\(name)\" does not exist")
             }
-            let before = catalog
             let id = catalog.tables.remove(at: index).id
+            // Snapshots taken before the drop may still read the retired files; the empty directories go at the next open.
             try commitCatalog(catalog) { $0.removeHead(tableID: id) }
-            // Snapshots taken before the drop may still read the files; the empty directories go at the next open.
-            retireUnreferenced(before: before, after: catalog)
             return true
         }
     }

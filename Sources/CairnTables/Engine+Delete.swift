@@ -17,22 +17,24 @@ extension Engine {
 
     /// Deletes the rows of `table` that `predicate` selects (every row when nil) and returns how many.
     ///
-    /// The head is checkpointed first, so every row committed before the call is in a segment; rows
-    /// committed while it runs are not affected. One new deletion file (§8) holds the vectors of every
-    /// touched segment, and one manifest replacement makes them all visible at once, durably. Segments left with no live row
-    /// leave the manifest; their files go once no snapshot reads them. The rows stay in the segment
-    /// files until compaction or `VACUUM` rewrites them.
+    /// The head is checkpointed first if it holds rows, so every row committed before the call is in a
+    /// segment; rows committed while it runs are not affected. The statement is one log record holding
+    /// its deletion file (§8): the complete deletion vector of every touched segment. Once the record is
+    /// durable the new catalog is installed, so the rows are invisible to every later snapshot of this
+    /// process; the deletion file and a manifest naming it are written soon after on another thread
+    /// (or by the next checkpoint), and then other processes see the delete too (§6.7). Segments left
+    /// with no live row leave the catalog. The rows stay in the segment files until compaction or
+    /// `VACUUM` rewrites them.
     /// - Throws: `.notFound`, `.readOnly`, `.io`, or what `predicate` throws; on error nothing is deleted.
     package func delete(table: String, where predicate: RowPredicate?) throws(CairnError) -> Int {
         try checkWritable()
-        return try maintenance.withLock { (_) throws(CairnError) -> Int in
-            try checkpointLocked()
+        let deleted = try maintenance.withLock { (_) throws(CairnError) -> Int in
+            if state.withLock({ $0.pendingRows > 0 }) { try checkpointLocked() }
             guard let t = snapshot().table(table) else { throw CairnError(.notFound, "table \"\(table)\" does not exist") }
             let matches = try matchingRows(t, predicate)
             guard !matches.isEmpty else { return 0 }
 
-            let before = state.withLock { $0.catalog }
-            var catalog = before
+            var catalog = state.withLock { $0.catalog }
             guard let ti = catalog.tables.firstIndex(where: { $0.id == t.tableID }) else { return 0 }
             var entry = catalog.tables[ti]
             let generation = state.withLock { $0.allocateSegmentID() }
@@ -44,43 +46,52 @@ extension Engine {
                     guard let rows = matches[segment.file] else { kept.append(segment); continue }
                     var vector = try deletions.vector(directory: path, segment: segment) ?? DeletionVector(rowCount: segment.summary.rowCount)
                     let added = vector.delete(rows)
+                    guard added > 0 else { kept.append(segment); continue }
                     deleted += added
-                    // A segment with no live row leaves the manifest instead.
-                    if vector.deletedCount == segment.summary.rowCount { continue }
-                    if added > 0 {
-                        vectors.append((segment.file, vector))
-                        segment.deletes = SegmentDeletes(generation: generation, count: vector.deletedCount)
-                    }
+                    // The record lists emptied segments too, so that replay removes them.
+                    vectors.append((segment.file, vector))
+                    guard vector.deletedCount < segment.summary.rowCount else { continue }
+                    segment.deletes = SegmentDeletes(generation: generation, count: vector.deletedCount)
                     kept.append(segment)
                 }
                 entry.partitions[p].segments = kept
             }
-            guard deleted > 0 else { return 0 }
+            guard let first = vectors.first else { return 0 }
             entry.partitions.removeAll { $0.segments.isEmpty }
             catalog.tables[ti] = entry
-            // No file when every touched segment left the manifest instead.
-            let file = vectors.first.map { path + "/" + SegmentDeletes.file(segmentFile: $0.segmentFile, generation: generation) }
-            // The deletion file is encoded and made durable on another thread while the manifest is
-            // encoded and fsynced here; the manifest replaces the old one only once both are on disk (§8).
-            let written = file.map { [vectors] file in
-                BackgroundWork { () throws(CairnError) in
-                    try writeFileAtomically(file, DeletionFile.serialized(generation: generation, vectors: vectors))
-                }
-            }
-            if let file { deletions.remember(path: file, vectors: vectors) }
+            let file = SegmentDeletes.file(segmentFile: first.segmentFile, generation: generation)
+            let bytes = DeletionFile.serialized(generation: generation, vectors: vectors)
+            var record = WALRecordBuffer.delete(tableID: t.tableID, deletionFile: bytes)
+            // In the cache before the catalog that names the file is installed: it is not on disk yet.
+            deletions.remember(path: path + "/" + file, vectors: vectors)
             do throws(CairnError) {
-                try commitCatalog(catalog, awaiting: { () throws(CairnError) in try written?.wait() })
-            } catch {
-                if let file {
-                    // The write must be over before its file can be removed.
-                    _ = try? written?.wait()
-                    deletions.forget(path: file)
-                    FileIO.removeIfPresent(file)
+                try state.withLock { (s) throws(CairnError) in
+                    try s.checkOpen(path)
+                    guard let wal = s.wal else { throw CairnError(.io, "database \"\(path)\" is closed") }
+                    try wal.append(&record)
+                    s.catalog = catalog
+                    s.loggedDeletions[file] = bytes
                 }
+            } catch {
+                deletions.forget(path: path + "/" + file)
                 throw error
             }
-            retireUnreferenced(before: before, after: catalog)
             return deleted
+        }
+        if deleted > 0 { publishLoggedDeletionsSoon() }
+        return deleted
+    }
+
+    /// Writes the deletion files of logged DELETEs and a manifest naming them on a utility thread, so
+    /// that other processes see the delete and the log is no longer its only copy. Failing here loses
+    /// nothing: the records stay in the log and the next manifest replacement writes the files.
+    private func publishLoggedDeletionsSoon() {
+        DispatchQueue.global(qos: .utility).async { [weak self] in
+            guard let self else { return }
+            maintenance.withLock { _ in
+                guard let catalog = state.withLock({ s in s.closed || s.loggedDeletions.isEmpty ? nil : s.catalog }) else { return }
+                try? commitCatalog(catalog)
+            }
         }
     }
 
@@ -134,13 +145,6 @@ extension Engine {
               let live = deleted.liveRows(in: 0..<segment.summary.rowCount) else { return (columns, 0) }
         return (columns.map { $0.gather(live) }, deleted.deletedCount)
     }
-
-    /// Hands the files `before` names and `after` does not to the reclaimer: they go once no snapshot
-    /// that might read them is alive. Call after `after` is committed.
-    func retireUnreferenced(before: Catalog, after: Catalog) {
-        let kept = Set(after.files)
-        reclaimer.retire(before.files.filter { !kept.contains($0) }.map { path + "/" + $0 })
-    }
 }
 
 /// Rows found by the workers of a delete scan, by segment file; the first error stops them.
@@ -171,31 +175,5 @@ private final class MatchCollector: Sendable {
         let s = state.withLock { $0 }
         if let error = s.error { throw error }
         return s.rows
-    }
-}
-
-/// Work started on another thread at once, whose outcome ``wait()`` returns (as often as asked).
-private final class BackgroundWork: Sendable {
-    private let done = DispatchSemaphore(value: 0)
-    private let outcome = Mutex<Result<Void, CairnError>?>(nil)
-
-    init(_ work: @escaping @Sendable () throws(CairnError) -> Void) {
-        DispatchQueue.global().async { [self] in
-            let result: Result<Void, CairnError>
-            do throws(CairnError) {
-                try work()
-                result = .success(())
-            } catch {
-                result = .failure(error)
-            }
-            outcome.withLock { $0 = result }
-            done.signal()
-        }
-    }
-
-    func wait() throws(CairnError) {
-        done.wait()
-        done.signal()
-        if case .failure(let error)? = outcome.withLock({ $0 }) { throw error }
     }
 }

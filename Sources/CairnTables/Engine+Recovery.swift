@@ -3,29 +3,70 @@ import CairnLog
 import CairnVector
 
 extension Engine {
-    /// Replays the log files at or after `catalog.walStart` into the head and returns the highest
+    /// Replays the log files at or after `catalog.walStart`: inserts into the head, deletes into the
+    /// catalog (their vectors into `deletions`, their files into `loggedDeletions`). Returns the highest
     /// sequence seen (or `walStart - 1`). Records of dropped tables are skipped; see ``WALReader`` for
     /// the torn-tail and corruption rules.
-    static func replayLog(into state: inout EngineState, directory: String, repair: Bool) throws(CairnError) -> UInt64 {
+    static func replayLog(into state: inout EngineState, database: String, deletions: DeletionCache,
+                          repair: Bool) throws(CairnError) -> UInt64 {
         let walStart = state.catalog.walStart
         var last = walStart - 1
-        let tables = Dictionary(state.catalog.tables.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        let directory = database + "/wal"
         for sequence in try WALReader.sequences(in: directory) where sequence >= walStart {
             last = sequence
             let file = directory + "/" + WALFormat.fileName(sequence: sequence)
             try WALReader.replay(directory: directory, sequence: sequence, repair: repair) { (record) throws(CairnError) in
                 switch record {
                 case .insert(let tableID, let ids, let columns, let rowCount):
-                    guard let table = tables[tableID], rowCount > 0 else { return }
+                    guard let table = state.catalog.table(id: tableID), rowCount > 0 else { return }
                     guard let aligned = alignColumns(ids: ids, columns: columns, rowCount: rowCount, schema: table.schema) else {
                         throw CairnError.corrupt(file, "write-ahead log insert into table \"\(table.schema.name)\" "
                                                  + "does not match the table's column types")
                     }
                     state.applyInsert(table: table, columns: aligned, rowCount: rowCount)
+                case .delete(let tableID, let bytes):
+                    try replayDelete(tableID: tableID, deletionFile: bytes, into: &state, database: database,
+                                     deletions: deletions, logFile: file)
                 }
             }
         }
         return last
+    }
+
+    /// Applies a logged DELETE's deletion file to the segments of the catalog that are older than it: a
+    /// segment that compaction has replaced since is gone, and one a later manifest gave a newer
+    /// generation already has these rows, so replaying a record twice changes nothing (§6.7).
+    private static func replayDelete(tableID: UInt32, deletionFile bytes: [UInt8], into state: inout EngineState,
+                                     database: String, deletions: DeletionCache, logFile: String) throws(CairnError) {
+        guard let t = state.catalog.tables.firstIndex(where: { $0.id == tableID }) else { return }
+        let (generation, entries) = try DeletionFile.logged(bytes, path: logFile)
+        var table = state.catalog.tables[t]
+        var applied: [(segmentFile: String, vector: DeletionVector)] = []
+        for p in table.partitions.indices {
+            var kept: [SegmentEntry] = []
+            for var segment in table.partitions[p].segments {
+                guard let entry = entries[segment.file], (segment.deletes?.generation ?? 0) < generation else {
+                    kept.append(segment)
+                    continue
+                }
+                guard entry.rows == segment.summary.rowCount else {
+                    throw CairnError.corrupt(logFile, "write-ahead log delete names \(entry.rows) rows of segment "
+                                             + "\(segment.file), which has \(segment.summary.rowCount)")
+                }
+                if entry.deleted == entry.rows { continue }
+                applied.append((segment.file, try DeletionFile.vector(entry, name: segment.file, path: logFile)))
+                segment.deletes = SegmentDeletes(generation: generation, count: entry.deleted)
+                kept.append(segment)
+            }
+            table.partitions[p].segments = kept
+        }
+        table.partitions.removeAll { $0.segments.isEmpty }
+        state.catalog.tables[t] = table
+        state.nextSegmentID = max(state.nextSegmentID, generation + 1)
+        guard let first = applied.first else { return }
+        let file = SegmentDeletes.file(segmentFile: first.segmentFile, generation: generation)
+        deletions.remember(path: database + "/" + file, vectors: applied)
+        state.loggedDeletions[file] = bytes
     }
 
     /// Deletes what the manifest does not name: `MANIFEST.tmp`, log files before `walStart`, and
@@ -119,27 +160,42 @@ extension Engine {
     }
 
     /// Atomically replaces the manifest with `catalog` and installs it, applying `install` to the
-    /// in-memory state in the same critical section. `prerequisite` runs after the new manifest is
-    /// written and fsynced but before it replaces the old one: it waits for files the manifest names
-    /// that another thread is making durable meanwhile, and an error from it commits nothing.
+    /// in-memory state in the same critical section.
+    ///
+    /// Deletion files of logged DELETEs that `catalog` names are written on another thread while the
+    /// manifest is encoded and fsynced, and the manifest replaces the old one only once they are durable
+    /// too (§6.3); the others were superseded and are never written. Files the previous manifest named and
+    /// `catalog` does not, and the superseded ones, go to the reclaimer once the new one is durable (§6.7).
     /// Requires: caller holds `maintenance`, and `catalog` derives from the installed catalog.
-    func commitCatalog(_ catalog: Catalog, install: (inout EngineState) -> Void = { _ in },
-                       awaiting prerequisite: () throws(CairnError) -> Void = {}) throws(CairnError) {
+    func commitCatalog(_ catalog: Catalog, install: (inout EngineState) -> Void = { _ in }) throws(CairnError) {
         var catalog = catalog
         catalog.formatVersion = Catalog.currentFormatVersion
-        catalog.nextSegmentID = max(catalog.nextSegmentID, state.withLock { $0.nextSegmentID })
-        try ManifestFile.stage(payload: try manifestEncoder.encode(catalog, directory: path), directory: path)
+        let (nextSegmentID, logged, published) = state.withLock { ($0.nextSegmentID, $0.loggedDeletions, $0.published) }
+        catalog.nextSegmentID = max(catalog.nextSegmentID, nextSegmentID)
+        let named = Set(catalog.files)
+        let pending = logged.filter { named.contains($0.key) }.map { (path + "/" + $0.key, $0.value) }
+        let written = pending.isEmpty ? nil : BackgroundWork { () throws(CairnError) in
+            for (file, bytes) in pending { try writeFileAtomically(file, bytes) }
+        }
         do throws(CairnError) {
-            try prerequisite()
+            try ManifestFile.stage(payload: try manifestEncoder.encode(catalog, directory: path), directory: path)
+            try written?.wait()
             try ManifestFile.publish(directory: path)
         } catch {
-            // The staged manifest may name files the caller is about to remove.
+            // Nothing may be written after this returns; the staged manifest names files that may be missing.
+            _ = try? written?.wait()
             FileIO.removeIfPresent(path + "/" + ManifestFile.temporaryFileName)
             throw error
         }
         state.withLock { s in
             s.catalog = catalog
+            s.published = catalog
+            s.loggedDeletions = [:]
             install(&s)
         }
+        // Superseded logged deletion files were never written, but a running compaction may still look
+        // their vectors up in the deletion cache: they leave it like retired files, once no snapshot needs them.
+        let superseded = logged.keys.filter { !named.contains($0) }
+        reclaimer.retire((published.files.filter { !named.contains($0) } + superseded).map { path + "/" + $0 })
     }
 }

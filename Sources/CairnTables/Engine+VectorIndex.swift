@@ -77,11 +77,8 @@ extension Engine {
                 for p in updated.partitions.indices {
                     updated.partitions[p].segments = updated.partitions[p].segments.map { replacement[$0.file] ?? $0 }
                 }
-                let before = catalog
                 catalog.tables[t] = updated
                 try commitCatalog(catalog)
-                // The old files go once the manifest without them is durable and no snapshot reads them.
-                retireUnreferenced(before: before, after: catalog)
             } catch {
                 removeUnnamedSegments(rewritten.map(\.new), schema: schema)
                 FileIO.removeIfPresent(path + "/" + VectorIndexDefinition.centroidFile(tableID: entry.id, generation: generation))
@@ -101,10 +98,8 @@ extension Engine {
             }
             for t in catalog.tables.indices {
                 if let k = catalog.tables[t].schema.indexes.firstIndex(where: { $0.name.lowercased() == name.lowercased() }) {
-                    let before = catalog
                     catalog.tables[t].schema.indexes.remove(at: k)
                     try commitCatalog(catalog)
-                    retireUnreferenced(before: before, after: catalog)
                     return true
                 }
             }

@@ -17,7 +17,8 @@ package final class Engine: Sendable {
     package let options: EngineOptions
     let readers = SegmentReaderCache()
     let vectorIndexes = VectorIndexCache()
-    let deletions = DeletionCache()
+    /// Holds the vectors of logged deletion files too, which are not on disk yet.
+    let deletions: DeletionCache
     let manifestEncoder = ManifestEncoder()
     let reclaimer: FileReclaimer
     let state: Mutex<EngineState>
@@ -31,8 +32,9 @@ package final class Engine: Sendable {
 
     var walDirectory: String { path + "/wal" }
 
-    private init(path: String, readOnly: Bool, options: EngineOptions, state: sending EngineState) {
+    private init(path: String, readOnly: Bool, options: EngineOptions, state: sending EngineState, deletions: DeletionCache) {
         self.path = path
+        self.deletions = deletions
         self.readOnly = readOnly
         self.options = options
         self.state = Mutex(state)
@@ -70,14 +72,15 @@ package final class Engine: Sendable {
         // BLAS is opened here, on the caller's thread, before the low-priority maintenance thread exists:
         // OpenBLAS's worker threads inherit the priority of the thread that starts them.
         BLAS.useDefault()
-        var state = try loadState(path: path, readOnly: readOnly)
+        let deletions = DeletionCache()
+        var state = try loadState(path: path, readOnly: readOnly, deletions: deletions)
         if !readOnly {
-            try removeOrphans(directory: path, catalog: state.catalog)
+            try removeOrphans(directory: path, catalog: state.published)
             state.lock = lock
             state.wal = try WALWriter(directory: path + "/wal", sequence: state.nextWALSequence,
                                       durability: options.durability.wal)
         }
-        let engine = Engine(path: path, readOnly: readOnly, options: options, state: state)
+        let engine = Engine(path: path, readOnly: readOnly, options: options, state: state, deletions: deletions)
         engine.loadedManifest.withLock { $0 = ManifestFile.identity(directory: path) }
         return engine
     }
@@ -85,7 +88,7 @@ package final class Engine: Sendable {
     /// Reads the manifest and replays the log. A read-only open races the writer's checkpoints, which
     /// delete log files after publishing a newer manifest; if a log file vanishes under it, it starts over
     /// from the newer manifest.
-    private static func loadState(path: String, readOnly: Bool) throws(CairnError) -> EngineState {
+    private static func loadState(path: String, readOnly: Bool, deletions: DeletionCache) throws(CairnError) -> EngineState {
         var attempt = 0
         while true {
             attempt += 1
@@ -104,7 +107,7 @@ package final class Engine: Sendable {
                     if !readOnly { try ManifestFile.write(catalog, directory: path) }
                 }
                 var state = EngineState(catalog: catalog)
-                let lastSequence = try replayLog(into: &state, directory: path + "/wal", repair: !readOnly)
+                let lastSequence = try replayLog(into: &state, database: path, deletions: deletions, repair: !readOnly)
                 state.nextWALSequence = max(lastSequence + 1, catalog.walStart)
                 return state
             } catch where readOnly && error.code == .notFound && attempt < 5 {
@@ -150,10 +153,11 @@ package final class Engine: Sendable {
     private func refreshFromWriter() {
         let identity = ManifestFile.identity(directory: path)
         guard identity != loadedManifest.withLock({ $0 }),
-              let fresh = try? Self.loadState(path: path, readOnly: true) else { return }
+              let fresh = try? Self.loadState(path: path, readOnly: true, deletions: deletions) else { return }
         state.withLock { s in
             guard !s.closed else { return }
             s.catalog = fresh.catalog
+            s.published = fresh.published
             s.heads = fresh.heads
             s.nextSegmentID = fresh.nextSegmentID
         }

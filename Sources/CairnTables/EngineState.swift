@@ -3,8 +3,16 @@ import CairnLog
 
 /// Everything an ``Engine`` mutates, guarded by its state mutex.
 struct EngineState {
-    /// The catalog of the last durable manifest. Changed only while holding the engine's maintenance lock.
+    /// The current catalog: the last durable manifest's plus the DELETEs logged since (§6.7), whose
+    /// deletion files are in `loggedDeletions` until a manifest names them. Changed only while holding
+    /// the engine's maintenance lock.
     var catalog: Catalog
+    /// The catalog of the manifest on disk: what the next open starts from, and whose files stay until
+    /// a manifest without them is durable.
+    var published: Catalog
+    /// The bytes of deletion files that so far exist only in delete records of the log (§5.3), by path
+    /// relative to the database: written when the next manifest is (``Engine/commitCatalog(_:install:)``).
+    var loggedDeletions: [String: [UInt8]] = [:]
     /// Head rows by table id and partition key.
     var heads: [UInt32: [Int64?: PartitionHead]] = [:]
     /// Head rows and bytes not yet claimed by a checkpoint, for the automatic flush thresholds.
@@ -21,6 +29,7 @@ struct EngineState {
 
     init(catalog: Catalog) {
         self.catalog = catalog
+        published = catalog
         nextSegmentID = catalog.nextSegmentID
     }
 
