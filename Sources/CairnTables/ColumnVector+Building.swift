@@ -1,7 +1,7 @@
 import CairnFormat
 
-// Whole-column copies used by the head, flushes and bulk loads. Internal so they never clash with
-// helpers other modules define on ColumnVector.
+// Whole-column copies used by the head, flushes and bulk loads (and, for `append`, the query layer's
+// batches). Otherwise internal, so they never clash with helpers other modules define on ColumnVector.
 
 extension ColumnVector {
     /// Rows `range` of this vector.
@@ -13,30 +13,35 @@ extension ColumnVector {
     }
 
     /// Appends rows `range` of `other` (same physical type).
-    mutating func append(_ other: ColumnVector, range: Range<Int>) {
+    package mutating func append(_ other: ColumnVector, range: Range<Int>) {
         guard !range.isEmpty else { return }
         let before = count
-        switch (storage, other.storage) {
-        case (.int64(var a), .int64(let b)):
+        // Each case takes the storage out before appending, so the array is uniquely referenced and
+        // grows in place. (Switching on a tuple of both storages keeps a second reference alive for the
+        // whole case, and every append then copied everything appended so far.)
+        switch other.storage {
+        case .int64(let b):
+            guard case .int64(var a) = storage else { return }
             storage = .int64([])
             a.append(contentsOf: b[range])
             storage = .int64(a)
-        case (.float64(var a), .float64(let b)):
+        case .float64(let b):
+            guard case .float64(var a) = storage else { return }
             storage = .float64([])
             a.append(contentsOf: b[range])
             storage = .float64(a)
-        case (.bytes(var a), .bytes(let b)):
+        case .bytes(let b):
+            guard case .bytes(var a) = storage else { return }
             storage = .bytes(ByteArray())
             let base = a.data.count - b.offsets[range.lowerBound]
             a.data.append(contentsOf: b.data[b.offsets[range.lowerBound]..<b.offsets[range.upperBound]])
             a.offsets.append(contentsOf: b.offsets[(range.lowerBound + 1)...range.upperBound].lazy.map { $0 + base })
             storage = .bytes(a)
-        case (.vectors(var a), .vectors(let b)):
+        case .vectors(let b):
+            guard case .vectors(var a) = storage else { return }
             storage = .vectors(VectorArray(dimension: 0))
             a.append(b, range: range)
             storage = .vectors(a)
-        default:
-            return
         }
         if validity != nil || other.validity != nil {
             var v = validity ?? [Bool](repeating: true, count: before)

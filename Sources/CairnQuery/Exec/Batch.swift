@@ -39,32 +39,7 @@ extension ColumnVector {
     }
 
     /// Appends all rows of `other` (same physical type).
-    package mutating func append(_ other: ColumnVector) {
-        let oldCount = count
-        switch (storage, other.storage) {
-        case (.int64(var a), .int64(let b)):
-            storage = .int64([]); a.append(contentsOf: b); storage = .int64(a)
-        case (.float64(var a), .float64(let b)):
-            storage = .float64([]); a.append(contentsOf: b); storage = .float64(a)
-        case (.bytes(var a), .bytes(let b)):
-            storage = .bytes(ByteArray())
-            let base = a.data.count
-            a.data.append(contentsOf: b.data)
-            a.offsets.append(contentsOf: b.offsets.dropFirst().map { $0 + base })
-            storage = .bytes(a)
-        case (.vectors(var a), .vectors(let b)):
-            storage = .vectors(VectorArray(dimension: 0))
-            a.append(b, range: 0..<b.count)
-            storage = .vectors(a)
-        default:
-            return
-        }
-        if validity != nil || other.validity != nil {
-            var v = validity ?? [Bool](repeating: true, count: oldCount)
-            v.append(contentsOf: other.validity ?? [Bool](repeating: true, count: other.count))
-            validity = v
-        }
-    }
+    package mutating func append(_ other: ColumnVector) { append(other, range: 0..<other.count) }
 
     /// The value at row `i`, typed as `type`.
     package func value(at i: Int, type: ColumnType) -> Value {
