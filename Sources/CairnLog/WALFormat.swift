@@ -8,7 +8,9 @@ import CairnFormat
 /// the type byte and the payload.
 package enum WALFormat {
     package static let magic: [UInt8] = Array("CAIRNWAL".utf8)
-    package static let version: UInt32 = 1
+    /// Version 2 added delete records (§5.3); version 1 files, which hold only inserts, are still read.
+    package static let version: UInt32 = 2
+    package static let readableVersions: ClosedRange<UInt32> = 1...2
     package static let headerSize = 24
     /// `length` + `crc` in front of the type byte.
     package static let recordPrefixSize = 8

@@ -47,7 +47,7 @@ package enum WALReader {
         let bytes = try FileIO.read(fd, path: path, offset: 0, count: size)
         let result = try bytes.withUnsafeBufferPointer { (buf) throws(CairnError) -> FileResult in
             let raw = UnsafeRawBufferPointer(buf)
-            try checkHeader(raw, sequence: sequence, path: path)
+            let version = try checkHeader(raw, sequence: sequence, path: path)
             var offset = WALFormat.headerSize
             var records = 0
             while offset < raw.count {
@@ -57,6 +57,10 @@ package enum WALReader {
                                                  + "records follow at offset \(next); refusing to drop committed data")
                     }
                     return FileResult(records: records, tornTailOffset: offset)
+                }
+                guard version > 1 || frame.type == WALRecordType.insert.rawValue else {
+                    throw CairnError.corrupt(path, offset: offset, "write-ahead log record of type \(frame.type) "
+                                             + "in a version 1 log, which holds only inserts")
                 }
                 guard let record = WALRecord.decode(type: frame.type, payload: frame.payload) else {
                     throw CairnError.corrupt(path, offset: offset, "write-ahead log record of type \(frame.type) "
@@ -74,7 +78,8 @@ package enum WALReader {
         return result
     }
 
-    private static func checkHeader(_ raw: UnsafeRawBufferPointer, sequence: UInt64, path: String) throws(CairnError) {
+    /// Returns the file's format version.
+    private static func checkHeader(_ raw: UnsafeRawBufferPointer, sequence: UInt64, path: String) throws(CairnError) -> UInt32 {
         guard raw.prefix(8).elementsEqual(WALFormat.magic) else {
             throw CairnError.corrupt(path, offset: 0, "not a Cairn write-ahead log (bad magic)")
         }
@@ -82,9 +87,10 @@ package enum WALReader {
         let version = cursor.read(UInt32.self) ?? 0
         let fileSequence = cursor.read(UInt64.self) ?? 0
         let crc = cursor.read(UInt32.self) ?? 0
-        guard version == WALFormat.version else {
+        guard WALFormat.readableVersions.contains(version) else {
             throw CairnError(.unsupportedVersion, "write-ahead log format version \(version) is not supported "
-                             + "(this build reads version \(WALFormat.version))", file: path, offset: 8)
+                             + "(this build reads versions \(WALFormat.readableVersions.lowerBound) to "
+                             + "\(WALFormat.readableVersions.upperBound))", file: path, offset: 8)
         }
         guard crc == CRC32C.checksum(UnsafeRawBufferPointer(rebasing: raw[0..<20])) else {
             throw CairnError.corrupt(path, offset: 0, "write-ahead log header fails its checksum")
@@ -93,6 +99,7 @@ package enum WALReader {
             throw CairnError.corrupt(path, offset: 12, "write-ahead log header names sequence \(fileSequence), "
                                      + "but the file name says \(sequence)")
         }
+        return version
     }
 
     private struct Frame {

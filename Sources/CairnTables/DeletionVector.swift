@@ -148,6 +148,12 @@ package enum DeletionFile {
             out.appendLittleEndian(UInt64(vector.rowCount))
             out.appendLittleEndian(UInt64(vector.deletedCount))
             let count = vector.deletedCount
+            if count == vector.rowCount {
+                // Every row: gaps of 0 from row 0, a run of width 0 (an emptied segment, listed so replay removes it).
+                out.append(Form.gaps.rawValue)
+                out.append(0)
+                continue
+            }
             if gaps.count <= count { gaps = [UInt64](repeating: 0, count: count + 1) }
             // Sparse deletes set isolated bits at random: every word takes one unconditional step, which
             // stores a candidate and keeps it only if the word had a bit, so the loop branches only on
@@ -371,9 +377,10 @@ final class DeletionCache: Sendable {
             return vector
         }
         let entries: [String: DeletionFile.Entry]
-        if let cached {
+        if let cached, !cached.entries.isEmpty {
             entries = cached.entries
         } else {
+            // Not loaded yet, or only remembered (by this process's DELETE or replay) for other segments.
             entries = try DeletionFile.entries(try FileIO.readAll(path), path: path, generation: deletes.generation)
         }
         // Checked against the manifest before it is expanded.
@@ -383,6 +390,7 @@ final class DeletionCache: Sendable {
         let vector = try DeletionFile.vector(entry, name: segment.file, path: path)
         files.withLock { files in
             var file = files[path] ?? File(entries: entries, vectors: [:])
+            file.entries = entries
             file.vectors[segment.file] = vector
             files[path] = file
         }

@@ -44,7 +44,8 @@ extension Engine {
         }
         let (catalog, lease) = try maintenance.withLock { (_) throws(CairnError) -> (Catalog, SnapshotLease) in
             try checkpointLocked()
-            return state.withLock { ($0.catalog, reclaimer.lease()) }
+            // The manifest on disk: after the checkpoint it includes every logged delete.
+            return state.withLock { ($0.published, reclaimer.lease()) }
         }
         defer { withExtendedLifetime(lease) {} }
         var report = BackupReport()
@@ -167,13 +168,15 @@ extension Engine {
                 }
             }
         }
+        // The log is replayed into a scratch state as an open would, so a record that cannot apply to
+        // the manifest's segments is reported here and not only when the database is next opened.
         do throws(CairnError) {
+            var scratch = EngineState(catalog: catalog)
+            let scratchDeletions = DeletionCache()
             for sequence in try WALReader.sequences(in: walDirectory) where sequence >= catalog.walStart {
                 let file = "wal/" + WALFormat.fileName(sequence: sequence)
                 do throws(CairnError) {
-                    try WALReader.replay(directory: walDirectory, sequence: sequence, repair: false) { (record) throws(CairnError) in
-                        if case .delete(_, let bytes) = record { _ = try DeletionFile.logged(bytes, path: path + "/" + file) }
-                    }
+                    try Self.replayLogFile(sequence, into: &scratch, database: path, deletions: scratchDeletions, repair: false)
                     report.filesChecked += 1
                 } catch where error.code == .notFound {
                     continue  // a checkpoint finished meanwhile and deleted it

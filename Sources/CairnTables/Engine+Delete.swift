@@ -63,7 +63,8 @@ extension Engine {
             let bytes = DeletionFile.serialized(generation: generation, vectors: vectors)
             var record = WALRecordBuffer.delete(tableID: t.tableID, deletionFile: bytes)
             // In the cache before the catalog that names the file is installed: it is not on disk yet.
-            deletions.remember(path: path + "/" + file, vectors: vectors)
+            // Emptied segments left the catalog: nothing looks their vectors up.
+            deletions.remember(path: path + "/" + file, vectors: vectors.filter { $0.vector.deletedCount < $0.vector.rowCount })
             do throws(CairnError) {
                 try state.withLock { (s) throws(CairnError) in
                     try s.checkOpen(path)
@@ -71,6 +72,8 @@ extension Engine {
                     try wal.append(&record)
                     s.catalog = catalog
                     s.loggedDeletions[file] = bytes
+                    // The log holds the record until a checkpoint: it counts towards the flush threshold.
+                    s.pendingBytes += record.size
                 }
             } catch {
                 deletions.forget(path: path + "/" + file)
@@ -78,19 +81,27 @@ extension Engine {
             }
             return deleted
         }
-        if deleted > 0 { publishLoggedDeletionsSoon() }
+        if deleted > 0 { scheduleFold() }
         return deleted
     }
 
-    /// Writes the deletion files of logged DELETEs and a manifest naming them on a utility thread, so
-    /// that other processes see the delete and the log is no longer its only copy. Failing here loses
-    /// nothing: the records stay in the log and the next manifest replacement writes the files.
-    private func publishLoggedDeletionsSoon() {
-        DispatchQueue.global(qos: .utility).async { [weak self] in
+    /// Queues a fold of the logged deletes (``EngineOptions/runLater``) unless one is queued already: it writes
+    /// their deletion files and a manifest naming them, so that other processes see the deletes and
+    /// the log is no longer their only copy. With an empty head the fold is a checkpoint, which also
+    /// trims the log. Failing here loses nothing: the records stay in the log and the next manifest
+    /// replacement writes the files.
+    func scheduleFold() {
+        guard state.withLock({ s in defer { s.foldScheduled = true }; return !s.foldScheduled }) else { return }
+        options.runLater { [weak self] in
             guard let self else { return }
             maintenance.withLock { _ in
-                guard let catalog = state.withLock({ s in s.closed || s.loggedDeletions.isEmpty ? nil : s.catalog }) else { return }
-                try? commitCatalog(catalog)
+                let (fold, checkpoint) = state.withLock { s -> (Bool, Bool) in
+                    s.foldScheduled = false
+                    guard !s.closed, !s.loggedDeletions.isEmpty else { return (false, false) }
+                    return (true, s.pendingRows == 0 || s.pendingRows >= options.flushRows || s.pendingBytes >= options.flushBytes)
+                }
+                guard fold else { return }
+                if checkpoint { try? checkpointLocked() } else { try? commitCatalog(state.withLock { $0.catalog }) }
             }
         }
     }

@@ -9,28 +9,35 @@ extension Engine {
     /// the torn-tail and corruption rules.
     static func replayLog(into state: inout EngineState, database: String, deletions: DeletionCache,
                           repair: Bool) throws(CairnError) -> UInt64 {
-        let walStart = state.catalog.walStart
-        var last = walStart - 1
-        let directory = database + "/wal"
-        for sequence in try WALReader.sequences(in: directory) where sequence >= walStart {
+        var last = state.catalog.walStart - 1
+        for sequence in try WALReader.sequences(in: database + "/wal") where sequence >= state.catalog.walStart {
             last = sequence
-            let file = directory + "/" + WALFormat.fileName(sequence: sequence)
-            try WALReader.replay(directory: directory, sequence: sequence, repair: repair) { (record) throws(CairnError) in
-                switch record {
-                case .insert(let tableID, let ids, let columns, let rowCount):
-                    guard let table = state.catalog.table(id: tableID), rowCount > 0 else { return }
-                    guard let aligned = alignColumns(ids: ids, columns: columns, rowCount: rowCount, schema: table.schema) else {
-                        throw CairnError.corrupt(file, "write-ahead log insert into table \"\(table.schema.name)\" "
-                                                 + "does not match the table's column types")
-                    }
-                    state.applyInsert(table: table, columns: aligned, rowCount: rowCount)
-                case .delete(let tableID, let bytes):
-                    try replayDelete(tableID: tableID, deletionFile: bytes, into: &state, database: database,
-                                     deletions: deletions, logFile: file)
-                }
-            }
+            try replayLogFile(sequence, into: &state, database: database, deletions: deletions, repair: repair)
         }
         return last
+    }
+
+    /// Replays one log file (see ``replayLog(into:database:deletions:repair:)``).
+    static func replayLogFile(_ sequence: UInt64, into state: inout EngineState, database: String, deletions: DeletionCache,
+                              repair: Bool) throws(CairnError) {
+        let directory = database + "/wal"
+        let file = directory + "/" + WALFormat.fileName(sequence: sequence)
+        // Replayed deletes change partitions, never a table's id or schema, which is all an insert needs.
+        let tables = Dictionary(state.catalog.tables.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        try WALReader.replay(directory: directory, sequence: sequence, repair: repair) { (record) throws(CairnError) in
+            switch record {
+            case .insert(let tableID, let ids, let columns, let rowCount):
+                guard let table = tables[tableID], rowCount > 0 else { return }
+                guard let aligned = alignColumns(ids: ids, columns: columns, rowCount: rowCount, schema: table.schema) else {
+                    throw CairnError.corrupt(file, "write-ahead log insert into table \"\(table.schema.name)\" "
+                                             + "does not match the table's column types")
+                }
+                state.applyInsert(table: table, columns: aligned, rowCount: rowCount)
+            case .delete(let tableID, let bytes):
+                try replayDelete(tableID: tableID, deletionFile: bytes, into: &state, database: database,
+                                 deletions: deletions, logFile: file)
+            }
+        }
     }
 
     /// Applies a logged DELETE's deletion file to the segments of the catalog that are older than it: a
@@ -170,7 +177,11 @@ extension Engine {
     func commitCatalog(_ catalog: Catalog, install: (inout EngineState) -> Void = { _ in }) throws(CairnError) {
         var catalog = catalog
         catalog.formatVersion = Catalog.currentFormatVersion
-        let (nextSegmentID, logged, published) = state.withLock { ($0.nextSegmentID, $0.loggedDeletions, $0.published) }
+        let (nextSegmentID, logged, published) = try state.withLock { (s) throws(CairnError) in
+            // `close` sets `closed` under the maintenance lock, so no manifest is written after it released the directory.
+            try s.checkOpen(path)
+            return (s.nextSegmentID, s.loggedDeletions, s.published)
+        }
         catalog.nextSegmentID = max(catalog.nextSegmentID, nextSegmentID)
         let named = Set(catalog.files)
         let pending = logged.filter { named.contains($0.key) }.map { (path + "/" + $0.key, $0.value) }

@@ -80,8 +80,10 @@ package final class Engine: Sendable {
             state.wal = try WALWriter(directory: path + "/wal", sequence: state.nextWALSequence,
                                       durability: options.durability.wal)
         }
+        let logged = !state.loggedDeletions.isEmpty
         let engine = Engine(path: path, readOnly: readOnly, options: options, state: state, deletions: deletions)
         engine.loadedManifest.withLock { $0 = ManifestFile.identity(directory: path) }
+        if logged && !readOnly { engine.scheduleFold() }
         return engine
     }
 
@@ -121,16 +123,16 @@ package final class Engine: Sendable {
     package func close() {
         stopBackgroundMaintenance()
         maintenanceThread.stop()
-        if !readOnly {
-            maintenance.withLock { _ in
-                if !state.withLock({ $0.closed }) { try? checkpointLocked() }
+        // Under the maintenance lock, so that no manifest replacement (a fold of logged deletes, say)
+        // can start after the directory lock is released.
+        maintenance.withLock { _ in
+            if !readOnly && !state.withLock({ $0.closed }) { try? checkpointLocked() }
+            state.withLock { s in
+                s.closed = true
+                s.wal?.close()
+                s.wal = nil
+                s.lock = nil
             }
-        }
-        state.withLock { s in
-            s.closed = true
-            s.wal?.close()
-            s.wal = nil
-            s.lock = nil
         }
     }
 

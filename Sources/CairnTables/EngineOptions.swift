@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import CairnLog
+import Dispatch
 
 /// When an acknowledged write reaches stable storage (see ``WALDurability`` for the exact guarantees).
 package enum Durability: Sendable, Hashable {
@@ -35,14 +36,24 @@ package struct EngineOptions: Sendable {
     package var rowsPerBlock: Int
     /// The current time in microseconds since the epoch (injectable for tests).
     package var now: @Sendable () -> Int64
+    /// Runs work that follows a statement without delaying it (the fold of logged deletes, §6.7): on a
+    /// utility-priority Dispatch thread. Injectable so tests can hold the work back and stand in for a
+    /// crash before it runs.
+    package var runLater: @Sendable (@escaping @Sendable () -> Void) -> Void
 
     package init(durability: Durability = .fsync, flushRows: Int = 1_000_000, flushBytes: Int = 64 << 20,
-                 rowsPerBlock: Int = 65_536, now: @escaping @Sendable () -> Int64 = EngineOptions.systemNow) {
+                 rowsPerBlock: Int = 65_536, now: @escaping @Sendable () -> Int64 = EngineOptions.systemNow,
+                 runLater: @escaping @Sendable (@escaping @Sendable () -> Void) -> Void = EngineOptions.utilityQueue) {
         self.durability = durability
         self.flushRows = flushRows
         self.flushBytes = flushBytes
         self.rowsPerBlock = rowsPerBlock
         self.now = now
+        self.runLater = runLater
+    }
+
+    package static let utilityQueue: @Sendable (@escaping @Sendable () -> Void) -> Void = { work in
+        DispatchQueue.global(qos: .utility).async(execute: work)
     }
 
     package static let systemNow: @Sendable () -> Int64 = {

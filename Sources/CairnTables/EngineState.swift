@@ -13,6 +13,8 @@ struct EngineState {
     /// The bytes of deletion files that so far exist only in delete records of the log (§5.3), by path
     /// relative to the database: written when the next manifest is (``Engine/commitCatalog(_:install:)``).
     var loggedDeletions: [String: [UInt8]] = [:]
+    /// A fold of the logged deletes is queued and has not started (``Engine/scheduleFold()``).
+    var foldScheduled = false
     /// Head rows by table id and partition key.
     var heads: [UInt32: [Int64?: PartitionHead]] = [:]
     /// Head rows and bytes not yet claimed by a checkpoint, for the automatic flush thresholds.

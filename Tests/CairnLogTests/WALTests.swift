@@ -114,6 +114,49 @@ import Testing
         #expect(error?.offset == ends[0])
     }
 
+    @Test func deleteRecordsRoundTripBesideInserts() throws {
+        let dir = TemporaryDirectory()
+        let wal = try WALWriter(directory: dir.path, sequence: 1, durability: .everyCommit)
+        var insert = WALRecordBuffer.insert(tableID: 7, columnIDs: [0, 1, 5], columns: Self.batch(rows: 3, seed: 1), rowCount: 3)
+        try wal.append(&insert)
+        var delete = WALRecordBuffer.delete(tableID: 7, deletionFile: [1, 2, 3, 250])
+        try wal.append(&delete)
+        wal.close()
+        let (records, _) = try Self.replayAll(dir.path, repair: false)
+        #expect(records.count == 2)
+        guard case .delete(let table, let bytes)? = records.last else { Issue.record("no delete record"); return }
+        #expect(table == 7)
+        #expect(bytes == [1, 2, 3, 250])
+    }
+
+    /// Version 1 logs (inserts only) written by earlier builds still replay; a delete record in one is
+    /// corruption, not something to skip.
+    @Test func versionOneLogsAreReadAndHoldOnlyInserts() throws {
+        let name = WALFormat.fileName(sequence: 1)
+        func downgrade(_ dir: TemporaryDirectory) {
+            var bytes = dir.readFile(name)
+            bytes[8] = 1
+            bytes.withUnsafeMutableBytes { raw in
+                raw.storeBytes(of: CRC32C.checksum(UnsafeRawBufferPointer(rebasing: raw[0..<20])).littleEndian, toByteOffset: 20, as: UInt32.self)
+            }
+            dir.writeFile(name, bytes)
+        }
+        let inserts = TemporaryDirectory()
+        try Self.writeLog(inserts.path, count: 2)
+        downgrade(inserts)
+        #expect(try Self.replayAll(inserts.path, repair: false).records.count == 2)
+
+        let deletes = TemporaryDirectory()
+        let wal = try WALWriter(directory: deletes.path, sequence: 1, durability: .everyCommit)
+        var delete = WALRecordBuffer.delete(tableID: 7, deletionFile: [0])
+        try wal.append(&delete)
+        wal.close()
+        downgrade(deletes)
+        let error = #expect(throws: CairnError.self) { try Self.replayAll(deletes.path, repair: false) }
+        #expect(error?.code == .corrupt)
+        #expect(error?.offset == WALFormat.headerSize)
+    }
+
     @Test func headerProblemsAreNamed() throws {
         let dir = TemporaryDirectory()
         try Self.writeLog(dir.path, count: 1)

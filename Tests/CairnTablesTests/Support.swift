@@ -41,6 +41,14 @@ final class TemporaryDirectory {
         return stat(path + "/" + rel, &st) == 0 ? Int(st.st_size) : -1
     }
 
+    /// Copies every file but `LOCK` into `other`, as the disk would hold them if the process died now.
+    func copyFiles(to other: TemporaryDirectory) throws {
+        for file in files() where file != "LOCK" {
+            if let slash = file.lastIndex(of: "/") { try DirectoryIO.createAll(other.path + "/" + file[..<slash]) }
+            other.write(file, try FileIO.readAll(path + "/" + file))
+        }
+    }
+
     func write(_ rel: String, _ bytes: [UInt8]) {
         guard let f = fopen(path + "/" + rel, "ab") else { return }
         defer { fclose(f) }
