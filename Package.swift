@@ -30,7 +30,8 @@ let package = Package(
                        providers: [.apt(["libzstd-dev"]), .brew(["zstd"])]),
         .systemLibrary(name: "CBLAS", providers: [.apt(["libblas-dev", "libopenblas-dev"])]),
         .systemLibrary(name: "CEditLine", pkgConfig: "libedit", providers: [.apt(["libedit-dev"])]),
-        .target(name: "CairnFormat", dependencies: ["CZstd"]),
+        .target(name: "CCRC32C"),
+        .target(name: "CairnFormat", dependencies: ["CZstd", "CCRC32C"]),
         .target(name: "CairnLog", dependencies: ["CairnFormat"]),
         .target(name: "CairnVector", dependencies: [
             "CairnFormat", "CBLAS", .product(name: "HeapModule", package: "swift-collections"),
