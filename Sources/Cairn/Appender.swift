@@ -102,8 +102,14 @@ public final class Appender {
         switch types[c] {
         case .varchar: builders[c].appendString(v)
         case .json:
-            guard JSONScanner.isValid(Array(v.utf8)) else { throw CairnError(.type, "column \"\(schema.columns[c].name)\": malformed JSON") }
-            builders[c].append(.json(v))
+            // Validated and copied straight from the string's UTF-8, without an intermediate array.
+            var text = v
+            let valid = text.withUTF8 { utf8 in
+                guard JSONScanner.isValid(utf8) else { return false }
+                builders[c].appendBytes(utf8)
+                return true
+            }
+            guard valid else { throw CairnError(.type, "column \"\(schema.columns[c].name)\": malformed JSON") }
         default:
             // Text for other types is parsed like a SQL literal.
             builders[c].append(try Casts.castConstant(.string(v), from: .varchar, to: types[c]))

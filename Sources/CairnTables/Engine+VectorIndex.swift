@@ -155,10 +155,17 @@ extension Engine {
         let plan = try t.scan(columns: [c], mayMatch: { _ in true })
         var rng = SplitMix(seed: seed)
         var sample: [Float] = []
+        sample.reserveCapacity(min(limit, plan.units.reduce(0) { $0 + $1.rowCount }) * dimension)
         var seen = 0
         for unit in plan.units {
             let column = try unit.read()[0]
             guard case .vectors(let v) = column.storage, v.dimension == dimension else { continue }
+            if column.validity == nil && seen + v.count <= limit {
+                // A block without NULLs that fits whole: one copy instead of one per row.
+                sample.append(contentsOf: v.floats)
+                seen += v.count
+                continue
+            }
             for i in 0..<v.count where !column.isNull(i) {
                 seen += 1
                 if seen <= limit {

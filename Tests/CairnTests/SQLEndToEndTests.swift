@@ -248,6 +248,18 @@ let eventsRows = """
         #expect(a.pendingRows == 1000)
         try a.flush()
         #expect(try t.rows("SELECT count(*), count(DISTINCT tenant_id), max(status) FROM events WHERE event_type = 'page_view'") == [["1000", "7", "202"]])
+        #expect(try t.rows("SELECT max(CAST(metadata->>'n' AS BIGINT)), min(metadata->>'n') FROM events WHERE event_type = 'page_view'") == [["999", "0"]])
+        // Malformed JSON is refused and the row can go on with a valid value.
+        let j = try t.db.appender(for: "events")
+        try j.append(timestamp: 1_756_684_800_000_000)
+        for text in ["tenant-j", "u-j", "login"] { try j.append(text) }
+        try j.append(Int64(200))
+        try j.append(1.0)
+        #expect(throws: CairnError.self) { try j.append(#"{"n": "#) }
+        try j.append(#"{"n": "json"}"#)
+        try j.endRow()
+        try j.flush()
+        #expect(try t.rows("SELECT metadata->>'n' FROM events WHERE tenant_id = 'tenant-j'") == [["json"]])
         // A wrong type, an incomplete row and NULL in a NOT NULL column are refused.
         #expect(throws: CairnError.self) { try a.append(1.5) }
         let b = try t.db.appender(for: "events")
