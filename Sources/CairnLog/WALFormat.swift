@@ -10,6 +10,7 @@ package enum WALFormat {
     package static let magic: [UInt8] = Array("CAIRNWAL".utf8)
     /// Version 2 added delete records (§5.3); version 1 files, which hold only inserts, are still read.
     package static let version: UInt32 = 2
+    /// The versions a reader accepts; others are `.unsupportedVersion`.
     package static let readableVersions: ClosedRange<UInt32> = 1...2
     package static let headerSize = 24
     /// `length` + `crc` in front of the type byte.

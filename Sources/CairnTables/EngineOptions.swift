@@ -52,6 +52,7 @@ package struct EngineOptions: Sendable {
         self.runLater = runLater
     }
 
+    /// The default ``runLater``: a utility-priority Dispatch thread.
     package static let utilityQueue: @Sendable (@escaping @Sendable () -> Void) -> Void = { work in
         DispatchQueue.global(qos: .utility).async(execute: work)
     }
