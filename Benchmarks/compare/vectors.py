@@ -456,18 +456,22 @@ def run_peer(engine, args, directory, out_json):
     return report
 
 
-def run_cairn(args, directory, index, out_json):
-    """cairn-bench vectors for one index kind; {"error": ...} when the binary is missing or fails."""
+def run_cairn(args, directory, index, out_json, quantization=None):
+    """cairn-bench vectors for one index kind; {"error": ...} when the binary is missing or fails.
+    With quantization="sq8" the report's engine is "cairn-sq8", so its rows stand apart from Cairn's float index."""
+    engine = "cairn-sq8" if quantization == "sq8" else "cairn"
     bench = os.path.abspath(args.cairn_bench)
     cmd = [bench, "vectors", "--base", os.path.join(directory, "base.npy"),
            "--queries", os.path.join(directory, "queries.npy"), "--truth", os.path.join(directory, "truth.npy"),
            "--metric", "ip", "--index", index]
     if index == "ivfflat":
         cmd += ["--lists", str(args.lists), "--probes", args.probes]
+    if quantization:
+        cmd += ["--quantization", quantization]
     cmd += ["--k", str(args.k), "--threads", str(args.batch_threads), "--json", out_json]
     shown = " ".join(rel(c) for c in cmd)
     if not os.path.exists(bench):
-        return {"engine": "cairn", "error": f"{rel(bench)} not found (build it with "
+        return {"engine": engine, "error": f"{rel(bench)} not found (build it with "
                                             "`swift build -c release --product cairn-bench`)",
                 "results": [], "command": shown}
     if os.path.exists(out_json):
@@ -477,19 +481,19 @@ def run_cairn(args, directory, index, out_json):
         proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                               timeout=args.cairn_timeout)
     except subprocess.TimeoutExpired:
-        return {"engine": "cairn", "error": f"timed out after {args.cairn_timeout} s", "results": [], "command": shown}
+        return {"engine": engine, "error": f"timed out after {args.cairn_timeout} s", "results": [], "command": shown}
     sys.stderr.write(proc.stderr)
     if proc.returncode != 0:
         lines = [line for line in (proc.stderr + proc.stdout).strip().split("\n") if line.strip()]
-        return {"engine": "cairn", "error": f"exit code {proc.returncode}: " + (lines[-1][:300] if lines else "no output"),
+        return {"engine": engine, "error": f"exit code {proc.returncode}: " + (lines[-1][:300] if lines else "no output"),
                 "results": [], "command": shown}
     try:
         report = json.load(open(out_json))
         rows = report["results"]
         assert isinstance(rows, list)
     except Exception as e:  # noqa: BLE001 - any unreadable output is reported, not fatal
-        return {"engine": "cairn", "error": f"unreadable {rel(out_json)}: {e}", "results": [], "command": shown}
-    report["engine"] = "cairn"
+        return {"engine": engine, "error": f"unreadable {rel(out_json)}: {e}", "results": [], "command": shown}
+    report["engine"] = engine
     report["command"] = shown
     return report
 
@@ -690,18 +694,18 @@ def write_dataset(w, ds, ctx):
     w(f"| engine | index | params | recall@{k} | QPS single (1 thread) | QPS batch ({ctx['batch_threads']} threads) | "
       "build s | index MiB | single ÷ Cairn | batch ÷ Cairn |")
     w("|---|---|---|---:|---:|---:|---|---:|---:|---:|")
-    labels = {"cairn": "Cairn", "faiss": "faiss", "hnswlib": "hnswlib", "sqlite-vec": "sqlite-vec"}
+    labels = {"cairn": "Cairn", "cairn-sq8": "Cairn sq8", "faiss": "faiss", "hnswlib": "hnswlib", "sqlite-vec": "sqlite-vec"}
     order = {"flat": 0, "ivfflat": 1, "hnsw": 2}
     all_rows = []
     for rep in reports:
         for r in rep.get("results", []):
             all_rows.append((rep["engine"], r))
     all_rows.sort(key=lambda er: (order.get(er[1].get("index"), 9), er[1].get("probes") or 0,
-                                  er[1].get("ef") or 0, 0 if er[0] == "cairn" else 1))
+                                  er[1].get("ef") or 0, {"cairn": 0, "cairn-sq8": 1}.get(er[0], 2)))
     for engine, r in all_rows:
         params = r.get("params") or (f"lists={r.get('lists')} probes={r.get('probes')}" if r.get("index") == "ivfflat"
                                      else "exact")
-        c = cairn_by_key.get(match_key(r)) if engine != "cairn" else None
+        c = cairn_by_key.get(match_key(r)) if not engine.startswith("cairn") else None
         mem = r.get("memory_bytes")
         w(f"| {labels.get(engine, engine)} | {r.get('index')} | {params} | {fmt(r.get('recall_at_k'), 3)} | "
           f"{fmt(r.get('qps_single'))} | {fmt(r.get('qps_batch'))} | {build_text(r)} | "
@@ -748,6 +752,19 @@ def write_dataset(w, ds, ctx):
     if lines:
         w(f"To reach recall@{k} ≥ {target}: " + "; ".join(lines) + ".")
         w("")
+    # Cairn's 8-bit screened IVF against faiss at the same probes.
+    faiss_ivf = {r["probes"]: r for rep in reports if rep["engine"] == "faiss" for r in rep.get("results", [])
+                 if r.get("index") == "ivfflat"}
+    coded = sorted((r for rep in reports if rep["engine"] == "cairn-sq8" for r in rep.get("results", [])
+                    if r.get("index") == "ivfflat"), key=lambda r: r["probes"])
+    pairs = [(r, faiss_ivf[r["probes"]]) for r in coded if r["probes"] in faiss_ivf
+             and r.get("qps_single") and faiss_ivf[r["probes"]].get("qps_single")]
+    if pairs:
+        w("Cairn sq8 ÷ faiss `IndexIVFFlat` at the same probes, single / batch QPS: " + "; ".join(
+            f"{r['probes']} probes {r['qps_single'] / f['qps_single']:.2f}× / "
+            f"{(r.get('qps_batch') or 0) / (f.get('qps_batch') or 1):.2f}× (recall {r['recall_at_k']:.3f} vs {f['recall_at_k']:.3f})"
+            for r, f in pairs) + ".")
+        w("")
     # Memory.
     raw = meta["n"] * meta["dim"] * 4
     mem = []
@@ -757,7 +774,8 @@ def write_dataset(w, ds, ctx):
             if r.get("memory_bytes") and r["index"] not in seen:
                 seen.add(r["index"])
                 how = {"faiss": "faiss.serialize_index", "hnswlib": "saved index file",
-                       "sqlite-vec": "database file", "cairn": "database files"}.get(rep["engine"], "")
+                       "sqlite-vec": "database file", "cairn": "database files",
+                       "cairn-sq8": "database files"}.get(rep["engine"], "")
                 mem.append(f"{labels.get(rep['engine'])} {r['index']} {r['memory_bytes'] / 2 ** 20:,.1f} MiB "
                            f"({r['memory_bytes'] / raw:.3f}× raw; {how})")
     w(f"Index size against the raw vectors ({raw / 2 ** 20:,.1f} MiB float32): " + "; ".join(mem) + ".")
@@ -808,6 +826,10 @@ def readme_headline(ctx):
         if same and fp != cp:
             text += (f"; at {cp} probes faiss answers {fmt(same.get('qps_single'))} and {fmt(same.get('qps_batch'))} "
                      f"at recall {same.get('recall_at_k'):.3f}")
+        coded = next((r for r in by.get(("cairn-sq8", "ivfflat"), []) if r.get("probes") == cp), None)
+        if coded:
+            text += (f"; with `quantization = 'sq8'` Cairn answers {fmt(coded.get('qps_single'))} and "
+                     f"{fmt(coded.get('qps_batch'))} at the same {cp} probes (recall {coded.get('recall_at_k'):.3f})")
     flat = (by.get(("cairn", "flat")) or [None])[0]
     if flat and ds.get("bound_single") and ds.get("bound_batch"):
         text += (f"; exact search runs at {100 * flat['qps_single'] / ds['bound_single']:.0f}% of the memory-bandwidth "
@@ -922,9 +944,10 @@ def main():
             commands.append(meta["command"])
         reports = []
         if "cairn" in engines:
-            for index in ("flat", "ivfflat"):
-                rep = run_cairn(args, directory, index, os.path.join(directory, f"cairn-{index}.json"))
-                rep["what"] = index
+            for index, quantization in (("flat", None), ("ivfflat", None), ("ivfflat", "sq8")):
+                tag = index + (f"-{quantization}" if quantization else "")
+                rep = run_cairn(args, directory, index, os.path.join(directory, f"cairn-{tag}.json"), quantization)
+                rep["what"] = tag
                 if rep.get("error"):
                     log(f"cairn {index}: not run: {rep['error']}")
                 commands.append(rep["command"])

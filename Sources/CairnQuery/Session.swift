@@ -240,16 +240,25 @@ package final class Session: Sendable {
         var options = VectorIndexOptions(lists: 100)
         var binder = Binder(scope: .empty, context: context)
         for (key, expr) in ci.options {
-            guard case .constant(.int(let n), _) = try binder.bind(expr), n >= 1, n <= Int64(Int32.max) else {
-                throw CairnError(.binder, "index option \"\(key)\" must be a positive integer", location: SourceLocation(line: expr.position.line, column: expr.position.column))
+            let at = SourceLocation(line: expr.position.line, column: expr.position.column)
+            let value = try binder.bind(expr)
+            if key == "quantization" {
+                guard case .constant(.string(let text), _) = value, ["sq8", "none"].contains(text.lowercased()) else {
+                    throw CairnError(.binder, "index option \"quantization\" must be 'sq8' or 'none'", location: at)
+                }
+                options.quantization = text.lowercased() == "sq8" ? .sq8 : nil
+                continue
+            }
+            guard case .constant(.int(let n), _) = value, n >= 1, n <= Int64(Int32.max) else {
+                throw CairnError(.binder, "index option \"\(key)\" must be a positive integer", location: at)
             }
             switch key {
             case "lists": options.lists = Int(n)
             case "iterations": options.iterations = Int(n)
             case "training_rows": options.maxTrainingRows = Int(n)
             default:
-                throw CairnError(.binder, "unrecognized parameter \"\(key)\" (ivfflat takes lists, iterations, training_rows)",
-                                 location: SourceLocation(line: expr.position.line, column: expr.position.column))
+                throw CairnError(.binder, "unrecognized parameter \"\(key)\" (ivfflat takes lists, iterations, training_rows, quantization)",
+                                 location: at)
             }
         }
         let name = ci.name ?? "\(ci.table)_\(ci.column)_idx"

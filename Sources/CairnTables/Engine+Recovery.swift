@@ -152,8 +152,13 @@ extension Engine {
                                                threads: threads)
         for index in schema.indexes {
             guard let assignment = assignments[index.generation] else { continue }
+            var codes: SQ8Codes?
+            if index.quantization == .sq8, let c = schema.columns.firstIndex(where: { $0.id == index.columnID }),
+               case .vectors(let vectors) = columns[c].storage {
+                codes = SQ8Codes(vectors, validity: columns[c].validity)
+            }
             try writeFileAtomically(path + "/" + VectorIndexDefinition.listFile(segmentFile: file, generation: index.generation),
-                                    IVFLists(assignment: assignment, lists: index.lists).serialized(generation: index.generation))
+                                    IVFLists(assignment: assignment, lists: index.lists, codes: codes).serialized(generation: index.generation))
         }
         return SegmentEntry(file: file, summary: summary)
     }

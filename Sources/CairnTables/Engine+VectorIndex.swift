@@ -50,7 +50,7 @@ extension Engine {
             try writeFileAtomically(path + "/" + VectorIndexDefinition.centroidFile(tableID: entry.id, generation: generation),
                                     centroids.serialized())
             let definition = VectorIndexDefinition(name: name, columnID: col.id, metric: metric, lists: options.lists,
-                                                   generation: generation, trainedRows: rows)
+                                                   generation: generation, trainedRows: rows, quantization: options.quantization)
             var schema = entry.schema
             if let replacing, let k = schema.indexes.firstIndex(where: { $0.name.lowercased() == replacing.lowercased() }) {
                 schema.indexes.remove(at: k)
@@ -118,8 +118,10 @@ extension Engine {
         guard let (schema, index) = found, let column = schema.columns.first(where: { $0.id == index.columnID }) else {
             throw CairnError(.notFound, "index \"\(name)\" does not exist")
         }
+        var options = VectorIndexOptions(lists: index.lists)
+        options.quantization = index.quantization
         try createVectorIndex(table: schema.name, name: index.name, column: column.name, metric: index.metric,
-                              options: VectorIndexOptions(lists: index.lists), replacing: index.name, progress: progress)
+                              options: options, replacing: index.name, progress: progress)
     }
 
     /// The list of every row of a new segment, per index generation.

@@ -79,7 +79,7 @@ package struct IVFCentroids: Sendable, Equatable {
     }
 
     package static func parse(_ bytes: [UInt8], path: String) throws(CairnError) -> IVFCentroids {
-        let body = try IVFFormat.verify(bytes, magic: magic, path: path)
+        let (body, _) = try IVFFormat.verify(bytes, magic: magic, path: path)
         var r = ByteCursorLE(body)
         let metric = try IVFFormat.metric(r.u8(), path: path)
         r.skip(3)
@@ -98,8 +98,11 @@ package struct IVFLists: Sendable, Equatable {
     /// `lists + 1` offsets into `rows`; list `l` is `rows[offsets[l]..<offsets[l+1]]`.
     package var offsets: [UInt32]
     package var rows: [UInt32]
+    /// The segment's 8-bit copy, for indexes built with `quantization = 'sq8'` (flag bit 0).
+    package var codes: SQ8Codes?
 
-    package init(assignment: [Int32], lists: Int) {
+    package init(assignment: [Int32], lists: Int, codes: SQ8Codes? = nil) {
+        self.codes = codes
         var counts = [UInt32](repeating: 0, count: lists + 1)
         for a in assignment { counts[Int(a) + 1] += 1 }
         for l in 0..<lists { counts[l + 1] += counts[l] }
@@ -152,42 +155,59 @@ package struct IVFLists: Sendable, Equatable {
 
     package func serialized(generation: UInt64) -> [UInt8] {
         var out = Self.magic
+        out.reserveCapacity(64 + (lists + rows.count) * 4 + (codes.map { $0.codes.count + $0.dimension * 8 } ?? 0))
         out.appendLittleEndian(IVFFormat.version)
-        out.appendLittleEndian(UInt32(0))
+        out.appendLittleEndian(codes == nil ? UInt32(0) : IVFFormat.codesFlag)
         out.appendLittleEndian(generation)
         out.appendLittleEndian(UInt32(lists))
         out.appendLittleEndian(UInt32(rows.count))
         offsets.withUnsafeBytes { out.append(contentsOf: $0) }
         rows.withUnsafeBytes { out.append(contentsOf: $0) }
+        codes?.serialize(into: &out)
         out.appendLittleEndian(CRC32C.checksum(out))
         return out
     }
 
     /// Parses a list file; returns nil when it belongs to another generation of the index.
     package static func parse(_ bytes: [UInt8], path: String, generation: UInt64, rowCount: Int) throws(CairnError) -> IVFLists? {
-        let body = try IVFFormat.verify(bytes, magic: magic, path: path)
+        let (body, flags) = try IVFFormat.verify(bytes, magic: magic, path: path, knownFlags: IVFFormat.codesFlag)
         var r = ByteCursorLE(body)
         guard r.remaining >= 16 else { throw CairnError.corrupt(path, offset: 16, "list file header is truncated") }
         guard r.u64() == generation else { return nil }
         let lists = Int(r.u32()), rows = Int(r.u32())
-        guard rows == rowCount, r.remaining == (lists + 1) * 4 + rows * 4 else {
+        guard rows == rowCount, r.remaining >= (lists + 1) * 4 + rows * 4 else {
             throw CairnError.corrupt(path, offset: 16, "list file holds \(rows) rows in \(lists) lists; the segment has \(rowCount)")
         }
         let offsets = r.u32s(lists + 1), ids = r.u32s(rows)
+        var codes: SQ8Codes?
+        if flags & IVFFormat.codesFlag != 0 {
+            let at = bytes.count - 4 - r.remaining
+            let d = Int(r.u32())
+            r.skip(4)
+            guard (1...VectorText.maxDimension).contains(d), r.remaining == d * 8 + rows * d else {
+                throw CairnError.corrupt(path, offset: at, "8-bit code section does not hold \(rows) rows of \(d) dimensions")
+            }
+            codes = SQ8Codes(dimension: d, lower: r.floats(d), step: r.floats(d), codes: r.bytes(rows * d))
+        }
+        guard r.remaining == 0 else {
+            throw CairnError.corrupt(path, offset: bytes.count - 4 - r.remaining, "\(r.remaining) unexpected bytes before the checksum")
+        }
         guard offsets.first == 0, offsets.last == UInt32(rows), zip(offsets, offsets.dropFirst()).allSatisfy({ $0 <= $1 }),
               ids.allSatisfy({ Int($0) < rows }) else {
             throw CairnError.corrupt(path, offset: 32, "list offsets or row ids are out of range")
         }
-        var out = IVFLists(assignment: [], lists: lists)
+        var out = IVFLists(assignment: [], lists: lists, codes: codes)
         out.offsets = offsets
         out.rows = ids
         return out
     }
 }
 
-/// Shared header/trailer rules of the IVF files: magic, u32 version, u32 flags (0), CRC-32C trailer.
+/// Shared header/trailer rules of the IVF files: magic, u32 version, u32 flags, CRC-32C trailer.
 package enum IVFFormat {
     package static let version: UInt32 = 1
+    /// List files: an 8-bit code section follows the row ids (§7.2).
+    static let codesFlag: UInt32 = 1
 
     static func code(_ m: VectorMetric) -> UInt8 {
         switch m {
@@ -206,8 +226,10 @@ package enum IVFFormat {
         }
     }
 
-    /// Checks magic, version, flags and CRC; returns the bytes between the 16-byte header and the CRC.
-    static func verify(_ bytes: [UInt8], magic: [UInt8], path: String) throws(CairnError) -> ArraySlice<UInt8> {
+    /// Checks magic, version, flags (only `knownFlags` may be set) and CRC; returns the bytes between
+    /// the 16-byte header and the CRC, and the flags.
+    static func verify(_ bytes: [UInt8], magic: [UInt8], path: String,
+                       knownFlags: UInt32 = 0) throws(CairnError) -> (ArraySlice<UInt8>, flags: UInt32) {
         guard bytes.count >= 20, Array(bytes[0..<8]) == magic else {
             throw CairnError.corrupt(path, offset: 0, "not a Cairn IVF file (bad magic or too short)")
         }
@@ -222,8 +244,8 @@ package enum IVFFormat {
                              file: path, offset: 8)
         }
         let flags = bytes.withUnsafeBytes { UInt32(littleEndian: $0.loadUnaligned(fromByteOffset: 12, as: UInt32.self)) }
-        guard flags == 0 else { throw CairnError.corrupt(path, offset: 12, "unknown flags \(flags)") }
-        return bytes[16..<(bytes.count - 4)]
+        guard flags & ~knownFlags == 0 else { throw CairnError.corrupt(path, offset: 12, "unknown flags \(flags)") }
+        return (bytes[16..<(bytes.count - 4)], flags)
     }
 }
 
@@ -245,6 +267,11 @@ struct ByteCursorLE {
     }
     mutating func floats(_ n: Int) -> [Float] { array(n) }
     mutating func u32s(_ n: Int) -> [UInt32] { array(n) }
+    mutating func bytes(_ n: Int) -> [UInt8] {
+        guard remaining >= n else { position = bytes.endIndex; return [] }
+        defer { position += n }
+        return Array(bytes[position..<(position + n)])
+    }
     private mutating func array<T>(_ n: Int) -> [T] {
         let byteCount = n * MemoryLayout<T>.stride
         guard remaining >= byteCount else { position = bytes.endIndex; return [] }

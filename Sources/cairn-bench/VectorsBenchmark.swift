@@ -10,6 +10,8 @@ struct VectorsReport: Encodable {
         let metric: String
         let lists: Int?
         let probes: Int?
+        /// `none` or `sq8` (ivfflat only).
+        let quantization: String?
         let k: Int
         let recall_at_k: Double
         let qps_single: Double
@@ -52,6 +54,8 @@ struct VectorsBenchmark: ParsableCommand {
     var index: String = "flat"
     @Option(help: "IVF lists.")
     var lists: Int = 1024
+    @Option(help: "IVF quantization: none, or sq8 (an 8-bit copy of the vectors screens the float rows).")
+    var quantization: String = "none"
     @Option(help: "Comma-separated probe counts to measure (ivfflat).")
     var probes: String = "1,2,4,8,16,32,64"
     @Option(help: "Neighbours per query.")
@@ -95,7 +99,7 @@ struct VectorsBenchmark: ParsableCommand {
         if index == "ivfflat" {
             let buildProgress = ProgressLine("index")
             (_, trainSeconds) = try Measure.time {
-                try database.execute("CREATE INDEX vecs_ivf ON vecs USING ivfflat (embedding \(opclass)) WITH (lists = \(lists))",
+                try database.execute("CREATE INDEX vecs_ivf ON vecs USING ivfflat (embedding \(opclass)) WITH (lists = \(lists), quantization = '\(quantization)')",
                                      progress: buildProgress.update)
             }
             buildProgress.finish()
@@ -128,7 +132,8 @@ struct VectorsBenchmark: ParsableCommand {
             var hits = 0
             for (f, t) in zip(found, truthRows) { hits += Set(f).intersection(t.prefix(k)).count }
             let recall = Double(hits) / Double(k * queryVectors.count)
-            let result = VectorsReport.Result(index: index, metric: metric, lists: index == "flat" ? nil : lists, probes: p, k: k,
+            let result = VectorsReport.Result(index: index, metric: metric, lists: index == "flat" ? nil : lists, probes: p,
+                                              quantization: index == "flat" ? nil : quantization, k: k,
                                               recall_at_k: recall, qps_single: Double(queryVectors.count) / singleSeconds,
                                               qps_batch: Double(queryVectors.count) / batchSeconds, threads: threads,
                                               train_s: trainSeconds, add_s: addSeconds,

@@ -28,7 +28,7 @@ import Testing
         var counts: [(Int, Int)] = []
         for list in 0..<index.lists {
             var n = 0
-            for unit in units where try !(t.indexedRows(unit, index: index, centroids: centroids, probed: [list]) ?? []).isEmpty { n += 1 }
+            for unit in units where try !(t.indexedRows(unit, index: index, centroids: centroids, probed: [list])?.live ?? []).isEmpty { n += 1 }
             counts.append((n, (sizes[list] + 49) / 50 + segments))
         }
         return counts

@@ -30,7 +30,9 @@ import Testing
     func runAndKillLines(db: String, first: Int, rows: Int, checkpointEvery: Int, lifecycle: Bool, waitForAck: Bool,
                          millis: Int) throws -> [String] {
         let ackFile = db + ".acks"
-        FileManager.default.createFile(atPath: ackFile, contents: nil)
+        guard FileManager.default.createFile(atPath: ackFile, contents: nil) else {
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: ackFile])
+        }
         defer { try? FileManager.default.removeItem(atPath: ackFile) }
         let p = Process()
         p.executableURL = URL(fileURLWithPath: Self.writerPath)

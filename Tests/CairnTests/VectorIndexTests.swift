@@ -199,6 +199,94 @@ import Testing
         }
     }
 
+    /// An index WITH (quantization = 'sq8') reads 8-bit codes first and floats only for rows that may
+    /// make the top k: its answers are those of the same index without codes, for every metric, through
+    /// SQL, single and batched searches, with deletes, NULLs, rows flushed after the build (their list
+    /// files get codes too) and rows still in memory; they survive a reopen and a REINDEX.
+    @Test func quantizedIndexAnswersLikeTheFloatIndex() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("cairn-sq8-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        // 70 dimensions: the 8-bit kernel's 32-wide steps and its tail both run.
+        let d = 70
+        var rng = Seeded(11)
+        let centres = (0..<12).map { _ in (0..<d).map { _ in rng.normal() } }
+        let vectors = (0..<2500).map { i in Self.unit(centres[i % 12].map { $0 + 0.3 * rng.normal() }) }
+        do {
+            let db = try Database(path: root + "/base")
+            defer { db.close() }
+            try db.execute("CREATE TABLE docs (id BIGINT, kb INTEGER, embedding VECTOR(\(d)))")
+            let appender = try db.appender(for: "docs")
+            for (i, v) in vectors.enumerated() {
+                try appender.append(i); try appender.append(i % 5); try appender.append(v); try appender.endRow()
+            }
+            try appender.flush()
+            try db.execute("CHECKPOINT")
+            try db.execute("DELETE FROM docs WHERE id % 11 = 4")
+        }
+        let queries = (0..<15).map { vectors[$0 * 97] } + [Self.unit((0..<d).map { Float($0 % 4) - 1.5 })]
+
+        /// A copy of the base database with the index built, rows added after it, and every answer.
+        func answers(_ metric: VectorMetric, _ opclass: String, options: String) throws -> [[String]] {
+            let path = root + "/\(UUID().uuidString)"
+            try FileManager.default.copyItem(atPath: root + "/base", toPath: path)
+            let db = try Database(path: path)
+            defer { db.close() }
+            try db.execute("CREATE INDEX i ON docs USING ivfflat (embedding \(opclass)) WITH (lists = 12\(options))")
+            try db.execute("INSERT INTO docs VALUES (9000, 1, NULL), (9001, 1, $1)", [.vector(vectors[7])])
+            try db.execute("CHECKPOINT")
+            try db.execute("INSERT INTO docs VALUES (9002, 2, $1)", [.vector(vectors[8])])
+            let op = metric == .l2 ? "<->" : metric == .innerProduct ? "<#>" : "<=>"
+            var out: [[String]] = []
+            for probes in [1, 3] {
+                try db.execute("SET ivfflat.probes = \(probes)")
+                let batch = try db.nearest(to: queries, k: 8, in: "docs", metric: metric, returning: ["id"], probes: probes)
+                for (q, b) in zip(queries, batch) {
+                    let single = try db.nearest(to: q, k: 8, in: "docs", metric: metric, returning: ["id"], probes: probes)
+                    let sql = try db.execute("SELECT id, embedding \(op) $1 FROM docs ORDER BY embedding \(op) $1 LIMIT 8", [.vector(q)])
+                    // Distances to 5 decimals: the codes path computes one row at a time, the float path per list.
+                    for r in [b, single, sql] {
+                        out.append(r.map { row in
+                            guard case .double(let distance) = row[1] else { return "\(row[0]) ?" }
+                            return "\(row[0]) \(String(format: "%.5f", distance))"
+                        })
+                    }
+                }
+            }
+            return out
+        }
+
+        for (metric, opclass) in [(VectorMetric.l2, "vector_l2_ops"), (.innerProduct, "vector_ip_ops"), (.cosine, "vector_cosine_ops")] {
+            let expected = try answers(metric, opclass, options: "")
+            let got = try answers(metric, opclass, options: ", quantization = 'sq8'")
+            #expect(got.count == expected.count && expected.allSatisfy { $0.count == 8 })
+            for (i, (x, y)) in zip(got, expected).enumerated() where x != y {
+                Issue.record("\(metric), answer \(i) (query \(i / 3 % queries.count)): \(x) with codes, \(y) without")
+                break
+            }
+        }
+
+        let path = root + "/base"
+        var db = try Database(path: path)
+        defer { db.close() }
+        try db.execute("CREATE INDEX coded ON docs USING ivfflat (embedding vector_cosine_ops) WITH (lists = 12, quantization = 'sq8')")
+        #expect(try db.execute("SELECT quantization FROM cairn_index_stats")[0][0] == .string("sq8"))
+        let plan = try db.execute("EXPLAIN SELECT id FROM docs ORDER BY embedding <=> $1 LIMIT 10", [.vector(queries[0])])
+        #expect(plan.map { $0[0].description }.joined().contains("probes=3 of 12 lists sq8"))
+        let before = try db.nearest(to: queries[3], k: 5, in: "docs", probes: 2)
+        db.close()
+        db = try Database(path: path)
+        #expect(Self.ids(try db.nearest(to: queries[3], k: 5, in: "docs", probes: 2)) == Self.ids(before))
+        try db.execute("REINDEX coded")
+        #expect(try db.execute("SELECT quantization FROM cairn_index_stats")[0][0] == .string("sq8"))
+        let lists = try FileManager.default.subpathsOfDirectory(atPath: path).filter { $0.hasSuffix(".ivl") }
+        #expect(!lists.isEmpty)
+        for file in lists {
+            // Header flags (offset 12): bit 0, the code section.
+            let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path + "/" + file)))
+            #expect(bytes.count > 16 && bytes[12] == 1)
+        }
+    }
+
     @Test func badIndexDefinitionsAreRefusedClearly() throws {
         let t = try TempDatabase()
         try Self.load(t, Self.clustered(count: 50, clusters: 2, seed: 7))
@@ -216,6 +304,9 @@ import Testing
         #expect(message("DROP INDEX nope").contains("does not exist"))
         #expect(message("DROP INDEX IF EXISTS nope").isEmpty)
         #expect(message("SET ivfflat.probes = 0").contains("positive"))
+        #expect(message("CREATE INDEX j ON docs USING ivfflat (embedding) WITH (lists = 2, quantization = 'pq')").contains("'sq8' or 'none'"))
+        #expect(message("CREATE INDEX j ON docs USING ivfflat (embedding) WITH (lists = 2, quantization = 8)").contains("'sq8' or 'none'"))
+        #expect(message("CREATE INDEX j ON docs USING ivfflat (embedding) WITH (lists = 2, quantization = 'none')").isEmpty)
     }
 }
 

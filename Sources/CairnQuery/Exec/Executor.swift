@@ -175,11 +175,11 @@ package struct Executor: Sendable {
                     // Without a filter, an IVF search knows a block's candidate rows before reading it and
                     // skips blocks that hold none of the probed lists (rows are grouped by list, §7.2).
                     var preselected = false
-                    var listed: [Int]?
+                    var listed: IndexedRows?
                     if plan.filter == nil, let search = plan.vectorSearch, search.ivf != nil {
                         listed = try search.candidateRows(units[u], table: t, tableRows: tableRows, matching: units[u].rowCount)
                         preselected = true
-                        if listed?.isEmpty == true {
+                        if listed?.live.isEmpty == true {
                             shared.lock.withLock { _ in shared.unitsDone += 1 }
                             continue
                         }
@@ -224,7 +224,10 @@ package struct Executor: Sendable {
                     if let search = plan.vectorSearch {
                         var candidates = preselected ? listed
                             : try search.candidateRows(units[u], table: t, tableRows: tableRows, matching: batch.count)
-                        if let listed = candidates, let unitRows { candidates = ScanUnit.positions(of: listed, in: unitRows) }
+                        if let listed = candidates, let unitRows {
+                            // Rows the filter kept, renumbered as batch positions (the codes are for unfiltered units).
+                            candidates = IndexedRows(live: ScanUnit.positions(of: listed.live, in: unitRows), codes: nil)
+                        }
                         let keep = try search.screen(batch, candidates: candidates)
                         if keep.count != batch.count { batch = batch.gather(keep) }
                     }

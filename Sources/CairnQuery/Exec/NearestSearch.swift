@@ -234,24 +234,46 @@ extension Session {
         let state = Mutex<(next: Int, exact: [Int], error: CairnError?)>((0, [], nil))
         DispatchQueue.concurrentPerform(iterations: workers) { w in
             var scores: [Float] = [], gathered: [Float] = [], listQueries: [Float] = []
+            // Queries prepared against a segment's 8-bit codes, by segment and query.
+            var prepared: [PreparedKey: SQ8Codes.Query] = [:]
             while let u = state.withLock({ s -> Int? in
                 guard s.error == nil, !context.isCancelled(), s.next < units.count else { return nil }
                 defer { s.next += 1 }
                 return s.next
             }) {
                 do throws(CairnError) {
-                    guard let byList = try t.rowsByList(units[u], index: index, centroids: centroids, wanted: wanted) else {
+                    guard let block = try t.rowsByList(units[u], index: index, centroids: centroids, wanted: wanted) else {
                         state.withLock { $0.exact.append(u) }
                         continue
                     }
-                    guard !byList.isEmpty else { continue }
+                    guard !block.lists.isEmpty else { continue }
                     let vectors = try units[u].readIncludingDeleted(only: [vectorColumn])[vectorColumn]
                     guard case .vectors(let a) = vectors.storage, a.dimension != 0 else { continue }
                     guard a.dimension == d else { throw CairnError(.type, "different vector dimensions \(a.dimension) and \(d)") }
-                    for (list, rows) in byList {
-                        let (stored, live) = units[u].liveSelection(rows)
+                    for (list, rows) in block.lists {
+                        var (stored, live) = units[u].liveSelection(rows)
                         guard !stored.isEmpty else { continue }
                         let asking = queriesOfList[list]
+                        // A list only one query probes: its 8-bit codes decide which float rows to read.
+                        // (Lists many queries share are read once for all of them by one sgemm below.)
+                        if asking.count == 1, let codes = block.codes, codes.dimension == d {
+                            if let validity = vectors.validity {
+                                let valid = stored.indices.filter { validity[stored[$0]] }
+                                (stored, live) = (valid.map { stored[$0] }, valid.map { live[$0] })
+                            }
+                            let j = asking[0], heap = best[w]
+                            flat.withUnsafeBufferPointer { f in
+                                guard let q = f.baseAddress.map({ $0 + j * d }) else { return }
+                                let key = PreparedKey(codes: ObjectIdentifier(codes), query: j)
+                                let p = prepared[key] ?? codes.prepare(q)
+                                prepared[key] = p
+                                VectorKernels.screen(a, rows: stored, codeRows: stored.map { Int64($0 + block.firstRow) }, codes: codes, query: q,
+                                                     prepared: p, metric: r.metric, threshold: heap.threshold(j)) { i, score in
+                                    heap.offer(j, score: score, unit: u, row: live[i])
+                                }
+                            }
+                            continue
+                        }
                         if listQueries.count < asking.count * d { listQueries = [Float](repeating: 0, count: asking.count * d) }
                         listQueries.withUnsafeMutableBufferPointer { lq in
                             flat.withUnsafeBufferPointer { f in
@@ -272,6 +294,11 @@ extension Session {
         if let error { throw error }
         return (best, exact.sorted())
     }
+}
+
+private struct PreparedKey: Hashable {
+    var codes: ObjectIdentifier
+    var query: Int
 }
 
 /// The `k` best (unit, row) pairs of each of many queries, filled from score matrices on all cores.
@@ -322,6 +349,20 @@ private final class BestRows: @unchecked Sendable {
             }
             thresholds[j] = threshold
         }
+    }
+
+    /// The score a row must not exceed to enter query `j`'s k best (infinity until k are kept).
+    func threshold(_ j: Int) -> Float { thresholds[j] }
+
+    /// Offers one row's score for query `j`; returns the query's threshold afterwards.
+    func offer(_ j: Int, score: Float, unit: Int, row: Int) -> Float {
+        guard k > 0 else { return -.infinity }
+        var threshold = thresholds[j]
+        if score <= threshold || score.isNaN {
+            push(j, Candidate(score: score.isNaN ? .infinity : score, unit: unit, row: row), threshold: &threshold)
+            thresholds[j] = threshold
+        }
+        return threshold
     }
 
     /// Offers the `queries × rows` score matrix of one unit.

@@ -35,6 +35,7 @@ enum Explain {
             var line = "VECTOR_TOP_K k=\(search.keep) metric=\(search.metric.sqlOperator) "
             if let ivf = search.ivf, ivf.probes < ivf.index.lists {
                 line += "strategy=ivfflat index=\(ivf.index.name) probes=\(ivf.probes) of \(ivf.index.lists) lists"
+                    + (ivf.index.quantization == .sq8 ? " sq8 (floats read only for rows the 8-bit codes cannot rule out)" : "")
                     + " (exact in blocks with few matching rows and in memory; ×4 probes until k rows)"
                 if let s = stats { line += "  probes used=\(s.ivfProbes ?? ivf.probes) extra rounds=\(s.ivfRounds)" }
             } else {

@@ -53,7 +53,7 @@ package struct VectorSearch: Sendable {
     /// probed lists. When the filter's selectivity in this unit, applied to the whole table, predicts
     /// fewer than `keep` matching rows in the probed lists, the unit is searched exactly, so filtered
     /// searches still return `keep` rows.
-    func candidateRows(_ unit: ScanUnit, table: TableSnapshot, tableRows: Int, matching: Int) throws(CairnError) -> [Int]? {
+    func candidateRows(_ unit: ScanUnit, table: TableSnapshot, tableRows: Int, matching: Int) throws(CairnError) -> IndexedRows? {
         guard let ivf, ivf.probes < ivf.index.lists, unit.rowCount > 0 else { return nil }
         let selectivity = Double(matching) / Double(unit.rowCount)
         let expected = selectivity * Double(tableRows) * Double(ivf.probes) / Double(ivf.index.lists)
@@ -85,9 +85,10 @@ package struct VectorSearch: Sendable {
         return VectorSearch(column: column, tableColumn: scanColumns[column], query: query, metric: metric, keep: keep)
     }
 
-    /// The rows of `batch` to keep: the `keep` nearest non-NULL vectors among `candidates` (all rows
-    /// when nil), in ascending row order.
-    func screen(_ batch: Batch, candidates: [Int]? = nil) throws(CairnError) -> [Int] {
+    /// The rows of `batch` to keep: the `keep` nearest non-NULL vectors among `candidates` (positions
+    /// in `batch`; all rows when nil), in ascending row order. With the index's 8-bit codes, only the
+    /// rows whose codes say they may be among them have their floats read.
+    func screen(_ batch: Batch, candidates: IndexedRows? = nil) throws(CairnError) -> [Int] {
         let vector = batch.columns[column]
         guard case .vectors(let a) = vector.storage, batch.count > 0 else { return [] }
         if a.dimension != query.count {
@@ -95,9 +96,23 @@ package struct VectorSearch: Sendable {
             if a.dimension == 0 { return [] }
             throw CairnError(.type, "different vector dimensions \(a.dimension) and \(query.count)")
         }
+        if let candidates, let (codes, codeRows) = candidates.codes, codes.dimension == query.count {
+            let valid = candidates.live.indices.filter { vector.validity?[candidates.live[$0]] ?? true }
+            let rows = valid.map { candidates.live[$0] }
+            var best = TopK.Smallest(keep: keep)
+            query.withUnsafeBufferPointer { q in
+                guard let qb = q.baseAddress else { return }
+                VectorKernels.screen(a, rows: rows, codeRows: valid.map { codeRows[$0] }, codes: codes, query: qb,
+                                     prepared: codes.prepare(qb), metric: metric, threshold: best.threshold) { i, score in
+                    best.offer(score: score, row: rows[i])
+                    return best.threshold
+                }
+            }
+            return best.rows
+        }
         if let candidates {
-            let scores = VectorKernels.scores(a, rows: candidates, query: query, metric: metric)
-            return TopK.smallest(scores, keep: keep, validity: vector.validity, rows: candidates)
+            let scores = VectorKernels.scores(a, rows: candidates.live, query: query, metric: metric)
+            return TopK.smallest(scores, keep: keep, validity: vector.validity, rows: candidates.live)
         }
         let scores = VectorKernels.scores(a, query: query, metric: metric)
         return TopK.smallest(scores, keep: keep, validity: vector.validity)
