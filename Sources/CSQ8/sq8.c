@@ -7,12 +7,12 @@
 #include "csq8.h"
 
 static void dots_portable(const uint8_t *codes, const int64_t *rows, size_t count, size_t d,
-                          const int16_t *w, float *out) {
+                          const int16_t *w, double *out) {
     for (size_t i = 0; i < count; i++) {
         const uint8_t *c = codes + (size_t)rows[i] * d;
         int64_t s = 0;
         for (size_t j = 0; j < d; j++) s += (int32_t)w[j] * c[j];
-        out[i] = (float)s;
+        out[i] = (double)s;
     }
 }
 
@@ -30,7 +30,7 @@ static int64_t lanes_total(__m256i a) {
 
 __attribute__((target("avx2")))
 static void dots_avx2(const uint8_t *codes, const int64_t *rows, size_t count, size_t d,
-                      const int16_t *w, float *out) {
+                      const int16_t *w, double *out) {
     for (size_t i = 0; i < count; i++) {
         const uint8_t *c = codes + (size_t)rows[i] * d;
         int64_t total = 0;
@@ -39,8 +39,9 @@ static void dots_avx2(const uint8_t *codes, const int64_t *rows, size_t count, s
             __m256i a0 = _mm256_setzero_si256(), a1 = _mm256_setzero_si256();
             size_t end = j + 64 * 32 < d ? j + 64 * 32 : d;
             for (; j + 32 <= end; j += 32) {
-                // A list's rows are consecutive: fetching 4 KiB ahead keeps several lines in flight
-                // (prefetches never fault, so running past the last row is harmless).
+                // The rows of a list are usually consecutive (segments are grouped by their first
+                // index's lists): fetching 4 KiB ahead keeps several lines in flight. Prefetches never
+                // fault, so running past the last row is harmless.
                 _mm_prefetch((const char *)(c + j + 4096), _MM_HINT_T0);
                 __m256i c0 = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(c + j)));
                 __m256i c1 = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(c + j + 16)));
@@ -50,12 +51,12 @@ static void dots_avx2(const uint8_t *codes, const int64_t *rows, size_t count, s
             total += lanes_total(a0) + lanes_total(a1);
         }
         for (; j < d; j++) total += (int32_t)w[j] * c[j];
-        out[i] = (float)total;
+        out[i] = (double)total;
     }
 }
 
 void cairn_sq8_dots(const uint8_t *codes, const int64_t *rows, size_t count, size_t dimension,
-                    const int16_t *weights, float *out) {
+                    const int16_t *weights, double *out) {
     if (__builtin_cpu_supports("avx2")) dots_avx2(codes, rows, count, dimension, weights, out);
     else dots_portable(codes, rows, count, dimension, weights, out);
 }
@@ -63,7 +64,7 @@ void cairn_sq8_dots(const uint8_t *codes, const int64_t *rows, size_t count, siz
 #else
 
 void cairn_sq8_dots(const uint8_t *codes, const int64_t *rows, size_t count, size_t dimension,
-                    const int16_t *weights, float *out) {
+                    const int16_t *weights, double *out) {
     dots_portable(codes, rows, count, dimension, weights, out);
 }
 

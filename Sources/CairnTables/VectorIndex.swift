@@ -84,8 +84,12 @@ final class VectorIndexCache: Sendable {
         }
         let result: IVFLists
         if let loaded { result = loaded } else { result = try Self.assign(reader: reader, columnID: columnID, centroids: c) }
-        lists.withLock { $0[path] = result }
-        return result
+        // Workers that loaded the same file at once all use the first copy cached (and drop theirs).
+        return lists.withLock { cached in
+            if let first = cached[path] { return first }
+            cached[path] = result
+            return result
+        }
     }
 
     /// Assigns every row of a segment's vector column to its list (NULL rows go to list 0; searches skip them).

@@ -79,7 +79,7 @@ package struct IVFCentroids: Sendable, Equatable {
     }
 
     package static func parse(_ bytes: [UInt8], path: String) throws(CairnError) -> IVFCentroids {
-        let (body, _) = try IVFFormat.verify(bytes, magic: magic, path: path)
+        let (body, _, _) = try IVFFormat.verify(bytes, magic: magic, path: path)
         var r = ByteCursorLE(body)
         let metric = try IVFFormat.metric(r.u8(), path: path)
         r.skip(3)
@@ -156,7 +156,8 @@ package struct IVFLists: Sendable, Equatable {
     package func serialized(generation: UInt64) -> [UInt8] {
         var out = Self.magic
         out.reserveCapacity(64 + (lists + rows.count) * 4 + (codes.map { $0.codes.count + $0.dimension * 8 } ?? 0))
-        out.appendLittleEndian(IVFFormat.version)
+        // Files with codes are version 2, so that builds which predate them refuse them by version.
+        out.appendLittleEndian(codes == nil ? IVFFormat.version : IVFFormat.codesVersion)
         out.appendLittleEndian(codes == nil ? UInt32(0) : IVFFormat.codesFlag)
         out.appendLittleEndian(generation)
         out.appendLittleEndian(UInt32(lists))
@@ -170,7 +171,11 @@ package struct IVFLists: Sendable, Equatable {
 
     /// Parses a list file; returns nil when it belongs to another generation of the index.
     package static func parse(_ bytes: [UInt8], path: String, generation: UInt64, rowCount: Int) throws(CairnError) -> IVFLists? {
-        let (body, flags) = try IVFFormat.verify(bytes, magic: magic, path: path, knownFlags: IVFFormat.codesFlag)
+        let (body, version, flags) = try IVFFormat.verify(bytes, magic: magic, path: path, versions: 1...IVFFormat.codesVersion,
+                                                          knownFlags: IVFFormat.codesFlag)
+        guard (flags & IVFFormat.codesFlag != 0) == (version == IVFFormat.codesVersion) else {
+            throw CairnError.corrupt(path, offset: 12, "list file version \(version) with flags \(flags)")
+        }
         var r = ByteCursorLE(body)
         guard r.remaining >= 16 else { throw CairnError.corrupt(path, offset: 16, "list file header is truncated") }
         guard r.u64() == generation else { return nil }
@@ -181,16 +186,21 @@ package struct IVFLists: Sendable, Equatable {
         let offsets = r.u32s(lists + 1), ids = r.u32s(rows)
         var codes: SQ8Codes?
         if flags & IVFFormat.codesFlag != 0 {
-            let at = bytes.count - 4 - r.remaining
-            let d = Int(r.u32())
-            r.skip(4)
-            guard (1...VectorText.maxDimension).contains(d), r.remaining == d * 8 + rows * d else {
+            let at = r.index
+            let d = Int(r.u32()), reserved = r.u32()
+            guard reserved == 0, (1...VectorText.maxDimension).contains(d), r.remaining == d * 8 + rows * d else {
                 throw CairnError.corrupt(path, offset: at, "8-bit code section does not hold \(rows) rows of \(d) dimensions")
             }
-            codes = SQ8Codes(dimension: d, lower: r.floats(d), step: r.floats(d), codes: r.bytes(rows * d))
+            let lower = r.floats(d), step = r.floats(d)
+            guard lower.allSatisfy(\.isFinite), step.allSatisfy({ $0.isFinite && $0 >= 0 }) else {
+                throw CairnError.corrupt(path, offset: at + 8, "8-bit code section has a bound that is not finite")
+            }
+            // The codes stay inside the file's bytes: no copy of a quarter of the segment.
+            codes = SQ8Codes(dimension: d, rowCount: rows, lower: lower, step: step, storage: bytes, start: r.index)
+            r.skip(rows * d)
         }
         guard r.remaining == 0 else {
-            throw CairnError.corrupt(path, offset: bytes.count - 4 - r.remaining, "\(r.remaining) unexpected bytes before the checksum")
+            throw CairnError.corrupt(path, offset: r.index, "\(r.remaining) unexpected bytes before the checksum")
         }
         guard offsets.first == 0, offsets.last == UInt32(rows), zip(offsets, offsets.dropFirst()).allSatisfy({ $0 <= $1 }),
               ids.allSatisfy({ Int($0) < rows }) else {
@@ -206,7 +216,8 @@ package struct IVFLists: Sendable, Equatable {
 /// Shared header/trailer rules of the IVF files: magic, u32 version, u32 flags, CRC-32C trailer.
 package enum IVFFormat {
     package static let version: UInt32 = 1
-    /// List files: an 8-bit code section follows the row ids (§7.2).
+    /// List files with an 8-bit code section after the row ids (§7.2) are version 2 with this flag.
+    static let codesVersion: UInt32 = 2
     static let codesFlag: UInt32 = 1
 
     static func code(_ m: VectorMetric) -> UInt8 {
@@ -226,10 +237,10 @@ package enum IVFFormat {
         }
     }
 
-    /// Checks magic, version, flags (only `knownFlags` may be set) and CRC; returns the bytes between
-    /// the 16-byte header and the CRC, and the flags.
-    static func verify(_ bytes: [UInt8], magic: [UInt8], path: String,
-                       knownFlags: UInt32 = 0) throws(CairnError) -> (ArraySlice<UInt8>, flags: UInt32) {
+    /// Checks magic, version (one of `versions`), flags (only `knownFlags` may be set) and CRC; returns
+    /// the bytes between the 16-byte header and the CRC, the version and the flags.
+    static func verify(_ bytes: [UInt8], magic: [UInt8], path: String, versions: ClosedRange<UInt32> = IVFFormat.version...IVFFormat.version,
+                       knownFlags: UInt32 = 0) throws(CairnError) -> (ArraySlice<UInt8>, version: UInt32, flags: UInt32) {
         guard bytes.count >= 20, Array(bytes[0..<8]) == magic else {
             throw CairnError.corrupt(path, offset: 0, "not a Cairn IVF file (bad magic or too short)")
         }
@@ -239,13 +250,14 @@ package enum IVFFormat {
             throw CairnError.corrupt(path, offset: bytes.count - 4, "checksum mismatch")
         }
         let version = bytes.withUnsafeBytes { UInt32(littleEndian: $0.loadUnaligned(fromByteOffset: 8, as: UInt32.self)) }
-        guard version == IVFFormat.version else {
-            throw CairnError(.unsupportedVersion, "\(path): IVF file version \(version) is not supported (this build reads \(IVFFormat.version))",
+        guard versions.contains(version) else {
+            let readable = versions.count == 1 ? "\(versions.lowerBound)" : "\(versions.lowerBound)–\(versions.upperBound)"
+            throw CairnError(.unsupportedVersion, "\(path): IVF file version \(version) is not supported (this build reads \(readable))",
                              file: path, offset: 8)
         }
         let flags = bytes.withUnsafeBytes { UInt32(littleEndian: $0.loadUnaligned(fromByteOffset: 12, as: UInt32.self)) }
         guard flags & ~knownFlags == 0 else { throw CairnError.corrupt(path, offset: 12, "unknown flags \(flags)") }
-        return (bytes[16..<(bytes.count - 4)], flags)
+        return (bytes[16..<(bytes.count - 4)], version, flags)
     }
 }
 
@@ -255,6 +267,8 @@ struct ByteCursorLE {
     private var position: Int
     init(_ bytes: ArraySlice<UInt8>) { self.bytes = bytes; position = bytes.startIndex }
     var remaining: Int { bytes.endIndex - position }
+    /// The position as an index of the underlying array (a file offset when it holds a whole file).
+    var index: Int { position }
     mutating func skip(_ n: Int) { position += min(n, remaining) }
     mutating func u8() -> UInt8 { guard remaining >= 1 else { return 0 }; defer { position += 1 }; return bytes[position] }
     mutating func u32() -> UInt32 { load(UInt32.self) }
@@ -267,11 +281,6 @@ struct ByteCursorLE {
     }
     mutating func floats(_ n: Int) -> [Float] { array(n) }
     mutating func u32s(_ n: Int) -> [UInt32] { array(n) }
-    mutating func bytes(_ n: Int) -> [UInt8] {
-        guard remaining >= n else { position = bytes.endIndex; return [] }
-        defer { position += n }
-        return Array(bytes[position..<(position + n)])
-    }
     private mutating func array<T>(_ n: Int) -> [T] {
         let byteCount = n * MemoryLayout<T>.stride
         guard remaining >= byteCount else { position = bytes.endIndex; return [] }

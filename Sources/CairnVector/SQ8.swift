@@ -5,25 +5,33 @@ import CSQ8
 /// `WITH (quantization = 'sq8')` as a filter in front of the float rows.
 ///
 /// Dimension `j` of a row is stored as `code = round((x − lower[j]) / step[j])`, so the row it stands
-/// for differs from the real one by at most `step[j] / 2` in every dimension. A query's approximate dot
-/// product with a row is therefore within `Σ |q_j| · step[j] / 2` of the exact one (``Query/slack``):
-/// a row whose approximate score minus that bound is worse than the k-th best exact score found so
-/// far cannot enter the top k, and its floats are never read. Searches thus return exactly what a
-/// scan of the float rows returns, while reading a quarter of the bytes for almost every row.
+/// for differs from the real one by at most about `step[j] / 2` in every dimension. A query's
+/// approximate dot product with a row is therefore within `Σ |q_j| · step[j] / 2` (plus rounding terms,
+/// ``Query/slack``) of the exact one: a row whose best possible score is worse than the k-th best exact
+/// score found so far cannot enter the top k, and its floats are never read. Searches thus return what
+/// a scan of the float rows returns (up to the last bits of the float scores, which BLAS computes in a
+/// different order per call), while reading a quarter of the bytes for almost every row.
 ///
-/// Invariants: `lower.count == step.count == dimension`; `codes.count == rows × dimension`.
+/// Invariants: `lower.count == step.count == dimension`; `codes.count == rowCount × dimension`.
 /// A class, so that a search can key the queries it prepared for a segment by the codes' identity.
 package final class SQ8Codes: Sendable, Equatable {
     package let dimension: Int
+    package let rowCount: Int
     package let lower: [Float]
     package let step: [Float]
-    /// Row-major, in segment row order; NULL rows are all zeros.
-    package let codes: [UInt8]
+    /// The codes live inside `storage` from `start` on: a parsed list file keeps its bytes whole
+    /// instead of copying a quarter of a segment out of them.
+    private let storage: [UInt8]
+    private let start: Int
 
-    package var rowCount: Int { dimension == 0 ? 0 : codes.count / dimension }
+    /// Row-major codes in segment row order; NULL rows are all zeros.
+    package var codes: ArraySlice<UInt8> { storage[start..<(start + rowCount * dimension)] }
 
-    package init(dimension: Int, lower: [Float], step: [Float], codes: [UInt8]) {
-        self.dimension = dimension; self.lower = lower; self.step = step; self.codes = codes
+    package init(dimension: Int, rowCount: Int, lower: [Float], step: [Float], storage: [UInt8], start: Int) {
+        precondition(lower.count == dimension && step.count == dimension && start >= 0
+                     && storage.count >= start + rowCount * dimension, "SQ8 sections must fit their storage")
+        self.dimension = dimension; self.rowCount = rowCount; self.lower = lower; self.step = step
+        self.storage = storage; self.start = start
     }
 
     package static func == (a: SQ8Codes, b: SQ8Codes) -> Bool {
@@ -31,7 +39,7 @@ package final class SQ8Codes: Sendable, Equatable {
     }
 
     /// Quantizes `vectors`; rows where `validity` is false are NULL: they do not widen the range and
-    /// are stored as zeros.
+    /// are stored as zeros. A dimension without any non-NULL row gets lower 0 and step 0.
     package convenience init(_ vectors: VectorArray, validity: [Bool]?) {
         let d = vectors.dimension, n = vectors.count
         var lower = [Float](repeating: .infinity, count: d)
@@ -74,51 +82,54 @@ package final class SQ8Codes: Sendable, Equatable {
             }
             initialized = n * d
         }
-        self.init(dimension: d, lower: lower, step: step, codes: codes)
+        self.init(dimension: d, rowCount: n, lower: lower, step: step, storage: codes, start: 0)
     }
 
-    /// A query prepared against one segment's quantizer: `q · x̂ = offset + scale · Σ weights[j] · code[j]`
-    /// up to the rounding of the weights, which ``slack`` covers.
-    package struct Query {
+    /// A query prepared against one segment's quantizer: `q · x̂ = offset + scale · Σ weights[j] · code[j]`.
+    package struct Query: Sendable {
         /// `q_j · step[j] / scale`, rounded: integer weights let the kernel multiply-add 16 codes at once.
         package var weights: [Int16]
-        package var scale: Float
+        package var scale: Double
         /// `Σ q_j · lower[j]`, the constant part.
-        package var offset: Float
-        /// An upper bound on |approximate − exact dot product| for any row of the segment: half a step
-        /// per dimension, the rounding of the weights, and that of float arithmetic.
-        package var slack: Float
+        package var offset: Double
+        /// A bound on |approximate − exact dot product| for any row of the segment: half a step per
+        /// dimension (with room for the rounding of the codes), the rounding of the weights, and the
+        /// rounding of the float32 sum that computes the exact score.
+        package var slack: Double
     }
 
     package func prepare(_ q: UnsafePointer<Float>) -> Query {
-        var largest: Float = 0
-        for j in 0..<dimension { largest = Swift.max(largest, abs(q[j] * step[j])) }
+        var largest = 0.0
+        for j in 0..<dimension { largest = Swift.max(largest, abs(Double(q[j]) * Double(step[j]))) }
         let scale = largest > 0 ? largest / 32767 : 1
         var weights = [Int16](repeating: 0, count: dimension)
-        var offset: Float = 0, slack: Float = 0, weightError: Float = 0, magnitude: Float = 0
+        var offset = 0.0, steps = 0.0, weightError = 0.0, magnitude = 0.0
         for j in 0..<dimension {
-            let w = q[j] * step[j]
-            weights[j] = Int16(Swift.max(-32767, Swift.min(32767, (w / scale).rounded())))
-            weightError += abs(w - scale * Float(weights[j]))
-            offset += q[j] * lower[j]
-            slack += abs(w)
-            magnitude += abs(q[j]) * Swift.max(abs(lower[j]), abs(lower[j] + 255 * step[j]))
+            let w = Double(q[j]) * Double(step[j])
+            let rounded = Swift.max(-32767, Swift.min(32767, (w / scale).rounded()))
+            weights[j] = Int16(rounded)
+            weightError += abs(w - scale * rounded)
+            offset += Double(q[j]) * Double(lower[j])
+            steps += abs(w)
+            magnitude += abs(Double(q[j])) * Swift.max(abs(Double(lower[j])), abs(Double(lower[j]) + 255 * Double(step[j])))
         }
-        // A code is at most 255, so rounded weights move the sum by at most 255 · Σ|error|. The float32
-        // sums of `dimension` products (the exact score's, `offset`) and the final scaling are each off
-        // by at most about dimension · 2⁻²⁴ of the magnitude; twice that again is kept as a margin.
-        slack = slack / 2 + 255 * weightError * 1.001 + 4 * Float(dimension + 1) * 0x1p-24 * magnitude
+        // Codes come from a float32 reciprocal multiply, so a code may sit a hair past half a step.
+        // A code is at most 255, so rounded weights move the sum by at most 255 · Σ|error|. A float32
+        // dot product of `dimension` terms is off by at most dimension · 2⁻²⁴ of Σ|q_j x_j| ≤ magnitude.
+        let slack = steps * (0.5 + 1e-4) + 255 * weightError + Double(dimension + 1) * 0x1p-23 * magnitude
         return Query(weights: weights, scale: scale, offset: offset, slack: slack)
     }
 
-    /// Approximate dot products of `query` with segment rows `rows`, into `out[0..<rows.count]`.
-    package func dots(_ query: Query, rows: [Int64], into out: UnsafeMutablePointer<Float>) {
+    /// Approximate dot products of `query` with segment rows `rows` (each < ``rowCount``), into
+    /// `out[0..<rows.count]`.
+    package func dots(_ query: Query, rows: [Int64], into out: UnsafeMutablePointer<Double>) {
         guard !rows.isEmpty else { return }
-        codes.withUnsafeBufferPointer { c in
+        precondition(rows.allSatisfy { $0 >= 0 && $0 < Int64(rowCount) }, "SQ8 rows must be segment rows")
+        storage.withUnsafeBufferPointer { c in
             query.weights.withUnsafeBufferPointer { w in
                 rows.withUnsafeBufferPointer { r in
                     guard let cb = c.baseAddress, let wb = w.baseAddress, let rb = r.baseAddress else { return }
-                    cairn_sq8_dots(cb, rb, rows.count, dimension, wb, out)
+                    cairn_sq8_dots(cb + start, rb, rows.count, dimension, wb, out)
                 }
             }
         }
@@ -136,45 +147,54 @@ package final class SQ8Codes: Sendable, Equatable {
 }
 
 extension VectorKernels {
-    /// Scores (as ``scores(_:query:metric:)``) of those of `a`'s `rows` that can still beat `threshold`,
-    /// visited best approximation first: `visit(i, score)` receives `rows[i]` and its exact score and
-    /// returns the threshold to use from then on (the k-th best score kept so far). A row is skipped
-    /// only when its approximate score minus the quantization bound is worse than the threshold, so a
-    /// top-k fed by `visit` ends up as it would over every row. `codeRows[i]` is the segment row of
-    /// `rows[i]` (the codes are numbered by segment row, `a` may hold a block or only its live rows).
+    /// Exact scores (as ``scores(_:query:metric:)``) of those of `a`'s `rows` that can still beat
+    /// `threshold`, visited best approximation first: `visit(i, score)` receives the position `i` in
+    /// `rows` and that row's exact score, and returns the threshold to use from then on (the k-th best
+    /// score kept so far). A row is skipped only when the best score its codes allow is worse than the
+    /// threshold, so a top-k fed by `visit` ends up as over every row. `codeRows[i]` is the segment row
+    /// of `rows[i]` (the codes are numbered by segment row; `a` may hold a block or only its live rows).
     package static func screen(_ a: VectorArray, rows: [Int], codeRows: [Int64], codes: SQ8Codes, query: UnsafePointer<Float>,
                                prepared: SQ8Codes.Query, metric: VectorMetric, threshold: Float,
                                visit: (Int, Float) -> Float) {
         let n = rows.count, d = a.dimension
-        guard n > 0, d == codes.dimension, codeRows.count == n else { return }
-        var bounds = [Float](repeating: 0, count: n)
+        precondition(d == codes.dimension && codeRows.count == n, "codes must match the rows they screen")
+        guard n > 0 else { return }
         let norms: [Float] = metric == .innerProduct ? [] : a.floats.withUnsafeBufferPointer { m in
             rows.map { i in a.norms?[i] ?? m.baseAddress.map { dot($0 + i * d, $0 + i * d, d).squareRoot() } ?? 0 }
         }
         let queryNorm = metric == .cosine ? dot(query, query, d).squareRoot() : 0
+        var bounds = [Double](repeating: 0, count: n)
         bounds.withUnsafeMutableBufferPointer { b in
             guard let bb = b.baseAddress else { return }
             codes.dots(prepared, rows: codeRows, into: bb)
-            // The best score each row could have, in the metric's order (smaller is closer).
-            switch metric {
-            case .innerProduct:
-                for i in 0..<n { bb[i] = -bb[i] - prepared.slack }
-            case .l2:
-                for i in 0..<n { bb[i] = norms[i] * norms[i] - 2 * bb[i] - 2 * prepared.slack }
-            case .cosine:
-                for i in 0..<n {
-                    let scale = norms[i] * queryNorm
-                    bb[i] = scale > 0 ? 1 - (bb[i] + prepared.slack) / scale : -.infinity
+            // The best score each row could have, in the metric's order (smaller is closer), less a few
+            // float32 ulps of its terms: the exact score is float32 arithmetic on them.
+            let s = prepared.slack
+            for i in 0..<n {
+                let dotUpper = bb[i] + s
+                var bound: Double
+                switch metric {
+                case .innerProduct:
+                    bound = -dotUpper - 0x1p-22 * abs(dotUpper)
+                case .l2:
+                    let squared = Double(norms[i]) * Double(norms[i])
+                    bound = squared - 2 * dotUpper - 0x1p-21 * (squared + 2 * abs(dotUpper))
+                case .cosine:
+                    let scale = Double(norms[i]) * Double(queryNorm)
+                    let similarity = dotUpper / scale
+                    bound = 1 - similarity - 0x1p-21 * (1 + abs(similarity))
                 }
+                // Anything not finite (a zero norm, an overflow) cannot be ruled out.
+                bb[i] = bound.isFinite ? bound : -.infinity
             }
         }
         // Only rows that can pass now are ordered; once k rows are kept most fail here.
-        let order = (0..<n).filter { !(bounds[$0] > threshold) }.sorted { bounds[$0] < bounds[$1] }
-        var threshold = threshold
+        var limit = Double(threshold)
+        let order = (0..<n).filter { bounds[$0] <= limit }.sorted { bounds[$0] < bounds[$1] }
         a.floats.withUnsafeBufferPointer { m in
             guard let mb = m.baseAddress else { return }
             for i in order {
-                guard bounds[i] <= threshold else { break }
+                guard bounds[i] <= limit else { break }
                 let x = dot(mb + rows[i] * d, query, d)
                 let score: Float
                 switch metric {
@@ -182,7 +202,7 @@ extension VectorKernels {
                 case .l2: score = norms[i] * norms[i] - 2 * x
                 case .cosine: score = 1 - x / (norms[i] * queryNorm)
                 }
-                threshold = visit(i, score)
+                limit = Double(visit(i, score))
             }
         }
     }

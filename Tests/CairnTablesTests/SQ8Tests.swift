@@ -32,7 +32,7 @@ import Testing
             #expect(codes.rowCount == vectors.count)
             let prepared = query.withUnsafeBufferPointer { codes.prepare($0.baseAddress!) }
             let rows = (0..<vectors.count).filter { validity[$0] }
-            var approximate = [Float](repeating: 0, count: rows.count)
+            var approximate = [Double](repeating: 0, count: rows.count)
             approximate.withUnsafeMutableBufferPointer { codes.dots(prepared, rows: rows.map(Int64.init), into: $0.baseAddress!) }
             for (i, r) in rows.enumerated() {
                 var exact: Double = 0
@@ -42,10 +42,77 @@ import Testing
                     #expect(abs(x - decoded) <= codes.step[j] / 2 * 1.0001 + abs(x) * 1e-6)
                     exact += Double(x) * Double(query[j])
                 }
-                #expect(abs(Double(approximate[i]) - exact) <= Double(prepared.slack))
+                #expect(abs(approximate[i] - exact) <= prepared.slack)
             }
             // NULL rows are stored as zeros and do not widen the range.
             for r in 0..<vectors.count where !validity[r] { #expect(codes.codes[r * d..<(r + 1) * d].allSatisfy { $0 == 0 }) }
+        }
+    }
+
+    /// The kernel's 32-bit lanes at their worst: 4,096 dimensions of code 255 times weight ±32,767.
+    @Test func largestSumsDoNotOverflow() {
+        let d = 4096
+        var storage = [UInt8](repeating: 255, count: d)
+        storage += (0..<d).map { UInt8($0 % 256) }
+        let codes = SQ8Codes(dimension: d, rowCount: 2, lower: [Float](repeating: 0, count: d),
+                             step: [Float](repeating: 1 / 255, count: d), storage: storage, start: 0)
+        for sign: Float in [1, -1] {
+            let query = [Float](repeating: sign, count: d)
+            let prepared = query.withUnsafeBufferPointer { codes.prepare($0.baseAddress!) }
+            #expect(prepared.weights.allSatisfy { $0 == Int16(sign) * 32767 })
+            var out = [Double](repeating: 0, count: 2)
+            out.withUnsafeMutableBufferPointer { codes.dots(prepared, rows: [0, 1], into: $0.baseAddress!) }
+            let second = (0..<d).reduce(0.0) { $0 + Double(sign) * Double($1 % 256) * Double(Float(1) / 255) }
+            #expect(abs(out[0] - Double(sign) * 4096 * 255 * Double(Float(1) / 255)) <= prepared.slack)
+            #expect(abs(out[1] - second) <= prepared.slack)
+        }
+    }
+
+    /// A top k fed by ``VectorKernels/screen`` equals the top k over every row's exact score, ties and
+    /// all, for every metric: with duplicate rows, rows of large norm, and queries of tiny norm.
+    @Test func screeningKeepsTheExactTopK() async {
+        let cases = Generator<(VectorArray, [Float], Int), Shrink.None<(VectorArray, [Float], Int)>> { rng in
+            let d = Int.random(in: 1...70, using: &rng), n = Int.random(in: 1...60, using: &rng)
+            let rowScale: Float = [1, 1e3][Int.random(in: 0..<2, using: &rng)]
+            var floats: [Float] = []
+            for i in 0..<n {
+                if i > 0, Int.random(in: 0..<5, using: &rng) == 0 {
+                    floats.append(contentsOf: floats[(i - 1) * d..<i * d])  // a duplicate of the row before
+                } else {
+                    for _ in 0..<d { floats.append(Float.random(in: -rowScale...rowScale, using: &rng)) }
+                }
+            }
+            let queryScale: Float = [1e-4, 1][Int.random(in: 0..<2, using: &rng)]
+            let query = (0..<d).map { _ in Float.random(in: -queryScale...queryScale, using: &rng) }
+            return (VectorArray(dimension: d, floats: floats), query, Int.random(in: 1...8, using: &rng))
+        }
+        await propertyCheck(count: 300, input: cases) { vectors, query, k in
+            let codes = SQ8Codes(vectors, validity: nil)
+            let d = vectors.dimension, rows = Array(0..<vectors.count)
+            for metric in [VectorMetric.innerProduct, .l2, .cosine] {
+                var all = TopK.Smallest(keep: k), screened = TopK.Smallest(keep: k)
+                query.withUnsafeBufferPointer { q in
+                    vectors.floats.withUnsafeBufferPointer { m in
+                        let qn = VectorKernels.dot(q.baseAddress!, q.baseAddress!, d).squareRoot()
+                        for r in rows {
+                            let x = VectorKernels.dot(m.baseAddress! + r * d, q.baseAddress!, d)
+                            let norm = VectorKernels.dot(m.baseAddress! + r * d, m.baseAddress! + r * d, d).squareRoot()
+                            let score: Float = switch metric {
+                            case .innerProduct: -x
+                            case .l2: norm * norm - 2 * x
+                            case .cosine: 1 - x / (norm * qn)
+                            }
+                            all.offer(score: score, row: r)
+                        }
+                    }
+                    VectorKernels.screen(vectors, rows: rows, codeRows: rows.map(Int64.init), codes: codes, query: q.baseAddress!,
+                                         prepared: codes.prepare(q.baseAddress!), metric: metric, threshold: screened.threshold) { i, score in
+                        screened.offer(score: score, row: rows[i])
+                        return screened.threshold
+                    }
+                }
+                #expect(screened.rows == all.rows, "\(metric)")
+            }
         }
     }
 
@@ -64,9 +131,26 @@ import Testing
             flagged.replaceSubrange((flagged.count - 4)..., with: Self.crc(flagged.dropLast(4)))
             #expect(throws: CairnError.self) { try IVFLists.parse(flagged, path: "x.ivl", generation: 9, rowCount: n) }
             if codes != nil {
+                #expect(bytes[8] == 2 && bytes[12] == 1)
                 var short = Array(bytes.dropLast(5))
                 short += Self.crc(short[...])
                 #expect(throws: CairnError.self) { try IVFLists.parse(short, path: "x.ivl", generation: 9, rowCount: n) }
+                // Version 2 without the flag is corrupt; a later version is refused by version.
+                var unflagged = bytes
+                unflagged[12] = 0
+                unflagged.replaceSubrange((unflagged.count - 4)..., with: Self.crc(unflagged.dropLast(4)))
+                #expect(throws: CairnError.self) { try IVFLists.parse(unflagged, path: "x.ivl", generation: 9, rowCount: n) }
+                var later = bytes
+                later[8] = 3
+                later.replaceSubrange((later.count - 4)..., with: Self.crc(later.dropLast(4)))
+                do {
+                    _ = try IVFLists.parse(later, path: "x.ivl", generation: 9, rowCount: n)
+                    Issue.record("version 3 was read")
+                } catch {
+                    #expect(error.code == .unsupportedVersion)
+                }
+            } else {
+                #expect(bytes[8] == 1 && bytes[12] == 0)
             }
         }
     }

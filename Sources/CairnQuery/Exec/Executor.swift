@@ -162,6 +162,7 @@ package struct Executor: Sendable {
         DispatchQueue.concurrentPerform(iterations: workers) { _ in
             var localTable: AggregateTable? = plan.isAggregating ? AggregateTable(keyTypes: keyTypes, specs: plan.aggregates) : nil
             var localScanned = 0, localFiltered = 0
+            var prepared = PreparedQueries()
             while true {
                 let claim: Int? = shared.lock.withLock { _ in
                     if shared.error != nil || ctx.isCancelled() { return nil }
@@ -228,7 +229,7 @@ package struct Executor: Sendable {
                             // Rows the filter kept, renumbered as batch positions (the codes are for unfiltered units).
                             candidates = IndexedRows(live: ScanUnit.positions(of: listed.live, in: unitRows), codes: nil)
                         }
-                        let keep = try search.screen(batch, candidates: candidates)
+                        let keep = try search.screen(batch, candidates: candidates, prepared: &prepared)
                         if keep.count != batch.count { batch = batch.gather(keep) }
                     }
                     localFiltered += batch.count

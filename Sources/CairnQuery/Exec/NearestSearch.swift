@@ -234,8 +234,7 @@ extension Session {
         let state = Mutex<(next: Int, exact: [Int], error: CairnError?)>((0, [], nil))
         DispatchQueue.concurrentPerform(iterations: workers) { w in
             var scores: [Float] = [], gathered: [Float] = [], listQueries: [Float] = []
-            // Queries prepared against a segment's 8-bit codes, by segment and query.
-            var prepared: [PreparedKey: SQ8Codes.Query] = [:]
+            var prepared = PreparedQueries()
             while let u = state.withLock({ s -> Int? in
                 guard s.error == nil, !context.isCancelled(), s.next < units.count else { return nil }
                 defer { s.next += 1 }
@@ -264,11 +263,8 @@ extension Session {
                             let j = asking[0], heap = best[w]
                             flat.withUnsafeBufferPointer { f in
                                 guard let q = f.baseAddress.map({ $0 + j * d }) else { return }
-                                let key = PreparedKey(codes: ObjectIdentifier(codes), query: j)
-                                let p = prepared[key] ?? codes.prepare(q)
-                                prepared[key] = p
                                 VectorKernels.screen(a, rows: stored, codeRows: stored.map { Int64($0 + block.firstRow) }, codes: codes, query: q,
-                                                     prepared: p, metric: r.metric, threshold: heap.threshold(j)) { i, score in
+                                                     prepared: prepared.query(q, codes, key: j), metric: r.metric, threshold: heap.threshold(j)) { i, score in
                                     heap.offer(j, score: score, unit: u, row: live[i])
                                 }
                             }
@@ -294,11 +290,6 @@ extension Session {
         if let error { throw error }
         return (best, exact.sorted())
     }
-}
-
-private struct PreparedKey: Hashable {
-    var codes: ObjectIdentifier
-    var query: Int
 }
 
 /// The `k` best (unit, row) pairs of each of many queries, filled from score matrices on all cores.

@@ -12,9 +12,9 @@ enum IndexStats {
 
     static let columns: [(String, ColumnType)] = [
         ("index_name", .varchar), ("table_name", .varchar), ("column_name", .varchar), ("opclass", .varchar),
-        ("quantization", .varchar), ("lists", .bigint), ("probes", .bigint), ("rows_indexed", .bigint), ("rows_in_memory", .bigint),
+        ("lists", .bigint), ("probes", .bigint), ("rows_indexed", .bigint), ("rows_in_memory", .bigint),
         ("rows_added_since_training", .bigint), ("list_size_min", .bigint), ("list_size_median", .bigint),
-        ("list_size_max", .bigint), ("estimated_recall_at_10", .double),
+        ("list_size_max", .bigint), ("estimated_recall_at_10", .double), ("quantization", .varchar),
     ]
 
     static func batch(_ snapshot: Snapshot, _ context: QueryContext) throws(CairnError) -> Batch {
@@ -30,10 +30,10 @@ enum IndexStats {
                 let recall = try estimateRecall(table, column: c, index: index, probes: probes)
                 rows.append([
                     .string(index.name), .string(table.schema.name), .string(table.schema.columns[c].name),
-                    .string(index.metric.opclass), .string(index.quantization?.rawValue ?? "none"), .int(Int64(index.lists)), .int(Int64(probes)), .int(Int64(indexed)),
+                    .string(index.metric.opclass), .int(Int64(index.lists)), .int(Int64(probes)), .int(Int64(indexed)),
                     .int(Int64(inMemory)), .int(Int64(max(0, table.rowCount - index.trainedRows))),
                     .int(Int64(sizes.first ?? 0)), .int(Int64(sizes.isEmpty ? 0 : sizes[sizes.count / 2])),
-                    .int(Int64(sizes.last ?? 0)), recall.map { .double($0) } ?? .null,
+                    .int(Int64(sizes.last ?? 0)), recall.map { .double($0) } ?? .null, .string(index.quantization?.rawValue ?? "none"),
                 ])
             }
         }

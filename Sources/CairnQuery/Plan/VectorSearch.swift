@@ -87,8 +87,9 @@ package struct VectorSearch: Sendable {
 
     /// The rows of `batch` to keep: the `keep` nearest non-NULL vectors among `candidates` (positions
     /// in `batch`; all rows when nil), in ascending row order. With the index's 8-bit codes, only the
-    /// rows whose codes say they may be among them have their floats read.
-    func screen(_ batch: Batch, candidates: IndexedRows? = nil) throws(CairnError) -> [Int] {
+    /// rows whose codes say they may be among them have their floats read; `prepared` keeps the query
+    /// prepared for each segment's codes across the units of one worker.
+    func screen(_ batch: Batch, candidates: IndexedRows? = nil, prepared: inout PreparedQueries) throws(CairnError) -> [Int] {
         let vector = batch.columns[column]
         guard case .vectors(let a) = vector.storage, batch.count > 0 else { return [] }
         if a.dimension != query.count {
@@ -103,7 +104,7 @@ package struct VectorSearch: Sendable {
             query.withUnsafeBufferPointer { q in
                 guard let qb = q.baseAddress else { return }
                 VectorKernels.screen(a, rows: rows, codeRows: valid.map { codeRows[$0] }, codes: codes, query: qb,
-                                     prepared: codes.prepare(qb), metric: metric, threshold: best.threshold) { i, score in
+                                     prepared: prepared.query(qb, codes, key: 0), metric: metric, threshold: best.threshold) { i, score in
                     best.offer(score: score, row: rows[i])
                     return best.threshold
                 }
@@ -116,5 +117,28 @@ package struct VectorSearch: Sendable {
         }
         let scores = VectorKernels.scores(a, query: query, metric: metric)
         return TopK.smallest(scores, keep: keep, validity: vector.validity)
+    }
+}
+
+/// Queries prepared against segments' 8-bit codes (``SQ8Codes/prepare(_:)``), by codes and query
+/// number, for one worker. Each entry holds its codes, so no other segment's codes can take over
+/// their identity while it is cached.
+package struct PreparedQueries {
+    private var entries: [Key: (codes: SQ8Codes, query: SQ8Codes.Query)] = [:]
+
+    private struct Key: Hashable {
+        var codes: ObjectIdentifier
+        var query: Int
+    }
+
+    package init() {}
+
+    /// Query number `key`, whose vector is `vector`, prepared for `codes`.
+    package mutating func query(_ vector: UnsafePointer<Float>, _ codes: SQ8Codes, key: Int) -> SQ8Codes.Query {
+        let k = Key(codes: ObjectIdentifier(codes), query: key)
+        if let hit = entries[k] { return hit.query }
+        let prepared = codes.prepare(vector)
+        entries[k] = (codes, prepared)
+        return prepared
     }
 }
