@@ -9,16 +9,48 @@ package struct IVFCentroids: Sendable, Equatable {
     package let vectors: [Float]
     /// ‖c‖² of each centroid under `.l2` (empty otherwise), so a probe is one `sgemv`.
     private let squaredNorms: [Float]
+    /// Many centroids (6 MiB for 1,024 of 1,536 dimensions) are also kept as 8-bit codes, so that a
+    /// single query's probe reads a quarter of the bytes and exact scores only for the few centroids
+    /// the codes cannot rule out (the way ``SQ8Codes`` screens rows).
+    private let coded: (centroids: VectorArray, codes: SQ8Codes, rows: [Int64])?
+    private static let codedLists = 256
 
     package init(metric: VectorMetric, lists: Int, dimension: Int, vectors: [Float]) {
         self.metric = metric; self.lists = lists; self.dimension = dimension; self.vectors = vectors
-        squaredNorms = metric != .l2 || vectors.count != lists * dimension ? [] : vectors.withUnsafeBufferPointer { c in
+        let valid = vectors.count == lists * dimension
+        squaredNorms = metric != .l2 || !valid ? [] : vectors.withUnsafeBufferPointer { c in
             (0..<lists).map { j in c.baseAddress.map { VectorKernels.dot($0 + j * dimension, $0 + j * dimension, dimension) } ?? 0 }
         }
+        if valid, lists >= Self.codedLists {
+            // Norms kept, so an l2 screen does not read every centroid to compute them.
+            let array = VectorArray(dimension: dimension, floats: vectors, norms: squaredNorms.isEmpty ? nil : squaredNorms.map { $0.squareRoot() })
+            coded = (array, SQ8Codes(array, validity: nil), (0..<lists).map(Int64.init))
+        } else {
+            coded = nil
+        }
+    }
+
+    package static func == (a: IVFCentroids, b: IVFCentroids) -> Bool {
+        a.metric == b.metric && a.lists == b.lists && a.dimension == b.dimension && a.vectors == b.vectors
     }
 
     /// The `probes` lists whose centroids are closest to `query` under the metric.
     package func probe(_ query: [Float], probes: Int) -> [Int] {
+        let keep = min(max(1, probes), lists)
+        if let coded, query.count == dimension {
+            // l2 ranks by ‖c‖² − 2c·q (‖q‖² is the same for every list); unit centroids by −c·q.
+            var best = TopK.Smallest(keep: keep)
+            query.withUnsafeBufferPointer { q in
+                guard let qb = q.baseAddress else { return }
+                VectorKernels.screen(coded.centroids, rows: Array(0..<lists), codeRows: coded.rows, codes: coded.codes, query: qb,
+                                     prepared: coded.codes.prepare(qb), metric: metric == .l2 ? .l2 : .innerProduct,
+                                     threshold: best.threshold, keep: keep) { i, score in
+                    best.offer(score: score, row: i)
+                    return best.threshold
+                }
+            }
+            return best.rows
+        }
         var scores = [Float](repeating: 0, count: lists)
         vectors.withUnsafeBufferPointer { c in
             query.withUnsafeBufferPointer { q in
@@ -29,7 +61,7 @@ package struct IVFCentroids: Sendable, Equatable {
                 }
             }
         }
-        return TopK.smallest(scores, keep: min(max(1, probes), lists))
+        return TopK.smallest(scores, keep: keep)
     }
 
     /// ``probe(_:probes:)`` for `count` queries at once (row-major `count × dimension`), from one `sgemm`.

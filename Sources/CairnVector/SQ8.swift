@@ -153,8 +153,10 @@ extension VectorKernels {
     /// score kept so far). A row is skipped only when the best score its codes allow is worse than the
     /// threshold, so a top-k fed by `visit` ends up as over every row. `codeRows[i]` is the segment row
     /// of `rows[i]` (the codes are numbered by segment row; `a` may hold a block or only its live rows).
+    /// `keep`, the size of the top k that `visit` feeds (whatever else feeds it too), lets rows that
+    /// `keep` of these rows surely beat be dropped before the rest are ordered.
     package static func screen(_ a: VectorArray, rows: [Int], codeRows: [Int64], codes: SQ8Codes, query: UnsafePointer<Float>,
-                               prepared: SQ8Codes.Query, metric: VectorMetric, threshold: Float,
+                               prepared: SQ8Codes.Query, metric: VectorMetric, threshold: Float, keep: Int? = nil,
                                visit: (Int, Float) -> Float) {
         let n = rows.count, d = a.dimension
         precondition(d == codes.dimension && codeRows.count == n, "codes must match the rows they screen")
@@ -164,32 +166,26 @@ extension VectorKernels {
         }
         let queryNorm = metric == .cosine ? dot(query, query, d).squareRoot() : 0
         var bounds = [Double](repeating: 0, count: n)
+        var cut = Double.infinity
         bounds.withUnsafeMutableBufferPointer { b in
             guard let bb = b.baseAddress else { return }
             codes.dots(prepared, rows: codeRows, into: bb)
-            // The best score each row could have, in the metric's order (smaller is closer), less a few
-            // float32 ulps of its terms: the exact score is float32 arithmetic on them.
+            // The best and worst score each row could have, in the metric's order (smaller is closer),
+            // widened by a few float32 ulps of their terms: the exact score is float32 arithmetic on them.
             let s = prepared.slack
+            var worst = keep.map { TopK.Smallest(keep: $0) }
             for i in 0..<n {
-                let dotUpper = bb[i] + s
-                var bound: Double
-                switch metric {
-                case .innerProduct:
-                    bound = -dotUpper - 0x1p-22 * abs(dotUpper)
-                case .l2:
-                    let squared = Double(norms[i]) * Double(norms[i])
-                    bound = squared - 2 * dotUpper - 0x1p-21 * (squared + 2 * abs(dotUpper))
-                case .cosine:
-                    let scale = Double(norms[i]) * Double(queryNorm)
-                    let similarity = dotUpper / scale
-                    bound = 1 - similarity - 0x1p-21 * (1 + abs(similarity))
-                }
+                let (best, worstScore) = Self.range(dot: bb[i], slack: s, norm: metric == .innerProduct ? 0 : norms[i],
+                                                    queryNorm: queryNorm, metric: metric)
                 // Anything not finite (a zero norm, an overflow) cannot be ruled out.
-                bb[i] = bound.isFinite ? bound : -.infinity
+                bb[i] = best.isFinite ? best : -.infinity
+                if worstScore.isFinite { worst?.offer(score: Float(worstScore), row: i) }
             }
+            // `keep` rows score at most the keep-th smallest worst score, so nothing worse can be kept.
+            if let w = worst, w.threshold.isFinite { cut = Double(w.threshold.nextUp) }
         }
         // Only rows that can pass now are ordered; once k rows are kept most fail here.
-        var limit = Double(threshold)
+        var limit = Swift.min(Double(threshold), cut)
         let order = (0..<n).filter { bounds[$0] <= limit }.sorted { bounds[$0] < bounds[$1] }
         a.floats.withUnsafeBufferPointer { m in
             guard let mb = m.baseAddress else { return }
@@ -202,8 +198,28 @@ extension VectorKernels {
                 case .l2: score = norms[i] * norms[i] - 2 * x
                 case .cosine: score = 1 - x / (norms[i] * queryNorm)
                 }
-                limit = Double(visit(i, score))
+                limit = Swift.min(Double(visit(i, score)), cut)
             }
+        }
+    }
+
+    /// The smallest and largest score (smaller is closer) a row can have whose approximate dot product
+    /// with the query is `dot`, exact within `slack`.
+    @inline(__always)
+    private static func range(dot: Double, slack: Double, norm: Float, queryNorm: Float,
+                              metric: VectorMetric) -> (best: Double, worst: Double) {
+        let high = dot + slack, low = dot - slack
+        switch metric {
+        case .innerProduct:
+            return (-high - 0x1p-22 * abs(high), -low + 0x1p-22 * abs(low))
+        case .l2:
+            let squared = Double(norm) * Double(norm)
+            return (squared - 2 * high - 0x1p-21 * (squared + 2 * abs(high)),
+                    squared - 2 * low + 0x1p-21 * (squared + 2 * abs(low)))
+        case .cosine:
+            let scale = Double(norm) * Double(queryNorm)
+            let (a, b) = (high / scale, low / scale)
+            return (1 - a - 0x1p-21 * (1 + abs(a)), 1 - b + 0x1p-21 * (1 + abs(b)))
         }
     }
 }

@@ -116,6 +116,23 @@ import Testing
         }
     }
 
+    /// With 256 lists or more a single query's probe is screened by the centroids' 8-bit codes; it must
+    /// pick the lists the batched probe (one `sgemm` over the float centroids) picks.
+    @Test(arguments: [VectorMetric.l2, .innerProduct])
+    func screenedProbePicksTheListsOfTheFloatProbe(metric: VectorMetric) {
+        var rng = SystemRandomNumberGenerator()
+        let d = 96, lists = 300
+        var centroids = (0..<(lists * d)).map { _ in Float.random(in: -1...1, using: &rng) }
+        if metric != .l2 { KMeans.normalizeRows(&centroids, dimension: d) }
+        let index = IVFCentroids(metric: metric, lists: lists, dimension: d, vectors: centroids)
+        for probes in [1, 7, 40] {
+            let queries = (0..<(2 * d)).map { _ in Float.random(in: -1...1, using: &rng) }
+            let batched = index.probe(queries: queries, count: 2, probes: probes)
+            #expect(index.probe(Array(queries[0..<d]), probes: probes) == batched[0])
+            #expect(index.probe(Array(queries[d...]), probes: probes) == batched[1])
+        }
+    }
+
     @Test func listFilesRoundTripWithAndWithoutCodes() throws {
         var rng = SystemRandomNumberGenerator()
         let d = 37, n = 50

@@ -264,7 +264,8 @@ extension Session {
                             flat.withUnsafeBufferPointer { f in
                                 guard let q = f.baseAddress.map({ $0 + j * d }) else { return }
                                 VectorKernels.screen(a, rows: stored, codeRows: stored.map { Int64($0 + block.firstRow) }, codes: codes, query: q,
-                                                     prepared: prepared.query(q, codes, key: j), metric: r.metric, threshold: heap.threshold(j)) { i, score in
+                                                     prepared: prepared.query(q, codes, key: j), metric: r.metric, threshold: heap.threshold(j),
+                                                     keep: r.k) { i, score in
                                     heap.offer(j, score: score, unit: u, row: live[i])
                                 }
                             }

@@ -104,7 +104,8 @@ package struct VectorSearch: Sendable {
             query.withUnsafeBufferPointer { q in
                 guard let qb = q.baseAddress else { return }
                 VectorKernels.screen(a, rows: rows, codeRows: valid.map { codeRows[$0] }, codes: codes, query: qb,
-                                     prepared: prepared.query(qb, codes, key: 0), metric: metric, threshold: best.threshold) { i, score in
+                                     prepared: prepared.query(qb, codes, key: 0), metric: metric, threshold: best.threshold,
+                                     keep: keep) { i, score in
                     best.offer(score: score, row: rows[i])
                     return best.threshold
                 }
