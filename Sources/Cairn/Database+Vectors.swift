@@ -37,7 +37,7 @@ extension Database {
                         returning: [String] = ["id"], probes: Int? = nil) throws -> QueryResult {
         let request = NearestRequest(table: table, column: column, k: k, metric: metric.engineMetric, filter: filter,
                                      parameters: parameters, returning: returning, probes: probes)
-        return QueryResult(try core.session.nearest(request, query: query))
+        return try core.retryingVanishedFiles { QueryResult(try core.session.nearest(request, query: query)) }
     }
 
     /// ``nearest(to:k:in:column:metric:filter:parameters:returning:probes:)`` for many queries at once,
@@ -50,7 +50,7 @@ extension Database {
                         returning: [String] = ["id"], probes: Int? = nil) throws -> [QueryResult] {
         let request = NearestRequest(table: table, column: column, k: k, metric: metric.engineMetric, filter: filter,
                                      parameters: parameters, returning: returning, probes: probes)
-        return try core.session.nearest(request, queries: queries).map(QueryResult.init)
+        return try core.retryingVanishedFiles { try core.session.nearest(request, queries: queries).map(QueryResult.init) }
     }
 }
 

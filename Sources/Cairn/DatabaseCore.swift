@@ -30,7 +30,21 @@ final class DatabaseCore: Sendable {
 
     func execute(_ sql: String, _ parameters: [Value], progress: (@Sendable (Double) -> Void)?) throws -> QueryResult {
         try checkOpen()
-        return QueryResult(try session.execute(sql, parameters, progress: progress))
+        return try retryingVanishedFiles { QueryResult(try session.execute(sql, parameters, progress: progress)) }
+    }
+
+    /// Runs `body`, and in a read-only database runs it again (twice at most) if a file it needed was
+    /// gone: the writer deletes files right after publishing a manifest that no longer names them, and
+    /// the next snapshot reads that newer manifest. A read-only statement has no effects to repeat.
+    func retryingVanishedFiles<T>(_ body: () throws -> T) throws -> T {
+        var attempts = 0
+        while true {
+            do {
+                return try body()
+            } catch let e as CairnError where engine.readOnly && e.code == .notFound && e.file != nil && attempts < 2 {
+                attempts += 1
+            }
+        }
     }
 
     func interrupt() { session.interrupt() }

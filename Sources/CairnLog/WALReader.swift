@@ -18,6 +18,18 @@ package enum WALReader {
         try DirectoryIO.entries(directory).compactMap(WALFormat.sequence(fileName:)).sorted()
     }
 
+    /// Each log file's sequence and size, in order: it changes with every commit, so a read-only
+    /// reader compares it to see whether the writer appended since it last replayed the log.
+    package static func identity(directory: String) -> [Int64] {
+        var out: [Int64] = []
+        for sequence in (try? sequences(in: directory)) ?? [] {
+            var st = stat()
+            guard stat(directory + "/" + WALFormat.fileName(sequence: sequence), &st) == 0 else { continue }
+            out += [Int64(bitPattern: sequence), Int64(st.st_size)]
+        }
+        return out
+    }
+
     /// What replaying one file found.
     package struct FileResult: Sendable, Equatable {
         package var records: Int

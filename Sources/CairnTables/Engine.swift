@@ -27,8 +27,9 @@ package final class Engine: Sendable {
     let expiryBinder = Mutex<ExpiryBinder?>(nil)
     let background = Mutex<BackgroundMaintenance?>(nil)
     let maintenanceThread = MaintenanceThread()
-    /// Read-only engines: the identity of the manifest their state was loaded from (see ``snapshot()``).
-    private let loadedManifest = Mutex<[Int64]?>(nil)
+    /// Read-only engines: the writer's state (manifest and log files) their state was loaded from
+    /// (see ``snapshot()``).
+    private let loadedWriterState = Mutex<[Int64]?>(nil)
 
     var walDirectory: String { path + "/wal" }
 
@@ -73,6 +74,8 @@ package final class Engine: Sendable {
         // OpenBLAS's worker threads inherit the priority of the thread that starts them.
         BLAS.useDefault()
         let deletions = DeletionCache()
+        // Taken before loading, so a commit made meanwhile is loaded by the next snapshot.
+        let writerState = readOnly ? Self.writerState(path) : nil
         var state = try loadState(path: path, readOnly: readOnly, deletions: deletions)
         if !readOnly {
             try removeOrphans(directory: path, catalog: state.published)
@@ -82,7 +85,7 @@ package final class Engine: Sendable {
         }
         let logged = !state.loggedDeletions.isEmpty
         let engine = Engine(path: path, readOnly: readOnly, options: options, state: state, deletions: deletions)
-        engine.loadedManifest.withLock { $0 = ManifestFile.identity(directory: path) }
+        engine.loadedWriterState.withLock { $0 = writerState }
         if logged && !readOnly { engine.scheduleFold() }
         return engine
     }
@@ -138,8 +141,8 @@ package final class Engine: Sendable {
 
     /// The current committed state. Cheap: copies references only.
     ///
-    /// A read-only engine first reloads its state if the writer has replaced the manifest since, so it
-    /// sees the rows checkpointed by then, and never a segment that compaction has deleted.
+    /// A read-only engine first reloads its state if the writer has committed since (replaced the
+    /// manifest or appended to the log), so it sees every row committed by then.
     package func snapshot() -> Snapshot {
         if readOnly { refreshFromWriter() }
         return currentSnapshot()
@@ -150,11 +153,11 @@ package final class Engine: Sendable {
                                      lease: reclaimer.lease()) }
     }
 
-    /// Reloads a read-only engine's catalog and head when the manifest changed; keeps the old state if
-    /// the reload fails (the next snapshot tries again).
+    /// Reloads a read-only engine's catalog and head when the writer committed since; keeps the old
+    /// state if the reload fails (the next snapshot tries again).
     private func refreshFromWriter() {
-        let identity = ManifestFile.identity(directory: path)
-        guard identity != loadedManifest.withLock({ $0 }),
+        let identity = Self.writerState(path)
+        guard identity != loadedWriterState.withLock({ $0 }),
               let fresh = try? Self.loadState(path: path, readOnly: true, deletions: deletions) else { return }
         state.withLock { s in
             guard !s.closed else { return }
@@ -163,7 +166,13 @@ package final class Engine: Sendable {
             s.heads = fresh.heads
             s.nextSegmentID = fresh.nextSegmentID
         }
-        loadedManifest.withLock { $0 = identity }
+        loadedWriterState.withLock { $0 = identity }
+    }
+
+    /// The manifest's identity and each log file's sequence and size: any commit changes one of them.
+    private static func writerState(_ path: String) -> [Int64]? {
+        guard let manifest = ManifestFile.identity(directory: path) else { return nil }
+        return manifest + WALReader.identity(directory: path + "/wal")
     }
 
     /// Throws unless this engine accepts writes.

@@ -109,6 +109,38 @@ import Testing
         #expect(dir.segments().count == 2)
     }
 
+    /// A read-only database open beside the writer keeps answering while the writer's deletes empty
+    /// partitions and their segment files are deleted (a statement that finds a file gone runs again on
+    /// the newer manifest), every answer is a count the writer committed at some point, and commits
+    /// still only in the log are seen.
+    @Test func readOnlyQueriesSurviveFilesDeletedByTheWriter() throws {
+        let dir = TempDir()
+        let db = try Database(path: dir.path, options: Self.options())
+        defer { db.close() }
+        try db.execute(Self.ddl)
+        let days = 24
+        try Self.insertEvents(db, days: days, perDay: 30)
+        try db.execute("CHECKPOINT")
+        let reader = try Database(path: dir.path, mode: .readOnly, options: Self.options())
+        defer { reader.close() }
+        var committed: Set<Int> = [days * 30]
+        for d in 1...days {
+            let from = Self.now - Int64(d) * Self.day
+            let emptied = try db.execute("DELETE FROM events WHERE ts >= $1 AND ts < $2",
+                                         [.timestamp(from), .timestamp(from + Self.day)]).rowsAffected ?? 0
+            #expect(emptied == 30)
+            committed.insert((days - d) * 30)
+            for _ in 0..<3 {
+                let seen = try Self.count(reader, "SELECT count(*) FROM events")
+                #expect(committed.contains(seen), "read-only count \(seen) was never committed")
+            }
+        }
+        #expect(try Self.count(reader, "SELECT count(*) FROM events") == 0)
+        // Rows committed to the log only (no checkpoint) are seen at once too.
+        try Self.insertEvents(db, days: 1, perDay: 5)
+        #expect(try Self.count(reader, "SELECT count(*) FROM events") == 5)
+    }
+
     @Test func vacuumRemovesDeletedRowsFromEveryFile() throws {
         let dir = TempDir()
         let victim = "gdpr-victim-7f3a"
