@@ -3,7 +3,7 @@
 // Layers, lowest first (a layer imports only layers above it in this list):
 //   CairnFormat  – column types, encodings, zstd blocks, segment files        (docs/format.md §2–§4)
 //   CairnLog     – write-ahead log, manifest, directory lock                  (docs/format.md §5–§6)
-//   CairnVector  – distance kernels on BLAS, top-k, k-means, IVF lists        (docs/format.md §7)
+//   CairnVector  – distance kernels on BLAS, top-k, k-means, IVF lists, SQ8  (docs/format.md §7)
 //   CairnTables  – catalog, date partitions, in-memory head, flush, snapshots, scans
 //   CairnSQL     – lexer, parser, AST (no storage knowledge)
 //   CairnQuery   – binder/planner, vectorized expressions and operators
