@@ -153,14 +153,21 @@ extension VectorKernels {
     /// score kept so far). A row is skipped only when the best score its codes allow is worse than the
     /// threshold, so a top-k fed by `visit` ends up as over every row. `codeRows[i]` is the segment row
     /// of `rows[i]` (the codes are numbered by segment row; `a` may hold a block or only its live rows).
-    /// `keep`, the size of the top k that `visit` feeds (whatever else feeds it too), lets rows that
-    /// `keep` of these rows surely beat be dropped before the rest are ordered.
-    package static func screen(_ a: VectorArray, rows: [Int], codeRows: [Int64], codes: SQ8Codes, query: UnsafePointer<Float>,
-                               prepared: SQ8Codes.Query, metric: VectorMetric, threshold: Float, keep: Int? = nil,
-                               visit: (Int, Float) -> Float) {
+    /// Rows that `validity` (indexed like `a`) marks NULL are never visited. `keep`, the size of the top
+    /// k that `visit` feeds (whatever else feeds it too), lets rows that `keep` of these rows surely
+    /// beat be dropped before the rest are ordered.
+    package static func screen(_ a: VectorArray, rows: [Int], codeRows: [Int64], validity: [Bool]? = nil, codes: SQ8Codes,
+                               query: UnsafePointer<Float>, prepared: SQ8Codes.Query, metric: VectorMetric, threshold: Float,
+                               keep: Int? = nil, visit: (Int, Float) -> Float) {
         let n = rows.count, d = a.dimension
         precondition(d == codes.dimension && codeRows.count == n, "codes must match the rows they screen")
         guard n > 0 else { return }
+        if let validity, rows.contains(where: { !validity[$0] }) {
+            // NULL rows leave before any bound is computed (they must not count towards `keep` either).
+            let kept = rows.indices.filter { validity[rows[$0]] }
+            return screen(a, rows: kept.map { rows[$0] }, codeRows: kept.map { codeRows[$0] }, codes: codes, query: query,
+                          prepared: prepared, metric: metric, threshold: threshold, keep: keep) { i, score in visit(kept[i], score) }
+        }
         let norms: [Float] = metric == .innerProduct ? [] : a.floats.withUnsafeBufferPointer { m in
             rows.map { i in a.norms?[i] ?? m.baseAddress.map { dot($0 + i * d, $0 + i * d, d).squareRoot() } ?? 0 }
         }

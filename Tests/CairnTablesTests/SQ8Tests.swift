@@ -68,10 +68,11 @@ import Testing
         }
     }
 
-    /// A top k fed by ``VectorKernels/screen`` equals the top k over every row's exact score, ties and
-    /// all, for every metric: with duplicate rows, rows of large norm, and queries of tiny norm.
+    /// A top k fed by ``VectorKernels/screen`` equals the top k over every non-NULL row's exact score,
+    /// ties and all, for every metric: with duplicate rows, rows of large norm, queries of tiny norm, and
+    /// NULL rows (holding values, so that a screen counting them would keep or cut the wrong rows).
     @Test func screeningKeepsTheExactTopK() async {
-        let cases = Generator<(VectorArray, [Float], Int), Shrink.None<(VectorArray, [Float], Int)>> { rng in
+        let cases = Generator<(VectorArray, [Float], Int, [Bool]), Shrink.None<(VectorArray, [Float], Int, [Bool])>> { rng in
             let d = Int.random(in: 1...70, using: &rng), n = Int.random(in: 1...60, using: &rng)
             let rowScale: Float = [1, 1e3][Int.random(in: 0..<2, using: &rng)]
             var floats: [Float] = []
@@ -84,17 +85,18 @@ import Testing
             }
             let queryScale: Float = [1e-4, 1][Int.random(in: 0..<2, using: &rng)]
             let query = (0..<d).map { _ in Float.random(in: -queryScale...queryScale, using: &rng) }
-            return (VectorArray(dimension: d, floats: floats), query, Int.random(in: 1...8, using: &rng))
+            let validity = (0..<n).map { _ in Int.random(in: 0..<6, using: &rng) != 0 }
+            return (VectorArray(dimension: d, floats: floats), query, Int.random(in: 1...8, using: &rng), validity)
         }
-        await propertyCheck(count: 300, input: cases) { vectors, query, k in
-            let codes = SQ8Codes(vectors, validity: nil)
+        await propertyCheck(count: 300, input: cases) { vectors, query, k, validity in
+            let codes = SQ8Codes(vectors, validity: validity)
             let d = vectors.dimension, rows = Array(0..<vectors.count)
             for metric in [VectorMetric.innerProduct, .l2, .cosine] {
                 var all = TopK.Smallest(keep: k), screened = TopK.Smallest(keep: k)
                 query.withUnsafeBufferPointer { q in
                     vectors.floats.withUnsafeBufferPointer { m in
                         let qn = VectorKernels.dot(q.baseAddress!, q.baseAddress!, d).squareRoot()
-                        for r in rows {
+                        for r in rows where validity[r] {
                             let x = VectorKernels.dot(m.baseAddress! + r * d, q.baseAddress!, d)
                             let norm = VectorKernels.dot(m.baseAddress! + r * d, m.baseAddress! + r * d, d).squareRoot()
                             let score: Float = switch metric {
@@ -105,8 +107,9 @@ import Testing
                             all.offer(score: score, row: r)
                         }
                     }
-                    VectorKernels.screen(vectors, rows: rows, codeRows: rows.map(Int64.init), codes: codes, query: q.baseAddress!,
-                                         prepared: codes.prepare(q.baseAddress!), metric: metric, threshold: screened.threshold) { i, score in
+                    VectorKernels.screen(vectors, rows: rows, codeRows: rows.map(Int64.init), validity: validity, codes: codes,
+                                         query: q.baseAddress!, prepared: codes.prepare(q.baseAddress!), metric: metric,
+                                         threshold: screened.threshold, keep: k) { i, score in
                         screened.offer(score: score, row: rows[i])
                         return screened.threshold
                     }

@@ -250,20 +250,17 @@ extension Session {
                     guard case .vectors(let a) = vectors.storage, a.dimension != 0 else { continue }
                     guard a.dimension == d else { throw CairnError(.type, "different vector dimensions \(a.dimension) and \(d)") }
                     for (list, rows) in block.lists {
-                        var (stored, live) = units[u].liveSelection(rows)
+                        let (stored, live) = units[u].liveSelection(rows)
                         guard !stored.isEmpty else { continue }
                         let asking = queriesOfList[list]
                         // A list only one query probes: its 8-bit codes decide which float rows to read.
                         // (Lists many queries share are read once for all of them by one sgemm below.)
                         if asking.count == 1, let codes = block.codes, codes.dimension == d {
-                            if let validity = vectors.validity {
-                                let valid = stored.indices.filter { validity[stored[$0]] }
-                                (stored, live) = (valid.map { stored[$0] }, valid.map { live[$0] })
-                            }
                             let j = asking[0], heap = best[w]
                             flat.withUnsafeBufferPointer { f in
                                 guard let q = f.baseAddress.map({ $0 + j * d }) else { return }
-                                VectorKernels.screen(a, rows: stored, codeRows: stored.map { Int64($0 + block.firstRow) }, codes: codes, query: q,
+                                VectorKernels.screen(a, rows: stored, codeRows: stored.map { Int64($0 + block.firstRow) }, validity: vectors.validity,
+                                                     codes: codes, query: q,
                                                      prepared: prepared.query(q, codes, key: j), metric: r.metric, threshold: heap.threshold(j),
                                                      keep: r.k) { i, score in
                                     heap.offer(j, score: score, unit: u, row: live[i])

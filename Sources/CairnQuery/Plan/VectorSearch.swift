@@ -98,12 +98,11 @@ package struct VectorSearch: Sendable {
             throw CairnError(.type, "different vector dimensions \(a.dimension) and \(query.count)")
         }
         if let candidates, let (codes, codeRows) = candidates.codes, codes.dimension == query.count {
-            let valid = candidates.live.indices.filter { vector.validity?[candidates.live[$0]] ?? true }
-            let rows = valid.map { candidates.live[$0] }
+            let rows = candidates.live
             var best = TopK.Smallest(keep: keep)
             query.withUnsafeBufferPointer { q in
                 guard let qb = q.baseAddress else { return }
-                VectorKernels.screen(a, rows: rows, codeRows: valid.map { codeRows[$0] }, codes: codes, query: qb,
+                VectorKernels.screen(a, rows: rows, codeRows: codeRows, validity: vector.validity, codes: codes, query: qb,
                                      prepared: prepared.query(qb, codes, key: 0), metric: metric, threshold: best.threshold,
                                      keep: keep) { i, score in
                     best.offer(score: score, row: rows[i])
