@@ -25,11 +25,12 @@ public final class Appender {
     private let schema: TableSchema
     /// Per column, read once, so appending a value does not copy a column's schema.
     private let types: [ColumnType]
-    private var builders: [VectorBuilder]
+    /// The current batch, one buffer per column.
+    private var buffers: [AppendBuffer]
     private var column = 0
     /// Rows buffered and not yet flushed.
     public private(set) var pendingRows = 0
-    /// Rows in `builders` (the rest of `pendingRows` went to `load`).
+    /// Rows in `buffers` (the rest of `pendingRows` went to `load`).
     private var bufferedRows = 0
     /// A bulk load that full batches go to while appending continues; ``flush()`` commits it.
     private var load: (bulk: BulkLoad, sink: BatchSink)?
@@ -43,7 +44,16 @@ public final class Appender {
         self.engine = engine
         schema = t.schema
         types = schema.columns.map(\.type)
-        builders = schema.columns.map { VectorBuilder(type: $0.type, capacity: Self.batchRows) }
+        buffers = []
+        buffers = newBuffers()
+    }
+
+    /// Empty buffers for the next batch, with room for a little more string data than the last one held.
+    private func newBuffers() -> [AppendBuffer] {
+        schema.columns.enumerated().map { c, column in
+            AppendBuffer(physical: column.type.physical, dimension: column.dimension ?? 0, rows: Self.batchRows,
+                         bytes: c < buffers.count ? buffers[c].stringBytes + buffers[c].stringBytes / 8 : 0)
+        }
     }
 
     /// Rows appended and not flushed are discarded.
@@ -70,8 +80,8 @@ public final class Appender {
         switch types[c] {
         case .smallint, .integer, .bigint:
             try Casts.checkRange(v, types[c])
-            builders[c].appendInt(v)
-        case .double, .real: builders[c].appendDouble(Double(v))
+            buffers[c].append(int: v)
+        case .double, .real: buffers[c].append(double: Double(v))
         default: throw mismatch(c, "an integer")
         }
         column += 1
@@ -84,7 +94,7 @@ public final class Appender {
     public func append(_ v: Double) throws {
         let c = try next()
         guard types[c] == .double || types[c] == .real else { throw mismatch(c, "a double") }
-        builders[c].appendDouble(types[c] == .real ? Double(Float(v)) : v)
+        buffers[c].append(double: types[c] == .real ? Double(Float(v)) : v)
         column += 1
     }
 
@@ -92,7 +102,7 @@ public final class Appender {
     public func append(_ v: Bool) throws {
         let c = try next()
         guard types[c] == .boolean else { throw mismatch(c, "a boolean") }
-        builders[c].appendInt(v ? 1 : 0)
+        buffers[c].append(int: v ? 1 : 0)
         column += 1
     }
 
@@ -100,19 +110,19 @@ public final class Appender {
     public func append(_ v: String) throws {
         let c = try next()
         switch types[c] {
-        case .varchar: builders[c].appendString(v)
+        case .varchar: buffers[c].append(string: v)
         case .json:
             // Validated and copied straight from the string's UTF-8, without an intermediate array.
             var text = v
             let valid = text.withUTF8 { utf8 in
                 guard JSONScanner.isValid(utf8) else { return false }
-                builders[c].appendBytes(utf8)
+                buffers[c].append(bytes: utf8)
                 return true
             }
             guard valid else { throw CairnError(.type, "column \"\(schema.columns[c].name)\": malformed JSON") }
         default:
             // Text for other types is parsed like a SQL literal.
-            builders[c].append(try Casts.castConstant(.string(v), from: .varchar, to: types[c]))
+            buffers[c].append(try Casts.castConstant(.string(v), from: .varchar, to: types[c]))
         }
         column += 1
     }
@@ -121,8 +131,8 @@ public final class Appender {
     public func append(timestamp micros: Int64) throws {
         let c = try next()
         switch types[c] {
-        case .timestamp, .timestamptz: builders[c].appendInt(micros)
-        case .date: builders[c].appendInt(Calendar.dayOf(micros: micros))
+        case .timestamp, .timestamptz: buffers[c].append(int: micros)
+        case .date: buffers[c].append(int: Calendar.dayOf(micros: micros))
         default: throw mismatch(c, "a timestamp")
         }
         column += 1
@@ -141,7 +151,7 @@ public final class Appender {
         let c = try next()
         guard schema.columns[c].type == .vector, let d = schema.columns[c].dimension else { throw mismatch(c, "a vector") }
         try checkVector(v, column: c, dimension: d)
-        builders[c].appendVector(v)
+        buffers[c].append(vector: v)
         column += 1
     }
 
@@ -161,7 +171,7 @@ public final class Appender {
         guard !schema.columns[c].notNull else {
             throw CairnError(.constraint, "NULL value in column \"\(schema.columns[c].name)\" violates NOT NULL constraint")
         }
-        builders[c].appendNull()
+        buffers[c].appendNull()
         column += 1
     }
 
@@ -173,7 +183,7 @@ public final class Appender {
         if case .vector(let f) = converted, let d = schema.columns[c].dimension {
             try f.withUnsafeBufferPointer { try checkVector($0, column: c, dimension: d) }
         }
-        builders[c].append(converted)
+        buffers[c].append(converted)
         column += 1
     }
 
@@ -192,15 +202,16 @@ public final class Appender {
     /// Gives the buffered rows to the bulk load, which sorts, encodes and writes them on another
     /// thread while appending goes on; nothing becomes visible before ``flush()``.
     private func handOff() throws {
-        let columns = builders.map { $0.finish() }
-        builders = schema.columns.map { VectorBuilder(type: $0.type, capacity: Self.batchRows) }
+        let batch = buffers
+        buffers = newBuffers()
         bufferedRows = 0
         if load == nil {
             let bulk = try engine.beginBulkLoad(table: schema.name)
             load = (bulk, BatchSink(bulk: bulk))
         }
         do {
-            try load?.sink.add(columns)
+            // The copy into column vectors happens on the sink's thread; nothing here touches `batch` again.
+            try load?.sink.add { batch.map { $0.columnVector() } }
         } catch {
             discard()
             throw error
@@ -214,8 +225,8 @@ public final class Appender {
         guard pendingRows > 0 else { return }
         do {
             if load == nil {
-                let columns = builders.map { $0.finish() }
-                builders = schema.columns.map { VectorBuilder(type: $0.type, capacity: Self.batchRows) }
+                let columns = buffers.map { $0.columnVector() }
+                buffers = newBuffers()
                 bufferedRows = 0
                 pendingRows = 0
                 try engine.append(table: schema.name, columns: columns)
@@ -244,7 +255,7 @@ public final class Appender {
             bulk.abort()
         }
         load = nil
-        builders = schema.columns.map { VectorBuilder(type: $0.type, capacity: Self.batchRows) }
+        buffers = newBuffers()
         bufferedRows = 0
         pendingRows = 0
         column = 0

@@ -22,6 +22,10 @@ package final class BulkLoad {
     private var bufferedRows = 0
     private var bufferedBytes = 0
     private var partitionBytes: [Int64?: Int] = [:]
+    /// Per buffered partition, rows buffered and the number of the last batch that added to it.
+    private var partitionRows: [Int64?: Int] = [:]
+    private var lastBatch: [Int64?: Int] = [:]
+    private var batches = 0
     private var written: [(key: Int64?, segment: SegmentEntry)] = []
     private var finished = false
 
@@ -39,14 +43,29 @@ package final class BulkLoad {
         let rowCount = try BatchValidator.validate(columns, schema: schema)
         guard rowCount > 0 else { return }
         let groups = partitioner.map { $0.split(columns[$0.columnIndex]) } ?? [(nil, nil)]
+        batches += 1
         for (key, rows) in groups {
             let part = rows.map { r in columns.map { $0.gather(r) } } ?? columns
             partitionBytes[key, default: 0] += part.reduce(0) { $0 + $1.approximateBytes }
+            partitionRows[key, default: 0] += rows?.count ?? rowCount
+            lastBatch[key] = batches
             buffers[key, default: []].append(part)
         }
         bufferedRows += rowCount
         bufferedBytes += columns.reduce(0) { $0 + $1.approximateBytes }
         if bufferedBytes >= bulkBudget || bufferedRows >= bulkRows { try writeLargestBuffers() }
+        try writeIdleBuffers()
+    }
+
+    /// Writes partitions that filled at least a block and then received nothing for two batches: input
+    /// in time order has moved on to later partitions, so encoding them now, on this thread, leaves
+    /// less for ``commit()`` to do. A straggler arriving later makes a second segment, which
+    /// compaction merges.
+    private func writeIdleBuffers() throws(CairnError) {
+        let idle = lastBatch.filter { key, last in
+            batches - last >= 2 && partitionRows[key, default: 0] >= Engine.rowsPerBlock(schema, engine.options)
+        }
+        for key in idle.keys.sorted(by: PartitionKeyOrder.less) { try writeBuffer(key, threads: 1) }
     }
 
     /// Makes every added row visible at once, durably.
@@ -98,25 +117,30 @@ package final class BulkLoad {
     private func writeLargestBuffers() throws(CairnError) {
         for key in partitionBytes.sorted(by: { $0.value > $1.value }).map(\.key) {
             if bufferedBytes <= bulkBudget / 2 && bufferedRows <= bulkRows / 2 { break }
-            try writeBuffer(key)
+            try writeBuffer(key, threads: 1)
         }
     }
 
     private func writeBuffers() throws(CairnError) {
-        for key in buffers.keys.sorted(by: PartitionKeyOrder.less) { try writeBuffer(key) }
+        for key in buffers.keys.sorted(by: PartitionKeyOrder.less) { try writeBuffer(key, threads: Processors.online) }
         bufferedRows = 0
         bufferedBytes = 0
     }
 
-    private func writeBuffer(_ key: Int64?) throws(CairnError) {
+    /// Writes one partition's buffer as a segment, encoding with `threads` threads: one while the
+    /// load is being fed, so the producer keeps a core; all of them in ``commit()``, which the caller waits for.
+    private func writeBuffer(_ key: Int64?, threads: Int) throws(CairnError) {
         guard let parts = buffers[key] else { return }
         let columns = schema.columns.indices.map { i in
             ColumnVector.concatenate(parts.map { $0[i] }, physical: schema.columns[i].type.physical)
         }
         let segmentID = engine.state.withLock { $0.allocateSegmentID() }
-        let segment = try engine.writeSegment(tableID: tableID, schema: schema, key: key, columns: columns, segmentID: segmentID)
+        let segment = try engine.writeSegment(tableID: tableID, schema: schema, key: key, columns: columns,
+                                              segmentID: segmentID, threads: threads)
         written.append((key, segment))
         buffers[key] = nil
+        partitionRows[key] = nil
+        lastBatch[key] = nil
         bufferedRows -= columns.first?.count ?? 0
         bufferedBytes -= partitionBytes.removeValue(forKey: key) ?? 0
     }

@@ -58,13 +58,27 @@ struct Partitioner {
         }
         if uniform { return [(first, nil)] }
         var order: [Int64?] = []
-        var groups: [Int64?: [Int]] = [:]
+        var groups: [[Int]] = []
+        var groupOf: [Int64?: Int] = [:]
+        // Rows mostly arrive in time order, so the last row's group is looked up once per run, not per row.
+        var previous: Int64?? = .none
+        var group = 0
         for i in 0..<keys.count {
             let k: Int64? = (validity?[i] ?? true) ? keys[i] : nil
-            if groups[k] == nil { order.append(k) }
-            groups[k, default: []].append(i)
+            if previous != .some(k) {
+                previous = .some(k)
+                if let g = groupOf[k] {
+                    group = g
+                } else {
+                    group = groups.count
+                    groupOf[k] = group
+                    order.append(k)
+                    groups.append([])
+                }
+            }
+            groups[group].append(i)
         }
-        return order.map { ($0, groups[$0]) }
+        return zip(order, groups).map { ($0, $1) }
     }
 
     /// The inclusive range of column values in partition `key`, as a zone map over `rowCount` rows.

@@ -9,8 +9,10 @@ struct AppenderLoader {
     let database: Database
     let table: String
     let path: String
-    /// Rows parsed before they are appended.
-    var chunkRows = 8_192
+    /// Rows parsed before they are appended: few enough that their strings are still in cache (about
+    /// 300 KiB of events), as those of an event a service just built are. With 8,192 the timed loop
+    /// spent ~0.2 µs a row more, on cache misses into strings parsed long before.
+    var chunkRows = 1_024
 
     struct Result {
         let rows: Int

@@ -24,6 +24,13 @@ import Testing
         }
     }
 
+    @Test func longByteBlocksRoundTrip() async {
+        await propertyCheck(count: 40, input: longByteColumns) { v in
+            let (decoded, _) = try roundTrip(v)
+            #expect(decoded == v)
+        }
+    }
+
     @Test func bitPackingRoundTripsEveryWidth() async {
         let input = Generator<(Int, [UInt64]), Shrink.None<(Int, [UInt64])>> { rng in
             let width = Int.random(in: 0...64, using: &rng)
@@ -77,6 +84,17 @@ import Testing
         #expect(try roundTrip(levels).encoding == StringEncoding.ID.sortedDictionary.rawValue)
         let unique = ColumnVector(storage: .bytes(ByteArray((0..<1000).map { "request-\($0)" })))
         #expect(try roundTrip(unique).encoding == StringEncoding.ID.plain.rawValue)
+
+        // 20,000 rows over 5,000 strings that share their first 16 bytes: the table grows several
+        // times and the sort falls back to comparing bytes, and the strings still come back in order.
+        let shared = (0..<20_000).map { "/app/projects/00/\(((UInt64($0) &* 0x9E37_79B9_7F4A_7C15) >> 40) % 5_000)" }
+        let sharedColumn = ColumnVector(storage: .bytes(ByteArray(shared)))
+        let (decoded, encoding) = try roundTrip(sharedColumn)
+        #expect(encoding == StringEncoding.ID.sortedDictionary.rawValue)
+        #expect(decoded == sharedColumn)
+        // All distinct in the first quarter: given up on there, stored plain.
+        let distinctFirst = (0..<8_192).map { $0 < 2_048 ? "session-\($0)" : "session-\($0 % 16)" }
+        #expect(try roundTrip(ColumnVector(storage: .bytes(ByteArray(distinctFirst)))).encoding == StringEncoding.ID.plain.rawValue)
     }
 
     /// Every string of a block, and strings no row holds, are found by code and by bytes exactly

@@ -139,7 +139,12 @@ func randomStrings(count n: Int, _ rng: inout RNG) -> [String] {
     func make(_ rng: inout RNG, maxLength: Int) -> String {
         (0..<Int.random(in: 0...maxLength, using: &rng)).map { _ in alphabet.randomElement(using: &rng) ?? "" }.joined()
     }
-    switch Int.random(in: 0..<4, using: &rng) {
+    switch Int.random(in: 0..<5, using: &rng) {
+    case 4: // many distinct strings with long shared prefixes, some differing only past byte 16
+        let pool = (0..<Int.random(in: 1...3_000, using: &rng)).map { i in
+            "/app/projects/" + (i % 3 == 0 ? "\u{0}" : "") + "\(i % 7)/" + make(&rng, maxLength: 3) + "\(i)"
+        }
+        return (0..<n).map { _ in pool.randomElement(using: &rng) ?? "" }
     case 0: // low cardinality
         let pool = (0..<Int.random(in: 1...20, using: &rng)).map { _ in make(&rng, maxLength: 12) } + [""]
         return (0..<n).map { _ in pool.randomElement(using: &rng) ?? "" }
@@ -168,5 +173,11 @@ let float64Columns = Generator<ColumnVector, Shrink.None<ColumnVector>> { rng in
 
 let byteColumns = Generator<ColumnVector, Shrink.None<ColumnVector>> { rng in
     let n = randomLength(&rng)
+    return withNulls(.bytes(ByteArray(randomStrings(count: n, &rng))), count: n, &rng)
+}
+
+/// Blocks long enough for the dictionary builder's first-quarter check (4,096 rows or more).
+let longByteColumns = Generator<ColumnVector, Shrink.None<ColumnVector>> { rng in
+    let n = Int.random(in: 4_096...20_000, using: &rng)
     return withNulls(.bytes(ByteArray(randomStrings(count: n, &rng))), count: n, &rng)
 }

@@ -26,6 +26,29 @@ import Testing
         #expect(try scanAll(openEngine(dir).snapshot().table("events")).rowCount == 600)
     }
 
+    /// Input in time order: a partition that filled a block and then got nothing for two batches is
+    /// written before the commit; stragglers to it, in a batch whose rows go to partitions out of
+    /// order, make a second segment, and every row is there once after the commit.
+    @Test func idlePartitionsAreWrittenEarlyAndStragglersStillLand() throws {
+        let dir = TemporaryDirectory()
+        let engine = try openEngine(dir, options: EngineOptions(durability: .none, rowsPerBlock: 100))
+        _ = try engine.createTable(eventsSchema(), ifNotExists: false)
+        let load = try engine.beginBulkLoad(table: "events")
+        try Self.loadAcrossDays(load, days: 2, rowsPerDay: 200)
+        #expect(dir.files(under: "tables").isEmpty)
+        try load.add(eventsBatch(timestamps: (0..<50).map { micros(day: september1 + 2) + Int64($0) }))
+        #expect(dir.files(under: "tables").map { $0.split(separator: "/")[2] } == ["2025-09-01"])
+        let mixed = [micros(day: september1 + 3), micros(day: september1) + 500, micros(day: september1 + 2) + 60,
+                     micros(day: september1) + 501, micros(day: september1 + 1) + 900]
+        try load.add(eventsBatch(timestamps: mixed))
+        try load.commit()
+        let result = try scanAll(engine.snapshot().table("events"))
+        #expect(result.rowCount == 455)
+        #expect(Set(ints(result.columns[0]).compactMap { $0 }).count == 455)
+        #expect(dir.files(under: "tables").filter { $0.contains("2025-09-01") }.count == 2)
+        engine.close()
+    }
+
     @Test func abortLeavesNothingBehind() throws {
         let dir = TemporaryDirectory()
         let engine = try openEngine(dir, options: EngineOptions(durability: .none, flushRows: 50))

@@ -64,53 +64,123 @@ struct Int64DistinctTable {
 
 /// Distinct byte strings of a `ByteArray`, up to `limit`. Strings are referenced by row, not copied.
 struct ByteStringDistinctTable {
-    private var slots: [Int32]
-    private var hashes: [UInt64] = []
+    /// `key` is 0 when the slot is empty, else the high 32 bits of the string's hash above its code + 1;
+    /// `start` and `length` locate its bytes. A probe reads one slot and compares bytes only when the
+    /// hashes and lengths agree.
+    private struct Slot {
+        var key: UInt64
+        var start: UInt32
+        var length: UInt32
+    }
+
+    private var slots: [Slot]
     /// For each distinct string, the first row holding it.
     private(set) var firstRows: [Int32] = []
     private(set) var distinctBytes = 0
     private let limit: Int
 
     init(limit: Int) {
-        var capacity = 16
-        while capacity < limit * 2 { capacity *= 2 }
-        slots = [Int32](repeating: -1, count: capacity)
         self.limit = limit
+        // Small at first and grown at half full: most columns hold few distinct strings, and a table
+        // that stays in cache makes each probe cheap.
+        slots = [Slot](repeating: Slot(key: 0, start: 0, length: 0), count: 256)
     }
 
     var count: Int { firstRows.count }
 
-    /// The code of row `row`'s string, inserting it if new; nil once more than `limit` strings are distinct.
-    mutating func code(ofRow row: Int, in data: UnsafeRawBufferPointer, offsets: UnsafeBufferPointer<Int>) -> Int32? {
-        let start = offsets[row], length = offsets[row + 1] - start
-        let h = Self.hash(data, start, length)
-        let mask = slots.count - 1
-        var s = Int(truncatingIfNeeded: h) & mask
+    /// Sets `codes[row]` to the code of each row's string, inserting new strings. Returns false, with
+    /// some codes unset, once more than `limit` strings are distinct, or when the first quarter of
+    /// the rows is over nine tenths distinct: such a column is unlikely to end under the limit, and
+    /// building most of a dictionary to discard it costs more than the rest of the encoding.
+    mutating func encode(_ data: UnsafeRawBufferPointer, offsets: UnsafeBufferPointer<Int>, count n: Int,
+                         codes: UnsafeMutableBufferPointer<Int32>) -> Bool {
+        // Slots hold 32-bit positions; a block of more string data is left to the plain encoding.
+        guard offsets[n] <= UInt32.max else { return false }
+        let checkpoint = n >= 4096 ? n / 4 : -1
+        var row = 0
         while true {
-            let e = slots[s]
-            if e < 0 {
-                guard firstRows.count < limit else { return nil }
-                slots[s] = Int32(firstRows.count)
-                firstRows.append(Int32(row))
-                hashes.append(h)
-                distinctBytes += length
-                return slots[s]
+            switch insert(data, offsets, rows: row..<n, checkpoint: checkpoint, codes) {
+            case .done: return true
+            case .gaveUp: return false
+            case .full(let at):
+                grow(data, offsets)
+                row = at
             }
-            if hashes[Int(e)] == h {
-                let other = Int(firstRows[Int(e)])
-                let oStart = offsets[other], oLength = offsets[other + 1] - oStart
-                if oLength == length, Self.equal(data, start, oStart, length) { return e }
-            }
-            s = (s + 1) & mask
         }
+    }
+
+    private enum Progress { case done, gaveUp, full(at: Int) }
+
+    private mutating func insert(_ data: UnsafeRawBufferPointer, _ offsets: UnsafeBufferPointer<Int>, rows: Range<Int>,
+                                 checkpoint: Int, _ codes: UnsafeMutableBufferPointer<Int32>) -> Progress {
+        let mask = slots.count - 1
+        let growAt = slots.count / 2
+        let limit = self.limit
+        var distinct = firstRows.count
+        var bytes = distinctBytes
+        defer { distinctBytes = bytes }
+        return slots.withUnsafeMutableBufferPointer { slots in
+            for row in rows {
+                if row == checkpoint && distinct * 10 > row * 9 { return .gaveUp }
+                let start = offsets[row], length = offsets[row + 1] - start
+                let h = Self.hash(data, start, length)
+                let tag = h & 0xFFFF_FFFF_0000_0000
+                var s = Int(truncatingIfNeeded: h) & mask
+                while true {
+                    let e = slots[s]
+                    if e.key == 0 {
+                        guard distinct < limit else { return .gaveUp }
+                        if distinct == growAt { return .full(at: row) }
+                        firstRows.append(Int32(row))
+                        distinct += 1
+                        bytes += length
+                        slots[s] = Slot(key: tag | UInt64(distinct), start: UInt32(start), length: UInt32(length))
+                        codes[row] = Int32(distinct - 1)
+                        break
+                    }
+                    if e.key & 0xFFFF_FFFF_0000_0000 == tag, Int(e.length) == length, Self.equal(data, start, Int(e.start), length) {
+                        codes[row] = Int32(e.key & 0xFFFF_FFFF) - 1
+                        break
+                    }
+                    s = (s + 1) & mask
+                }
+            }
+            return .done
+        }
+    }
+
+    /// Quadruples the slots and re-inserts every distinct string (each is distinct, so no bytes are compared).
+    private mutating func grow(_ data: UnsafeRawBufferPointer, _ offsets: UnsafeBufferPointer<Int>) {
+        var larger = [Slot](repeating: Slot(key: 0, start: 0, length: 0), count: slots.count * 4)
+        let mask = larger.count - 1
+        for old in slots where old.key != 0 {
+            let h = Self.hash(data, Int(old.start), Int(old.length))
+            var s = Int(truncatingIfNeeded: h) & mask
+            while larger[s].key != 0 { s = (s + 1) & mask }
+            larger[s] = old
+        }
+        slots = larger
     }
 
     @inline(__always)
     private static func equal(_ data: UnsafeRawBufferPointer, _ a: Int, _ b: Int, _ n: Int) -> Bool {
         guard n > 0, let base = data.baseAddress else { return true }
-        return memcmp(base + a, base + b, n) == 0
+        if n > 32 { return memcmp(base + a, base + b, n) == 0 }
+        var i = 0
+        while i + 8 <= n {
+            if base.loadUnaligned(fromByteOffset: a + i, as: UInt64.self) != base.loadUnaligned(fromByteOffset: b + i, as: UInt64.self) {
+                return false
+            }
+            i += 8
+        }
+        while i < n {
+            if base.load(fromByteOffset: a + i, as: UInt8.self) != base.load(fromByteOffset: b + i, as: UInt8.self) { return false }
+            i += 1
+        }
+        return true
     }
 
+    @inline(__always)
     private static func hash(_ data: UnsafeRawBufferPointer, _ start: Int, _ n: Int) -> UInt64 {
         var h: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(n)
         guard n > 0, let base = data.baseAddress else { return h &* 0xFF51_AFD7_ED55_8CCD }

@@ -23,11 +23,7 @@ enum StringEncoding {
                 if n >= 2 {
                     var table = ByteStringDistinctTable(limit: Swift.min(maxDictionarySize, n * 3 / 4))
                     var codes = [Int32](repeating: 0, count: n)
-                    var complete = true
-                    for row in 0..<n {
-                        guard let c = table.code(ofRow: row, in: data, offsets: offsets) else { complete = false; break }
-                        codes[row] = c
-                    }
+                    let complete = codes.withUnsafeMutableBufferPointer { table.encode(data, offsets: offsets, count: n, codes: $0) }
                     let d = table.count
                     var minLength = Int.max, maxLength = 0
                     for i in 0..<n {
@@ -43,13 +39,16 @@ enum StringEncoding {
                         out.append(ID.sortedDictionary.rawValue)
                         out.appendLittleEndian(UInt32(d))
                         let firstRows = table.firstRows
-                        // Sorted by their first eight bytes as a big-endian integer, bytes compared on ties.
-                        var keyed = (0..<d).map { k -> (prefix: UInt64, code: Int) in
+                        // Sorted by their first sixteen bytes as two big-endian integers, which decide
+                        // nearly every pair of short strings without touching their bytes; bytes compared on ties.
+                        var keyed = (0..<d).map { k -> (high: UInt64, low: UInt64, code: Int) in
                             let row = Int(firstRows[k])
-                            return (prefixKey(data, offsets[row]..<offsets[row + 1]), k)
+                            let start = offsets[row], end = offsets[row + 1]
+                            return (ByteArray.prefixKey(data, start..<end), ByteArray.prefixKey(data, Swift.min(start + 8, end)..<end), k)
                         }
                         keyed.sort { a, b in
-                            if a.prefix != b.prefix { return a.prefix < b.prefix }
+                            if a.high != b.high { return a.high < b.high }
+                            if a.low != b.low { return a.low < b.low }
                             let x = Int(firstRows[a.code]), y = Int(firstRows[b.code])
                             return compareBytes(data, offsets[x]..<offsets[x + 1], offsets[y]..<offsets[y + 1]) < 0
                         }
@@ -150,25 +149,13 @@ enum StringEncoding {
         return ByteArray(offsets: offsets, data: [UInt8](bytes))
     }
 
-    /// The first eight bytes of `data[range]`, zero-padded, as a big-endian integer: integer order is
-    /// byte order wherever two strings differ in them.
-    @inline(__always)
-    private static func prefixKey(_ data: UnsafeRawBufferPointer, _ range: Range<Int>) -> UInt64 {
-        if range.count >= 8, let base = data.baseAddress {
-            return UInt64(bigEndian: base.loadUnaligned(fromByteOffset: range.lowerBound, as: UInt64.self))
-        }
-        var key: UInt64 = 0
-        for i in 0..<8 { key = key &<< 8 | UInt64(i < range.count ? data[range.lowerBound + i] : 0) }
-        return key
-    }
-
     /// The first string of a sorted dictionary's section that does not sort after the one before it.
     /// Prefix keys decide most pairs, so a block read costs about a nanosecond per distinct string.
     private static func firstOutOfOrder(_ data: UnsafeRawBufferPointer, _ offsets: [Int]) -> Int? {
         guard offsets.count > 2 else { return nil }
-        var previous = prefixKey(data, offsets[0]..<offsets[1])
+        var previous = ByteArray.prefixKey(data, offsets[0]..<offsets[1])
         for c in 1..<(offsets.count - 1) {
-            let key = prefixKey(data, offsets[c]..<offsets[c + 1])
+            let key = ByteArray.prefixKey(data, offsets[c]..<offsets[c + 1])
             if key < previous || key == previous && compareBytes(data, offsets[c - 1]..<offsets[c], offsets[c]..<offsets[c + 1]) >= 0 {
                 return c
             }

@@ -55,6 +55,18 @@ package struct ByteArray: Sendable, Equatable {
 }
 
 extension ByteArray {
+    /// The first eight bytes of `data[range]`, zero-padded, as a big-endian integer: integer order is
+    /// byte order wherever two strings differ in them, so most comparisons need no `memcmp`.
+    @inline(__always)
+    package static func prefixKey(_ data: UnsafeRawBufferPointer, _ range: Range<Int>) -> UInt64 {
+        if range.count >= 8, let base = data.baseAddress {
+            return UInt64(bigEndian: base.loadUnaligned(fromByteOffset: range.lowerBound, as: UInt64.self))
+        }
+        var key: UInt64 = 0
+        for i in 0..<8 { key = key &<< 8 | UInt64(i < range.count ? data[range.lowerBound + i] : 0) }
+        return key
+    }
+
     /// Unsigned byte order of two strings (UTF-8 code point order, as DuckDB sorts): negative, zero
     /// or positive; a string sorts before its extensions.
     @inlinable

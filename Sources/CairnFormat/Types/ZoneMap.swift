@@ -51,20 +51,25 @@ package struct ZoneMap: Sendable, Equatable {
             if any && !nan { lo = .double(mn); hi = .double(mx) }
         case .bytes(let b):
             var mnIdx = -1, mxIdx = -1, tooLong = false
-            // Byte order (UTF-8 byte order is code point order, DuckDB's), one memcmp per comparison
-            // straight on the buffers: COPY computes this for every block.
+            nulls = v.nullCount
+            // Byte order (UTF-8 byte order is code point order, DuckDB's): the first eight bytes as a
+            // big-endian integer decide most comparisons, and memcmp runs only on equal prefixes.
+            // COPY and every flush compute this for every block.
             b.offsets.withUnsafeBufferPointer { off in
                 b.data.withUnsafeBytes { d in
                     func value(_ i: Int) -> UnsafeRawBufferPointer { UnsafeRawBufferPointer(rebasing: d[off[i]..<off[i + 1]]) }
+                    var mnKey: UInt64 = 0, mxKey: UInt64 = 0
                     for i in 0..<n {
-                        if let val = v.validity, !val[i] { nulls += 1; continue }
-                        if off[i + 1] - off[i] > ZoneMap.maxStringBound { tooLong = true; continue }
+                        if let val = v.validity, !val[i] { continue }
+                        // A block with a string too long to be a bound has no bounds at all.
+                        if off[i + 1] - off[i] > ZoneMap.maxStringBound { tooLong = true; break }
+                        let key = ByteArray.prefixKey(d, off[i]..<off[i + 1])
                         if mnIdx < 0 {
-                            mnIdx = i; mxIdx = i
-                        } else if ByteArray.order(value(i), value(mnIdx)) < 0 {
-                            mnIdx = i
-                        } else if ByteArray.order(value(mxIdx), value(i)) < 0 {
-                            mxIdx = i
+                            mnIdx = i; mxIdx = i; mnKey = key; mxKey = key
+                        } else if key < mnKey || key == mnKey && ByteArray.order(value(i), value(mnIdx)) < 0 {
+                            mnIdx = i; mnKey = key
+                        } else if key > mxKey || key == mxKey && ByteArray.order(value(mxIdx), value(i)) < 0 {
+                            mxIdx = i; mxKey = key
                         }
                     }
                 }

@@ -133,13 +133,16 @@ package final class BatchSink: @unchecked Sendable {
 
     private var firstError: CairnError? { lock.withLock { failure } }
 
-    package func add(_ columns: [ColumnVector]) throws(CairnError) {
+    package func add(_ columns: [ColumnVector]) throws(CairnError) { try add { columns } }
+
+    /// Like ``add(_:)-([ColumnVector])``, with the batch built on the sink's thread by `makeColumns`.
+    package func add(_ makeColumns: @escaping @Sendable () -> [ColumnVector]) throws(CairnError) {
         if let e = firstError { throw e }
         slots.wait()
         queue.async { [self] in
             defer { slots.signal() }
             guard firstError == nil else { return }
-            do { try bulk.add(columns) } catch let e as CairnError { lock.withLock { if failure == nil { failure = e } } } catch {}
+            do { try bulk.add(makeColumns()) } catch let e as CairnError { lock.withLock { if failure == nil { failure = e } } } catch {}
         }
     }
 

@@ -1,0 +1,154 @@
+import CairnFormat
+import Foundation
+
+/// One column of an ``Appender``'s current batch, in memory the buffer manages itself.
+///
+/// Appending to a Swift array re-checks uniqueness and capacity and goes through a generic copy on
+/// every call, which cost more than the copy itself: a value here is a store, and a string a
+/// `memcpy` and an offset. ``columnVector()`` copies the batch into the arrays of a ``ColumnVector``;
+/// the appender calls it on the loader's thread, after handing the buffer over.
+///
+/// Invariants: `count <= rowCapacity`; `byteCount <= byteCapacity`; `validity` is nil or has
+/// `count` initialized entries. Fixed-width rows (integers, doubles, vectors) are `width` bytes each
+/// in `fixed`; byte-string rows keep their end offset (an `Int`) in `fixed` and their bytes in `bytes`.
+final class AppendBuffer: @unchecked Sendable {
+    let physical: PhysicalType
+    /// Floats per row of a vector column; 0 otherwise.
+    let dimension: Int
+    private let width: Int
+    private let rowCapacity: Int
+    private(set) var count = 0
+    private var fixed: UnsafeMutableRawPointer
+    private var bytes: UnsafeMutablePointer<UInt8>
+    private var byteCount = 0
+    private var byteCapacity: Int
+    /// nil until the first NULL, as most columns have none.
+    private var validity: UnsafeMutablePointer<Bool>?
+
+    /// A buffer for `rows` rows; byte-string columns start with room for `bytes` bytes and grow.
+    init(physical: PhysicalType, dimension: Int, rows: Int, bytes byteHint: Int) {
+        self.physical = physical
+        self.dimension = dimension
+        width = physical == .vector ? dimension * MemoryLayout<Float>.stride : 8
+        rowCapacity = rows
+        fixed = .allocate(byteCount: max(1, rows * width), alignment: 64)
+        byteCapacity = physical == .bytes ? max(byteHint, 4096) : 0
+        bytes = .allocate(capacity: max(1, byteCapacity))
+    }
+
+    deinit {
+        fixed.deallocate()
+        bytes.deallocate()
+        validity?.deallocate()
+    }
+
+    var isFull: Bool { count == rowCapacity }
+    /// Bytes of string data appended, a hint for the size of the next batch's buffer.
+    var stringBytes: Int { byteCount }
+
+    @inline(__always)
+    func append(int v: Int64) {
+        fixed.storeBytes(of: v, toByteOffset: count &* 8, as: Int64.self)
+        appended()
+    }
+
+    @inline(__always)
+    func append(double v: Double) {
+        fixed.storeBytes(of: v, toByteOffset: count &* 8, as: Double.self)
+        appended()
+    }
+
+    @inline(__always)
+    func append(bytes src: UnsafeBufferPointer<UInt8>) {
+        let n = src.count
+        if n > byteCapacity &- byteCount { grow(to: byteCount + n) }
+        if n > 0, let s = src.baseAddress { (bytes + byteCount).update(from: s, count: n) }
+        byteCount &+= n
+        fixed.storeBytes(of: byteCount, toByteOffset: count &* 8, as: Int.self)
+        appended()
+    }
+
+    @inline(__always)
+    func append(string: String) {
+        var s = string
+        s.withUTF8 { append(bytes: $0) }
+    }
+
+    /// Appends a vector of `dimension` floats (checked by the caller).
+    func append(vector v: UnsafeBufferPointer<Float>) {
+        if let s = v.baseAddress { (fixed + count * width).copyMemory(from: s, byteCount: width) }
+        appended()
+    }
+
+    /// Appends a value already converted to the column's type.
+    func append(_ v: Value) {
+        switch v {
+        case .null: appendNull()
+        case .bool(let b): append(int: b ? 1 : 0)
+        case .int(let i): if physical == .float64 { append(double: Double(i)) } else { append(int: i) }
+        case .double(let d): append(double: d)
+        case .string(let s), .json(let s): append(string: s)
+        case .timestamp(let t): append(int: t)
+        case .date(let d): append(int: Int64(d))
+        case .interval(let m, let d, let us):
+            append(int: Int64(m) * 30 * Calendar.microsPerDay + Int64(d) * Calendar.microsPerDay + us)
+        case .vector(let f): f.withUnsafeBufferPointer { append(vector: $0) }
+        }
+    }
+
+    func appendNull() {
+        switch physical {
+        case .bytes: fixed.storeBytes(of: byteCount, toByteOffset: count &* 8, as: Int.self)
+        default: memset(fixed + count * width, 0, width)
+        }
+        if validity == nil {
+            let mask = UnsafeMutablePointer<Bool>.allocate(capacity: rowCapacity)
+            mask.initialize(repeating: true, count: count)
+            validity = mask
+        }
+        validity?[count] = false
+        count += 1
+    }
+
+    @inline(__always)
+    private func appended() {
+        validity?[count] = true
+        count &+= 1
+    }
+
+    private func grow(to needed: Int) {
+        var capacity = byteCapacity * 2
+        while capacity < needed { capacity *= 2 }
+        let larger = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
+        larger.update(from: bytes, count: byteCount)
+        bytes.deallocate()
+        bytes = larger
+        byteCapacity = capacity
+    }
+
+    /// The rows as a column vector (a copy; the buffer is unchanged).
+    func columnVector() -> ColumnVector {
+        let n = count
+        let validity = self.validity.map { Array(UnsafeBufferPointer(start: $0, count: n)) }
+        switch physical {
+        case .int64: return ColumnVector(storage: .int64(copy(Int64.self, count: n)), validity: validity)
+        case .float64: return ColumnVector(storage: .float64(copy(Double.self, count: n)), validity: validity)
+        case .bytes:
+            let ends = copy(Int.self, count: n)
+            let offsets = [0] + ends
+            let data = Array(UnsafeBufferPointer(start: bytes, count: byteCount))
+            return ColumnVector(storage: .bytes(ByteArray(offsets: offsets, data: data)), validity: validity)
+        case .vector:
+            let vectors = VectorArray(dimension: dimension, floats: copy(Float.self, count: n * dimension))
+            return ColumnVector(storage: .vectors(vectors), validity: validity)
+        }
+    }
+
+    /// The first `count` elements of `fixed`, read as `T`.
+    private func copy<T: BitwiseCopyable>(_: T.Type, count: Int) -> [T] {
+        [T](unsafeUninitializedCapacity: count) { out, initialized in
+            UnsafeMutableRawBufferPointer(out).copyMemory(from: UnsafeRawBufferPointer(start: fixed, count: count * MemoryLayout<T>.stride))
+            initialized = count
+        }
+    }
+}
