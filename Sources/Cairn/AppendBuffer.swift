@@ -8,6 +8,9 @@ import Foundation
 /// `memcpy` and an offset. ``columnVector()`` copies the batch into the arrays of a ``ColumnVector``;
 /// the appender calls it on the loader's thread, after handing the buffer over.
 ///
+/// Used by one thread at a time (the appender's, then the loader's), so its state is exempt from
+/// run-time exclusivity checks, which cost as much as the stores they guard.
+///
 /// Invariants: `count <= rowCapacity`; `byteCount <= byteCapacity`; `validity` is nil or has
 /// `count` initialized entries. Fixed-width rows (integers, doubles, vectors) are `width` bytes each
 /// in `fixed`; byte-string rows keep their end offset (an `Int`) in `fixed` and their bytes in `bytes`.
@@ -17,13 +20,13 @@ final class AppendBuffer: @unchecked Sendable {
     let dimension: Int
     private let width: Int
     private let rowCapacity: Int
-    private(set) var count = 0
-    private var fixed: UnsafeMutableRawPointer
-    private var bytes: UnsafeMutablePointer<UInt8>
-    private var byteCount = 0
-    private var byteCapacity: Int
+    @exclusivity(unchecked) private(set) var count = 0
+    @exclusivity(unchecked) private var fixed: UnsafeMutableRawPointer
+    @exclusivity(unchecked) private var bytes: UnsafeMutablePointer<UInt8>
+    @exclusivity(unchecked) private var byteCount = 0
+    @exclusivity(unchecked) private var byteCapacity: Int
     /// nil until the first NULL, as most columns have none.
-    private var validity: UnsafeMutablePointer<Bool>?
+    @exclusivity(unchecked) private var validity: UnsafeMutablePointer<Bool>?
 
     /// A buffer for `rows` rows; byte-string columns start with room for `bytes` bytes and grow.
     init(physical: PhysicalType, dimension: Int, rows: Int, bytes byteHint: Int) {
@@ -42,7 +45,13 @@ final class AppendBuffer: @unchecked Sendable {
         validity?.deallocate()
     }
 
-    var isFull: Bool { count == rowCapacity }
+    /// Empties the buffer, keeping its memory.
+    func removeAll() {
+        count = 0
+        byteCount = 0
+        validity?.deallocate()
+        validity = nil
+    }
     /// Bytes of string data appended, a hint for the size of the next batch's buffer.
     var stringBytes: Int { byteCount }
 
@@ -69,9 +78,14 @@ final class AppendBuffer: @unchecked Sendable {
     }
 
     @inline(__always)
-    func append(string: String) {
-        var s = string
-        s.withUTF8 { append(bytes: $0) }
+    func append(string: String) { Self.withUTF8(string) { append(bytes: $0) } }
+
+    /// Calls `body` with the UTF-8 of `string`, in place for native strings (no copy, no retain).
+    @inline(__always)
+    static func withUTF8<R>(_ string: String, _ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+        if let r = try string.utf8.withContiguousStorageIfAvailable(body) { return r }
+        var copy = string
+        return try copy.withUTF8(body)
     }
 
     /// Appends a vector of `dimension` floats (checked by the caller).

@@ -2,6 +2,7 @@ import CairnFormat
 import CairnQuery
 import CairnTables
 import Foundation
+import Synchronization
 
 /// Appends rows to one table at high speed, column value by column value, like DuckDB's appender.
 ///
@@ -26,12 +27,18 @@ public final class Appender {
     /// Per column, read once, so appending a value does not copy a column's schema.
     private let types: [ColumnType]
     /// The current batch, one buffer per column.
-    private var buffers: [AppendBuffer]
-    private var column = 0
+    private var buffers: [AppendBuffer] { didSet { unretained = buffers.map(Unmanaged.passUnretained) } }
+    /// `buffers` again, to call without retaining and releasing a buffer on every value. The
+    /// per-value state is exempt from run-time exclusivity checks: an appender serves one task at a
+    /// time, and the checks cost as much as appending a number.
+    @exclusivity(unchecked) private var unretained: [Unmanaged<AppendBuffer>] = []
+    @exclusivity(unchecked) private var column = 0
     /// Rows buffered and not yet flushed.
-    public private(set) var pendingRows = 0
+    @exclusivity(unchecked) public private(set) var pendingRows = 0
     /// Rows in `buffers` (the rest of `pendingRows` went to `load`).
-    private var bufferedRows = 0
+    @exclusivity(unchecked) private var bufferedRows = 0
+    /// Buffer sets the loader has copied out, for reuse.
+    private let spare = SpareBuffers()
     /// A bulk load that full batches go to while appending continues; ``flush()`` commits it.
     private var load: (bulk: BulkLoad, sink: BatchSink)?
     /// Rows per batch handed to the bulk load; smaller flushes go through the log as one commit.
@@ -46,11 +53,21 @@ public final class Appender {
         types = schema.columns.map(\.type)
         buffers = []
         buffers = newBuffers()
+        unretained = buffers.map(Unmanaged.passUnretained)
     }
 
-    /// Empty buffers for the next batch, with room for a little more string data than the last one held.
+    /// Column `c`'s buffer, for one call.
+    @inline(__always)
+    private func buffer<R>(_ c: Int, _ body: (AppendBuffer) throws -> R) rethrows -> R {
+        try unretained[c]._withUnsafeGuaranteedRef(body)
+    }
+
+    /// Empty buffers for the next batch: a set the loader has finished with (their memory is already
+    /// mapped, so filling them takes no page faults), or new ones with room for a little more string
+    /// data than the last batch held.
     private func newBuffers() -> [AppendBuffer] {
-        schema.columns.enumerated().map { c, column in
+        if let set = spare.sets.withLock({ $0.popLast() }) { return set }
+        return schema.columns.enumerated().map { c, column in
             AppendBuffer(physical: column.type.physical, dimension: column.dimension ?? 0, rows: Self.batchRows,
                          bytes: c < buffers.count ? buffers[c].stringBytes + buffers[c].stringBytes / 8 : 0)
         }
@@ -80,8 +97,8 @@ public final class Appender {
         switch types[c] {
         case .smallint, .integer, .bigint:
             try Casts.checkRange(v, types[c])
-            buffers[c].append(int: v)
-        case .double, .real: buffers[c].append(double: Double(v))
+            buffer(c) { $0.append(int: v) }
+        case .double, .real: buffer(c) { $0.append(double: Double(v)) }
         default: throw mismatch(c, "an integer")
         }
         column += 1
@@ -94,7 +111,7 @@ public final class Appender {
     public func append(_ v: Double) throws {
         let c = try next()
         guard types[c] == .double || types[c] == .real else { throw mismatch(c, "a double") }
-        buffers[c].append(double: types[c] == .real ? Double(Float(v)) : v)
+        buffer(c) { $0.append(double: types[c] == .real ? Double(Float(v)) : v) }
         column += 1
     }
 
@@ -102,7 +119,7 @@ public final class Appender {
     public func append(_ v: Bool) throws {
         let c = try next()
         guard types[c] == .boolean else { throw mismatch(c, "a boolean") }
-        buffers[c].append(int: v ? 1 : 0)
+        buffer(c) { $0.append(int: v ? 1 : 0) }
         column += 1
     }
 
@@ -110,19 +127,19 @@ public final class Appender {
     public func append(_ v: String) throws {
         let c = try next()
         switch types[c] {
-        case .varchar: buffers[c].append(string: v)
+        case .varchar: buffer(c) { $0.append(string: v) }
         case .json:
             // Validated and copied straight from the string's UTF-8, without an intermediate array.
-            var text = v
-            let valid = text.withUTF8 { utf8 in
+            let valid = AppendBuffer.withUTF8(v) { utf8 in
                 guard JSONScanner.isValid(utf8) else { return false }
-                buffers[c].append(bytes: utf8)
+                buffer(c) { $0.append(bytes: utf8) }
                 return true
             }
             guard valid else { throw CairnError(.type, "column \"\(schema.columns[c].name)\": malformed JSON") }
         default:
             // Text for other types is parsed like a SQL literal.
-            buffers[c].append(try Casts.castConstant(.string(v), from: .varchar, to: types[c]))
+            let value = try Casts.castConstant(.string(v), from: .varchar, to: types[c])
+            buffer(c) { $0.append(value) }
         }
         column += 1
     }
@@ -131,8 +148,8 @@ public final class Appender {
     public func append(timestamp micros: Int64) throws {
         let c = try next()
         switch types[c] {
-        case .timestamp, .timestamptz: buffers[c].append(int: micros)
-        case .date: buffers[c].append(int: Calendar.dayOf(micros: micros))
+        case .timestamp, .timestamptz: buffer(c) { $0.append(int: micros) }
+        case .date: buffer(c) { $0.append(int: Calendar.dayOf(micros: micros)) }
         default: throw mismatch(c, "a timestamp")
         }
         column += 1
@@ -151,7 +168,7 @@ public final class Appender {
         let c = try next()
         guard schema.columns[c].type == .vector, let d = schema.columns[c].dimension else { throw mismatch(c, "a vector") }
         try checkVector(v, column: c, dimension: d)
-        buffers[c].append(vector: v)
+        buffer(c) { $0.append(vector: v) }
         column += 1
     }
 
@@ -171,7 +188,7 @@ public final class Appender {
         guard !schema.columns[c].notNull else {
             throw CairnError(.constraint, "NULL value in column \"\(schema.columns[c].name)\" violates NOT NULL constraint")
         }
-        buffers[c].appendNull()
+        buffer(c) { $0.appendNull() }
         column += 1
     }
 
@@ -183,7 +200,7 @@ public final class Appender {
         if case .vector(let f) = converted, let d = schema.columns[c].dimension {
             try f.withUnsafeBufferPointer { try checkVector($0, column: c, dimension: d) }
         }
-        buffers[c].append(converted)
+        buffer(c) { $0.append(converted) }
         column += 1
     }
 
@@ -211,7 +228,11 @@ public final class Appender {
         }
         do {
             // The copy into column vectors happens on the sink's thread; nothing here touches `batch` again.
-            try load?.sink.add { batch.map { $0.columnVector() } }
+            try load?.sink.add { [spare] in
+                let columns = batch.map { $0.columnVector() }
+                spare.keep(batch)
+                return columns
+            }
         } catch {
             discard()
             throw error
@@ -226,7 +247,7 @@ public final class Appender {
         do {
             if load == nil {
                 let columns = buffers.map { $0.columnVector() }
-                buffers = newBuffers()
+                buffers.forEach { $0.removeAll() }
                 bufferedRows = 0
                 pendingRows = 0
                 try engine.append(table: schema.name, columns: columns)
@@ -255,10 +276,20 @@ public final class Appender {
             bulk.abort()
         }
         load = nil
-        buffers = newBuffers()
+        buffers.forEach { $0.removeAll() }
         bufferedRows = 0
         pendingRows = 0
         column = 0
+    }
+}
+
+/// Buffer sets handed back by the loader's thread. At most two batches are in flight, so it holds at most two.
+private final class SpareBuffers: Sendable {
+    let sets = Mutex<[[AppendBuffer]]>([])
+
+    func keep(_ set: [AppendBuffer]) {
+        set.forEach { $0.removeAll() }
+        sets.withLock { $0.append(set) }
     }
 }
 

@@ -57,13 +57,13 @@ package final class BulkLoad {
         try writeIdleBuffers()
     }
 
-    /// Writes partitions that filled at least a block and then received nothing for two batches: input
-    /// in time order has moved on to later partitions, so encoding them now, on this thread, leaves
-    /// less for ``commit()`` to do. A straggler arriving later makes a second segment, which
-    /// compaction merges.
+    /// Writes partitions that hold an eighth of a block or more and received nothing from the last
+    /// batch: input in time order has moved on to later partitions, so encoding them now, on this
+    /// thread, leaves less for ``commit()`` to do. A few stragglers wait for the commit; more arriving
+    /// after the write make a second segment, which compaction merges.
     private func writeIdleBuffers() throws(CairnError) {
         let idle = lastBatch.filter { key, last in
-            batches - last >= 2 && partitionRows[key, default: 0] >= Engine.rowsPerBlock(schema, engine.options)
+            batches - last >= 1 && partitionRows[key, default: 0] >= max(1, Engine.rowsPerBlock(schema, engine.options) / 8)
         }
         for key in idle.keys.sorted(by: PartitionKeyOrder.less) { try writeBuffer(key, threads: 1) }
     }

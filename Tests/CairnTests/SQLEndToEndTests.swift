@@ -268,6 +268,40 @@ let eventsRows = """
         #expect(throws: CairnError.self) { try b.endRow() }
     }
 
+    /// Batches reuse the buffers the loader has copied out: NULLs of one batch must not leak into a
+    /// later one, and strings growing from batch to batch must outgrow a reused buffer intact.
+    @Test func appenderBatchesReuseBuffersCleanly() throws {
+        let t = try TempDatabase()
+        try t.db.execute("CREATE TABLE r (ts TIMESTAMP NOT NULL, s VARCHAR, v DOUBLE, j JSON) PARTITION BY day(ts)")
+        let rows = 5 * 65_536 + 1_000
+        var nonNull = 0, lengths = 0, keys = 0
+        let a = try t.db.appender(for: "r")
+        for i in 0..<rows {
+            let batch = i / 65_536
+            try a.append(timestamp: 1_756_684_800_000_000 + Int64(i) * 1_000_000)
+            if batch == 1 && i % 2 == 0 {
+                try a.appendNull()
+            } else {
+                let text = String(repeating: "x", count: 1 + batch * batch * 8) + "\(i % 10)"
+                try a.append(text)
+                nonNull += 1
+                lengths += text.utf8.count
+            }
+            try a.append(Double(i))
+            try a.append(#"{"k": \#(i % 5)}"#)
+            keys += i % 5
+            try a.endRow()
+        }
+        try a.flush()
+        #expect(try t.rows("SELECT count(*), count(s), sum(length(s)), sum(v), sum(CAST(j->>'k' AS BIGINT)) FROM r") == [
+            ["\(rows)", "\(nonNull)", "\(lengths)", "\(Double(rows * (rows - 1) / 2))", "\(keys)"],
+        ])
+        // Row 65,538 is a NULL of the second batch; the same position in the third and fifth batches is not.
+        #expect(try t.rows("SELECT v, s IS NULL, length(s) FROM r WHERE v IN (65538, 131074, 262146) ORDER BY v") == [
+            ["65538.0", "true", "NULL"], ["131074.0", "false", "34"], ["262146.0", "false", "130"],
+        ])
+    }
+
     @Test func appenderBatchesStayInvisibleUntilFlush() throws {
         let t = try TempDatabase()
         try t.db.execute(eventsDDL)

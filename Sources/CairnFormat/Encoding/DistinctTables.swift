@@ -66,7 +66,8 @@ struct Int64DistinctTable {
 struct ByteStringDistinctTable {
     /// `key` is 0 when the slot is empty, else the high 32 bits of the string's hash above its code + 1;
     /// `start` and `length` locate its bytes. A probe reads one slot and compares bytes only when the
-    /// hashes and lengths agree.
+    /// hashes and lengths agree. The slot index is the top bits of the hash, which the key keeps, so
+    /// growing the table moves slots without hashing any string again.
     private struct Slot {
         var key: UInt64
         var start: UInt32
@@ -103,7 +104,7 @@ struct ByteStringDistinctTable {
             case .done: return true
             case .gaveUp: return false
             case .full(let at):
-                grow(data, offsets)
+                grow()
                 row = at
             }
         }
@@ -114,6 +115,7 @@ struct ByteStringDistinctTable {
     private mutating func insert(_ data: UnsafeRawBufferPointer, _ offsets: UnsafeBufferPointer<Int>, rows: Range<Int>,
                                  checkpoint: Int, _ codes: UnsafeMutableBufferPointer<Int32>) -> Progress {
         let mask = slots.count - 1
+        let shift = UInt64(64 - slots.count.trailingZeroBitCount)
         let growAt = slots.count / 2
         let limit = self.limit
         var distinct = firstRows.count
@@ -125,7 +127,7 @@ struct ByteStringDistinctTable {
                 let start = offsets[row], length = offsets[row + 1] - start
                 let h = Self.hash(data, start, length)
                 let tag = h & 0xFFFF_FFFF_0000_0000
-                var s = Int(truncatingIfNeeded: h) & mask
+                var s = Int(truncatingIfNeeded: h &>> shift)
                 while true {
                     let e = slots[s]
                     if e.key == 0 {
@@ -149,13 +151,13 @@ struct ByteStringDistinctTable {
         }
     }
 
-    /// Quadruples the slots and re-inserts every distinct string (each is distinct, so no bytes are compared).
-    private mutating func grow(_ data: UnsafeRawBufferPointer, _ offsets: UnsafeBufferPointer<Int>) {
+    /// Quadruples the slots and moves every distinct string to its slot in the larger table.
+    private mutating func grow() {
         var larger = [Slot](repeating: Slot(key: 0, start: 0, length: 0), count: slots.count * 4)
         let mask = larger.count - 1
+        let shift = UInt64(64 - larger.count.trailingZeroBitCount)
         for old in slots where old.key != 0 {
-            let h = Self.hash(data, Int(old.start), Int(old.length))
-            var s = Int(truncatingIfNeeded: h) & mask
+            var s = Int(truncatingIfNeeded: old.key &>> shift)
             while larger[s].key != 0 { s = (s + 1) & mask }
             larger[s] = old
         }

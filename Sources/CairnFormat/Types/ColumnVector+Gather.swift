@@ -31,11 +31,19 @@ extension ColumnVector {
             let data = [UInt8](unsafeUninitializedCapacity: total) { out, initialized in
                 b.data.withUnsafeBufferPointer { src in
                     guard let s = src.baseAddress, let d = out.baseAddress else { return }
-                    var at = 0
-                    for i in selection {
-                        let length = off[i + 1] - off[i]
-                        (d + at).initialize(from: s + off[i], count: length)
-                        at += length
+                    // Selections are mostly runs of consecutive rows (a partition's rows, a nearly
+                    // sorted segment): each run's strings are one copy.
+                    selection.withUnsafeBufferPointer { sel in
+                        var at = 0, j = 0
+                        while j < sel.count {
+                            let first = sel[j]
+                            var last = first
+                            j += 1
+                            while j < sel.count && sel[j] == last + 1 { last += 1; j += 1 }
+                            let length = off[last + 1] - off[first]
+                            (d + at).initialize(from: s + off[first], count: length)
+                            at += length
+                        }
                     }
                 }
                 initialized = total
