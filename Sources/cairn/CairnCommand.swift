@@ -13,7 +13,8 @@ struct CairnCommand: ParsableCommand {
             With no PATH, cairn works on a temporary database that is deleted on exit.
 
             When stdin is not a terminal, cairn reads statements (and dot commands) from it, runs \
-            them in order and prints each result. The first failing statement stops the run: its \
+            each one as soon as its terminating ; arrives and prints its result. The first failing \
+            statement stops the run: its \
             error goes to stderr and cairn exits with status 1. The same applies to -c and -f.
 
             Type .help inside the shell for its dot commands.
@@ -65,8 +66,7 @@ struct CairnCommand: ParsableCommand {
             REPL(shell: shell).run()
             succeeded = true
         } else {
-            let input = FileHandle.standardInput.readDataToEndOfFile()
-            succeeded = shell.runScript(String(decoding: input, as: UTF8.self))
+            succeeded = shell.runLines(sequence(state: ()) { _ in readLine(strippingNewline: true) })
         }
         if !succeeded { throw ExitCode.failure }
     }

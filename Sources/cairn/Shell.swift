@@ -55,9 +55,15 @@ final class Shell {
     /// Runs every statement and dot command in `text`. Returns false at the first failure when
     /// not interactive (the error has been reported); interactive sessions keep going.
     func runScript(_ text: String) -> Bool {
+        runLines(text.split(separator: "\n", omittingEmptySubsequences: false).lazy.map(String.init))
+    }
+
+    /// Runs the statements and dot commands of `lines` as each one completes, so piped input
+    /// (`tail -f statements.sql | cairn db`) runs without waiting for its end. Failures as ``runScript(_:)``.
+    func runLines<Lines: Sequence<String>>(_ lines: Lines) -> Bool {
         var splitter = StatementSplitter()
-        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
-            for command in splitter.feed(line: String(line)) {
+        for line in lines {
+            for command in splitter.feed(line: line) {
                 if !run(command) && !interactive { return false }
                 if quitRequested { return true }
             }

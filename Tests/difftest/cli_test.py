@@ -10,6 +10,7 @@ import os
 import shutil
 import subprocess
 import sys
+import select
 import tempfile
 
 TESTS = []
@@ -143,6 +144,28 @@ def transient_database_is_deleted(cli):
     result = cli.run("-c", "CREATE TABLE t (x INTEGER); INSERT INTO t VALUES (1)", database=False, env=env)
     expect(result.returncode == 0, result.stderr)
     expect(os.listdir(tmp) == [], os.listdir(tmp))
+
+
+@test
+def piped_statements_run_before_input_ends(cli):
+    # Like `tail -f statements.sql | cairn db`: a statement's result is printed while stdin is still open.
+    process = subprocess.Popen([cli.binary, cli.database, "-m", "csv"], stdin=subprocess.PIPE,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=cli.workdir)
+    try:
+        process.stdin.write("SELECT 1 AS a;\n")
+        process.stdin.flush()
+        ready, _, _ = select.select([process.stdout], [], [], 60)
+        expect(ready, "no output for a complete statement while stdin stays open")
+        expect(process.stdout.readline() == "a\n", "header")
+        expect(process.stdout.readline() == "1\n", "row")
+        # A statement split over lines ending in CRLF runs once its ';' arrives.
+        process.stdin.write("SELECT 2\r\n  AS b;\r\n")
+        process.stdin.close()
+        expect(process.stdout.read() == "b\n2\n", "second statement")
+        expect(process.wait(timeout=60) == 0, process.stderr.read())
+    finally:
+        process.kill()
+        process.wait()
 
 
 @test
