@@ -36,9 +36,10 @@ package final class BulkLoad {
         partitioner = Partitioner(schema: table.schema)
     }
 
-    /// Adds a batch (one vector per column, in schema order).
+    /// Adds a batch (one vector per column, in schema order). Segments it causes to be written are
+    /// encoded with `encodingThreads()` threads, asked before each one.
     /// - Throws: like ``Engine/append(table:columns:)``; after an error the load can still be aborted.
-    package func add(_ columns: [ColumnVector]) throws(CairnError) {
+    package func add(_ columns: [ColumnVector], encodingThreads: () -> Int = { 1 }) throws(CairnError) {
         try checkActive()
         let rowCount = try BatchValidator.validate(columns, schema: schema)
         guard rowCount > 0 else { return }
@@ -53,19 +54,19 @@ package final class BulkLoad {
         }
         bufferedRows += rowCount
         bufferedBytes += columns.reduce(0) { $0 + $1.approximateBytes }
-        if bufferedBytes >= bulkBudget || bufferedRows >= bulkRows { try writeLargestBuffers() }
-        try writeIdleBuffers()
+        if bufferedBytes >= bulkBudget || bufferedRows >= bulkRows { try writeLargestBuffers(encodingThreads) }
+        try writeIdleBuffers(encodingThreads)
     }
 
     /// Writes partitions that hold an eighth of a block or more and received nothing from the last
     /// batch: input in time order has moved on to later partitions, so encoding them now, on this
     /// thread, leaves less for ``commit()`` to do. A few stragglers wait for the commit; more arriving
     /// after the write make a second segment, which compaction merges.
-    private func writeIdleBuffers() throws(CairnError) {
+    private func writeIdleBuffers(_ threads: () -> Int) throws(CairnError) {
         let idle = lastBatch.filter { key, last in
             batches - last >= 1 && partitionRows[key, default: 0] >= max(1, Engine.rowsPerBlock(schema, engine.options) / 8)
         }
-        for key in idle.keys.sorted(by: PartitionKeyOrder.less) { try writeBuffer(key, threads: 1) }
+        for key in idle.keys.sorted(by: PartitionKeyOrder.less) { try writeBuffer(key, threads: threads()) }
     }
 
     /// Makes every added row visible at once, durably.
@@ -114,10 +115,10 @@ package final class BulkLoad {
 
     /// Writes the biggest partition buffers until half the budget is free. Input that arrives in
     /// time order fills one partition at a time, so whole partitions go out while late rows wait.
-    private func writeLargestBuffers() throws(CairnError) {
+    private func writeLargestBuffers(_ threads: () -> Int) throws(CairnError) {
         for key in partitionBytes.sorted(by: { $0.value > $1.value }).map(\.key) {
             if bufferedBytes <= bulkBudget / 2 && bufferedRows <= bulkRows / 2 { break }
-            try writeBuffer(key, threads: 1)
+            try writeBuffer(key, threads: threads())
         }
     }
 
@@ -127,8 +128,9 @@ package final class BulkLoad {
         bufferedBytes = 0
     }
 
-    /// Writes one partition's buffer as a segment, encoding with `threads` threads: one while the
-    /// load is being fed, so the producer keeps a core; all of them in ``commit()``, which the caller waits for.
+    /// Writes one partition's buffer as a segment, encoding with `threads` threads: as the feeder of
+    /// ``add(_:encodingThreads:)`` decides while the load is fed (one by default, so the producer keeps a
+    /// core); all of them in ``commit()``, which the caller waits for.
     private func writeBuffer(_ key: Int64?, threads: Int) throws(CairnError) {
         guard let parts = buffers[key] else { return }
         let columns = schema.columns.indices.map { i in

@@ -51,12 +51,15 @@ struct EventsBenchmark: ParsableCommand {
     var db: String?
     @Flag(help: "Load through the typed Appender instead of COPY (CSV only).")
     var appender = false
+    @Flag(help: "With --appender: parse the whole file before appending any of it, for the rate a producer that costs nothing sees (holds the parsed file in memory: use a prefix).")
+    var parseFirst = false
     @Option(help: "Write each query's normalized answer rows (tab-separated, checksum order) to DIR/NAME.txt.")
     var dump: String?
 
     func validate() throws {
         guard repeatCount >= 1 else { throw ValidationError("--repeat must be ≥ 1") }
         if appender, !data.hasSuffix(".csv") { throw ValidationError("--appender reads CSV files only") }
+        if parseFirst, !appender { throw ValidationError("--parse-first goes with --appender") }
     }
 
     func run() throws {
@@ -83,7 +86,8 @@ struct EventsBenchmark: ParsableCommand {
         var appenderRate: Double?
         var flushSeconds: Double?
         if appender {
-            let loader = AppenderLoader(database: database, table: table, path: data)
+            var loader = AppenderLoader(database: database, table: table, path: data)
+            loader.parseFirst = parseFirst
             let result = try loader.load(progress: progress)
             rows = result.rows
             loadSeconds = result.totalSeconds

@@ -3,6 +3,7 @@ import CairnSQL
 import CairnTables
 import Dispatch
 import Foundation
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -122,12 +123,17 @@ struct CopyLoader {
 
 /// Hands batches to a bulk load on a second thread, so producing the next batch overlaps
 /// encoding and writing this one. At most one batch waits, which bounds memory.
+///
+/// Segments written while batches arrive are encoded on one thread, leaving the producer a core;
+/// once the producer has had to wait for the loader, the next write uses every core, since the
+/// producer's is idle then.
 package final class BatchSink: @unchecked Sendable {
     private let bulk: BulkLoad
     private let queue = DispatchQueue(label: "cairn.copy.sink")
     private let slots = DispatchSemaphore(value: 2)
     private let lock = NSLock()
     private var failure: CairnError?
+    private let producerWaited = Atomic<Bool>(false)
 
     package init(bulk: BulkLoad) { self.bulk = bulk }
 
@@ -138,11 +144,20 @@ package final class BatchSink: @unchecked Sendable {
     /// Like ``add(_:)-([ColumnVector])``, with the batch built on the sink's thread by `makeColumns`.
     package func add(_ makeColumns: @escaping @Sendable () -> [ColumnVector]) throws(CairnError) {
         if let e = firstError { throw e }
-        slots.wait()
+        if slots.wait(timeout: .now()) == .timedOut {
+            producerWaited.store(true, ordering: .relaxed)
+            slots.wait()
+        }
         queue.async { [self] in
             defer { slots.signal() }
             guard firstError == nil else { return }
-            do { try bulk.add(makeColumns()) } catch let e as CairnError { lock.withLock { if failure == nil { failure = e } } } catch {}
+            do {
+                try bulk.add(makeColumns()) {
+                    producerWaited.exchange(false, ordering: .relaxed) ? Processors.online : 1
+                }
+            } catch let e as CairnError {
+                lock.withLock { if failure == nil { failure = e } }
+            } catch {}
         }
     }
 
