@@ -101,21 +101,25 @@ enum Comparison {
                                 // gets 0; the caller masks NULLs).
                                 var outcome = [Int64](repeating: -1, count: dictionary.size + 1)
                                 outcome[dictionary.size] = 0
-                                func compare<C: FixedWidthInteger>(_ codes: UnsafeBufferPointer<C>) {
-                                    for i in 0..<n {
-                                        let c = Int(codes[i])
-                                        var r = outcome[c]
-                                        if r < 0 {
-                                            let x = compareBytes(UnsafeBufferPointer(rebasing: d[off[i]..<off[i + 1]]), k)
-                                            r = testOrder(op, x) ? 1 : 0
-                                            outcome[c] = r
+                                // The local function captures a buffer pointer, not the array: a captured
+                                // `var` is boxed and checked for exclusive access on every row.
+                                outcome.withUnsafeMutableBufferPointer { outcome in
+                                    func compare<C: FixedWidthInteger>(_ codes: UnsafeBufferPointer<C>) {
+                                        for i in 0..<n {
+                                            let c = Int(codes[i])
+                                            var r = outcome[c]
+                                            if r < 0 {
+                                                let x = compareBytes(UnsafeBufferPointer(rebasing: d[off[i]..<off[i + 1]]), k)
+                                                r = testOrder(op, x) ? 1 : 0
+                                                outcome[c] = r
+                                            }
+                                            o[i] = r
                                         }
-                                        o[i] = r
                                     }
-                                }
-                                switch dictionary.codes {
-                                case .narrow(let c): c.withUnsafeBufferPointer { compare($0) }
-                                case .wide(let c): c.withUnsafeBufferPointer { compare($0) }
+                                    switch dictionary.codes {
+                                    case .narrow(let c): c.withUnsafeBufferPointer { compare($0) }
+                                    case .wide(let c): c.withUnsafeBufferPointer { compare($0) }
+                                    }
                                 }
                             } else if op == .eq || op == .ne {
                                 let want: Int64 = op == .eq ? 1 : 0
