@@ -52,6 +52,7 @@ final class AppendBuffer: @unchecked Sendable {
         validity?.deallocate()
         validity = nil
     }
+
     /// Bytes of string data appended, a hint for the size of the next batch's buffer.
     var stringBytes: Int { byteCount }
 

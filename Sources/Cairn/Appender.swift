@@ -6,10 +6,10 @@ import Synchronization
 
 /// Appends rows to one table at high speed, column value by column value, like DuckDB's appender.
 ///
-/// Rows are buffered in typed column vectors (no per-value boxing) and committed atomically and
-/// durably by ``flush()``. Every 65,536 rows the buffer goes to a bulk load that sorts, encodes and
-/// writes segment files on another thread while appending goes on; a flush of fewer rows is one
-/// log record. An `Appender` is meant for one task at a time.
+/// Rows are buffered in typed columns (no per-value boxing) and committed atomically and durably by
+/// ``flush()``. Every 65,536 rows (fewer in tables with vectors: 64 MiB of them) the buffer goes to a
+/// bulk load that sorts, encodes and writes segment files on another thread while appending goes
+/// on; a flush of fewer rows is one log record. An `Appender` is meant for one task at a time.
 ///
 /// ```swift
 /// let appender = try db.appender(for: "events")
@@ -42,7 +42,8 @@ public final class Appender {
     /// A bulk load that full batches go to while appending continues; ``flush()`` commits it.
     private var load: (bulk: BulkLoad, sink: BatchSink)?
     /// Rows per batch handed to the bulk load; smaller flushes go through the log as one commit.
-    static let batchRows = 65_536
+    /// 65,536, or fewer for tables with vectors, so that a batch's vectors fit in 64 MiB (like COPY's).
+    private let batchRows: Int
 
     init(engine: Engine, table: String) throws {
         guard let t = engine.snapshot().table(table) else {
@@ -51,6 +52,8 @@ public final class Appender {
         self.engine = engine
         schema = t.schema
         types = schema.columns.map(\.type)
+        let vectorBytes = schema.columns.reduce(0) { $0 + ($1.dimension ?? 0) * MemoryLayout<Float>.stride }
+        batchRows = vectorBytes == 0 ? 65_536 : max(1, min(65_536, (64 << 20) / vectorBytes))
         buffers = []
         buffers = newBuffers()
         unretained = buffers.map(Unmanaged.passUnretained)
@@ -68,7 +71,7 @@ public final class Appender {
     private func newBuffers() -> [AppendBuffer] {
         if let set = spare.sets.withLock({ $0.popLast() }) { return set }
         return schema.columns.enumerated().map { c, column in
-            AppendBuffer(physical: column.type.physical, dimension: column.dimension ?? 0, rows: Self.batchRows,
+            AppendBuffer(physical: column.type.physical, dimension: column.dimension ?? 0, rows: batchRows,
                          bytes: c < buffers.count ? buffers[c].stringBytes + buffers[c].stringBytes / 8 : 0)
         }
     }
@@ -213,7 +216,7 @@ public final class Appender {
         column = 0
         pendingRows += 1
         bufferedRows += 1
-        if bufferedRows >= Self.batchRows { try handOff() }
+        if bufferedRows >= batchRows { try handOff() }
     }
 
     /// Gives the buffered rows to the bulk load, which sorts, encodes and writes them on another

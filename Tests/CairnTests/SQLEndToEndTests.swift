@@ -302,6 +302,27 @@ let eventsRows = """
         ])
     }
 
+    /// Rows of a VECTOR(4096) table cross several of its appender batches (4,096 rows, 64 MiB of
+    /// vectors each, in recycled buffers) and come back intact.
+    @Test func appenderBatchesOfWideVectorsComeBackIntact() throws {
+        let t = try TempDatabase()
+        try t.db.execute("CREATE TABLE w (id BIGINT, v VECTOR(4096))")
+        var vector = [Float](repeating: 0, count: 4_096)
+        let a = try t.db.appender(for: "w")
+        for i in 0..<9_000 {
+            try a.append(Int64(i))
+            vector[i % 4_096] = Float(i)
+            try a.append(vector)
+            vector[i % 4_096] = 0
+            try a.endRow()
+        }
+        #expect(try t.rows("SELECT count(*) FROM w") == [["0"]])
+        try a.flush()
+        #expect(try t.rows("SELECT count(*), sum(l2_norm(v)), max(vector_dims(v)) FROM w") == [["9000", "40495500.0", "4096"]])
+        #expect(try t.rows("SELECT id FROM w ORDER BY v <-> $1 LIMIT 1", [.vector((0..<4_096).map { $0 == 8_999 % 4_096 ? 8_999 : 0 })])
+                == [["8999"]])
+    }
+
     @Test func appenderBatchesStayInvisibleUntilFlush() throws {
         let t = try TempDatabase()
         try t.db.execute(eventsDDL)
