@@ -1,4 +1,5 @@
 import CairnFormat
+import CairnQuery
 import Foundation
 
 /// One column of an ``Appender``'s current batch, in memory the buffer manages itself.
@@ -79,15 +80,7 @@ final class AppendBuffer: @unchecked Sendable {
     }
 
     @inline(__always)
-    func append(string: String) { Self.withUTF8(string) { append(bytes: $0) } }
-
-    /// Calls `body` with the UTF-8 of `string`, in place for native strings (no copy, no retain).
-    @inline(__always)
-    static func withUTF8<R>(_ string: String, _ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
-        if let r = try string.utf8.withContiguousStorageIfAvailable(body) { return r }
-        var copy = string
-        return try copy.withUTF8(body)
-    }
+    func append(string: String) { string.withUTF8Bytes { append(bytes: $0) } }
 
     /// Appends a vector of `dimension` floats (checked by the caller).
     func append(vector v: UnsafeBufferPointer<Float>) {
@@ -97,16 +90,11 @@ final class AppendBuffer: @unchecked Sendable {
 
     /// Appends a value already converted to the column's type.
     func append(_ v: Value) {
-        switch v {
+        switch v.stored(as: physical) {
         case .null: appendNull()
-        case .bool(let b): append(int: b ? 1 : 0)
-        case .int(let i): if physical == .float64 { append(double: Double(i)) } else { append(int: i) }
+        case .int(let i): append(int: i)
         case .double(let d): append(double: d)
-        case .string(let s), .json(let s): append(string: s)
-        case .timestamp(let t): append(int: t)
-        case .date(let d): append(int: Int64(d))
-        case .interval(let m, let d, let us):
-            append(int: Int64(m) * 30 * Calendar.microsPerDay + Int64(d) * Calendar.microsPerDay + us)
+        case .string(let s): append(string: s)
         case .vector(let f): f.withUnsafeBufferPointer { append(vector: $0) }
         }
     }

@@ -133,7 +133,7 @@ public final class Appender {
         case .varchar: buffer(c) { $0.append(string: v) }
         case .json:
             // Validated and copied straight from the string's UTF-8, without an intermediate array.
-            let valid = AppendBuffer.withUTF8(v) { utf8 in
+            let valid = v.withUTF8Bytes { utf8 in
                 guard JSONScanner.isValid(utf8) else { return false }
                 buffer(c) { $0.append(bytes: utf8) }
                 return true

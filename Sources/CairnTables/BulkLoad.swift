@@ -22,10 +22,6 @@ package final class BulkLoad {
     private var bufferedRows = 0
     private var bufferedBytes = 0
     private var partitionBytes: [Int64?: Int] = [:]
-    /// Per buffered partition, rows buffered and the number of the last batch that added to it.
-    private var partitionRows: [Int64?: Int] = [:]
-    private var lastBatch: [Int64?: Int] = [:]
-    private var batches = 0
     private var written: [(key: Int64?, segment: SegmentEntry)] = []
     private var finished = false
 
@@ -44,27 +40,25 @@ package final class BulkLoad {
         let rowCount = try BatchValidator.validate(columns, schema: schema)
         guard rowCount > 0 else { return }
         let groups = partitioner.map { $0.split(columns[$0.columnIndex]) } ?? [(nil, nil)]
-        batches += 1
         for (key, rows) in groups {
             let part = rows.map { r in columns.map { $0.gather(r) } } ?? columns
             partitionBytes[key, default: 0] += part.reduce(0) { $0 + $1.approximateBytes }
-            partitionRows[key, default: 0] += rows?.count ?? rowCount
-            lastBatch[key] = batches
             buffers[key, default: []].append(part)
         }
         bufferedRows += rowCount
         bufferedBytes += columns.reduce(0) { $0 + $1.approximateBytes }
         if bufferedBytes >= bulkBudget || bufferedRows >= bulkRows { try writeLargestBuffers(encodingThreads) }
-        try writeIdleBuffers(encodingThreads)
+        try writeIdleBuffers(except: Set(groups.map(\.key)), encodingThreads)
     }
 
     /// Writes partitions that hold an eighth of a block or more and received nothing from the last
     /// batch: input in time order has moved on to later partitions, so encoding them now, on this
     /// thread, leaves less for ``commit()`` to do. A few stragglers wait for the commit; more arriving
     /// after the write make a second segment, which compaction merges.
-    private func writeIdleBuffers(_ threads: () -> Int) throws(CairnError) {
-        let idle = lastBatch.filter { key, last in
-            batches - last >= 1 && partitionRows[key, default: 0] >= max(1, Engine.rowsPerBlock(schema, engine.options) / 8)
+    private func writeIdleBuffers(except batchKeys: Set<Int64?>, _ threads: () -> Int) throws(CairnError) {
+        let minimum = max(1, Engine.rowsPerBlock(schema, engine.options) / 8)
+        let idle = buffers.filter { key, parts in
+            !batchKeys.contains(key) && parts.reduce(0) { $0 + ($1.first?.count ?? 0) } >= minimum
         }
         for key in idle.keys.sorted(by: PartitionKeyOrder.less) { try writeBuffer(key, threads: threads()) }
     }
@@ -141,8 +135,6 @@ package final class BulkLoad {
                                               segmentID: segmentID, threads: threads)
         written.append((key, segment))
         buffers[key] = nil
-        partitionRows[key] = nil
-        lastBatch[key] = nil
         bufferedRows -= columns.first?.count ?? 0
         bufferedBytes -= partitionBytes.removeValue(forKey: key) ?? 0
     }

@@ -74,16 +74,9 @@ package final class Engine: Sendable {
         // OpenBLAS's worker threads inherit the priority of the thread that starts them.
         BLAS.useDefault()
         let deletions = DeletionCache()
-        // Taken before loading, so a commit made meanwhile is loaded by the next snapshot; a read-only
-        // load during which the writer committed is repeated (see `refreshFromWriter`).
-        var writerState = readOnly ? Self.writerState(path) : nil
-        var state = try loadState(path: path, readOnly: readOnly, deletions: deletions)
-        for _ in 0..<3 where readOnly {
-            let after = Self.writerState(path)
-            if after == writerState { break }
-            writerState = after
-            state = try loadState(path: path, readOnly: readOnly, deletions: deletions)
-        }
+        let (loaded, writerState) = readOnly ? try loadFromWriter(path: path, deletions: deletions)
+            : (try loadState(path: path, readOnly: false, deletions: deletions), nil)
+        var state = loaded
         if !readOnly {
             try removeOrphans(directory: path, catalog: state.published)
             state.lock = lock
@@ -162,27 +155,36 @@ package final class Engine: Sendable {
 
     /// Reloads a read-only engine's catalog and head when the writer committed since; keeps the old
     /// state if the reload fails (the next snapshot tries again).
+    private func refreshFromWriter() {
+        guard Self.writerState(path) != loadedWriterState.withLock({ $0 }),
+              let (fresh, writerState) = try? Self.loadFromWriter(path: path, deletions: deletions) else { return }
+        state.withLock { s in
+            guard !s.closed else { return }
+            s.catalog = fresh.catalog
+            s.published = fresh.published
+            s.heads = fresh.heads
+            s.nextSegmentID = fresh.nextSegmentID
+        }
+        loadedWriterState.withLock { $0 = writerState }
+    }
+
+    /// A read-only load and the writer's state it reflects.
     ///
     /// A load reads the manifest, then the log. A checkpoint committed in between names segments the
     /// load did not see and deletes log files it has not read yet, losing rows from the view; so a load
     /// counts only if the writer's state was the same before and after it, and is otherwise repeated.
-    private func refreshFromWriter() {
-        for _ in 0..<4 {
-            let before = Self.writerState(path)
-            guard before != loadedWriterState.withLock({ $0 }),
-                  let fresh = try? Self.loadState(path: path, readOnly: true, deletions: deletions) else { return }
-            let stable = Self.writerState(path) == before
-            state.withLock { s in
-                guard !s.closed else { return }
-                s.catalog = fresh.catalog
-                s.published = fresh.published
-                s.heads = fresh.heads
-                s.nextSegmentID = fresh.nextSegmentID
-            }
-            // An unstable load is used (it is at least as new as the last) but not trusted: nil makes
-            // the next snapshot load again.
-            loadedWriterState.withLock { $0 = stable ? before : nil }
-            if stable { return }
+    /// After four unsettled tries the last load is returned with no state (nil), which makes the next
+    /// snapshot load again; it is at least as new as any before it.
+    private static func loadFromWriter(path: String, deletions: DeletionCache) throws(CairnError) -> (EngineState, [Int64]?) {
+        var before = writerState(path)
+        var attempts = 1
+        while true {
+            let state = try loadState(path: path, readOnly: true, deletions: deletions)
+            let after = writerState(path)
+            if after == before { return (state, before) }
+            if attempts == 4 { return (state, nil) }
+            attempts += 1
+            before = after
         }
     }
 

@@ -24,8 +24,7 @@ package struct ByteArray: Sendable, Equatable {
     package var count: Int { offsets.count - 1 }
 
     package mutating func append(_ s: String) {
-        var s = s
-        s.withUTF8 { data.append(contentsOf: $0) }
+        s.withUTF8Bytes { data.append(contentsOf: $0) }
         offsets.append(data.count)
     }
     package mutating func append(bytes: UnsafeBufferPointer<UInt8>) {

@@ -39,8 +39,7 @@ package enum VectorText {
     }
 
     package static func parse(_ text: String) -> Result<[Float], VectorTextError> {
-        var s = text
-        return s.withUTF8 { parse($0) }
+        text.withUTF8Bytes { parse($0) }
     }
 
     /// The shortest text that reads back as the same floats, like pgvector prints.

@@ -73,6 +73,32 @@ extension ColumnVector {
     }
 }
 
+/// A value as a column of one physical type stores it (see ``Value/stored(as:)``).
+package enum StoredValue {
+    case null, int(Int64), double(Double), string(String), vector([Float])
+}
+
+extension Value {
+    /// This value, already converted to a column's type (or NULL), as that column's `physical`
+    /// storage holds it: booleans, dates, timestamps and intervals as integers.
+    package func stored(as physical: PhysicalType) -> StoredValue {
+        switch self {
+        case .null: .null
+        case .bool(let b): .int(b ? 1 : 0)
+        case .int(let i): physical == .float64 ? .double(Double(i)) : .int(i)
+        case .double(let d):
+            // Binding makes a double for an integer column unused for well-typed plans; clamp rather than trap.
+            physical == .int64 ? .int(d.isNaN ? 0 : d >= 9.223372036854775e18 ? .max : d <= -9.223372036854775e18 ? .min : Int64(d))
+                : .double(d)
+        case .string(let s), .json(let s): .string(s)
+        case .timestamp(let t): .int(t)
+        case .date(let d): .int(Int64(d))
+        case .interval(let m, let d, let us): .int(Int64(m) * 30 * Calendar.microsPerDay + Int64(d) * Calendar.microsPerDay + us)
+        case .vector(let f): .vector(f)
+        }
+    }
+}
+
 /// Accumulates values of one type into a ``ColumnVector``.
 package struct VectorBuilder {
     package let type: ColumnType
@@ -98,22 +124,11 @@ package struct VectorBuilder {
 
     /// Appends `v`, which must already be of this builder's type (or NULL).
     package mutating func append(_ v: Value) {
-        switch v {
+        switch v.stored(as: type.physical) {
         case .null: appendNull(); return
-        case .bool(let b): ints.append(b ? 1 : 0)
-        case .int(let i):
-            if type.physical == .float64 { doubles.append(Double(i)) } else { ints.append(i) }
-        case .double(let d):
-            if type.physical == .int64 {
-                // Binding makes this path unused for well-typed plans; clamp rather than trap.
-                ints.append(d.isNaN ? 0 : d >= 9.223372036854775e18 ? .max : d <= -9.223372036854775e18 ? .min : Int64(d))
-            } else {
-                doubles.append(d)
-            }
-        case .string(let s), .json(let s): bytes.append(s)
-        case .timestamp(let t): ints.append(t)
-        case .date(let d): ints.append(Int64(d))
-        case .interval(let m, let d, let us): ints.append(Int64(m) * 30 * Calendar.microsPerDay + Int64(d) * Calendar.microsPerDay + us)
+        case .int(let i): ints.append(i)
+        case .double(let d): doubles.append(d)
+        case .string(let s): bytes.append(s)
         case .vector(let f):
             if vectors.dimension != 0, f.count != vectors.dimension {
                 if dimensionConflict == nil { dimensionConflict = (vectors.dimension, f.count) }

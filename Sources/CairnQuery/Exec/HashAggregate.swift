@@ -110,7 +110,6 @@ final class AggregateTable {
         return groups
     }
 
-    @inline(__always)
     /// Groups rows by their dictionary code: each distinct string is looked up once, at its first row.
     /// A function of its own with `inout` state rather than a local function: one capturing `ix`
     /// boxed it, and every row of every group-by paid a run-time exclusivity check (Q8 of the events
@@ -133,6 +132,7 @@ final class AggregateTable {
         }
     }
 
+    @inline(__always)
     private static func stringGroup(_ ix: inout GroupIndex, _ key: UnsafeBufferPointer<UInt8>, _ type: ColumnType,
                                     _ base: Int, _ newKeys: inout [[Value]]) -> Int {
         let (t, inserted) = ix.strings.findOrInsert(key)
