@@ -83,6 +83,7 @@ public final class Appender {
     public var columnNames: [String] { schema.columns.map(\.name) }
 
     /// The column the next value goes to. A value that fails to append does not advance it.
+    @inline(__always)
     private func next() throws -> Int {
         guard column < schema.columns.count else {
             throw CairnError(.invalidInput, "row has more values than table \"\(schema.name)\" has columns (\(schema.columns.count))")

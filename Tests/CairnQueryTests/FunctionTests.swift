@@ -62,6 +62,66 @@ import Testing
         #expect(String(decoding: JSONScanner.unescape(Array(#"x\"y\u00e9"#.utf8).withUnsafeBufferPointer { $0 }), as: UTF8.self) == "x\"yé")
     }
 
+    /// The validator (one loop with a stack of flags) and the unchecked scanner agree on where
+    /// generated documents end, strings of every length and escape position included (the string
+    /// scan reads eight bytes at a time); every proper prefix of a container is refused.
+    @Test func validatorFindsTheEndOfGeneratedDocuments() {
+        var rng = SeededGenerator(state: 7)
+        for _ in 0..<2_000 {
+            let doc = Array(Self.randomJSON(&rng, depth: 0).utf8)
+            let followed = doc + Array(", 1]".utf8)
+            followed.withUnsafeBufferPointer { d in
+                #expect(JSONScanner.validValueEnd(d, 0) == doc.count, "\(String(decoding: doc, as: UTF8.self))")
+                #expect(JSONScanner.valueEnd(d, 0) == doc.count)
+            }
+            #expect(JSONScanner.isValid(doc))
+            if doc.first == UInt8(ascii: "{") || doc.first == UInt8(ascii: "[") {
+                for cut in 1..<doc.count { #expect(!JSONScanner.isValid(Array(doc[..<cut]))) }
+            }
+        }
+    }
+
+    @Test func validatorRefusesBrokenAndTooDeepDocuments() {
+        for bad in [#"{"a" 1}"#, #"{"a":1,}"#, #"[1 2]"#, #"{1:2}"#, #"["a\"]"#, "[tru]", "[01x]", "[-]", "[1.]", "[1e]",
+                    #"{"a":[}"#, "]", "", "  ", #""abc"#] {
+            #expect(!JSONScanner.isValid(Array(bad.utf8)), "\(bad)")
+        }
+        for good in ["[]", "{}", " [ ] ", #"{"a":{}}"#, "-0.5e+3", "null", #""\\""#, #"["\"",1]"#] {
+            #expect(JSONScanner.isValid(Array(good.utf8)), "\(good)")
+        }
+        #expect(JSONScanner.isValid(Array((String(repeating: "[", count: 500) + "1" + String(repeating: "]", count: 500)).utf8)))
+        #expect(!JSONScanner.isValid(Array((String(repeating: "[", count: 600) + "1" + String(repeating: "]", count: 600)).utf8)))
+        #expect(!JSONScanner.isValid(Array(String(repeating: "[", count: 100_000).utf8)))
+    }
+
+    private static func randomJSON(_ rng: inout SeededGenerator, depth: Int) -> String {
+        let space = [" ", "", "", "\n "][Int(rng.next() % 4)]
+        switch rng.next() % (depth < 4 ? 7 : 4) {
+        case 0: return ["true", "false", "null", "-0", "12", "3.25", "-1e5", "6.02E+23"][Int(rng.next() % 8)]
+        case 1, 2, 3:
+            // Strings of 0-40 bytes with an escape anywhere, so the 8-byte scan meets quotes and
+            // backslashes at every offset and near the end of the buffer.
+            var body = ""
+            for _ in 0..<Int(rng.next() % 41) {
+                switch rng.next() % 12 {
+                case 0: body += #"\""#
+                case 1: body += #"\\"#
+                case 2: body += "é"
+                default: body += String(UnicodeScalar(UInt8(97 + rng.next() % 26)))
+                }
+            }
+            return "\"" + body + "\""
+        case 4, 5:
+            let members = (0..<Int(rng.next() % 4)).map { i in
+                "\"k\(i)\"" + space + ":" + space + randomJSON(&rng, depth: depth + 1)
+            }
+            return "{" + space + members.joined(separator: space + "," + space) + space + "}"
+        default:
+            let items = (0..<Int(rng.next() % 4)).map { _ in randomJSON(&rng, depth: depth + 1) }
+            return "[" + space + items.joined(separator: "," + space) + "]"
+        }
+    }
+
     @Test func normalizesExtractedContainers() {
         let v = Array(#"{"a":  [1, 2], "s": "a b"}"#.utf8)
         #expect(String(decoding: v.withUnsafeBufferPointer { JSONScanner.normalized($0) }, as: UTF8.self) == #"{"a":[1,2],"s":"a b"}"#)
@@ -143,5 +203,14 @@ import Testing
         #expect(extract(#"{"a": [1, 2, 3]}"#, "$.a[-4]") == nil)
         #expect(extract(#"{"a": {"b/c": 5}}"#, "/a/b~1c") == "5")
         #expect(extract(#"{"a": 1}"#, "/a") == "1")
+    }
+}
+
+/// A linear congruential generator, so that a failing generated case reproduces.
+private struct SeededGenerator {
+    var state: UInt64
+    mutating func next() -> UInt64 {
+        state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+        return state >> 33
     }
 }

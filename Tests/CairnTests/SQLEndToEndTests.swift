@@ -302,6 +302,35 @@ let eventsRows = """
         ])
     }
 
+    /// The appender copies strings of up to 32 bytes without `memmove`, in pieces chosen by length:
+    /// every length from 0 to 70, in ASCII and in multi-byte UTF-8, comes back byte for byte.
+    @Test func appenderCopiesStringsOfEveryLengthExactly() throws {
+        let t = try TempDatabase()
+        try t.db.execute("CREATE TABLE s (n BIGINT, a VARCHAR, u VARCHAR, j JSON)")
+        let a = try t.db.appender(for: "s")
+        func ascii(_ n: Int) -> String { String((0..<n).map { Character(UnicodeScalar(UInt8(33 + ($0 * 7 + n) % 90))) }) }
+        // "é" is 2 bytes and "€" 3, so the UTF-8 lengths run through every value, not only the even ones.
+        func utf8(_ n: Int) -> String { String((0..<n).map { $0 % 3 == 0 ? "é" : $0 % 3 == 1 ? "€" : "z" }) }
+        for n in 0...70 {
+            try a.append(Int64(n))
+            try a.append(ascii(n))
+            try a.append(utf8(n))
+            try a.append(#"{"s":"\#(ascii(n).replacingOccurrences(of: "\\", with: "/").replacingOccurrences(of: "\"", with: "'"))"}"#)
+            try a.endRow()
+        }
+        try a.flush()
+        let result = try t.db.query("SELECT n, a, u, j->>'s' FROM s ORDER BY n")
+        var n = 0
+        for row in result {
+            #expect(row[0] == .int(Int64(n)))
+            #expect(row[1] == .string(ascii(n)))
+            #expect(row[2] == .string(utf8(n)))
+            #expect(row[3] == .string(ascii(n).replacingOccurrences(of: "\\", with: "/").replacingOccurrences(of: "\"", with: "'")))
+            n += 1
+        }
+        #expect(n == 71)
+    }
+
     /// Rows of a VECTOR(4096) table cross several of its appender batches (4,096 rows, 64 MiB of
     /// vectors each, in recycled buffers) and come back intact.
     @Test func appenderBatchesOfWideVectorsComeBackIntact() throws {

@@ -139,7 +139,7 @@ package enum JSONScanner {
 
     package static func isValid(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
         let start = skipSpace(b, 0)
-        guard start < b.count, let end = valueEnd(b, start, validate: true) else { return false }
+        guard start < b.count, let end = validValueEnd(b, start) else { return false }
         return skipSpace(b, end) == b.count
     }
 
@@ -151,15 +151,33 @@ package enum JSONScanner {
     }
 
     /// Index just past the closing quote of the string starting at `p`.
+    ///
+    /// Looks at eight bytes at a time for a quote or a backslash, since validating the JSON of
+    /// every appended or copied row is mostly this scan.
+    @inline(__always)
     static func stringEnd(_ d: UnsafeBufferPointer<UInt8>, _ p: Int) -> Int? {
+        guard let base = d.baseAddress else { return nil }
         var i = p + 1
         while i < d.count {
+            if i &+ 8 <= d.count {
+                let word = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
+                let hits = zeroBytes(word ^ 0x2222_2222_2222_2222) | zeroBytes(word ^ 0x5C5C_5C5C_5C5C_5C5C)
+                if hits == 0 { i &+= 8; continue }
+                i &+= hits.trailingZeroBitCount >> 3
+            }
             let c = d[i]
             if c == UInt8(ascii: "\\") { i += 2; continue }
             if c == UInt8(ascii: "\"") { return i + 1 }
             i += 1
         }
         return nil
+    }
+
+    /// High bit set in each byte of `x` that is zero, exact up to the first such byte (little-endian
+    /// loads: the lowest set bit marks the first zero byte in memory order).
+    @inline(__always)
+    private static func zeroBytes(_ x: UInt64) -> UInt64 {
+        (x &- 0x0101_0101_0101_0101) & ~x & 0x8080_8080_8080_8080
     }
 
     private static func keyEquals(_ d: UnsafeBufferPointer<UInt8>, _ s: Int, _ e: Int, _ key: UnsafeBufferPointer<UInt8>) -> Bool {
@@ -174,9 +192,10 @@ package enum JSONScanner {
         return unescape(UnsafeBufferPointer(rebasing: d[s..<e])).elementsEqual(key)
     }
 
-    /// Index just past the value starting at `p`. With `validate`, checks the grammar strictly.
-    static func valueEnd(_ d: UnsafeBufferPointer<UInt8>, _ p: Int, validate: Bool = false, depth: Int = 0) -> Int? {
-        guard p < d.count, depth < 512 else { return nil }
+    /// Index just past the value starting at `p`, found without checking the grammar (the value
+    /// was validated when stored).
+    static func valueEnd(_ d: UnsafeBufferPointer<UInt8>, _ p: Int, depth: Int = 0) -> Int? {
+        guard p < d.count, depth < maxDepth else { return nil }
         switch d[p] {
         case UInt8(ascii: "\""):
             return stringEnd(d, p)
@@ -187,12 +206,10 @@ package enum JSONScanner {
             if i < d.count, d[i] == close { return i + 1 }
             while i < d.count {
                 if isObject {
-                    guard d[i] == UInt8(ascii: "\""), let ke = stringEnd(d, i) else { return nil }
-                    i = skipSpace(d, ke)
-                    guard i < d.count, d[i] == UInt8(ascii: ":") else { return nil }
-                    i = skipSpace(d, i + 1)
+                    guard let v = memberValueStart(d, i) else { return nil }
+                    i = v
                 }
-                guard let ve = valueEnd(d, i, validate: validate, depth: depth + 1) else { return nil }
+                guard let ve = valueEnd(d, i, depth: depth + 1) else { return nil }
                 i = skipSpace(d, ve)
                 guard i < d.count else { return nil }
                 if d[i] == close { return i + 1 }
@@ -201,17 +218,89 @@ package enum JSONScanner {
             }
             return nil
         default:
-            var i = p
-            while i < d.count {
-                let c = d[i]
-                if c == UInt8(ascii: ",") || c == UInt8(ascii: "}") || c == UInt8(ascii: "]") || c == 0x20
-                    || c == 0x0A || c == 0x0D || c == 0x09 { break }
-                i += 1
-            }
-            guard i > p else { return nil }
-            if validate && !isScalar(UnsafeBufferPointer(rebasing: d[p..<i])) { return nil }
-            return i
+            let end = scalarEnd(d, p)
+            return end > p ? end : nil
         }
+    }
+
+    /// Containers nested deeper than this are refused, so that no input can exhaust the stack.
+    private static let maxDepth = 512
+
+    /// Index just past the well-formed value starting at `p`, or nil if the grammar is broken
+    /// there. Every appended or copied JSON value goes through this, so it is one loop, not a
+    /// recursion: a stack of flags remembers which open containers are objects.
+    static func validValueEnd(_ d: UnsafeBufferPointer<UInt8>, _ p: Int) -> Int? {
+        withUnsafeTemporaryAllocation(of: Bool.self, capacity: maxDepth) { isObject in
+            var i = p
+            var depth = 0
+            nextValue: while true {
+                guard i < d.count else { return nil }
+                switch d[i] {
+                case UInt8(ascii: "\""):
+                    guard let end = stringEnd(d, i) else { return nil }
+                    i = end
+                case UInt8(ascii: "{"), UInt8(ascii: "["):
+                    let object = d[i] == UInt8(ascii: "{")
+                    i = skipSpace(d, i + 1)
+                    if i < d.count, d[i] == (object ? UInt8(ascii: "}") : UInt8(ascii: "]")) {
+                        i += 1
+                    } else {
+                        guard depth < maxDepth else { return nil }
+                        isObject[depth] = object
+                        depth += 1
+                        if object {
+                            guard let v = memberValueStart(d, i) else { return nil }
+                            i = v
+                        }
+                        continue nextValue
+                    }
+                default:
+                    let end = scalarEnd(d, i)
+                    guard end > i, isScalar(UnsafeBufferPointer(rebasing: d[i..<end])) else { return nil }
+                    i = end
+                }
+                // A value is complete: close the containers it completes, or go on to the next element.
+                while depth > 0 {
+                    i = skipSpace(d, i)
+                    guard i < d.count else { return nil }
+                    let object = isObject[depth - 1]
+                    if d[i] == UInt8(ascii: ",") {
+                        i = skipSpace(d, i + 1)
+                        if object {
+                            guard let v = memberValueStart(d, i) else { return nil }
+                            i = v
+                        }
+                        continue nextValue
+                    }
+                    guard d[i] == (object ? UInt8(ascii: "}") : UInt8(ascii: "]")) else { return nil }
+                    i += 1
+                    depth -= 1
+                }
+                return i
+            }
+        }
+    }
+
+    /// For a member starting at `p` (`"key" : value`), the index where its value starts.
+    @inline(__always)
+    private static func memberValueStart(_ d: UnsafeBufferPointer<UInt8>, _ p: Int) -> Int? {
+        guard p < d.count, d[p] == UInt8(ascii: "\""), let keyEnd = stringEnd(d, p) else { return nil }
+        let colon = skipSpace(d, keyEnd)
+        guard colon < d.count, d[colon] == UInt8(ascii: ":") else { return nil }
+        return skipSpace(d, colon + 1)
+    }
+
+    /// Index of the first delimiter (`,`, `}`, `]` or whitespace) at or after `p`.
+    @inline(__always)
+    private static func scalarEnd(_ d: UnsafeBufferPointer<UInt8>, _ p: Int) -> Int {
+        var i = p
+        while i < d.count {
+            let c = d[i]
+            if c == UInt8(ascii: ",") || c == UInt8(ascii: "}") || c == UInt8(ascii: "]") || c == 0x20
+                || c == 0x0A || c == 0x0D || c == 0x09 { break }
+            i += 1
+        }
+        return i
     }
 
     /// A value re-serialized the way DuckDB prints extracted JSON: containers without insignificant
@@ -249,7 +338,12 @@ package enum JSONScanner {
 
     /// `true`, `false`, `null`, or a number in JSON's grammar (`-?int(.digits)?([eE][+-]?digits)?`).
     private static func isScalar(_ t: UnsafeBufferPointer<UInt8>) -> Bool {
-        if t.elementsEqual("true".utf8) || t.elementsEqual("false".utf8) || t.elementsEqual("null".utf8) { return true }
+        switch t.first {
+        case UInt8(ascii: "t"): return equals(t, "true")
+        case UInt8(ascii: "f"): return equals(t, "false")
+        case UInt8(ascii: "n"): return equals(t, "null")
+        default: break
+        }
         var i = 0
         func digits() -> Int {
             let start = i
@@ -268,6 +362,11 @@ package enum JSONScanner {
             guard digits() > 0 else { return false }
         }
         return i == t.count
+    }
+
+    @inline(__always)
+    private static func equals(_ t: UnsafeBufferPointer<UInt8>, _ word: StaticString) -> Bool {
+        t.elementsEqual(UnsafeBufferPointer(start: word.utf8Start, count: word.utf8CodeUnitCount))
     }
 
     /// Decodes the escapes of a JSON string body (without quotes).

@@ -85,7 +85,7 @@ struct RowConverter {
                 i = JSONScanner.skipSpace(d, ke)
                 guard i < d.count, d[i] == UInt8(ascii: ":") else { return false }
                 i = JSONScanner.skipSpace(d, i + 1)
-                guard let ve = JSONScanner.valueEnd(d, i, validate: true) else { return false }
+                guard let ve = JSONScanner.validValueEnd(d, i) else { return false }
                 if let col = column(forKey: key) {
                     let raw = UnsafeBufferPointer(rebasing: d[i..<ve])
                     if raw.elementsEqual("null".utf8) {
