@@ -83,10 +83,14 @@ import Testing
 
     @Test func validatorRefusesBrokenAndTooDeepDocuments() {
         for bad in [#"{"a" 1}"#, #"{"a":1,}"#, #"[1 2]"#, #"{1:2}"#, #"["a\"]"#, "[tru]", "[01x]", "[-]", "[1.]", "[1e]",
-                    #"{"a":[}"#, "]", "", "  ", #""abc"#] {
+                    #"{"a":[}"#, "]", "", "  ", #""abc"#,
+                    // Refused by DuckDB too: leading zeros, unknown or short escapes, raw control characters.
+                    #"{"a":01}"#, "[-01]", "[00]", #"["x\q"]"#, #"["\u12"]"#, #"{"k\x":1}"#, "[\"a\tb\"]", "[\"a\nb\"]",
+                    "[\"" + String(repeating: "x", count: 11) + "\u{01}\"]"] {
             #expect(!JSONScanner.isValid(Array(bad.utf8)), "\(bad)")
         }
-        for good in ["[]", "{}", " [ ] ", #"{"a":{}}"#, "-0.5e+3", "null", #""\\""#, #"["\"",1]"#] {
+        for good in ["[]", "{}", " [ ] ", #"{"a":{}}"#, "-0.5e+3", "null", #""\\""#, #"["\"",1]"#, "[0]", "[-0]", "[0.5]",
+                     #"["\u00e9\/\b\f\n\r\t"]"#, #"{"\u00E9":"é"}"#] {
             #expect(JSONScanner.isValid(Array(good.utf8)), "\(good)")
         }
         #expect(JSONScanner.isValid(Array((String(repeating: "[", count: 500) + "1" + String(repeating: "]", count: 500)).utf8)))

@@ -173,6 +173,47 @@ package enum JSONScanner {
         return nil
     }
 
+    /// Like ``stringEnd(_:_:)``, also checking what JSON requires of a string's body, as DuckDB
+    /// does: no raw control characters, and only the escapes `\" \\ \/ \b \f \n \r \t \uXXXX`.
+    @inline(__always)
+    static func validStringEnd(_ d: UnsafeBufferPointer<UInt8>, _ p: Int) -> Int? {
+        guard let base = d.baseAddress else { return nil }
+        var i = p + 1
+        while i < d.count {
+            if i &+ 8 <= d.count {
+                let word = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
+                let hits = zeroBytes(word ^ 0x2222_2222_2222_2222) | zeroBytes(word ^ 0x5C5C_5C5C_5C5C_5C5C)
+                    | (word &- 0x2020_2020_2020_2020) & ~word & 0x8080_8080_8080_8080  // bytes below 0x20
+                if hits == 0 { i &+= 8; continue }
+                i &+= hits.trailingZeroBitCount >> 3
+            }
+            let c = d[i]
+            if c == UInt8(ascii: "\"") { return i + 1 }
+            if c < 0x20 { return nil }
+            if c == UInt8(ascii: "\\") {
+                guard i + 1 < d.count else { return nil }
+                switch d[i + 1] {
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"), UInt8(ascii: "f"),
+                     UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
+                    i += 2
+                case UInt8(ascii: "u"):
+                    guard i + 6 <= d.count, d[(i + 2)..<(i + 6)].allSatisfy(isHexDigit) else { return nil }
+                    i += 6
+                default:
+                    return nil
+                }
+                continue
+            }
+            i += 1
+        }
+        return nil
+    }
+
+    @inline(__always)
+    private static func isHexDigit(_ c: UInt8) -> Bool {
+        (c >= 0x30 && c <= 0x39) || (c | 0x20 >= UInt8(ascii: "a") && c | 0x20 <= UInt8(ascii: "f"))
+    }
+
     /// High bit set in each byte of `x` that is zero, exact up to the first such byte (little-endian
     /// loads: the lowest set bit marks the first zero byte in memory order).
     @inline(__always)
@@ -206,7 +247,7 @@ package enum JSONScanner {
             if i < d.count, d[i] == close { return i + 1 }
             while i < d.count {
                 if isObject {
-                    guard let v = memberValueStart(d, i) else { return nil }
+                    guard let v = memberValueStart(d, i, validate: false) else { return nil }
                     i = v
                 }
                 guard let ve = valueEnd(d, i, depth: depth + 1) else { return nil }
@@ -237,7 +278,7 @@ package enum JSONScanner {
                 guard i < d.count else { return nil }
                 switch d[i] {
                 case UInt8(ascii: "\""):
-                    guard let end = stringEnd(d, i) else { return nil }
+                    guard let end = validStringEnd(d, i) else { return nil }
                     i = end
                 case UInt8(ascii: "{"), UInt8(ascii: "["):
                     let object = d[i] == UInt8(ascii: "{")
@@ -249,7 +290,7 @@ package enum JSONScanner {
                         isObject[depth] = object
                         depth += 1
                         if object {
-                            guard let v = memberValueStart(d, i) else { return nil }
+                            guard let v = memberValueStart(d, i, validate: true) else { return nil }
                             i = v
                         }
                         continue nextValue
@@ -267,7 +308,7 @@ package enum JSONScanner {
                     if d[i] == UInt8(ascii: ",") {
                         i = skipSpace(d, i + 1)
                         if object {
-                            guard let v = memberValueStart(d, i) else { return nil }
+                            guard let v = memberValueStart(d, i, validate: true) else { return nil }
                             i = v
                         }
                         continue nextValue
@@ -283,8 +324,9 @@ package enum JSONScanner {
 
     /// For a member starting at `p` (`"key" : value`), the index where its value starts.
     @inline(__always)
-    private static func memberValueStart(_ d: UnsafeBufferPointer<UInt8>, _ p: Int) -> Int? {
-        guard p < d.count, d[p] == UInt8(ascii: "\""), let keyEnd = stringEnd(d, p) else { return nil }
+    private static func memberValueStart(_ d: UnsafeBufferPointer<UInt8>, _ p: Int, validate: Bool) -> Int? {
+        guard p < d.count, d[p] == UInt8(ascii: "\""),
+              let keyEnd = validate ? validStringEnd(d, p) : stringEnd(d, p) else { return nil }
         let colon = skipSpace(d, keyEnd)
         guard colon < d.count, d[colon] == UInt8(ascii: ":") else { return nil }
         return skipSpace(d, colon + 1)
@@ -351,6 +393,8 @@ package enum JSONScanner {
             return i - start
         }
         if i < t.count, t[i] == UInt8(ascii: "-") { i += 1 }
+        // No leading zeros: "0" and "0.5", not "01".
+        if i + 1 < t.count, t[i] == UInt8(ascii: "0"), t[i + 1] >= 0x30, t[i + 1] <= 0x39 { return false }
         guard digits() > 0 else { return false }
         if i < t.count, t[i] == UInt8(ascii: ".") {
             i += 1

@@ -80,7 +80,7 @@ struct RowConverter {
             i = JSONScanner.skipSpace(d, i + 1)
             if i < d.count, d[i] == UInt8(ascii: "}") { return JSONScanner.skipSpace(d, i + 1) == d.count }
             while i < d.count {
-                guard d[i] == UInt8(ascii: "\""), let ke = JSONScanner.stringEnd(d, i) else { return false }
+                guard d[i] == UInt8(ascii: "\""), let ke = JSONScanner.validStringEnd(d, i) else { return false }
                 let key = JSONScanner.unescape(UnsafeBufferPointer(rebasing: d[(i + 1)..<(ke - 1)]))
                 i = JSONScanner.skipSpace(d, ke)
                 guard i < d.count, d[i] == UInt8(ascii: ":") else { return false }
