@@ -106,12 +106,9 @@ package enum JSONScanner {
         guard doc[start] == UInt8(ascii: "{") else { return nil }
         var pos = skipSpace(doc, start + 1)
         while pos < doc.count, doc[pos] != UInt8(ascii: "}") {
-            guard doc[pos] == UInt8(ascii: "\""), let keyEnd = stringEnd(doc, pos) else { return nil }
-            let matches = keyEquals(doc, pos + 1, keyEnd - 1, key)
-            pos = skipSpace(doc, keyEnd)
-            guard pos < doc.count, doc[pos] == UInt8(ascii: ":") else { return nil }
-            pos = skipSpace(doc, pos + 1)
-            if matches { return pos }
+            guard let (storedKey, value) = memberKey(doc, pos) else { return nil }
+            pos = value
+            if keyEquals(doc, storedKey, key) { return pos }
             guard let vEnd = valueEnd(doc, pos) else { return nil }
             pos = skipSpace(doc, vEnd)
             if pos < doc.count, doc[pos] == UInt8(ascii: ",") { pos = skipSpace(doc, pos + 1) }
@@ -150,47 +147,28 @@ package enum JSONScanner {
         return i
     }
 
-    /// Index just past the closing quote of the string starting at `p`.
+    /// Index just past the closing quote of the string starting at `p`. With `validate`, also checks
+    /// what JSON requires of a string's body, as DuckDB does: no raw control characters, and only
+    /// the escapes `\" \\ \/ \b \f \n \r \t \uXXXX`.
     ///
-    /// Looks at eight bytes at a time for a quote or a backslash, since validating the JSON of
-    /// every appended or copied row is mostly this scan.
+    /// Looks at eight bytes at a time for a quote, a backslash or (validating) a control character,
+    /// since validating the JSON of every appended or copied row is mostly this scan.
     @inline(__always)
-    static func stringEnd(_ d: UnsafeBufferPointer<UInt8>, _ p: Int) -> Int? {
+    static func stringEnd(_ d: UnsafeBufferPointer<UInt8>, _ p: Int, validate: Bool = false) -> Int? {
         guard let base = d.baseAddress else { return nil }
         var i = p + 1
         while i < d.count {
             if i &+ 8 <= d.count {
                 let word = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
-                let hits = zeroBytes(word ^ 0x2222_2222_2222_2222) | zeroBytes(word ^ 0x5C5C_5C5C_5C5C_5C5C)
-                if hits == 0 { i &+= 8; continue }
-                i &+= hits.trailingZeroBitCount >> 3
-            }
-            let c = d[i]
-            if c == UInt8(ascii: "\\") { i += 2; continue }
-            if c == UInt8(ascii: "\"") { return i + 1 }
-            i += 1
-        }
-        return nil
-    }
-
-    /// Like ``stringEnd(_:_:)``, also checking what JSON requires of a string's body, as DuckDB
-    /// does: no raw control characters, and only the escapes `\" \\ \/ \b \f \n \r \t \uXXXX`.
-    @inline(__always)
-    static func validStringEnd(_ d: UnsafeBufferPointer<UInt8>, _ p: Int) -> Int? {
-        guard let base = d.baseAddress else { return nil }
-        var i = p + 1
-        while i < d.count {
-            if i &+ 8 <= d.count {
-                let word = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
-                let hits = zeroBytes(word ^ 0x2222_2222_2222_2222) | zeroBytes(word ^ 0x5C5C_5C5C_5C5C_5C5C)
-                    | (word &- 0x2020_2020_2020_2020) & ~word & 0x8080_8080_8080_8080  // bytes below 0x20
+                var hits = zeroBytes(word ^ 0x2222_2222_2222_2222) | zeroBytes(word ^ 0x5C5C_5C5C_5C5C_5C5C)
+                if validate { hits |= (word &- 0x2020_2020_2020_2020) & ~word & 0x8080_8080_8080_8080 }  // bytes below 0x20
                 if hits == 0 { i &+= 8; continue }
                 i &+= hits.trailingZeroBitCount >> 3
             }
             let c = d[i]
             if c == UInt8(ascii: "\"") { return i + 1 }
-            if c < 0x20 { return nil }
             if c == UInt8(ascii: "\\") {
+                guard validate else { i += 2; continue }
                 guard i + 1 < d.count else { return nil }
                 switch d[i + 1] {
                 case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"), UInt8(ascii: "f"),
@@ -204,6 +182,7 @@ package enum JSONScanner {
                 }
                 continue
             }
+            if validate && c < 0x20 { return nil }
             i += 1
         }
         return nil
@@ -221,7 +200,9 @@ package enum JSONScanner {
         (x &- 0x0101_0101_0101_0101) & ~x & 0x8080_8080_8080_8080
     }
 
-    private static func keyEquals(_ d: UnsafeBufferPointer<UInt8>, _ s: Int, _ e: Int, _ key: UnsafeBufferPointer<UInt8>) -> Bool {
+    /// Whether a member's stored key (`d[stored]`, escapes not decoded) is `key`.
+    private static func keyEquals(_ d: UnsafeBufferPointer<UInt8>, _ stored: Range<Int>, _ key: UnsafeBufferPointer<UInt8>) -> Bool {
+        let (s, e) = (stored.lowerBound, stored.upperBound)
         // Keys with escapes are compared after unescaping.
         var hasEscape = false
         for i in s..<e where d[i] == UInt8(ascii: "\\") { hasEscape = true; break }
@@ -230,7 +211,7 @@ package enum JSONScanner {
             for i in 0..<key.count where d[s + i] != key[i] { return false }
             return true
         }
-        return unescape(UnsafeBufferPointer(rebasing: d[s..<e])).elementsEqual(key)
+        return unescape(UnsafeBufferPointer(rebasing: d[stored])).elementsEqual(key)
     }
 
     /// Index just past the value starting at `p`, found without checking the grammar (the value
@@ -247,8 +228,8 @@ package enum JSONScanner {
             if i < d.count, d[i] == close { return i + 1 }
             while i < d.count {
                 if isObject {
-                    guard let v = memberValueStart(d, i, validate: false) else { return nil }
-                    i = v
+                    guard let (_, value) = memberKey(d, i) else { return nil }
+                    i = value
                 }
                 guard let ve = valueEnd(d, i, depth: depth + 1) else { return nil }
                 i = skipSpace(d, ve)
@@ -278,7 +259,7 @@ package enum JSONScanner {
                 guard i < d.count else { return nil }
                 switch d[i] {
                 case UInt8(ascii: "\""):
-                    guard let end = validStringEnd(d, i) else { return nil }
+                    guard let end = stringEnd(d, i, validate: true) else { return nil }
                     i = end
                 case UInt8(ascii: "{"), UInt8(ascii: "["):
                     let object = d[i] == UInt8(ascii: "{")
@@ -290,8 +271,8 @@ package enum JSONScanner {
                         isObject[depth] = object
                         depth += 1
                         if object {
-                            guard let v = memberValueStart(d, i, validate: true) else { return nil }
-                            i = v
+                            guard let (_, value) = memberKey(d, i, validate: true) else { return nil }
+                            i = value
                         }
                         continue nextValue
                     }
@@ -308,8 +289,8 @@ package enum JSONScanner {
                     if d[i] == UInt8(ascii: ",") {
                         i = skipSpace(d, i + 1)
                         if object {
-                            guard let v = memberValueStart(d, i, validate: true) else { return nil }
-                            i = v
+                            guard let (_, value) = memberKey(d, i, validate: true) else { return nil }
+                            i = value
                         }
                         continue nextValue
                     }
@@ -322,14 +303,14 @@ package enum JSONScanner {
         }
     }
 
-    /// For a member starting at `p` (`"key" : value`), the index where its value starts.
+    /// For a member starting at `p` (`"key" : value`): the key's bytes between its quotes (escapes
+    /// not decoded), and the index where the value starts. With `validate`, the key is checked like any string.
     @inline(__always)
-    private static func memberValueStart(_ d: UnsafeBufferPointer<UInt8>, _ p: Int, validate: Bool) -> Int? {
-        guard p < d.count, d[p] == UInt8(ascii: "\""),
-              let keyEnd = validate ? validStringEnd(d, p) : stringEnd(d, p) else { return nil }
+    static func memberKey(_ d: UnsafeBufferPointer<UInt8>, _ p: Int, validate: Bool = false) -> (key: Range<Int>, value: Int)? {
+        guard p < d.count, d[p] == UInt8(ascii: "\""), let keyEnd = stringEnd(d, p, validate: validate) else { return nil }
         let colon = skipSpace(d, keyEnd)
         guard colon < d.count, d[colon] == UInt8(ascii: ":") else { return nil }
-        return skipSpace(d, colon + 1)
+        return ((p + 1)..<(keyEnd - 1), skipSpace(d, colon + 1))
     }
 
     /// Index of the first delimiter (`,`, `}`, `]` or whitespace) at or after `p`.

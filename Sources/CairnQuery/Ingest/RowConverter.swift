@@ -80,11 +80,9 @@ struct RowConverter {
             i = JSONScanner.skipSpace(d, i + 1)
             if i < d.count, d[i] == UInt8(ascii: "}") { return JSONScanner.skipSpace(d, i + 1) == d.count }
             while i < d.count {
-                guard d[i] == UInt8(ascii: "\""), let ke = JSONScanner.validStringEnd(d, i) else { return false }
-                let key = JSONScanner.unescape(UnsafeBufferPointer(rebasing: d[(i + 1)..<(ke - 1)]))
-                i = JSONScanner.skipSpace(d, ke)
-                guard i < d.count, d[i] == UInt8(ascii: ":") else { return false }
-                i = JSONScanner.skipSpace(d, i + 1)
+                guard let (rawKey, value) = JSONScanner.memberKey(d, i, validate: true) else { return false }
+                let key = JSONScanner.unescape(UnsafeBufferPointer(rebasing: d[rawKey]))
+                i = value
                 guard let ve = JSONScanner.validValueEnd(d, i) else { return false }
                 if let col = column(forKey: key) {
                     let raw = UnsafeBufferPointer(rebasing: d[i..<ve])
