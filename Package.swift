@@ -51,12 +51,12 @@ let package = Package(
         .testTarget(name: "CairnFormatTests", dependencies: [
             "CairnFormat", .product(name: "PropertyBased", package: "swift-property-based"),
         ]),
-        .testTarget(name: "CairnLogTests", dependencies: ["CairnLog"]),
+        .testTarget(name: "CairnLogTests", dependencies: ["CairnLog", "CairnFormat"]),
         .testTarget(name: "CairnTablesTests", dependencies: [
-            "CairnTables", "CairnVector", .product(name: "PropertyBased", package: "swift-property-based"),
+            "CairnTables", "CairnFormat", "CairnLog", "CairnVector", .product(name: "PropertyBased", package: "swift-property-based"),
         ]),
         .testTarget(name: "CairnSQLTests", dependencies: ["CairnSQL"]),
-        .testTarget(name: "CairnQueryTests", dependencies: ["CairnQuery", "CairnTables", "CairnSQL"]),
+        .testTarget(name: "CairnQueryTests", dependencies: ["CairnQuery", "CairnTables", "CairnSQL", "CairnFormat"]),
         .executableTarget(name: "cairn-bench", dependencies: [
             "Cairn", "CairnFormat", "CairnVector",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

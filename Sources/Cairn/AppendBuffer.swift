@@ -178,7 +178,9 @@ final class AppendBuffer: @unchecked Sendable {
             let data = Array(UnsafeBufferPointer(start: bytes, count: byteCount))
             return ColumnVector(storage: .bytes(ByteArray(offsets: offsets, data: data)), validity: validity)
         case .vector:
-            let vectors = VectorArray(dimension: dimension, floats: copy(Float.self, count: n * dimension))
+            let vectors = VectorArray(dimension: dimension,
+                                      floats: AlignedFloats(copyingBytes: UnsafeRawBufferPointer(start: fixed, count: n * dimension * 4),
+                                                            count: n * dimension))
             return ColumnVector(storage: .vectors(vectors), validity: validity)
         }
     }

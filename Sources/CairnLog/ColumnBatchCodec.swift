@@ -92,7 +92,7 @@ package enum ColumnBatchCodec {
                 guard let dimension = cursor.read(UInt32.self).map(Int.init), dimension <= VectorText.maxDimension,
                       let raw = cursor.take(rows * dimension * 4) else { return nil }
                 storage = .vectors(VectorArray(dimension: dimension, count: rows,
-                                               floats: copyArray(raw, count: rows * dimension), norms: nil))
+                                               floats: AlignedFloats(copyingBytes: raw, count: rows * dimension), norms: nil))
             }
             ids.append(id)
             columns.append(ColumnVector(storage: storage, validity: validity))

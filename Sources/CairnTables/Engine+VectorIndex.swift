@@ -164,18 +164,18 @@ extension Engine {
             guard case .vectors(let v) = column.storage, v.dimension == dimension else { continue }
             if column.validity == nil && seen + v.count <= limit {
                 // A block without NULLs that fits whole: one copy instead of one per row.
-                sample.append(contentsOf: v.floats)
+                v.floats.withUnsafeBufferPointer { sample.append(contentsOf: $0) }
                 seen += v.count
                 continue
             }
             for i in 0..<v.count where !column.isNull(i) {
                 seen += 1
                 if seen <= limit {
-                    sample.append(contentsOf: v.floats[i * dimension..<(i + 1) * dimension])
+                    v.withRow(i) { sample.append(contentsOf: $0) }
                 } else {
                     // Reservoir sampling keeps every row equally likely whatever the table size.
                     let j = Int(rng.next() % UInt64(seen))
-                    if j < limit { sample.replaceSubrange(j * dimension..<(j + 1) * dimension, with: v.floats[i * dimension..<(i + 1) * dimension]) }
+                    if j < limit { v.withRow(i) { sample.replaceSubrange(j * dimension..<(j + 1) * dimension, with: $0) } }
                 }
             }
         }

@@ -22,7 +22,8 @@ package enum TopK {
         }
 
         package mutating func offer(score: Float, row: Int) {
-            guard keep > 0 else { return }
+            // Most rows of a long scan lose to the kept ones: one comparison, no heap access (NaN goes on).
+            guard keep > 0, !(score > threshold) else { return }
             let c = Candidate(score: score.isNaN ? .infinity : score, row: row)
             if heap.count < keep {
                 heap.insert(c)
@@ -39,14 +40,24 @@ package enum TopK {
     }
 
     /// Row indices of the `keep` smallest scores among rows `validity` marks valid (all when nil),
-    /// ascending by row.
+    /// ascending by row. `scores[i]` belongs to row `rows[i]` (to row `i` when nil).
     package static func smallest(_ scores: [Float], keep: Int, validity: [Bool]? = nil, rows: [Int]? = nil) -> [Int] {
+        var seen = Smallest(keep: keep)
+        return smallest(scores, keep: keep, validity: validity, rows: rows, seen: &seen)
+    }
+
+    /// ``smallest(_:keep:validity:rows:)`` for one of several parts of a search: `seen` holds the
+    /// `keep` smallest scores of the parts before, and a row scoring above all of them is not returned
+    /// (it cannot be among the `keep` smallest overall); the rows returned are offered to `seen`.
+    package static func smallest(_ scores: [Float], keep: Int, validity: [Bool]? = nil, rows: [Int]? = nil,
+                                 seen: inout Smallest) -> [Int] {
         guard keep > 0 else { return [] }
         var best = Smallest(keep: keep)
-        if let rows {
-            for (i, r) in rows.enumerated() where validity?[r] ?? true { best.offer(score: scores[i], row: r) }
-        } else {
-            for i in scores.indices where validity?[i] ?? true { best.offer(score: scores[i], row: i) }
+        for i in scores.indices where !(scores[i] > seen.threshold) {
+            let row = rows?[i] ?? i
+            guard validity?[row] ?? true else { continue }
+            best.offer(score: scores[i], row: row)
+            seen.offer(score: scores[i], row: row)
         }
         return best.rows
     }

@@ -70,7 +70,7 @@ enum VectorBlock {
                 norms = copyFloats(try r.take(rows * 4), count: rows)
                 _ = try r.take(paddingAfter(r.position))
             }
-            let floats = copyFloats(try r.take(rows * dimension * 4), count: rows * dimension)
+            let floats = AlignedFloats(copyingBytes: try r.take(rows * dimension * 4), count: rows * dimension)
             try r.expectEnd()
             return ColumnVector(storage: .vectors(VectorArray(dimension: dimension, count: rows, floats: floats, norms: norms)),
                                 validity: validity?.allSatisfy { $0 } == true ? nil : validity)

@@ -9,19 +9,24 @@
 package struct VectorArray: Sendable, Equatable {
     package private(set) var dimension: Int
     package private(set) var count: Int
-    package private(set) var floats: [Float]
+    package private(set) var floats: AlignedFloats
     /// Row norms, kept when the rows came from a segment (§3.3) so cosine search needs no extra pass.
     package private(set) var norms: [Float]?
 
     package init(dimension: Int) {
         self.dimension = dimension
         count = 0
-        floats = []
+        floats = AlignedFloats()
         norms = nil
     }
 
     /// `floats.count` must be a multiple of `dimension` (which must be positive).
     package init(dimension: Int, floats: [Float], norms: [Float]? = nil) {
+        self.init(dimension: dimension, floats: AlignedFloats(floats), norms: norms)
+    }
+
+    /// `floats.count` must be a multiple of `dimension` (which must be positive).
+    package init(dimension: Int, floats: AlignedFloats, norms: [Float]? = nil) {
         precondition(dimension > 0 && floats.count % dimension == 0, "vector storage is not a whole number of rows")
         self.dimension = dimension
         count = floats.count / dimension
@@ -33,7 +38,7 @@ package struct VectorArray: Sendable, Equatable {
     package static func zeros(dimension: Int, count: Int) -> VectorArray {
         var v = VectorArray(dimension: dimension)
         v.count = count
-        v.floats = [Float](repeating: 0, count: dimension * count)
+        v.floats = AlignedFloats(repeating: 0, count: dimension * count)
         return v
     }
 
@@ -52,7 +57,7 @@ package struct VectorArray: Sendable, Equatable {
 
     /// Appends a row of zeros (a NULL).
     package mutating func appendZeros() {
-        floats.append(contentsOf: repeatElement(0, count: dimension))
+        floats.appendZeros(dimension)
         count += 1
         norms?.append(0)
     }
@@ -67,7 +72,9 @@ package struct VectorArray: Sendable, Equatable {
         let keepNorms = norms != nil && other.norms != nil || count == 0 && other.norms != nil
         adopt(dimension: other.dimension)
         precondition(other.dimension == dimension, "VECTOR(\(other.dimension)) rows appended to VECTOR(\(dimension))")
-        floats.append(contentsOf: other.floats[range.lowerBound * dimension..<range.upperBound * dimension])
+        other.floats.withUnsafeBufferPointer { f in
+            floats.append(contentsOf: UnsafeBufferPointer(rebasing: f[range.lowerBound * dimension..<range.upperBound * dimension]))
+        }
         if keepNorms, let theirs = other.norms {
             norms = (norms ?? []) + theirs[range]
         } else {
@@ -81,12 +88,11 @@ package struct VectorArray: Sendable, Equatable {
         var out = VectorArray(dimension: dimension)
         out.count = indices.count
         let d = dimension
-        out.floats = [Float](unsafeUninitializedCapacity: indices.count * d) { dst, initialized in
+        out.floats = AlignedFloats(unsafeUninitializedCount: indices.count * d) { dst in
             floats.withUnsafeBufferPointer { src in
                 guard let s = src.baseAddress, let o = dst.baseAddress else { return }
                 for (j, i) in indices.enumerated() { (o + j * d).initialize(from: s + i * d, count: d) }
             }
-            initialized = indices.count * d
         }
         out.norms = norms.map { n in indices.map { n[$0] } }
         return out
@@ -98,13 +104,13 @@ package struct VectorArray: Sendable, Equatable {
         try floats.withUnsafeBufferPointer { try body(UnsafeBufferPointer(rebasing: $0[i * dimension..<(i + 1) * dimension])) }
     }
 
-    package func row(_ i: Int) -> [Float] { Array(floats[i * dimension..<(i + 1) * dimension]) }
+    package func row(_ i: Int) -> [Float] { withRow(i) { Array($0) } }
 
     /// Widens an all-NULL array of unknown dimension to zeros of `d`.
     private mutating func adopt(dimension d: Int) {
         guard dimension != d, dimension == 0 else { return }
         dimension = d
-        floats = [Float](repeating: 0, count: count * d)
+        floats = AlignedFloats(repeating: 0, count: count * d)
         norms = nil
     }
 }
@@ -136,7 +142,7 @@ extension VectorArray {
     }
 
     /// Builds from raw parts read from a file; the caller has checked the sizes.
-    package init(dimension: Int, count: Int, floats: [Float], norms: [Float]?) {
+    package init(dimension: Int, count: Int, floats: AlignedFloats, norms: [Float]?) {
         self.dimension = dimension
         self.count = count
         self.floats = floats

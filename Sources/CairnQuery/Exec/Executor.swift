@@ -1,5 +1,6 @@
 import CairnFormat
 import CairnTables
+import CairnVector
 import Dispatch
 import Synchronization
 
@@ -163,6 +164,7 @@ package struct Executor: Sendable {
             var localTable: AggregateTable? = plan.isAggregating ? AggregateTable(keyTypes: keyTypes, specs: plan.aggregates) : nil
             var localScanned = 0, localFiltered = 0
             var prepared = PreparedQueries()
+            var seen = TopK.Smallest(keep: plan.vectorSearch?.keep ?? 0)
             while true {
                 let claim: Int? = shared.lock.withLock { _ in
                     if shared.error != nil || ctx.isCancelled() { return nil }
@@ -229,7 +231,7 @@ package struct Executor: Sendable {
                             // Rows the filter kept, renumbered as batch positions (the codes are for unfiltered units).
                             candidates = IndexedRows(live: ScanUnit.positions(of: listed.live, in: unitRows), codes: nil)
                         }
-                        let keep = try search.screen(batch, candidates: candidates, prepared: &prepared)
+                        let keep = try search.screen(batch, candidates: candidates, prepared: &prepared, seen: &seen)
                         if keep.count != batch.count { batch = batch.gather(keep) }
                     }
                     localFiltered += batch.count

@@ -59,7 +59,7 @@ struct VectorFileLoader {
                 let offset = header + start * dimension * elementSize
                 let bytes = try FileIO.read(fd, path: path, offset: offset, count: n * dimension * elementSize)
                 let floats = Self.decode(bytes, elementSize: elementSize)
-                if let bad = floats.firstIndex(where: { !$0.isFinite }) {
+                if let bad = floats.withUnsafeBufferPointer({ $0.firstIndex { !$0.isFinite } }) {
                     throw CairnError(.invalidInput, "row \(start + bad / dimension): NaN or infinity in a vector", file: path,
                                      offset: offset + (bad % (n * dimension)) * elementSize)
                 }
@@ -139,13 +139,16 @@ struct VectorFileLoader {
         return rest.trimmingCharacters(in: .whitespaces)
     }
 
-    private static func decode(_ bytes: [UInt8], elementSize: Int) -> [Float] {
+    private static func decode(_ bytes: [UInt8], elementSize: Int) -> AlignedFloats {
         bytes.withUnsafeBytes { raw in
             let n = raw.count / elementSize
-            switch elementSize {
-            case 2: return (0..<n).map { Float(Float16(bitPattern: raw.loadUnaligned(fromByteOffset: $0 * 2, as: UInt16.self))) }
-            case 8: return (0..<n).map { Float(raw.loadUnaligned(fromByteOffset: $0 * 8, as: Double.self)) }
-            default: return (0..<n).map { raw.loadUnaligned(fromByteOffset: $0 * 4, as: Float.self) }
+            if elementSize == 4 { return AlignedFloats(copyingBytes: raw, count: n) }
+            return AlignedFloats(unsafeUninitializedCount: n) { out in
+                if elementSize == 2 {
+                    for i in 0..<n { out[i] = Float(Float16(bitPattern: raw.loadUnaligned(fromByteOffset: i * 2, as: UInt16.self))) }
+                } else {
+                    for i in 0..<n { out[i] = Float(raw.loadUnaligned(fromByteOffset: i * 8, as: Double.self)) }
+                }
             }
         }
     }

@@ -88,8 +88,11 @@ package struct VectorSearch: Sendable {
     /// The rows of `batch` to keep: the `keep` nearest non-NULL vectors among `candidates` (positions
     /// in `batch`; all rows when nil), in ascending row order. With the index's 8-bit codes, only the
     /// rows whose codes say they may be among them have their floats read; `prepared` keeps the query
-    /// prepared for each segment's codes across the units of one worker.
-    func screen(_ batch: Batch, candidates: IndexedRows? = nil, prepared: inout PreparedQueries) throws(CairnError) -> [Int] {
+    /// prepared for each segment's codes across the units of one worker. `seen` holds the `keep` best
+    /// scores of the worker's earlier units: rows that lose to all of them are not kept, so after the
+    /// first units few rows per unit are gathered and projected.
+    func screen(_ batch: Batch, candidates: IndexedRows? = nil, prepared: inout PreparedQueries,
+                seen: inout TopK.Smallest) throws(CairnError) -> [Int] {
         let vector = batch.columns[column]
         guard case .vectors(let a) = vector.storage, batch.count > 0 else { return [] }
         if a.dimension != query.count {
@@ -103,20 +106,23 @@ package struct VectorSearch: Sendable {
             query.withUnsafeBufferPointer { q in
                 guard let qb = q.baseAddress else { return }
                 VectorKernels.screen(a, rows: rows, codeRows: codeRows, validity: vector.validity, codes: codes, query: qb,
-                                     prepared: prepared.query(qb, codes, key: 0), metric: metric, threshold: best.threshold,
+                                     prepared: prepared.query(qb, codes, key: 0), metric: metric, threshold: seen.threshold,
                                      keep: keep) { i, score in
-                    best.offer(score: score, row: rows[i])
-                    return best.threshold
+                    if !(score > seen.threshold) {
+                        best.offer(score: score, row: rows[i])
+                        seen.offer(score: score, row: rows[i])
+                    }
+                    return seen.threshold
                 }
             }
             return best.rows
         }
         if let candidates {
             let scores = VectorKernels.scores(a, rows: candidates.live, query: query, metric: metric)
-            return TopK.smallest(scores, keep: keep, validity: vector.validity, rows: candidates.live)
+            return TopK.smallest(scores, keep: keep, validity: vector.validity, rows: candidates.live, seen: &seen)
         }
         let scores = VectorKernels.scores(a, query: query, metric: metric)
-        return TopK.smallest(scores, keep: keep, validity: vector.validity)
+        return TopK.smallest(scores, keep: keep, validity: vector.validity, seen: &seen)
     }
 }
 
