@@ -35,14 +35,12 @@ package enum VectorKernels {
         Double(squaredL2(a, b, n)).squareRoot()
     }
 
-    /// `a <=> b`: 1 − cosine similarity; NaN when either vector is all zeros (as pgvector).
+    /// `a <=> b`: 1 − cosine similarity; NaN when either vector is all zeros (as pgvector). Like
+    /// pgvector, one square root of the product of the squared norms, taken in double: a vector's
+    /// distance to itself is then exactly 0 (two float square roots multiplied rarely give back the
+    /// dot product).
     package static func cosineDistance(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) -> Double {
-        cosineDistance(dot: dot(a, b, n), normA: dot(a, a, n).squareRoot(), normB: dot(b, b, n).squareRoot())
-    }
-
-    @inline(__always)
-    package static func cosineDistance(dot: Float, normA: Float, normB: Float) -> Double {
-        let similarity = Double(dot) / (Double(normA) * Double(normB))
+        let similarity = Double(dot(a, b, n)) / (Double(dot(a, a, n)) * Double(dot(b, b, n))).squareRoot()
         if similarity.isNaN { return .nan }
         return 1 - min(1, max(-1, similarity))
     }

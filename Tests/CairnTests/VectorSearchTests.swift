@@ -463,6 +463,25 @@ private func expectMatches(ids: [Int], distances: [Double]?, sign: Double = 1, e
                       limit: 5, "subquery with filter")
     }
 
+    /// As in pgvector, a non-zero vector's cosine distance to itself is exactly 0 (its L2 and
+    /// inner-product self-distances are exact anyway), and a search for a stored row finds that row at 0.
+    @Test func cosineDistanceOfAVectorToItselfIsZero() throws {
+        let db = try shared()
+        let r = try db.execute("SELECT id, embedding <=> embedding, embedding <-> embedding FROM chunks WHERE l2_norm(embedding) > 0")
+        #expect(r.count > 1000)
+        #expect(doubles(r.column(1)).allSatisfy { $0 == 0 })
+        #expect(doubles(r.column(2)).allSatisfy { $0 == 0 })
+        let small = try db.execute("SELECT '[0.9,0.1,0]'::vector <=> '[0.9,0.1,0]'::vector, '[3,4]'::vector <=> '[6,8]'::vector")
+        #expect(doubles(small.column(0)) == [0] && doubles(small.column(1)) == [0])
+        let id = try #require(ints(r.column(0)).dropFirst(7).first)
+        let nearest = try db.execute("""
+            SELECT id, embedding <=> (SELECT embedding FROM chunks WHERE id = \(id)) AS d FROM chunks ORDER BY d LIMIT 3
+            """)
+        #expect(doubles(nearest.column(1)).first == 0)
+        let atZero = try db.execute("SELECT id FROM chunks WHERE embedding <=> (SELECT embedding FROM chunks WHERE id = \(id)) = 0")
+        #expect(ints(atZero.column(0)).contains(id))
+    }
+
     @Test func answersSurviveCloseAndReopen() throws {
         let t = try loaded()
         let c = Self.corpus
