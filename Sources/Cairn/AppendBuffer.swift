@@ -169,27 +169,17 @@ final class AppendBuffer: @unchecked Sendable {
     func columnVector() -> ColumnVector {
         let n = count
         let validity = self.validity.map { Array(UnsafeBufferPointer(start: $0, count: n)) }
+        let stored = UnsafeRawBufferPointer(start: fixed, count: n * width)
         switch physical {
-        case .int64: return ColumnVector(storage: .int64(copy(Int64.self, count: n)), validity: validity)
-        case .float64: return ColumnVector(storage: .float64(copy(Double.self, count: n)), validity: validity)
+        case .int64: return ColumnVector(storage: .int64([Int64](copyingBytes: stored, count: n)), validity: validity)
+        case .float64: return ColumnVector(storage: .float64([Double](copyingBytes: stored, count: n)), validity: validity)
         case .bytes:
-            let ends = copy(Int.self, count: n)
-            let offsets = [0] + ends
+            let offsets = [0] + [Int](copyingBytes: stored, count: n)
             let data = Array(UnsafeBufferPointer(start: bytes, count: byteCount))
             return ColumnVector(storage: .bytes(ByteArray(offsets: offsets, data: data)), validity: validity)
         case .vector:
-            let vectors = VectorArray(dimension: dimension,
-                                      floats: AlignedFloats(copyingBytes: UnsafeRawBufferPointer(start: fixed, count: n * dimension * 4),
-                                                            count: n * dimension))
+            let vectors = VectorArray(dimension: dimension, floats: AlignedFloats(copyingBytes: stored, count: n * dimension))
             return ColumnVector(storage: .vectors(vectors), validity: validity)
-        }
-    }
-
-    /// The first `count` elements of `fixed`, read as `T`.
-    private func copy<T: BitwiseCopyable>(_: T.Type, count: Int) -> [T] {
-        [T](unsafeUninitializedCapacity: count) { out, initialized in
-            UnsafeMutableRawBufferPointer(out).copyMemory(from: UnsafeRawBufferPointer(start: fixed, count: count * MemoryLayout<T>.stride))
-            initialized = count
         }
     }
 }

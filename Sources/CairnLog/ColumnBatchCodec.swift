@@ -74,10 +74,10 @@ package enum ColumnBatchCodec {
             switch physical {
             case .int64:
                 guard let raw = cursor.take(rows * 8) else { return nil }
-                storage = .int64(copyArray(raw, count: rows))
+                storage = .int64([Int64](copyingBytes: raw, count: rows))
             case .float64:
                 guard let raw = cursor.take(rows * 8) else { return nil }
-                storage = .float64(copyArray(raw, count: rows))
+                storage = .float64([Double](copyingBytes: raw, count: rows))
             case .bytes:
                 guard let lengths = cursor.take(rows * 4) else { return nil }
                 var offsets = [Int](repeating: 0, count: rows + 1)
@@ -113,16 +113,6 @@ package enum ColumnBatchCodec {
     private static func readBitmap(_ bitmap: UnsafeRawBufferPointer, count: Int) -> [Bool] {
         [Bool](unsafeUninitializedCapacity: count) { buf, initialized in
             for i in 0..<count { buf[i] = bitmap[i >> 3] & (1 << UInt8(i & 7)) != 0 }
-            initialized = count
-        }
-    }
-
-    private static func copyArray<T>(_ raw: UnsafeRawBufferPointer, count: Int) -> [T] {
-        [T](unsafeUninitializedCapacity: count) { buf, initialized in
-            if count > 0, let base = raw.baseAddress {
-                let source = UnsafeRawBufferPointer(start: base, count: count * MemoryLayout<T>.stride)
-                UnsafeMutableRawBufferPointer(buf).copyMemory(from: source)
-            }
             initialized = count
         }
     }

@@ -67,7 +67,7 @@ enum VectorBlock {
             _ = try r.take(paddingAfter(r.position))
             var norms: [Float]?
             if flags & hasNorms != 0 {
-                norms = copyFloats(try r.take(rows * 4), count: rows)
+                norms = [Float](copyingBytes: try r.take(rows * 4), count: rows)
                 _ = try r.take(paddingAfter(r.position))
             }
             let floats = AlignedFloats(copyingBytes: try r.take(rows * dimension * 4), count: rows * dimension)
@@ -81,15 +81,5 @@ enum VectorBlock {
 
     private static func pad(_ out: inout [UInt8]) {
         out.append(contentsOf: repeatElement(0, count: paddingAfter(out.count)))
-    }
-
-    /// One copy of little-endian floats into an array (this format is only read on little-endian hosts).
-    private static func copyFloats(_ raw: UnsafeRawBufferPointer, count: Int) -> [Float] {
-        [Float](unsafeUninitializedCapacity: count) { buf, initialized in
-            if count > 0, let src = raw.baseAddress, let dst = buf.baseAddress {
-                UnsafeMutableRawPointer(dst).copyMemory(from: src, byteCount: count * 4)
-            }
-            initialized = count
-        }
     }
 }
