@@ -134,6 +134,16 @@ func writeFileAtomically(_ path: String, _ bytes: [UInt8]) throws(CairnError) {
     }
 }
 
+/// A stored block's rows in some of an index's lists (``TableSnapshot/rowsByList(_:index:centroids:wanted:)``).
+package struct ListedRows: Sendable {
+    /// Per list with rows in the block: block row numbers (deleted rows included), ascending.
+    package var lists: [(list: Int, rows: [Int])]
+    /// The segment's 8-bit codes, when the index keeps them (numbered by segment row).
+    package var codes: SQ8Codes?
+    /// The block's first segment row.
+    package var firstRow: Int
+}
+
 /// A unit's rows in an index's probed lists: positions among the unit's live rows and, when the index
 /// keeps 8-bit codes, the codes with each row's segment row number (parallel to `live`).
 package struct IndexedRows {
@@ -166,17 +176,55 @@ extension TableSnapshot {
         return IndexedRows(live: live, codes: lists.codes.map { ($0, stored.map { Int64($0 + range.lowerBound) }) })
     }
 
-    /// The rows of stored block `unit` in each of the lists `wanted` that has some there: block row
-    /// numbers (deleted rows included), ascending; nil for in-memory units, which no list covers.
-    /// With them, the segment's 8-bit codes (if the index keeps them) and the block's first segment row.
-    package func rowsByList(_ unit: ScanUnit, index: VectorIndexDefinition, centroids: IVFCentroids,
-                            wanted: [Int]) throws(CairnError) -> (lists: [(list: Int, rows: [Int])], codes: SQ8Codes?, firstRow: Int)? {
-        guard case let (lists, range)? = try blockLists(unit, index: index, centroids: centroids) else { return nil }
-        let byList = wanted.compactMap { l -> (list: Int, rows: [Int])? in
-            let rows = lists.rows(inList: l, range: range)
-            return rows.isEmpty ? nil : (l, rows.map { $0 - range.lowerBound })
+    /// For each of `units`, the rows it holds of each of the lists `wanted` (ascending) that has some
+    /// there: block row numbers (deleted rows included), ascending; nil for in-memory units, which no
+    /// list covers. With them, the segment's 8-bit codes (if the index keeps them) and the block's
+    /// first segment row. Works segment by segment: one list-file lookup per segment and one walk over
+    /// each wanted list's rows, not a lookup and a search per block and list.
+    package func rowsByList(_ units: [ScanUnit], index: VectorIndexDefinition, centroids: IVFCentroids,
+                            wanted: [Int]) throws(CairnError) -> [ListedRows?] {
+        var out = [ListedRows?](repeating: nil, count: units.count)
+        // Stored units by segment file, each as (first segment row, end row, unit index).
+        var bySegment: [String: (reader: SegmentReader, blocks: [(start: Int, end: Int, unit: Int)])] = [:]
+        for (u, unit) in units.enumerated() {
+            guard case .segment(let reader, let file, let block, let firstRow, _) = unit.source else { continue }
+            bySegment[file, default: (reader, [])].blocks.append((firstRow, firstRow + reader.blockRowCount(block), u))
         }
-        return (byList, lists.codes, range.lowerBound)
+        for (file, segment) in bySegment {
+            let lists = try indexes.lists(directory: directory, segmentFile: file, reader: segment.reader,
+                                          columnID: index.columnID, centroids: centroids, generation: index.generation)
+            let blocks = segment.blocks.sorted { $0.start < $1.start }
+            var found = [[(list: Int, rows: [Int])]](repeating: [], count: blocks.count)
+            for l in wanted where l >= 0 && l < lists.lists {
+                let end = Int(lists.offsets[l + 1])
+                var i = Int(lists.offsets[l])
+                // A list's rows are ascending: each run of them inside one block becomes that block's entry.
+                while i < end {
+                    let row = Int(lists.rows[i])
+                    var lo = 0, hi = blocks.count  // the first block ending after `row`
+                    while lo < hi {
+                        let mid = (lo + hi) / 2
+                        if blocks[mid].end <= row { lo = mid + 1 } else { hi = mid }
+                    }
+                    guard lo < blocks.count else { break }
+                    let block = blocks[lo]
+                    guard row >= block.start else {  // in a block this scan skips: go on at the block's start
+                        while i < end, Int(lists.rows[i]) < block.start { i += 1 }
+                        continue
+                    }
+                    var rows: [Int] = []
+                    while i < end, Int(lists.rows[i]) < block.end {
+                        rows.append(Int(lists.rows[i]) - block.start)
+                        i += 1
+                    }
+                    found[lo].append((l, rows))
+                }
+            }
+            for (b, block) in blocks.enumerated() {
+                out[block.unit] = ListedRows(lists: found[b], codes: lists.codes, firstRow: block.start)
+            }
+        }
+        return out
     }
 
     /// The list file of a stored block's segment and the block's segment rows; nil for in-memory units.

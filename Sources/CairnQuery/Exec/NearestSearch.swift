@@ -229,23 +229,22 @@ extension Session {
             return byList
         }()
         let wanted = queriesOfList.indices.filter { !queriesOfList[$0].isEmpty }
-        let workers = max(1, min(threads, units.count))
+        let listed = try t.rowsByList(units, index: index, centroids: centroids, wanted: wanted)
+        let exact = units.indices.filter { listed[$0] == nil }
+        let probedUnits = units.indices.filter { listed[$0]?.lists.isEmpty == false }
+        let workers = max(1, min(threads, probedUnits.count))
         let best = (0..<workers).map { _ in BestRows(queries: queryCount, k: r.k) }
-        let state = Mutex<(next: Int, exact: [Int], error: CairnError?)>((0, [], nil))
+        let state = Mutex<(next: Int, error: CairnError?)>((0, nil))
         DispatchQueue.concurrentPerform(iterations: workers) { w in
             var scores: [Float] = [], gathered: [Float] = [], listQueries: [Float] = []
             var prepared = PreparedQueries()
             while let u = state.withLock({ s -> Int? in
-                guard s.error == nil, !context.isCancelled(), s.next < units.count else { return nil }
+                guard s.error == nil, !context.isCancelled(), s.next < probedUnits.count else { return nil }
                 defer { s.next += 1 }
-                return s.next
+                return probedUnits[s.next]
             }) {
                 do throws(CairnError) {
-                    guard let block = try t.rowsByList(units[u], index: index, centroids: centroids, wanted: wanted) else {
-                        state.withLock { $0.exact.append(u) }
-                        continue
-                    }
-                    guard !block.lists.isEmpty else { continue }
+                    guard let block = listed[u] else { continue }
                     let vectors = try units[u].readIncludingDeleted(only: [vectorColumn])[vectorColumn]
                     guard case .vectors(let a) = vectors.storage, a.dimension != 0 else { continue }
                     guard a.dimension == d else { throw CairnError(.type, "different vector dimensions \(a.dimension) and \(d)") }
@@ -284,9 +283,8 @@ extension Session {
                 }
             }
         }
-        let (_, exact, error) = state.withLock { $0 }
-        if let error { throw error }
-        return (best, exact.sorted())
+        if let error = state.withLock({ $0.error }) { throw error }
+        return (best, exact)
     }
 }
 
