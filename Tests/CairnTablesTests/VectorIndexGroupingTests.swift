@@ -66,4 +66,48 @@ import Testing
         let lists = dir.files().filter { $0.hasSuffix(".ivl") }
         #expect(segments.count == 2 && lists.count == 2)
     }
+
+    /// The per-segment listing a search uses equals each block's own rows of each list, for any subset
+    /// of blocks (a pruned scan skips some) and of lists; in-memory rows are listed by no list.
+    @Test func rowsByListEqualsEachBlocksRowsOfEachList() throws {
+        let dir = TemporaryDirectory()
+        var options = EngineOptions(durability: .none)
+        options.rowsPerBlock = 50
+        let engine = try openEngine(dir, options: options)
+        defer { engine.close() }
+        _ = try engine.createTable(TableSchema(name: "v", columns: [
+            ColumnSchema(id: 0, name: "id", type: .bigint, notNull: true),
+            ColumnSchema(id: 0, name: "e", type: .vector, notNull: false, dimension: Self.dimension),
+        ]), ifNotExists: false)
+        try engine.append(table: "v", columns: Self.batch(0, 1600))
+        try engine.checkpoint()
+        try engine.createVectorIndex(table: "v", name: "v_ivf", column: "e", metric: .l2, options: VectorIndexOptions(lists: 16))
+        try engine.append(table: "v", columns: Self.batch(1600, 700))
+        try engine.checkpoint()
+        try engine.append(table: "v", columns: Self.batch(2300, 30))  // stays in memory
+        guard let t = engine.snapshot().table("v"), let index = t.schema.indexes.first else { Issue.record("no index"); return }
+        let centroids = try t.centroids(index)
+        let all = try t.scan(columns: [1], mayMatch: { _ in true }).units
+        #expect(all.count > 40)
+        var generator = SystemRandomNumberGenerator()
+        for round in 0..<20 {
+            let units = round == 0 ? all : all.filter { _ in Bool.random(using: &generator) }
+            let wanted = round == 0 ? Array(0..<16) : (0..<16).filter { _ in Int.random(in: 0..<4, using: &generator) == 0 }
+            let listed = try t.rowsByList(units, index: index, centroids: centroids, wanted: wanted)
+            #expect(listed.count == units.count)
+            for (u, unit) in units.enumerated() {
+                guard try t.indexedRows(unit, index: index, centroids: centroids, probed: []) != nil else {
+                    #expect(listed[u] == nil)
+                    continue
+                }
+                var expected: [(Int, [Int])] = []
+                for l in wanted {
+                    let rows = try t.indexedRows(unit, index: index, centroids: centroids, probed: [l])?.live ?? []
+                    if !rows.isEmpty { expected.append((l, rows)) }
+                }
+                let got = listed[u]?.lists ?? []
+                #expect(got.map(\.list) == expected.map(\.0) && got.map(\.rows) == expected.map(\.1), "round \(round), unit \(u)")
+            }
+        }
+    }
 }
