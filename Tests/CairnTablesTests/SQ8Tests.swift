@@ -119,15 +119,18 @@ import Testing
         }
     }
 
-    /// With 256 lists or more a single query's probe is screened by the centroids' 8-bit codes; it must
-    /// pick the lists the batched probe (one `sgemm` over the float centroids) picks.
+    /// Centroids of `IVFCentroids.codedBytes` or more are screened by their 8-bit codes when a single
+    /// query probes them; it must pick the lists the batched probe (one `sgemm` over the float
+    /// centroids) picks.
     @Test(arguments: [VectorMetric.l2, .innerProduct])
     func screenedProbePicksTheListsOfTheFloatProbe(metric: VectorMetric) {
         var rng = SystemRandomNumberGenerator()
-        let d = 96, lists = 300
+        let d = 256, lists = IVFCentroids.codedBytes / (d * MemoryLayout<Float>.stride) + 3
         var centroids = (0..<(lists * d)).map { _ in Float.random(in: -1...1, using: &rng) }
         if metric != .l2 { KMeans.normalizeRows(&centroids, dimension: d) }
         let index = IVFCentroids(metric: metric, lists: lists, dimension: d, vectors: centroids)
+        #expect(index.screensProbes)
+        #expect(!IVFCentroids(metric: metric, lists: lists - 6, dimension: d, vectors: Array(centroids[..<((lists - 6) * d)])).screensProbes)
         for probes in [1, 7, 40] {
             let queries = (0..<(2 * d)).map { _ in Float.random(in: -1...1, using: &rng) }
             let batched = index.probe(queries: queries, count: 2, probes: probes)
