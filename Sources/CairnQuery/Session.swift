@@ -14,6 +14,9 @@ package final class Session: Sendable {
     private let running = Mutex<[ObjectIdentifier: CancelFlag]>([:])
     /// Source of `now()`; injectable for tests.
     private let clock: @Sendable () -> Int64
+    /// The parsed candidate queries of vector searches from the Swift API, by request shape: a
+    /// service asks the same few shapes over and over, and parsing cost 8% of a small search.
+    let nearestStatements = Mutex<[NearestRequest.Shape: SelectStatement]>([:])
 
     package init(engine: Engine, clock: @escaping @Sendable () -> Int64 = Session.wallClock) {
         self.engine = engine

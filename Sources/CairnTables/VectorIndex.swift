@@ -184,14 +184,14 @@ extension TableSnapshot {
     package func rowsByList(_ units: [ScanUnit], index: VectorIndexDefinition, centroids: IVFCentroids,
                             wanted: [Int]) throws(CairnError) -> [ListedRows?] {
         var out = [ListedRows?](repeating: nil, count: units.count)
-        // Stored units by segment file, each as (first segment row, end row, unit index).
-        var bySegment: [String: (reader: SegmentReader, blocks: [(start: Int, end: Int, unit: Int)])] = [:]
+        // Stored units by segment, each as (first segment row, end row, unit index).
+        var bySegment: [ObjectIdentifier: (reader: SegmentReader, file: String, blocks: [(start: Int, end: Int, unit: Int)])] = [:]
         for (u, unit) in units.enumerated() {
             guard case .segment(let reader, let file, let block, let firstRow, _) = unit.source else { continue }
-            bySegment[file, default: (reader, [])].blocks.append((firstRow, firstRow + reader.blockRowCount(block), u))
+            bySegment[ObjectIdentifier(reader), default: (reader, file, [])].blocks.append((firstRow, firstRow + reader.blockRowCount(block), u))
         }
-        for (file, segment) in bySegment {
-            let lists = try indexes.lists(directory: directory, segmentFile: file, reader: segment.reader,
+        for segment in bySegment.values {
+            let lists = try indexes.lists(directory: directory, segmentFile: segment.file, reader: segment.reader,
                                           columnID: index.columnID, centroids: centroids, generation: index.generation)
             let blocks = segment.blocks.sorted { $0.start < $1.start }
             var found = [[(list: Int, rows: [Int])]](repeating: [], count: blocks.count)

@@ -162,6 +162,26 @@ import Testing
         }
     }
 
+    /// Searches of one shape reuse its parsed query; each still binds its own parameters, and a table
+    /// dropped and created again in between is planned afresh.
+    @Test func searchesOfOneShapeBindTheirOwnParameters() throws {
+        let t = try TempDatabase()
+        let vectors = Self.clustered(count: 2000, clusters: 10, seed: 9)
+        try Self.load(t, vectors)
+        let queries = [vectors[11], vectors[1500]]
+        for limit in [3, 700, 40] {
+            let batch = try t.db.nearest(to: queries, k: 5, in: "docs", metric: .cosine, filter: "kb < $1", parameters: [.int(Int64(limit))])
+            for (q, found) in zip(queries, batch) {
+                #expect(Self.ids(found) == Self.exactIDs(vectors, q, k: 5) { $0 % 1000 < limit }, "kb < \(limit)")
+            }
+        }
+        try t.db.execute("DROP TABLE docs")
+        try t.db.execute("CREATE TABLE docs (kb INTEGER, id BIGINT, embedding VECTOR(\(Self.dimension)))")
+        try t.db.execute("INSERT INTO docs VALUES (1, 77, '\(Value.vector(vectors[11]).description)'), (5, 78, '\(Value.vector(vectors[12]).description)')")
+        #expect(try t.db.nearest(to: queries, k: 5, in: "docs", metric: .cosine, filter: "kb < $1", parameters: [.int(3)])
+            .map(Self.ids) == [[77], [77]])
+    }
+
     @Test func batchedIVFSearchMatchesSingleQueries() throws {
         let t = try TempDatabase()
         let vectors = Self.clustered(count: 3000, clusters: 12, seed: 8)

@@ -34,6 +34,13 @@ package struct NearestRequest: Sendable {
             + " ORDER BY \(distance) LIMIT \(k)"
     }
 
+    /// What the candidate query depends on.
+    struct Shape: Hashable, Sendable {
+        var table: String, column: String, returning: [String], filter: String?
+    }
+
+    var shape: Shape { Shape(table: table, column: column, returning: returning, filter: filter) }
+
     /// `SELECT <returning>, <column> FROM <table> [WHERE <filter>]`: the rows a batched exact search scores.
     var candidateSQL: String {
         "SELECT \((returning + [column]).map(quote).joined(separator: ", ")) FROM \(quote(table))" + (filter.map { " WHERE (\($0))" } ?? "")
@@ -121,13 +128,7 @@ extension Session {
     /// Batched search: exact over every row when `ivf` is nil, else over the rows of each query's probed lists.
     private func searchBatch(_ r: NearestRequest, _ queries: [[Float]], _ snapshot: Snapshot,
                              ivf: (index: VectorIndexDefinition, probes: Int)?) throws(CairnError) -> [MaterializedResult] {
-        let statements: [Statement]
-        do { statements = try SQLParser.parse(r.candidateSQL) } catch {
-            throw CairnError(.syntax, error.message, location: SourceLocation(line: error.position.line, column: error.position.column))
-        }
-        guard statements.count == 1, case .select(let select) = statements[0] else {
-            throw CairnError(.invalidInput, "the filter must be a single expression")
-        }
+        let select = try candidateStatement(r)
         let context = makeContext(r.parameters, CancelFlag(), snapshot, probes: nil)
         let plan = try Planner(snapshot: snapshot, context: context).plan(select)
         guard case .table(let t, let columns, let constraints) = plan.source, let vectorExpr = plan.projections.last,
@@ -216,6 +217,24 @@ extension Session {
             for j in queries.indices where winners[j].count < r.k { results[j] = try sqlSearch(r, queries[j]) }
         }
         return results
+    }
+
+    /// The parsed ``NearestRequest/candidateSQL`` of `r`, from the session's cache when it has it.
+    private func candidateStatement(_ r: NearestRequest) throws(CairnError) -> SelectStatement {
+        let shape = r.shape
+        if let hit = nearestStatements.withLock({ $0[shape] }) { return hit }
+        let statements: [Statement]
+        do { statements = try SQLParser.parse(r.candidateSQL) } catch {
+            throw CairnError(.syntax, error.message, location: SourceLocation(line: error.position.line, column: error.position.column))
+        }
+        guard statements.count == 1, case .select(let select) = statements[0] else {
+            throw CairnError(.invalidInput, "the filter must be a single expression")
+        }
+        nearestStatements.withLock { cache in
+            if cache.count >= 64 { cache.removeAll() }  // shapes built from user input stay bounded
+            cache[shape] = select
+        }
+        return select
     }
 
     /// Pass 1 of a batched IVF search over the stored blocks, on `threads` workers: each worker takes
