@@ -169,11 +169,14 @@ extension TableSnapshot {
     /// are always searched exactly.
     package func indexedRows(_ unit: ScanUnit, index: VectorIndexDefinition, centroids: IVFCentroids,
                              probed: [Int]) throws(CairnError) -> IndexedRows? {
-        guard case let (lists, range)? = try blockLists(unit, index: index, centroids: centroids) else { return nil }
-        let rows = lists.rows(inLists: probed, range: range).map { $0 - range.lowerBound }
+        guard let listed = try rowsByList([unit], index: index, centroids: centroids, wanted: probed)[0] else { return nil }
+        // Each list's rows are ascending; the lists of a segment rows were added to after the index
+        // was built interleave.
+        var rows = listed.lists.flatMap(\.rows)
+        if listed.lists.count > 1 { rows.sort() }
         // Positions among the unit's live rows of the listed block rows that are not deleted.
         let (stored, live) = unit.liveSelection(rows)
-        return IndexedRows(live: live, codes: lists.codes.map { ($0, stored.map { Int64($0 + range.lowerBound) }) })
+        return IndexedRows(live: live, codes: listed.codes.map { ($0, stored.map { Int64($0 + listed.firstRow) }) })
     }
 
     /// For each of `units`, the rows it holds of each of the lists `wanted` (ascending) that has some
@@ -208,8 +211,12 @@ extension TableSnapshot {
                     }
                     guard lo < blocks.count else { break }
                     let block = blocks[lo]
-                    guard row >= block.start else {  // in a block this scan skips: go on at the block's start
-                        while i < end, Int(lists.rows[i]) < block.start { i += 1 }
+                    guard row >= block.start else {  // in blocks this scan skips: go on at this block's start
+                        var high = end
+                        while i < high {
+                            let mid = (i + high) / 2
+                            if Int(lists.rows[mid]) < block.start { i = mid + 1 } else { high = mid }
+                        }
                         continue
                     }
                     var rows: [Int] = []
@@ -225,15 +232,6 @@ extension TableSnapshot {
             }
         }
         return out
-    }
-
-    /// The list file of a stored block's segment and the block's segment rows; nil for in-memory units.
-    private func blockLists(_ unit: ScanUnit, index: VectorIndexDefinition,
-                            centroids: IVFCentroids) throws(CairnError) -> (IVFLists, Range<Int>)? {
-        guard case .segment(let reader, let file, let block, let firstRow, _) = unit.source else { return nil }
-        let lists = try indexes.lists(directory: directory, segmentFile: file, reader: reader, columnID: index.columnID,
-                                      centroids: centroids, generation: index.generation)
-        return (lists, firstRow..<firstRow + reader.blockRowCount(block))
     }
 
     /// Per index: list sizes over the stored segments (for `cairn_index_stats`).

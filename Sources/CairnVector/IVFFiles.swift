@@ -156,37 +156,6 @@ package struct IVFLists: Sendable, Equatable {
 
     package func size(of list: Int) -> Int { Int(offsets[list + 1] - offsets[list]) }
 
-    /// The rows of `lists` that fall in `range` (segment row numbers), ascending.
-    package func rows(inLists probed: [Int], range: Range<Int>) -> [Int] {
-        var out: [Int] = []
-        var ascending = true
-        for l in probed {
-            let listed = rows(inList: l, range: range)
-            if let next = listed.first, let previous = out.last, next < previous { ascending = false }
-            out.append(contentsOf: listed)
-        }
-        if !ascending { out.sort() }
-        return out
-    }
-
-    /// The rows of list `list` that fall in `range` (segment row numbers), ascending.
-    package func rows(inList list: Int, range: Range<Int>) -> [Int] {
-        guard list >= 0, list < lists else { return [] }
-        let slice = rows[Int(offsets[list])..<Int(offsets[list + 1])]
-        // Most lists of a segment grouped by list lie wholly before or after one block's rows.
-        guard let first = slice.first, let last = slice.last, Int(first) < range.upperBound, Int(last) >= range.lowerBound
-        else { return [] }
-        var lo = slice.startIndex, hi = slice.endIndex
-        while lo < hi {  // first row ≥ range.lowerBound
-            let mid = (lo + hi) / 2
-            if Int(slice[mid]) < range.lowerBound { lo = mid + 1 } else { hi = mid }
-        }
-        var out: [Int] = []
-        var i = lo
-        while i < slice.endIndex, Int(slice[i]) < range.upperBound { out.append(Int(slice[i])); i += 1 }
-        return out
-    }
-
     static let magic = Array("CAIRNIVL".utf8)
 
     package func serialized(generation: UInt64) -> [UInt8] {

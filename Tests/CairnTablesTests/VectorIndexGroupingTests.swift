@@ -67,7 +67,7 @@ import Testing
         #expect(segments.count == 2 && lists.count == 2)
     }
 
-    /// The per-segment listing a search uses equals each block's own rows of each list, for any subset
+    /// The per-segment listing searches use equals each block's own rows of each list, for any subset
     /// of blocks (a pruned scan skips some) and of lists; in-memory rows are listed by no list.
     @Test func rowsByListEqualsEachBlocksRowsOfEachList() throws {
         let dir = TemporaryDirectory()
@@ -96,17 +96,24 @@ import Testing
             let listed = try t.rowsByList(units, index: index, centroids: centroids, wanted: wanted)
             #expect(listed.count == units.count)
             for (u, unit) in units.enumerated() {
-                guard try t.indexedRows(unit, index: index, centroids: centroids, probed: []) != nil else {
+                // Expected: the list file's rows of each wanted list that fall in the block, filtered one by one.
+                guard case .segment(let reader, let file, let block, let firstRow, _) = unit.source else {
                     #expect(listed[u] == nil)
+                    #expect(try t.indexedRows(unit, index: index, centroids: centroids, probed: wanted) == nil)
                     continue
                 }
+                let lists = try t.indexes.lists(directory: t.directory, segmentFile: file, reader: reader, columnID: index.columnID,
+                                                centroids: centroids, generation: index.generation)
+                let range = firstRow..<firstRow + reader.blockRowCount(block)
                 var expected: [(Int, [Int])] = []
                 for l in wanted {
-                    let rows = try t.indexedRows(unit, index: index, centroids: centroids, probed: [l])?.live ?? []
-                    if !rows.isEmpty { expected.append((l, rows)) }
+                    let rows = lists.rows[Int(lists.offsets[l])..<Int(lists.offsets[l + 1])].map(Int.init).filter(range.contains)
+                    if !rows.isEmpty { expected.append((l, rows.map { $0 - firstRow })) }
                 }
                 let got = listed[u]?.lists ?? []
                 #expect(got.map(\.list) == expected.map(\.0) && got.map(\.rows) == expected.map(\.1), "round \(round), unit \(u)")
+                // No row is deleted, so a unit's indexed rows are those rows, ascending.
+                #expect(try t.indexedRows(unit, index: index, centroids: centroids, probed: wanted)?.live == expected.flatMap(\.1).sorted())
             }
         }
     }
