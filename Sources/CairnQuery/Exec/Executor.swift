@@ -204,20 +204,36 @@ package struct Executor: Sendable {
                     var batch: Batch
                     // Unit row of each batch row once the filter has dropped some (nil: the same).
                     var unitRows: [Int]?
+                    // A probing search after a filter: of the `matching` live rows the filter kept, the
+                    // positions of those in the probed lists, so that only their vectors are copied
+                    // (nil: the search is exact in this unit, over every matching row).
+                    var narrowed = false
+                    func probed(among matching: [Int]) throws(CairnError) -> [Int]? {
+                        guard let search = plan.vectorSearch, search.ivf != nil,
+                              let listed = try search.candidateRows(unit, table: t, tableRows: tableRows, matching: matching.count)
+                        else { return nil }
+                        narrowed = true
+                        return ScanUnit.positions(of: listed.live, in: matching)
+                    }
                     if let f = filter, unit.hasDeletes, filterNeverFails {
                         // Deleted rows cannot make this filter fail: it runs over the stored rows, and one
                         // gather keeps the matching live ones (no gather of every column first).
                         let stored = Batch(columns: try unit.readIncludingDeleted(only: needed), count: unit.storedRowCount)
-                        let (keep, live) = unit.liveSelection(try evaluator.select(f, stored))
+                        var (keep, live) = unit.liveSelection(try evaluator.select(f, stored))
+                        if let picked = try probed(among: live) {
+                            keep = picked.map { keep[$0] }
+                            live = picked.map { live[$0] }
+                        }
                         batch = Self.rows(keep, of: stored, keeping: afterFilter)
-                        if live.count != unit.rowCount { unitRows = live }
+                        if narrowed || live.count != unit.rowCount { unitRows = live }
                         localScanned += unit.rowCount
                     } else {
                         batch = Batch(columns: try unit.read(only: needed), count: unit.rowCount)
                         localScanned += batch.count
                         if let f = filter {
                             // Filters see live rows only: a deleted row must not make `10 / x` fail.
-                            let sel = try evaluator.select(f, batch)
+                            var sel = try evaluator.select(f, batch)
+                            if let picked = try probed(among: sel) { sel = picked.map { sel[$0] } }
                             if sel.count != batch.count {
                                 batch = Self.rows(sel, of: batch, keeping: afterFilter)
                                 unitRows = sel
@@ -225,7 +241,8 @@ package struct Executor: Sendable {
                         }
                     }
                     if let search = plan.vectorSearch {
-                        var candidates = preselected ? listed
+                        // After `probed(among:)` the batch holds exactly the candidate rows.
+                        var candidates = preselected ? listed : narrowed ? nil
                             : try search.candidateRows(units[u], table: t, tableRows: tableRows, matching: batch.count)
                         if let listed = candidates, let unitRows {
                             // Rows the filter kept, renumbered as batch positions (the codes are for unfiltered units).
