@@ -208,6 +208,9 @@ package struct Executor: Sendable {
                     // positions of those in the probed lists, so that only their vectors are copied
                     // (nil: the search is exact in this unit, over every matching row).
                     var narrowed = false
+                    // An exact search after a filter: the matching rows, scored where they are in the
+                    // unit's batch, so that only the k kept rows are gathered (never the vectors of all).
+                    var matchingInPlace: [Int]?
                     func probed(among matching: [Int]) throws(CairnError) -> [Int]? {
                         guard let search = plan.vectorSearch, search.ivf != nil,
                               let listed = try search.candidateRows(unit, table: t, tableRows: tableRows, matching: matching.count)
@@ -233,8 +236,12 @@ package struct Executor: Sendable {
                         if let f = filter {
                             // Filters see live rows only: a deleted row must not make `10 / x` fail.
                             var sel = try evaluator.select(f, batch)
-                            if let picked = try probed(among: sel) { sel = picked.map { sel[$0] } }
-                            if sel.count != batch.count {
+                            if let picked = try probed(among: sel) {
+                                sel = picked.map { sel[$0] }
+                            } else if plan.vectorSearch != nil {
+                                matchingInPlace = sel
+                            }
+                            if matchingInPlace == nil, sel.count != batch.count {
                                 batch = Self.rows(sel, of: batch, keeping: afterFilter)
                                 unitRows = sel
                             }
@@ -243,7 +250,8 @@ package struct Executor: Sendable {
                     if let search = plan.vectorSearch {
                         // After `probed(among:)` the batch holds exactly the candidate rows.
                         var candidates = preselected ? listed : narrowed ? nil
-                            : try search.candidateRows(units[u], table: t, tableRows: tableRows, matching: batch.count)
+                            : try matchingInPlace.map { IndexedRows(live: $0, codes: nil) }
+                                ?? search.candidateRows(units[u], table: t, tableRows: tableRows, matching: batch.count)
                         if let listed = candidates, let unitRows {
                             // Rows the filter kept, renumbered as batch positions (the codes are for unfiltered units).
                             candidates = IndexedRows(live: ScanUnit.positions(of: listed.live, in: unitRows), codes: nil)
