@@ -204,13 +204,14 @@ package struct Executor: Sendable {
                     var batch: Batch
                     // Unit row of each batch row once the filter has dropped some (nil: the same).
                     var unitRows: [Int]?
-                    // A probing search after a filter: of the `matching` live rows the filter kept, the
-                    // positions of those in the probed lists, so that only their vectors are copied
-                    // (nil: the search is exact in this unit, over every matching row).
+                    // Set once a probing search has narrowed the filter's rows to its probed lists:
+                    // the batch then holds exactly the search's candidates.
                     var narrowed = false
                     // An exact search after a filter: the matching rows, scored where they are in the
                     // unit's batch, so that only the k kept rows are gathered (never the vectors of all).
                     var matchingInPlace: [Int]?
+                    /// Of the `matching` live rows the filter kept, the positions of those in the probed
+                    /// lists, so that only their vectors are copied; nil when the search is exact here.
                     func probed(among matching: [Int]) throws(CairnError) -> [Int]? {
                         guard let search = plan.vectorSearch, search.ivf != nil,
                               let listed = try search.candidateRows(unit, table: t, tableRows: tableRows, matching: matching.count)
@@ -228,7 +229,7 @@ package struct Executor: Sendable {
                             live = picked.map { live[$0] }
                         }
                         batch = Self.rows(keep, of: stored, keeping: afterFilter)
-                        if narrowed || live.count != unit.rowCount { unitRows = live }
+                        if live.count != unit.rowCount { unitRows = live }
                         localScanned += unit.rowCount
                     } else {
                         batch = Batch(columns: try unit.read(only: needed), count: unit.rowCount)
