@@ -34,19 +34,25 @@ import Testing
         return counts
     }
 
-    @Test func createIndexGroupsStoredRowsAndFlushesGroupNewRows() throws {
-        let dir = TemporaryDirectory()
+    /// Table `v` in blocks of 50 rows: 1,600 rows checkpointed, then an l2 index of 16 lists built on them.
+    static func indexedEngine(_ dir: TemporaryDirectory) throws -> Engine {
         var options = EngineOptions(durability: .none)
         options.rowsPerBlock = 50
         let engine = try openEngine(dir, options: options)
-        defer { engine.close() }
         _ = try engine.createTable(TableSchema(name: "v", columns: [
             ColumnSchema(id: 0, name: "id", type: .bigint, notNull: true),
-            ColumnSchema(id: 0, name: "e", type: .vector, notNull: false, dimension: Self.dimension),
+            ColumnSchema(id: 0, name: "e", type: .vector, notNull: false, dimension: dimension),
         ]), ifNotExists: false)
-        try engine.append(table: "v", columns: Self.batch(0, 1600))
+        try engine.append(table: "v", columns: batch(0, 1600))
         try engine.checkpoint()
         try engine.createVectorIndex(table: "v", name: "v_ivf", column: "e", metric: .l2, options: VectorIndexOptions(lists: 16))
+        return engine
+    }
+
+    @Test func createIndexGroupsStoredRowsAndFlushesGroupNewRows() throws {
+        let dir = TemporaryDirectory()
+        let engine = try Self.indexedEngine(dir)
+        defer { engine.close() }
         // 1600 rows in 16 lists, blocks of 50 rows; ungrouped, every list would have rows in nearly all 32 blocks.
         let grouped = try Self.blocksPerList(engine, segments: 1)
         #expect(grouped.count == 16 && grouped.allSatisfy { $0.blocks <= $0.bound }, "\(grouped)")
@@ -71,17 +77,8 @@ import Testing
     /// of blocks (a pruned scan skips some) and of lists; in-memory rows are listed by no list.
     @Test func rowsByListEqualsEachBlocksRowsOfEachList() throws {
         let dir = TemporaryDirectory()
-        var options = EngineOptions(durability: .none)
-        options.rowsPerBlock = 50
-        let engine = try openEngine(dir, options: options)
+        let engine = try Self.indexedEngine(dir)
         defer { engine.close() }
-        _ = try engine.createTable(TableSchema(name: "v", columns: [
-            ColumnSchema(id: 0, name: "id", type: .bigint, notNull: true),
-            ColumnSchema(id: 0, name: "e", type: .vector, notNull: false, dimension: Self.dimension),
-        ]), ifNotExists: false)
-        try engine.append(table: "v", columns: Self.batch(0, 1600))
-        try engine.checkpoint()
-        try engine.createVectorIndex(table: "v", name: "v_ivf", column: "e", metric: .l2, options: VectorIndexOptions(lists: 16))
         try engine.append(table: "v", columns: Self.batch(1600, 700))
         try engine.checkpoint()
         try engine.append(table: "v", columns: Self.batch(2300, 30))  // stays in memory

@@ -204,20 +204,19 @@ package struct Executor: Sendable {
                     var batch: Batch
                     // Unit row of each batch row once the filter has dropped some (nil: the same).
                     var unitRows: [Int]?
-                    // Set once a probing search has narrowed the filter's rows to its probed lists:
-                    // the batch then holds exactly the search's candidates.
-                    var narrowed = false
+                    // Set once the search has chosen its candidates among the filter's rows: the rows
+                    // the gather keeps (narrowed to the probed lists), or `matchingInPlace`.
+                    var chosen = false
                     // An exact search after a filter: the matching rows, scored where they are in the
                     // unit's batch, so that only the k kept rows are gathered (never the vectors of all).
                     var matchingInPlace: [Int]?
                     /// Of the `matching` live rows the filter kept, the positions of those in the probed
                     /// lists, so that only their vectors are copied; nil when the search is exact here.
                     func probed(among matching: [Int]) throws(CairnError) -> [Int]? {
-                        guard let search = plan.vectorSearch, search.ivf != nil,
-                              let listed = try search.candidateRows(unit, table: t, tableRows: tableRows, matching: matching.count)
-                        else { return nil }
-                        narrowed = true
-                        return ScanUnit.positions(of: listed.live, in: matching)
+                        guard let search = plan.vectorSearch else { return nil }
+                        chosen = true
+                        return try search.candidateRows(unit, table: t, tableRows: tableRows, matching: matching.count)
+                            .map { ScanUnit.positions(of: $0.live, in: matching) }
                     }
                     if let f = filter, unit.hasDeletes, filterNeverFails {
                         // Deleted rows cannot make this filter fail: it runs over the stored rows, and one
@@ -239,7 +238,7 @@ package struct Executor: Sendable {
                             var sel = try evaluator.select(f, batch)
                             if let picked = try probed(among: sel) {
                                 sel = picked.map { sel[$0] }
-                            } else if plan.vectorSearch != nil {
+                            } else if chosen {
                                 matchingInPlace = sel
                             }
                             if matchingInPlace == nil, sel.count != batch.count {
@@ -249,10 +248,9 @@ package struct Executor: Sendable {
                         }
                     }
                     if let search = plan.vectorSearch {
-                        // After `probed(among:)` the batch holds exactly the candidate rows.
-                        var candidates = preselected ? listed : narrowed ? nil
-                            : try matchingInPlace.map { IndexedRows(live: $0, codes: nil) }
-                                ?? search.candidateRows(units[u], table: t, tableRows: tableRows, matching: batch.count)
+                        var candidates = preselected ? listed
+                            : chosen ? matchingInPlace.map { IndexedRows(live: $0, codes: nil) }
+                            : try search.candidateRows(unit, table: t, tableRows: tableRows, matching: batch.count)
                         if let listed = candidates, let unitRows {
                             // Rows the filter kept, renumbered as batch positions (the codes are for unfiltered units).
                             candidates = IndexedRows(live: ScanUnit.positions(of: listed.live, in: unitRows), codes: nil)
