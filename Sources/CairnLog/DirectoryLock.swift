@@ -42,7 +42,14 @@ package final class DirectoryLock: Sendable {
         self.fd = fd
     }
 
-    deinit { close(fd) }
+    /// Unlocks before closing: a child process this process is spawning at that moment holds a copy
+    /// of the descriptor until its `exec` closes it (`O_CLOEXEC`), and a bare `close` would leave the
+    /// open file description, and so the lock, alive that long (seen as a flaky reopen in the tests,
+    /// which spawn writers concurrently).
+    deinit {
+        flock(fd, LOCK_UN)
+        close(fd)
+    }
 
     private static func readPID(_ fd: Int32) -> Int? {
         var buf = [UInt8](repeating: 0, count: 32)
