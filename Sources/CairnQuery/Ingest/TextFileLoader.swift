@@ -285,6 +285,9 @@ final class OrderedBatches: @unchecked Sendable {
     private var bytes = 0
     private var added = 0
     private let stopReason = Mutex<Stop?>(nil)
+    /// Set when the reader found every slot taken: the parsers are ahead of the load, so the next
+    /// segment the load writes may encode on every core instead of one (like ``BatchSink``).
+    private let readerWaited = Atomic<Bool>(false)
 
     init(bulk: BulkLoad, inFlight: Int, fileSize: Int, progress: (@Sendable (Double) -> Void)?) {
         self.bulk = bulk
@@ -301,7 +304,10 @@ final class OrderedBatches: @unchecked Sendable {
 
     /// Parses chunk `index` on a worker thread (waiting while `inFlight` chunks are pending).
     func submit(_ index: Int, _ work: @escaping @Sendable () -> Outcome) {
-        slots.wait()
+        if slots.wait(timeout: .now()) == .timedOut {
+            readerWaited.store(true, ordering: .relaxed)
+            slots.wait()
+        }
         group.enter()
         DispatchQueue.global().async { [self] in
             let outcome = stopped ? Outcome.reparseInOrder : work()
@@ -321,7 +327,9 @@ final class OrderedBatches: @unchecked Sendable {
             switch outcome {
             case .parsed(let parsed, let size):
                 do throws(CairnError) {
-                    if parsed.rows > 0 { try bulk.add(parsed.columns) }
+                    if parsed.rows > 0 {
+                        try bulk.add(parsed.columns) { readerWaited.exchange(false, ordering: .relaxed) ? Processors.online : 1 }
+                    }
                     added += parsed.rows
                     line += parsed.newlines
                     bytes += size
