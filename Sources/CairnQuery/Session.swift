@@ -101,7 +101,11 @@ package final class Session: Sendable {
                 throw CairnError(.notFound, "table \"\(table)\" does not exist", location: SourceLocation(line: p.line, column: p.column))
             }
             let (type, dimension) = try columnType(col.type)
-            if col.notNull {
+            if col.defaultValue != nil {
+                throw CairnError(.unsupported, "DEFAULT values are not supported",
+                                 location: SourceLocation(line: col.position.line, column: col.position.column))
+            }
+            if col.notNull || col.primaryKey {
                 throw CairnError(.constraint, "cannot add NOT NULL column \"\(col.name)\": existing rows would be NULL",
                                  location: SourceLocation(line: col.position.line, column: col.position.column))
             }
@@ -301,6 +305,10 @@ package final class Session: Sendable {
     private func tableSchema(_ ct: CreateTable) throws(CairnError) -> TableSchema {
         guard !ct.columns.isEmpty else {
             throw CairnError(.binder, "a table needs at least one column", location: SourceLocation(line: ct.position.line, column: ct.position.column))
+        }
+        if let option = ct.options.keys.sorted().first {
+            throw CairnError(.unsupported, "unknown table option \"\(option)\" (CREATE TABLE … WITH takes none)",
+                             location: SourceLocation(line: ct.position.line, column: ct.position.column))
         }
         var columns: [ColumnSchema] = []
         var seen = Set<String>()

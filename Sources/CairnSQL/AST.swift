@@ -170,13 +170,19 @@ public struct Copy: Sendable, Hashable {
 
 public struct SelectStatement: Sendable, Hashable {
     public var distinct: Bool
+    /// `DISTINCT ON (e, …)` (then `distinct` is false).
+    public var distinctOn: [Expr] = []
     public var items: [SelectItem]
     /// nil for `SELECT 1 + 1` without FROM.
     public var from: TableRef?
     public var whereClause: Expr?
     public var groupBy: [Expr]
+    /// `GROUP BY ALL`: every select item without an aggregate is a key (`groupBy` is empty).
+    public var groupByAll = false
     public var having: Expr?
     public var orderBy: [OrderItem]
+    /// `ORDER BY ALL [ASC|DESC] [NULLS FIRST|LAST]`: every select item, left to right (`orderBy` is empty).
+    public var orderByAll: SortDirection?
     public var limit: Expr?
     public var offset: Expr?
     public var position: SQLPosition
@@ -210,6 +216,14 @@ public struct OrderItem: Sendable, Hashable {
     public init(expr: Expr, descending: Bool = false, nullsFirst: Bool? = nil) {
         self.expr = expr; self.descending = descending; self.nullsFirst = nullsFirst
     }
+}
+
+/// `[ASC|DESC] [NULLS FIRST|LAST]` on its own, for `ORDER BY ALL`.
+public struct SortDirection: Sendable, Hashable {
+    public var descending: Bool
+    /// nil = default, as in ``OrderItem``.
+    public var nullsFirst: Bool?
+    public init(descending: Bool = false, nullsFirst: Bool? = nil) { self.descending = descending; self.nullsFirst = nullsFirst }
 }
 
 public enum Literal: Sendable, Hashable {
@@ -250,8 +264,9 @@ public indirect enum Expr: Sendable, Hashable {
     case unary(UnaryOperator, Expr, SQLPosition)
     case binary(BinaryOperator, Expr, Expr, SQLPosition)
     /// `f(args)`, `f(DISTINCT args)`, `count(*)` (star = true, args empty),
-    /// `percentile_cont(0.5) WITHIN GROUP (ORDER BY x [DESC])` (withinGroup set). Name lower-cased.
-    case function(name: String, args: [Expr], distinct: Bool, star: Bool, withinGroup: OrderItem?, SQLPosition)
+    /// `percentile_cont(0.5) WITHIN GROUP (ORDER BY x [DESC])` (withinGroup set),
+    /// `agg(…) FILTER (WHERE cond)` (filter set). Name lower-cased.
+    case function(name: String, args: [Expr], distinct: Bool, star: Bool, withinGroup: OrderItem?, filter: Expr?, SQLPosition)
     /// `CAST(e AS T)`, `e::T`, `TRY_CAST(e AS T)` (tryCast).
     case cast(Expr, TypeName, tryCast: Bool, SQLPosition)
     /// `e [NOT] IN (a, b, …)`
@@ -276,7 +291,7 @@ public indirect enum Expr: Sendable, Hashable {
     public var position: SQLPosition {
         switch self {
         case .literal(_, let p), .column(_, _, let p), .parameter(_, let p), .unary(_, _, let p),
-             .binary(_, _, _, let p), .function(_, _, _, _, _, let p), .cast(_, _, _, let p),
+             .binary(_, _, _, let p), .function(_, _, _, _, _, _, let p), .cast(_, _, _, let p),
              .inList(_, _, _, let p), .inSubquery(_, _, _, let p), .between(_, _, _, _, let p),
              .like(_, _, _, _, _, let p), .isNull(_, _, let p), .caseWhen(_, _, _, let p),
              .extract(_, _, let p), .subquery(_, let p), .array(_, let p):

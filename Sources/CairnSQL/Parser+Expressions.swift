@@ -233,7 +233,7 @@ extension Parser {
                 advance()
                 advance()
             }
-            return .function(name: text, args: [], distinct: false, star: false, withinGroup: nil, token.position)
+            return .function(name: text, args: [], distinct: false, star: false, withinGroup: nil, filter: nil, token.position)
         case .array? where next.isSymbol(.leftBracket):
             advance()
             return try parseArrayLiteral(position: token.position)
@@ -304,15 +304,18 @@ extension Parser {
             withinGroup = try parseOrderItem()
             try expect(.rightParen)
         }
-        if peek().isSymbol(.leftParen) {
-            if current.isKeyword(.over) {
-                throw SQLSyntaxError("window functions (OVER) are not supported", at: current.position)
-            }
-            if current.isKeyword(.filter) {
-                throw SQLSyntaxError("aggregate FILTER clauses are not supported", at: current.position)
-            }
+        var filter: Expr?
+        if current.isKeyword(.filter) && peek().isSymbol(.leftParen) {
+            advance()
+            advance()
+            try expect(.where)
+            filter = try parseExpression()
+            try expect(.rightParen)
         }
-        return .function(name: name, args: args, distinct: distinct, star: star, withinGroup: withinGroup, position)
+        if current.isKeyword(.over) && peek().isSymbol(.leftParen) {
+            throw SQLSyntaxError("window functions (OVER) are not supported", at: current.position)
+        }
+        return .function(name: name, args: args, distinct: distinct, star: star, withinGroup: withinGroup, filter: filter, position)
     }
 
     private mutating func parseCase() throws(SQLSyntaxError) -> Expr {

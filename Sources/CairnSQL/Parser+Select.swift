@@ -6,23 +6,36 @@ extension Parser {
         try enterNesting()
         defer { leaveNesting() }
         let position = try expect(.select)
-        let distinct = accept(.distinct)
-        if distinct && current.isKeyword(.on) {
-            throw SQLSyntaxError("DISTINCT ON is not supported", at: current.position)
+        var distinct = accept(.distinct)
+        var distinctOn: [Expr] = []
+        if distinct && accept(.on) {
+            try expect(.leftParen)
+            distinctOn = try parseExpressionList()
+            try expect(.rightParen)
+            distinct = false
         }
-        if !distinct { _ = accept(.all) }
+        if !distinct && distinctOn.isEmpty { _ = accept(.all) }
         var select = SelectStatement(distinct: distinct, items: try parseSelectItems(), position: position)
+        select.distinctOn = distinctOn
         if accept(.from) { select.from = try parseTableRef() }
         if accept(.where) { select.whereClause = try parseExpression() }
         if accept(.group) {
             try expect(.by)
-            select.groupBy = try parseExpressionList()
+            if accept(.all) {
+                select.groupByAll = true
+            } else {
+                select.groupBy = try parseExpressionList()
+            }
         }
         if accept(.having) { select.having = try parseExpression() }
         if accept(.order) {
             try expect(.by)
-            select.orderBy = [try parseOrderItem()]
-            while accept(.comma) { select.orderBy.append(try parseOrderItem()) }
+            if accept(.all) {
+                select.orderByAll = try parseSortDirection()
+            } else {
+                select.orderBy = [try parseOrderItem()]
+                while accept(.comma) { select.orderBy.append(try parseOrderItem()) }
+            }
         }
         try parseLimitAndOffset(into: &select)
         switch current.keyword {
@@ -95,22 +108,29 @@ extension Parser {
 
     /// `expr [ASC|DESC] [NULLS FIRST|LAST]`
     mutating func parseOrderItem() throws(SQLSyntaxError) -> OrderItem {
-        var item = OrderItem(expr: try parseExpression())
+        let expr = try parseExpression()
+        let direction = try parseSortDirection()
+        return OrderItem(expr: expr, descending: direction.descending, nullsFirst: direction.nullsFirst)
+    }
+
+    /// `[ASC|DESC] [NULLS FIRST|LAST]`
+    private mutating func parseSortDirection() throws(SQLSyntaxError) -> SortDirection {
+        var direction = SortDirection()
         if accept(.desc) {
-            item.descending = true
+            direction.descending = true
         } else {
             _ = accept(.asc)
         }
         if accept(.nulls) {
             if accept(.first) {
-                item.nullsFirst = true
+                direction.nullsFirst = true
             } else if accept(.last) {
-                item.nullsFirst = false
+                direction.nullsFirst = false
             } else {
                 throw expected("\"FIRST\" or \"LAST\"")
             }
         }
-        return item
+        return direction
     }
 
     /// `LIMIT n`, `LIMIT ALL`, `OFFSET m [ROW|ROWS]`, each at most once, in either order.

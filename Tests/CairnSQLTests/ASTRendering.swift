@@ -11,11 +11,11 @@ func render(_ expr: Expr) -> String {
     case .parameter(let number, _): return "$\(number)"
     case .unary(let op, let operand, _): return "(\(op.rawValue) \(render(operand)))"
     case .binary(let op, let left, let right, _): return "(\(op.rawValue) \(render(left)) \(render(right)))"
-    case .function(let name, let args, let distinct, let star, let withinGroup, _):
+    case .function(let name, let args, let distinct, let star, let withinGroup, let filter, _):
         var inner = star ? "*" : args.map(render).joined(separator: ", ")
         if distinct { inner = "DISTINCT " + inner }
         if let withinGroup { inner += " WITHIN " + render(withinGroup) }
-        return "\(name)(\(inner))"
+        return "\(name)(\(inner))" + (filter.map { " FILTER " + render($0) } ?? "")
     case .cast(let operand, let type, let tryCast, _):
         return "\(tryCast ? "TRY_CAST" : "CAST")(\(render(operand)) AS \(render(type)))"
     case .inList(let operand, let list, let negated, _):

@@ -137,7 +137,7 @@ import Testing
 
     @Test func functionAndLiteralNodes() throws {
         #expect(try parseExpression("count(*)")
-            == .function(name: "count", args: [], distinct: false, star: true, withinGroup: nil, pos(1, 8, 7)))
+            == .function(name: "count", args: [], distinct: false, star: true, withinGroup: nil, filter: nil, pos(1, 8, 7)))
         #expect(try parseExpression("INTERVAL '7' DAY") == .literal(.interval(quantity: "7", unit: "day"), pos(1, 8, 7)))
         #expect(try parseExpression("DATE '2024-03-01'")
             == .literal(.typed(TypeName(name: "DATE", position: pos(1, 8, 7)), "2024-03-01"), pos(1, 8, 7)))
@@ -147,7 +147,7 @@ import Testing
         #expect(within == .function(name: "percentile_cont", args: [.literal(.decimal(0.5), pos(1, 24, 23))],
                                     distinct: false, star: false,
                                     withinGroup: OrderItem(expr: x, descending: true, nullsFirst: true),
-                                    pos(1, 8, 7)))
+                                    filter: nil, pos(1, 8, 7)))
     }
 
     @Test func positionalParametersRestartPerStatement() throws {

@@ -39,6 +39,17 @@ import Testing
         #expect(s.position == pos(1, 1, 0))
     }
 
+    @Test func groupByAllOrderByAllAndAggregateFilters() throws {
+        let s = try select("SELECT a, count(*) FILTER (WHERE b > 1) AS n, sum(c) filter (where c IS NOT NULL) FROM t GROUP BY ALL ORDER BY ALL DESC NULLS FIRST")
+        #expect(itemTexts(s) == ["a", "count(*) FILTER (> b 1) AS n", "sum(c) FILTER (IS NOT NULL c)"])
+        #expect(s.groupByAll && s.groupBy.isEmpty)
+        #expect(s.orderByAll == SortDirection(descending: true, nullsFirst: true) && s.orderBy.isEmpty)
+        let plain = try select("SELECT a FROM t GROUP BY a ORDER BY a")
+        #expect(!plain.groupByAll && plain.orderByAll == nil)
+        // `filter` stays usable as a name when no parenthesis follows it.
+        #expect(itemTexts(try select("SELECT count(x) filter FROM t")) == ["count(x) AS filter"])
+    }
+
     @Test func minimalSelectTree() throws {
         #expect(try parseOne("SELECT 1") == .select(SelectStatement(
             items: [.expr(.literal(.integer(1), pos(1, 8, 7)), alias: nil)], position: pos(1, 1, 0))))

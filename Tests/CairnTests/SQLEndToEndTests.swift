@@ -111,6 +111,8 @@ let eventsRows = """
         #expect(try t.rows("SELECT quantile_cont(x, 0.5), quantile_cont(x, 0.9) FROM m") == [["2.5", "3.7"]])
         #expect(try t.rows("SELECT percentile_cont(0.25) WITHIN GROUP (ORDER BY x) FROM m") == [["1.75"]])
         #expect(try t.rows("SELECT median(x), approx_count_distinct(x) FROM m") == [["2.5", "4"]])
+        // DuckDB's `quantile` is the discrete one.
+        #expect(try t.rows("SELECT quantile(x, 0.5), quantile_disc(x, 0.5) FROM m") == [["2.0", "2.0"]])
     }
 
     @Test func caseCoalesceCastAndStrings() throws {
@@ -139,6 +141,68 @@ let eventsRows = """
         #expect(try t.rows("SELECT user_id FROM events WHERE tenant_id = 'nobody'") == [])
         #expect(try t.rows("SELECT count(*), sum(status) FROM events WHERE tenant_id = 'nobody'") == [["0", "NULL"]])
         #expect(try t.rows("SELECT tenant_id, count(*) FROM events WHERE tenant_id = 'nobody' GROUP BY tenant_id") == [])
+    }
+
+    @Test func aggregateFilterClauses() throws {
+        let t = try loaded()
+        #expect(try t.rows("""
+            SELECT tenant_id, count(*) FILTER (WHERE status >= 400) AS failures, count(*) AS n,
+                   sum(latency_ms) FILTER (WHERE event_type = 'page_view') AS views_ms,
+                   count(DISTINCT user_id) FILTER (WHERE status = 200) AS ok_users
+            FROM events GROUP BY tenant_id ORDER BY tenant_id
+            """) == [["acme", "1", "3", "280.0", "2"], ["globex", "2", "2", "NULL", "0"], ["initech", "0", "1", "5.0", "0"]])
+        // Without GROUP BY, over no matching rows, and named like DuckDB names it.
+        #expect(try t.rows("SELECT count(*) FILTER (WHERE status IS NULL), max(ts) FILTER (WHERE tenant_id = 'nobody') FROM events")
+            == [["1", "NULL"]])
+        let named = try t.db.execute("SELECT count(*) FILTER (WHERE status > 400) FROM events")
+        #expect(named.columnNames == ["count_star() FILTER (WHERE (status > 400))"])
+        let within = try t.db.execute("SELECT percentile_cont(0.25) WITHIN GROUP (ORDER BY status DESC) FROM events")
+        #expect(within.columnNames == ["quantile_cont(0.25 ORDER BY status DESC)"])
+        let e = #expect(throws: CairnError.self) { try t.db.execute("SELECT lower(tenant_id) FILTER (WHERE true) FROM events") }
+        #expect(e?.message.contains("lower is not an aggregate function") == true)
+    }
+
+    @Test func groupByAllOrderByAllAndAliasesInExpressions() throws {
+        let t = try loaded()
+        #expect(try t.rows("SELECT tenant_id, event_type, count(*) AS n FROM events GROUP BY ALL ORDER BY ALL")
+            == [["acme", "login", "1"], ["acme", "page_view", "2"], ["globex", "login_failed", "2"], ["initech", "page_view", "1"]])
+        #expect(try t.rows("SELECT tenant_id, count(*) AS n FROM events GROUP BY ALL ORDER BY ALL DESC")
+            == [["initech", "1"], ["globex", "2"], ["acme", "3"]])
+        // An alias in HAVING, in an ORDER BY expression and in WHERE; a column of the table wins over an alias.
+        #expect(try t.rows("SELECT tenant_id AS t, count(*) AS n FROM events GROUP BY t HAVING n > 1 ORDER BY n * -1")
+            == [["acme", "3"], ["globex", "2"]])
+        #expect(try t.rows("SELECT latency_ms * 2 AS double_ms FROM events WHERE double_ms > 100 ORDER BY 1") == [["500.0"]])
+        #expect(try t.rows("SELECT status AS latency_ms FROM events WHERE latency_ms > 100") == [["500"]])
+    }
+
+    @Test func distinctOnKeepsTheFirstRowOfEachGroupInOrder() throws {
+        let t = try loaded()
+        // The latest event of each tenant, as in PostgreSQL and DuckDB.
+        #expect(try t.rows("SELECT DISTINCT ON (tenant_id) tenant_id, event_type, ts FROM events ORDER BY tenant_id, ts DESC")
+            == [["acme", "page_view", "2025-09-01 11:15:00"], ["globex", "login_failed", "2025-09-02 09:05:00"],
+                ["initech", "page_view", "2025-09-03 23:59:59"]])
+        // Rows come out in ORDER BY order, which need not start with the DISTINCT ON keys; LIMIT applies after.
+        #expect(try t.rows("SELECT DISTINCT ON (event_type) event_type, latency_ms FROM events ORDER BY latency_ms DESC NULLS LAST LIMIT 2")
+            == [["page_view", "250.0"], ["login", "12.5"]])
+        // Keys by ordinal, by output name, and by an expression outside the SELECT list.
+        #expect(try t.rows("SELECT DISTINCT ON (1) tenant_id AS t, status FROM events ORDER BY t, status NULLS FIRST")
+            == [["acme", "200"], ["globex", "401"], ["initech", "NULL"]])
+        #expect(try t.rows("SELECT DISTINCT ON (ts::date) user_id FROM events ORDER BY ts::date, user_id NULLS FIRST")
+            == [["u1"], ["u3"], ["NULL"]])
+    }
+
+    @Test func narrowingTryCastsGiveNullAndSmallFixes() throws {
+        let t = try TempDatabase()
+        try t.db.execute("CREATE TABLE n (i BIGINT, d DOUBLE, s CHARACTER VARYING, c CHARACTER); INSERT INTO n VALUES (100000, 1e30, 'a', 'b'), (7, 7.4, 'c', 'd')")
+        #expect(try t.rows("SELECT TRY_CAST(i AS SMALLINT), TRY_CAST(d AS INTEGER), TRY_CAST(d AS SMALLINT) FROM n ORDER BY i")
+            == [["7", "7", "7"], ["NULL", "NULL", "NULL"]])
+        #expect(throws: CairnError.self) { try t.db.execute("SELECT CAST(i AS SMALLINT) FROM n") }
+        #expect(try t.rows("SELECT TIMESTAMP '2025-01-31 00:00:00' + INTERVAL 1 QUARTER, TIMESTAMP '2025-01-01 00:00:00' + INTERVAL '2 quarters'")
+            == [["2025-04-30 00:00:00", "2025-07-01 00:00:00"]])
+        let e = #expect(throws: CairnError.self) { try t.db.execute("ALTER TABLE n ADD COLUMN z INTEGER DEFAULT 3") }
+        #expect(e?.message.contains("DEFAULT values are not supported") == true)
+        let o = #expect(throws: CairnError.self) { try t.db.execute("CREATE TABLE w (a INTEGER) WITH (ttl = '30 days')") }
+        #expect(o?.message.contains("unknown table option \"ttl\"") == true)
     }
 
     @Test func parametersAndScalarSubquery() throws {

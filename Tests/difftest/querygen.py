@@ -173,6 +173,9 @@ class QueryGenerator:
             f"round(avg(latency_ms), {r.randrange(0, 3)})",
             "max(CAST(metadata->>'attempt' AS INTEGER))",
             "sum(latency_ms) / count(*)",
+            f"count(*) FILTER (WHERE {self.atom()})", f"sum(latency_ms) FILTER (WHERE {self.atom()})",
+            f"count(DISTINCT user_id) FILTER (WHERE {self.atom()})", f"avg(status) FILTER (WHERE {self.atom()})",
+            f"quantile_cont(latency_ms, {q}) FILTER (WHERE {self.atom()})", f"max(ts) FILTER (WHERE {self.atom()})",
         ])
 
     # Projection expressions (never JSON-typed, so sorting by all of them is a total order)
@@ -227,19 +230,31 @@ class QueryGenerator:
             if key[0] not in (k[0] for k in keys):
                 keys.append(key)
         aggregates = [self.aggregate() for _ in range(self.rng.randint(1, 4))]
+        having = self.rng.random() < 0.25
+        # HAVING may name an output alias (cnt), as DuckDB allows.
+        having_alias = having and self.rng.random() < 0.5
+        if having_alias:
+            aggregates.append("count(*)")
         select = ", ".join([f"{k} AS k{i}" for i, (k, _) in enumerate(keys)] +
-                           [f"{a} AS a{i}" for i, a in enumerate(aggregates)])
-        group = ", ".join(f"k{i}" if self.rng.random() < 0.5 else k for i, (k, _) in enumerate(keys))
+                           [f"{a} AS {'cnt' if having_alias and i == len(aggregates) - 1 else f'a{i}'}"
+                            for i, a in enumerate(aggregates)])
+        if self.rng.random() < 0.15:
+            group = "ALL"
+        else:
+            group = ", ".join(f"k{i}" if self.rng.random() < 0.5 else k for i, (k, _) in enumerate(keys))
         sql = f"SELECT {select} FROM events{self.where(0.5)} GROUP BY {group}"
         category = keys[0][1]
-        if self.rng.random() < 0.25:
-            sql += f" HAVING count(*) {self.choice(['>', '<', '>='])} {self.rng.choice([1, 5, 20, 100])}"
+        if having:
+            sql += f" HAVING {'cnt' if having_alias else 'count(*)'} {self.choice(['>', '<', '>='])} {self.rng.choice([1, 5, 20, 100])}"
             category = "having"
         ordered = False
         if self.rng.random() < 0.4:
-            # Ordering by every key is a total order of the groups.
-            keys_order = ", ".join(f"k{i}{self.choice(['', ' DESC'])}{self.choice(['', ' NULLS FIRST'])}" for i in range(len(keys)))
-            sql += f" ORDER BY {'count(*) DESC, ' if self.rng.random() < 0.5 else ''}{keys_order}"
+            # Ordering by every key is a total order of the groups, and so is ORDER BY ALL, keys first.
+            if self.rng.random() < 0.25:
+                sql += f" ORDER BY ALL{self.choice(['', ' DESC', ' NULLS FIRST'])}"
+            else:
+                keys_order = ", ".join(f"k{i}{self.choice(['', ' DESC'])}{self.choice(['', ' NULLS FIRST'])}" for i in range(len(keys)))
+                sql += f" ORDER BY {'count(*) DESC, ' if self.rng.random() < 0.5 else ''}{keys_order}"
             if self.rng.random() < 0.5:
                 sql += f" LIMIT {self.rng.randint(1, 10)}"
             ordered = True
@@ -261,7 +276,12 @@ class QueryGenerator:
         return Query("empty", f"SELECT ts AS t, url AS u FROM events WHERE {impossible} ORDER BY t LIMIT 5", True)
 
     def nested(self):
-        shape = self.rng.randrange(5)
+        shape = self.rng.randrange(6)
+        if shape == 5:
+            # The first row of each key in ORDER BY order; every output column is a sort key, so ties cannot differ.
+            key = self.choice(["tenant_id", "event_type", "ts::date", "status", "metadata->>'browser'"])
+            return Query("distinct", f"SELECT DISTINCT ON ({key}) {key} AS k, ts AS t, event_type AS e FROM events"
+                         f"{self.where(0.5)} ORDER BY {key}{self.choice(['', ' DESC'])}, ts DESC, event_type", True)
         if shape == 0:
             return Query("subquery", "SELECT tenant_id AS k, count(*) AS users, max(n) AS busiest, sum(n) AS total FROM "
                          f"(SELECT tenant_id, user_id, count(*) AS n FROM events{self.where(0.5)} GROUP BY tenant_id, user_id) AS per_user "

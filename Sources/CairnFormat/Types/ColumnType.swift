@@ -64,7 +64,7 @@ public enum ColumnType: UInt8, Sendable, Hashable, CaseIterable, CustomStringCon
         case "BIGINT", "INT8", "LONG": self = .bigint
         case "REAL", "FLOAT", "FLOAT4": self = .real
         case "DOUBLE", "FLOAT8", "DOUBLE PRECISION", "NUMERIC", "DECIMAL": self = .double
-        case "VARCHAR", "TEXT", "STRING", "CHAR", "BPCHAR": self = .varchar
+        case "VARCHAR", "TEXT", "STRING", "CHAR", "BPCHAR", "CHARACTER", "CHARACTER VARYING": self = .varchar
         case "JSON", "JSONB": self = .json
         case "DATE": self = .date
         case "TIMESTAMP", "DATETIME", "TIMESTAMP WITHOUT TIME ZONE": self = .timestamp

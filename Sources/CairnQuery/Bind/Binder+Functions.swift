@@ -4,11 +4,12 @@ import CairnSQL
 extension Binder {
     /// Binds a function call: aggregates (collected when aggregating), then scalar functions.
     mutating func bindFunction(name: String, args: [Expr], distinct: Bool, star: Bool, within: OrderItem?,
-                               _ p: SQLPosition) throws(CairnError) -> BoundExpr {
+                               filter: Expr?, _ p: SQLPosition) throws(CairnError) -> BoundExpr {
         if let kind = Self.aggregateKind(name) {
-            return try bindAggregate(kind, name: name, args: args, distinct: distinct, star: star, within: within, p)
+            return try bindAggregate(kind, name: name, args: args, distinct: distinct, star: star, within: within,
+                                     filter: filter, p)
         }
-        if distinct || star || within != nil { throw error("\(name) is not an aggregate function", p) }
+        if distinct || star || within != nil || filter != nil { throw error("\(name) is not an aggregate function", p) }
         if let v = try bindVectorFunction(name, args, p) { return v }
         var bound: [BoundExpr] = []
         for a in args { bound.append(try bind(a)) }
@@ -22,8 +23,8 @@ extension Binder {
         case "avg", "mean": .avg
         case "min": .min
         case "max": .max
-        case "quantile_cont", "quantile", "percentile_cont", "median": .quantileCont
-        case "quantile_disc", "percentile_disc": .quantileDisc
+        case "quantile_cont", "percentile_cont", "median": .quantileCont
+        case "quantile_disc", "quantile", "percentile_disc": .quantileDisc
         case "approx_count_distinct": .approxCountDistinct
         case "bool_and", "every": .boolAnd
         case "bool_or", "any": .boolOr
@@ -37,7 +38,7 @@ extension Binder {
     }
 
     private mutating func bindAggregate(_ kind0: AggregateKind, name: String, args: [Expr], distinct: Bool, star: Bool,
-                                        within: OrderItem?, _ p: SQLPosition) throws(CairnError) -> BoundExpr {
+                                        within: OrderItem?, filter: Expr?, _ p: SQLPosition) throws(CairnError) -> BoundExpr {
         guard var collected = aggregates else {
             throw error("aggregate function \(name) is not allowed here", p)
         }
@@ -80,6 +81,14 @@ extension Binder {
             }
         }
         if var a = argument, a.isStringConstant { a = .constant(a.constantValue, .varchar); argument = a }
+        if let filter {
+            // Every aggregate skips NULL inputs, so a row the filter rejects is fed as NULL;
+            // count(*) becomes a count of the rows it accepts.
+            let accepts = try inner.coerce(try inner.bind(filter), to: .boolean, filter.position)
+            if kind == .countStar { kind = .count }
+            let input = argument ?? .constant(.int(1), .bigint)
+            argument = .caseWhen([(accepts, input)], elseResult: .constant(.null, input.type), input.type)
+        }
         let type: ColumnType
         let at = argument?.type ?? .bigint
         switch kind {

@@ -80,8 +80,8 @@ package struct Binder {
             }
         case .binary(let op, let l, let r, let p):
             return try bindBinary(op, l, r, p)
-        case .function(let name, let args, let distinct, let star, let within, let p):
-            return try bindFunction(name: name, args: args, distinct: distinct, star: star, within: within, p)
+        case .function(let name, let args, let distinct, let star, let within, let filter, let p):
+            return try bindFunction(name: name, args: args, distinct: distinct, star: star, within: within, filter: filter, p)
         case .cast(let inner, let tn, let tryCast, let p):
             let b = try bind(inner)
             let t = try resolveType(tn)

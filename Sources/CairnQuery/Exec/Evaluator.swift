@@ -465,6 +465,11 @@ package struct Evaluator: Sendable {
             return ColumnVector(storage: .float64(a.map { Double($0) }), validity: v.validity)
         case (_, _, .int64(let a)) where from.isInteger && to.isInteger:
             if to == .bigint || (from == .smallint) || (from == .integer && to == .integer) { return v }
+            if tryCast {
+                var validity = v.validity ?? [Bool](repeating: true, count: n)
+                for i in 0..<n where validity[i] && !Casts.fits(a[i], to) { validity[i] = false }
+                return ColumnVector(storage: v.storage, validity: validity)
+            }
             for i in 0..<n where !v.isNull(i) { try Casts.checkRange(a[i], to) }
             return v
         case (.boolean, _, _) where to.isInteger:
@@ -485,13 +490,15 @@ package struct Evaluator: Sendable {
                     throw CairnError(.type, "value \(a[i]) is out of range for \(to)")
                 }
                 out[i] = Int64(r)
-                if to != .bigint { try Casts.checkRange(out[i], to) }
+                if to != .bigint && !tryCast { try Casts.checkRange(out[i], to) }
             }
             if tryCast {
                 var validity = v.validity ?? [Bool](repeating: true, count: n)
                 for i in 0..<n where validity[i] {
                     let r = a[i].rounded(.toNearestOrEven)
-                    if !(r.isFinite && r >= -9.223372036854775808e18 && r < 9.223372036854775808e18) { validity[i] = false }
+                    if !(r.isFinite && r >= -9.223372036854775808e18 && r < 9.223372036854775808e18) || !Casts.fits(out[i], to) {
+                        validity[i] = false
+                    }
                 }
                 return ColumnVector(storage: .int64(out), validity: validity)
             }

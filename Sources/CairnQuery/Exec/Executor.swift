@@ -149,7 +149,7 @@ package struct Executor: Sendable {
                            _ keyTypes: [ColumnType], _ stats: inout ExecutionStats) throws(CairnError) -> Shared {
         let shared = Shared()
         // Without ORDER BY or aggregation, a LIMIT lets the scan stop early.
-        let earlyStop = (!plan.isAggregating && plan.order.isEmpty && !plan.distinct)
+        let earlyStop = (!plan.isAggregating && plan.order.isEmpty && !plan.distinct && plan.distinctOn.isEmpty)
             ? plan.limit.map { $0.addingReportingOverflow(plan.offset).overflow ? Int.max : $0 + plan.offset } : nil
         let workers = min(workerCount, max(1, units.count))
         stats.workers = workers
@@ -362,9 +362,19 @@ package struct Executor: Sendable {
                 return a < b
             }
         }
+        if !plan.distinctOn.isEmpty {
+            // After the sort: the first row of each DISTINCT ON value combination, compared like DISTINCT.
+            var seen = BytesGroupTable()
+            var key: [UInt8] = []
+            order = order.filter { i in
+                key.removeAll(keepingCapacity: true)
+                for c in plan.distinctOn { ValueKey.append(columns[c][i], to: &key) }
+                return key.withUnsafeBufferPointer { seen.findOrInsert($0).inserted }
+            }
+        }
         let lo = min(plan.offset, order.count)
         let hi = plan.limit.map { min(order.count - lo, $0) + lo } ?? order.count
-        if lo != 0 || hi != order.count || !plan.order.isEmpty || plan.distinct {
+        if lo != 0 || hi != order.count || !plan.order.isEmpty || plan.distinct || !plan.distinctOn.isEmpty {
             let picked = Array(order[lo..<hi])
             columns = columns.map { col in picked.map { col[$0] } }
         }

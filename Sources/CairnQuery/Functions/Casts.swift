@@ -136,11 +136,15 @@ package enum Casts {
     }
 
     package static func checkRange(_ i: Int64, _ t: ColumnType) throws(CairnError) {
+        guard fits(i, t) else { throw CairnError(.type, "value \(i) is out of range for \(t)") }
+    }
+
+    /// Whether `i` is in the range of integer type `t` (any value fits other types).
+    static func fits(_ i: Int64, _ t: ColumnType) -> Bool {
         switch t {
-        case .smallint where i < Int64(Int16.min) || i > Int64(Int16.max),
-             .integer where i < Int64(Int32.min) || i > Int64(Int32.max):
-            throw CairnError(.type, "value \(i) is out of range for \(t)")
-        default: break
+        case .smallint: Int64(Int16.min)...Int64(Int16.max) ~= i
+        case .integer: Int64(Int32.min)...Int64(Int32.max) ~= i
+        default: true
         }
     }
 
@@ -212,6 +216,7 @@ package enum Intervals {
             case "second", "seconds", "s", "sec", "secs": guard accumulate(&micros, q * Double(Calendar.microsPerSecond)) else { return nil }
             case "millisecond", "milliseconds", "ms", "msec", "msecs": guard accumulate(&micros, q * 1000) else { return nil }
             case "microsecond", "microseconds", "us", "usec", "usecs": guard accumulate(&micros, q) else { return nil }
+            case "quarter", "quarters": guard accumulate(&months, q * 3) else { return nil }
             case "decade", "decades": guard accumulate(&months, q * 120) else { return nil }
             case "century", "centuries": guard accumulate(&months, q * 1200) else { return nil }
             default: return nil

@@ -21,13 +21,17 @@ enum Explain {
             depth += 1
         }
         if plan.distinct { add("DISTINCT"); depth += 1 }
+        if !plan.distinctOn.isEmpty {
+            add("DISTINCT ON [" + plan.distinctOn.map { $0 < plan.names.count ? plan.names[$0] : "#\($0)" }.joined(separator: ", ") + "]")
+            depth += 1
+        }
         add("PROJECTION [\(outNames)]" + (stats.map { "  rows=\($0.rowsOut)" } ?? ""))
         depth += 1
         if plan.isAggregating {
             if plan.having != nil { add("HAVING"); depth += 1 }
             let aggs = plan.aggregates.map { $0.kind.rawValue + ($0.distinct ? "(DISTINCT)" : "") }.joined(separator: ", ")
             var line = "HASH_AGGREGATE keys=\(plan.groupKeys.count) aggregates=[\(aggs)]"
-            if let s = stats { line += "  groups=\(s.groups) time=\(format(s.finishSeconds))s" }
+            if let s = stats { line += "  groups=\(s.groups) time=\(format(s.finishSeconds))" }
             add(line)
             depth += 1
         }
@@ -39,7 +43,7 @@ enum Explain {
                     + " (exact in blocks with few matching rows and in memory; ×4 probes until k rows)"
                 if let s = stats { line += "  probes used=\(s.ivfProbes ?? ivf.probes) extra rounds=\(s.ivfRounds)" }
             } else {
-                line += "strategy=exact (sgemv per block)" + (search.ivf.map { " index=\($0.index.name) probes all lists" } ?? "")
+                line += "strategy=exact (one pass over each block's vectors)" + (search.ivf.map { " index=\($0.index.name) probes all lists" } ?? "")
             }
             add(line)
             depth += 1
@@ -73,14 +77,16 @@ enum Explain {
                 }.joined(separator: ", ") + ")")
             }
             if let s = stats {
-                add("rows scanned: \(s.rowsScanned), workers: \(s.workers), time: \(format(s.scanSeconds))s")
+                add("rows scanned: \(s.rowsScanned), workers: \(s.workers), time: \(format(s.scanSeconds))")
             }
         }
         return lines
     }
 
+    /// Seconds as milliseconds to the microsecond: `0.018 ms`, `1234.500 ms`.
     private static func format(_ s: Double) -> String {
-        let ms = (s * 1e6).rounded() / 1e6
-        return String(ms)
+        let micros = Int((max(0, s) * 1e6).rounded())
+        let fraction = String(micros % 1000)
+        return "\(micros / 1000).\(String(repeating: "0", count: 3 - fraction.count))\(fraction) ms"
     }
 }

@@ -57,10 +57,21 @@ package struct Planner {
                 items.append((e, alias ?? ExprNaming.name(e)))
             }
         }
+        // A name that is no column of the input but a SELECT item's alias stands for that item, in
+        // WHERE, GROUP BY, HAVING and ORDER BY expressions alike (as in DuckDB).
+        var aliased: [String: Expr] = [:]
+        for case .expr(let e, let alias?) in s.items where aliased[alias.lowercased()] == nil { aliased[alias.lowercased()] = e }
+        func resolvingAliases(_ e: Expr) -> Expr {
+            guard !aliased.isEmpty else { return e }
+            return e.replacingColumns { name in
+                guard case .failure = scope.resolve(qualifier: nil, name: name) else { return nil }
+                return aliased[name.lowercased()]
+            }
+        }
 
         // WHERE
         var filter: BoundExpr?
-        if let w = s.whereClause {
+        if let w = s.whereClause.map(resolvingAliases) {
             let b = try binder.bind(w)
             filter = try binder.coerce(b, to: .boolean, w.position)
         }
@@ -73,9 +84,12 @@ package struct Planner {
             filter = filter.map { .and([b, $0]) } ?? b
         }
 
-        // GROUP BY: ordinals and aliases refer to SELECT items.
+        // GROUP BY: ordinals and aliases refer to SELECT items; ALL means every item without an aggregate.
         var groupExprs: [Expr] = []
-        for g in s.groupBy {
+        let groupBy = s.groupByAll
+            ? items.map(\.0).filter { !$0.containsCall(where: { Binder.aggregateKind($0) != nil }) }
+            : s.groupBy
+        for g in groupBy {
             if case .literal(.integer(let k), let p) = g {
                 guard k >= 1, k <= items.count else {
                     throw CairnError(.binder, "GROUP BY position \(k) is not in select list", location: SourceLocation(line: p.line, column: p.column))
@@ -85,7 +99,7 @@ package struct Planner {
                       let item = items.first(where: { $0.1.lowercased() == name.lowercased() }) {
                 groupExprs.append(item.0)
             } else {
-                groupExprs.append(g)
+                groupExprs.append(resolvingAliases(g))
             }
         }
         var keys: [BoundExpr] = []
@@ -99,30 +113,42 @@ package struct Planner {
         var outputs: [BoundExpr] = []
         for (e, _) in items { outputs.append(try binder.bind(e)) }
         var havingBound: BoundExpr?
-        if let h = s.having {
+        if let h = s.having.map(resolvingAliases) {
             havingBound = try binder.coerce(try binder.bind(h), to: .boolean, h.position)
         }
 
-        // ORDER BY: ordinal, output alias, or expression.
+        // ORDER BY: ordinal, output alias, or expression; ALL means every item, left to right.
         var order: [SortKey] = []
         var projections = outputs
         var orderExprs: [(Int?, Expr?, OrderItem)] = []
-        for o in s.orderBy {
-            if case .literal(.integer(let k), let p) = o.expr {
+        let orderBy = s.orderByAll.map { d in
+            items.indices.map { OrderItem(expr: .literal(.integer(Int64($0 + 1)), s.position), descending: d.descending, nullsFirst: d.nullsFirst) }
+        } ?? s.orderBy
+        // A SELECT item's position (ordinal or output name) or an expression to bind, for ORDER BY and DISTINCT ON.
+        func outputReference(_ e: Expr, _ clause: String) throws(CairnError) -> (Int?, Expr?) {
+            if case .literal(.integer(let k), let p) = e {
                 guard k >= 1, k <= items.count else {
-                    throw CairnError(.binder, "ORDER BY position \(k) is not in select list", location: SourceLocation(line: p.line, column: p.column))
+                    throw CairnError(.binder, "\(clause) position \(k) is not in select list", location: SourceLocation(line: p.line, column: p.column))
                 }
-                orderExprs.append((Int(k) - 1, nil, o))
-            } else if case .column(nil, let name, _) = o.expr,
-                      let idx = items.firstIndex(where: { $0.1.lowercased() == name.lowercased() }) {
-                orderExprs.append((idx, nil, o))
-            } else {
-                orderExprs.append((nil, o.expr, o))
+                return (Int(k) - 1, nil)
             }
+            if case .column(nil, let name, _) = e, let idx = items.firstIndex(where: { $0.1.lowercased() == name.lowercased() }) {
+                return (idx, nil)
+            }
+            return (nil, resolvingAliases(e))
+        }
+        for o in orderBy {
+            let (idx, e) = try outputReference(o.expr, "ORDER BY")
+            orderExprs.append((idx, e, o))
         }
         var boundOrder: [(Int?, BoundExpr?, OrderItem)] = []
         for (idx, e, o) in orderExprs {
             boundOrder.append((idx, try e.map { (x: Expr) throws(CairnError) in try binder.bind(x) }, o))
+        }
+        var boundDistinctOn: [(Int?, BoundExpr?, SQLPosition)] = []
+        for e in s.distinctOn {
+            let (idx, x) = try outputReference(e, "DISTINCT ON")
+            boundDistinctOn.append((idx, try x.map { (x: Expr) throws(CairnError) in try binder.bind(x) }, e.position))
         }
 
         let specs = binder.aggregates ?? []
@@ -134,24 +160,27 @@ package struct Planner {
         } else if specs.isEmpty == false {
             projections = outputs
         }
+        // The projection column of a bound ORDER BY or DISTINCT ON reference; expressions not in the
+        // SELECT list become hidden projections.
+        func projectionColumn(_ idx: Int?, _ e: BoundExpr?, _ p: SQLPosition, hiddenAllowed: Bool) throws(CairnError) -> Int? {
+            if let idx { return idx }
+            guard var b = e else { return nil }
+            if aggregating { b = try lift(b, keys: keys, scope: scope, p) }
+            if let existing = projections.firstIndex(of: b), existing < items.count || hiddenAllowed { return existing }
+            guard hiddenAllowed else {
+                throw CairnError(.binder, "for SELECT DISTINCT, ORDER BY expressions must appear in the select list",
+                                 location: SourceLocation(line: p.line, column: p.column))
+            }
+            projections.append(b)
+            return projections.count - 1
+        }
         for (idx, e, o) in boundOrder {
-            var column: Int
-            if let idx {
-                column = idx
-            } else if var b = e {
-                if aggregating { b = try lift(b, keys: keys, scope: scope, o.expr.position) }
-                if let existing = projections.prefix(items.count).firstIndex(of: b) {
-                    column = existing
-                } else {
-                    if s.distinct {
-                        throw CairnError(.binder, "for SELECT DISTINCT, ORDER BY expressions must appear in the select list",
-                                         location: SourceLocation(line: o.expr.position.line, column: o.expr.position.column))
-                    }
-                    projections.append(b)
-                    column = projections.count - 1
-                }
-            } else { continue }
+            guard let column = try projectionColumn(idx, e, o.expr.position, hiddenAllowed: !s.distinct) else { continue }
             order.append(SortKey(column: column, descending: o.descending, nullsFirst: o.nullsFirst ?? false))
+        }
+        var distinctOn: [Int] = []
+        for (idx, e, p) in boundDistinctOn {
+            if let column = try projectionColumn(idx, e, p, hiddenAllowed: true) { distinctOn.append(column) }
         }
 
         let limit = try s.limit.map { (e: Expr) throws(CairnError) in try constantInt(e, &binder, "LIMIT") }
@@ -159,7 +188,8 @@ package struct Planner {
 
         var plan = SelectPlan(source: source, filter: filter, groupKeys: keys, aggregates: specs, isAggregating: aggregating,
                               having: havingBound, projections: projections, visibleCount: items.count,
-                              names: items.map(\.1), order: order, distinct: s.distinct, limit: limit, offset: offset)
+                              names: items.map(\.1), order: order, distinct: s.distinct, distinctOn: distinctOn,
+                              limit: limit, offset: offset)
         if let table {
             plan = prune(plan, table)
             try plan.vectorSearch?.chooseIndex(table, probes: context.ivfProbes)
@@ -247,12 +277,22 @@ enum ExprNaming {
             case .decimal(let d): return String(d)
             case .string(let s): return "'\(s)'"
             case .typed(let t, let s): return "CAST('\(s)' AS \(t.name))"
-            case .interval(let q, let u): return "to_\(u)s(\(q))"
+            case .interval(let q, let u): return "to_\(u.hasSuffix("s") ? u : u + "s")(\(q))"
             }
         case .parameter(let n, _): return "$\(n)"
-        case .function(let n, let args, let distinct, let star, _, _):
-            if star || (n == "count" && args.isEmpty) { return "count_star()" }
-            return n + "(" + (distinct ? "DISTINCT " : "") + args.map(name).joined(separator: ", ") + ")"
+        case .function(let n, let args, let distinct, let star, let within, let filter, _):
+            let call: String
+            if star || (n == "count" && args.isEmpty) {
+                call = "count_star()"
+            } else if let within {
+                // DuckDB names `percentile_cont(0.5) WITHIN GROUP (ORDER BY x)` as `quantile_cont(0.5 ORDER BY x)`.
+                let base = n.hasPrefix("percentile_") ? "quantile_" + n.dropFirst("percentile_".count) : n
+                call = base + "(" + args.map(name).joined(separator: ", ") + " ORDER BY " + name(within.expr)
+                    + (within.descending ? " DESC" : "") + ")"
+            } else {
+                call = n + "(" + (distinct ? "DISTINCT " : "") + args.map(name).joined(separator: ", ") + ")"
+            }
+            return call + (filter.map { " FILTER (WHERE \(name($0)))" } ?? "")
         case .binary(let op, let l, let r, _): return "(\(name(l)) \(op.rawValue) \(name(r)))"
         case .unary(let op, let x, _): return op == .not ? "(NOT \(name(x)))" : "\(op.rawValue)\(name(x))"
         case .cast(let x, let t, _, _): return "CAST(\(name(x)) AS \(t.name))"

@@ -43,7 +43,7 @@ enum RetentionFilter {
         }
         let otherwise = policy.interval.map { Expr.binary(.less, ref, cutoff($0, now), p) } ?? .literal(.bool(false), p)
         let choice = branches.isEmpty ? otherwise : Expr.caseWhen(operand: nil, branches: branches, elseResult: otherwise, p)
-        return .function(name: "coalesce", args: [choice, .literal(.bool(false), p)], distinct: false, star: false, withinGroup: nil, p)
+        return .function(name: "coalesce", args: [choice, .literal(.bool(false), p)], distinct: false, star: false, withinGroup: nil, filter: nil, p)
     }
 
     /// `expr` bound over the whole table as a storage-layer row predicate.

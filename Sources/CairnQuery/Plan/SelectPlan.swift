@@ -26,6 +26,8 @@ package struct SelectPlan: Sendable {
     package var names: [String]
     package var order: [SortKey]
     package var distinct: Bool
+    /// `DISTINCT ON`: projection columns; after sorting, only the first row of each of their value combinations is kept.
+    package var distinctOn: [Int] = []
     package var limit: Int?
     package var offset: Int
     /// Set when the query is a nearest-neighbour search over a table scan.

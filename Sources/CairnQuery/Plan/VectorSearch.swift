@@ -63,7 +63,7 @@ package struct VectorSearch: Sendable {
 
     /// Recognises the search in a plan's first ORDER BY key; nil when the plan is not a k-NN query.
     static func detect(_ plan: SelectPlan, scanColumns: [Int]) -> VectorSearch? {
-        guard !plan.isAggregating, !plan.distinct, let limit = plan.limit, let first = plan.order.first,
+        guard !plan.isAggregating, !plan.distinct, plan.distinctOn.isEmpty, let limit = plan.limit, let first = plan.order.first,
               case .function(.vectorDistance(let d), let args, _) = plan.projections[first.column] else { return nil }
         let metric: VectorMetric
         if let m = d.ascendingMetric, !first.descending {
