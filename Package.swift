@@ -31,11 +31,11 @@ let package = Package(
         .systemLibrary(name: "CBLAS", providers: [.apt(["libblas-dev", "libopenblas-dev"])]),
         .systemLibrary(name: "CEditLine", pkgConfig: "libedit", providers: [.apt(["libedit-dev"])]),
         .target(name: "CCRC32C"),
-        .target(name: "CSQ8"),
+        .target(name: "CVectorKernels"),
         .target(name: "CairnFormat", dependencies: ["CZstd", "CCRC32C"]),
         .target(name: "CairnLog", dependencies: ["CairnFormat"]),
         .target(name: "CairnVector", dependencies: [
-            "CairnFormat", "CBLAS", "CSQ8", .product(name: "HeapModule", package: "swift-collections"),
+            "CairnFormat", "CBLAS", "CVectorKernels", .product(name: "HeapModule", package: "swift-collections"),
         ]),
         .target(name: "CairnTables", dependencies: ["CairnFormat", "CairnLog", "CairnVector"]),
         .target(name: "CairnSQL"),

@@ -4,7 +4,7 @@
 // gains at most 2 · 255 · 32767 per step, so lanes are flushed into 64-bit totals every 64 steps,
 // before they could overflow. AVX2 is chosen at run time. On a 2-core EPYC this scores about 8 GB/s of
 // codes out of memory, the work of 32 GB/s of float32 rows.
-#include "csq8.h"
+#include "cvectorkernels.h"
 
 static void dots_portable(const uint8_t *codes, const int64_t *rows, size_t count, size_t d,
                           const int16_t *w, double *out) {

@@ -27,15 +27,13 @@ package enum BLAS {
     private typealias Sdot = @convention(c) (Int32, UnsafePointer<Float>?, Int32, UnsafePointer<Float>?, Int32) -> Float
     private typealias Saxpy = @convention(c) (Int32, Float, UnsafePointer<Float>?, Int32, UnsafeMutablePointer<Float>?, Int32) -> Void
     private typealias Sscal = @convention(c) (Int32, Float, UnsafeMutablePointer<Float>?, Int32) -> Void
-    private typealias Sgemv = @convention(c) (Int32, Int32, Int32, Int32, Float, UnsafePointer<Float>?, Int32,
-                                              UnsafePointer<Float>?, Int32, Float, UnsafeMutablePointer<Float>?, Int32) -> Void
     private typealias Sgemm = @convention(c) (Int32, Int32, Int32, Int32, Int32, Int32, Float, UnsafePointer<Float>?, Int32,
                                               UnsafePointer<Float>?, Int32, Float, UnsafeMutablePointer<Float>?, Int32) -> Void
     private typealias SetThreads = @convention(c) (Int32) -> Void
     private typealias CoreName = @convention(c) () -> UnsafeMutablePointer<CChar>?
 
     private struct Library: @unchecked Sendable {
-        var sdot: Sdot?, saxpy: Saxpy?, sscal: Sscal?, sgemv: Sgemv?, sgemm: Sgemm?
+        var sdot: Sdot?, saxpy: Saxpy?, sscal: Sscal?, sgemm: Sgemm?
         var setThreads: SetThreads?, coreName: CoreName?
         var path: String?
     }
@@ -48,10 +46,10 @@ package enum BLAS {
             guard let handle = dlopen(name, RTLD_NOW | RTLD_LOCAL) else { continue }
             func symbol<T>(_ s: String, _: T.Type) -> T? { dlsym(handle, s).map { unsafeBitCast($0, to: T.self) } }
             var lib = Library(sdot: symbol("cblas_sdot", Sdot.self), saxpy: symbol("cblas_saxpy", Saxpy.self),
-                              sscal: symbol("cblas_sscal", Sscal.self), sgemv: symbol("cblas_sgemv", Sgemv.self),
+                              sscal: symbol("cblas_sscal", Sscal.self),
                               sgemm: symbol("cblas_sgemm", Sgemm.self), setThreads: symbol("openblas_set_num_threads", SetThreads.self),
                               coreName: symbol("openblas_get_corename", CoreName.self), path: name)
-            guard lib.sdot != nil, lib.saxpy != nil, lib.sscal != nil, lib.sgemv != nil, lib.sgemm != nil else {
+            guard lib.sdot != nil, lib.saxpy != nil, lib.sscal != nil, lib.sgemm != nil else {
                 lib = Library()
                 continue
             }
@@ -105,14 +103,6 @@ package enum BLAS {
     package static func sscal(_ n: Int, _ alpha: Float, _ x: UnsafeMutablePointer<Float>) {
         if let f = library.sscal { return f(Int32(n), alpha, x, 1) }
         for i in 0..<n { x[i] *= alpha }
-    }
-
-    /// y[rows] = A[rows × columns] · x (row-major, lda = columns).
-    package static func sgemv(rows: Int, columns: Int, _ a: UnsafePointer<Float>, _ x: UnsafePointer<Float>,
-                              _ y: UnsafeMutablePointer<Float>) {
-        useDefault()
-        if let f = library.sgemv { return f(rowMajor, noTranspose, Int32(rows), Int32(columns), 1, a, Int32(columns), x, 1, 0, y, 1) }
-        for r in 0..<rows { y[r] = sdot(columns, a + r * columns, x) }
     }
 
     /// C[m × n] = A[m × k] · B[n × k]ᵀ (row-major, packed).

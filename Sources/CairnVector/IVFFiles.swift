@@ -7,12 +7,12 @@ package struct IVFCentroids: Sendable, Equatable {
     package let dimension: Int
     /// `lists × dimension`, row-major.
     package let vectors: [Float]
-    /// ‖c‖² of each centroid under `.l2` (empty otherwise), so a probe is one `sgemv`.
+    /// ‖c‖² of each centroid under `.l2` (empty otherwise), so a probe is one matrix-vector product.
     private let squaredNorms: [Float]
     /// Centroids too large to stay in cache (6 MiB for 1,024 of 1,536 dimensions) are also kept as
     /// 8-bit codes, so that a single query's probe reads a quarter of the bytes and exact scores only
     /// for the few centroids the codes cannot rule out (the way ``SQ8Codes`` screens rows). Smaller
-    /// sets cost less through one `sgemv` (566 of 384 dimensions, 870 KiB: 32 µs a probe, screened 39 µs).
+    /// sets cost less through one matrix-vector product (566 of 384 dimensions, 870 KiB: 32 µs a probe, screened 39 µs).
     private let coded: (centroids: VectorArray, codes: SQ8Codes, rows: [Int64])?
     package static let codedBytes = 4 << 20
 

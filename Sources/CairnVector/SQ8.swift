@@ -1,5 +1,5 @@
 import CairnFormat
-import CSQ8
+import CVectorKernels
 
 /// An 8-bit copy of one segment's vectors (docs/format.md §7.2), kept by indexes built
 /// `WITH (quantization = 'sq8')` as a filter in front of the float rows.

@@ -1,7 +1,8 @@
 import CairnFormat
+import CVectorKernels
 
 /// Distance arithmetic over float32 vectors: exact per-pair distances with pgvector's results, and
-/// BLAS-backed screening scores for many rows at once.
+/// screening scores for many rows at once (one query: a streaming kernel; many: BLAS sgemm).
 package enum VectorKernels {
     // MARK: - Exact distances (pgvector semantics; accumulated in float like pgvector)
 
@@ -47,15 +48,17 @@ package enum VectorKernels {
 
     // MARK: - Screening many rows against one query
 
-    /// Dot products of the first `rows` rows of a row-major matrix with `query` (`sgemv`).
+    /// Dot products of the first `rows` rows of a row-major matrix with `query`: a matrix-vector
+    /// product, read as one stream by `cairn_float_dots` (Sources/CVectorKernels/dots.c), which on a
+    /// single query outruns BLAS `sgemv` by half again; many queries at once go through `sgemm`.
     package static func dots(_ matrix: UnsafePointer<Float>, rows: Int, dimension: Int,
                              query: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>) {
         guard rows > 0 else { return }
-        BLAS.sgemv(rows: rows, columns: dimension, matrix, query, out)
+        cairn_float_dots(matrix, rows, dimension, query, out)
     }
 
     /// Scores of every row of `a` against `query`, ordered like the metric's distance (smaller is
-    /// closer) and cheap to compute from one `sgemv` plus stored row norms:
+    /// closer) and cheap to compute from one matrix-vector product plus stored row norms:
     /// l2 → ‖x‖² − 2x·q, ip → −x·q, cosine → 1 − x·q / (‖x‖‖q‖). Zero rows score NaN under cosine.
     package static func scores(_ a: VectorArray, query: [Float], metric: VectorMetric) -> [Float] {
         let n = a.count, d = a.dimension
@@ -107,7 +110,7 @@ package enum VectorKernels {
     /// Scores of the listed rows of `a` (ascending) against `queryCount` queries (row-major
     /// `queryCount × d`), as a `queryCount × rows.count` matrix: the rows of one IVF list scored for
     /// every query that probes it. Same meaning as ``scores(_:query:metric:)``. Rows of one list are
-    /// stored next to each other (§7.2): one query takes one `sgemv` per run of consecutive rows (an
+    /// stored next to each other (§7.2): one query takes one matrix-vector product per run of consecutive rows (an
     /// sgemm would first copy them into its panels); several take one `sgemm`, over the rows in place
     /// when consecutive, else gathered into `gathered`.
     package static func scores(_ a: VectorArray, rows: [Int], queries: UnsafePointer<Float>, queryCount q: Int,

@@ -8,7 +8,7 @@ import Darwin
 
 /// Contiguous float32 storage for vector rows, 64-byte aligned, with value semantics (copy on write).
 ///
-/// Why not `[Float]`: a flat search streams every stored vector through `sgemv` once, and on 4 KiB
+/// Why not `[Float]`: a flat search streams every stored vector through one matrix-vector product, and on 4 KiB
 /// pages that stream runs 15–25% below what the same kernel reaches on 2 MiB pages (page walks; see
 /// docs/benchmarks-changes.md, sessions 8, 9 and 12). `malloc` can neither align a block to 2 MiB nor
 /// advise it before its pages are first touched, so storage of ``hugePageBytes`` or more is mapped
