@@ -31,6 +31,7 @@ let package = Package(
         .systemLibrary(name: "CBLAS", providers: [.apt(["libblas-dev", "libopenblas-dev"])]),
         .systemLibrary(name: "CEditLine", pkgConfig: "libedit", providers: [.apt(["libedit-dev"])]),
         .target(name: "CCRC32C"),
+        .target(name: "CByteCount"),
         .target(name: "CVectorKernels"),
         .target(name: "CairnFormat", dependencies: ["CZstd", "CCRC32C"]),
         .target(name: "CairnLog", dependencies: ["CairnFormat"]),
@@ -40,7 +41,7 @@ let package = Package(
         .target(name: "CairnTables", dependencies: ["CairnFormat", "CairnLog", "CairnVector"]),
         .target(name: "CairnSQL"),
         .target(name: "CairnQuery", dependencies: [
-            "CairnFormat", "CairnTables", "CairnSQL", "CairnVector",
+            "CairnFormat", "CairnTables", "CairnSQL", "CairnVector", "CByteCount",
             .product(name: "Collections", package: "swift-collections"),
         ]),
         .target(name: "Cairn", dependencies: ["CairnFormat", "CairnTables", "CairnSQL", "CairnQuery", "CairnVector"]),

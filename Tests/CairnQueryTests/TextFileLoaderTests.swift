@@ -146,13 +146,18 @@ import Testing
 @Suite struct ByteCountTests {
     @Test func countsEqualANaiveLoop() {
         var rng = SystemRandomNumberGenerator()
-        for length in [0, 1, 7, 8, 9, 63, 64, 65, 1000, 4099] {
+        for length in [0, 1, 7, 8, 9, 15, 16, 17, 63, 64, 65, 1000, 4079, 4080, 4081, 4099, 8161] {
             // A small alphabet, so every byte value appears often, including runs and both ends.
             let bytes = (0..<length).map { _ in [0x0A, 0x22, 0x00, 0xFF, 0x41, 0x80, 0x7F][Int.random(in: 0..<7, using: &rng)] as UInt8 }
             for target: UInt8 in [0x0A, 0x22, 0x00, 0xFF, 0x80, 0x7F, 0x01] {
                 let naive = bytes.reduce(0) { $0 + ($1 == target ? 1 : 0) }
                 #expect(bytes.withUnsafeBufferPointer { ByteCount.occurrences(of: target, in: $0) } == naive, "length \(length), byte \(target)")
             }
+        }
+        // Every byte a match: the 8-bit lane counters must be summed before they wrap at 256.
+        for length in [4080, 4096, 8160, 20_000] {
+            let same = [UInt8](repeating: 0x0A, count: length)
+            #expect(same.withUnsafeBufferPointer { ByteCount.occurrences(of: 0x0A, in: $0) } == length)
         }
     }
 }
