@@ -260,7 +260,7 @@ extension Session {
         let workers = max(1, min(threads, probedUnits.count))
         let best = (0..<workers).map { _ in BestRows(queries: queryCount, k: r.k) }
         let state = Mutex<(next: Int, error: CairnError?)>((0, nil))
-        DispatchQueue.concurrentPerform(iterations: workers) { w in
+        @Sendable func work(_ w: Int) {
             var scores: [Float] = [], gathered: [Float] = [], listQueries: [Float] = []
             var prepared = PreparedQueries()
             while let u = state.withLock({ s -> Int? in
@@ -292,10 +292,16 @@ extension Session {
                             }
                             continue
                         }
-                        if listQueries.count < asking.count * d { listQueries = [Float](repeating: 0, count: asking.count * d) }
-                        listQueries.withUnsafeMutableBufferPointer { lq in
-                            flat.withUnsafeBufferPointer { f in
-                                guard let lb = lq.baseAddress, let fb = f.baseAddress else { return }
+                        flat.withUnsafeBufferPointer { f in
+                            guard let fb = f.baseAddress else { return }
+                            if asking.count == 1 {   // the query is already contiguous: no copy
+                                VectorKernels.scores(a, rows: stored, queries: fb + asking[0] * d, queryCount: 1, metric: r.metric,
+                                                     into: &scores, gathered: &gathered)
+                                return
+                            }
+                            if listQueries.count < asking.count * d { listQueries = [Float](repeating: 0, count: asking.count * d) }
+                            listQueries.withUnsafeMutableBufferPointer { lq in
+                                guard let lb = lq.baseAddress else { return }
                                 for (i, j) in asking.enumerated() { (lb + i * d).update(from: fb + j * d, count: d) }
                                 VectorKernels.scores(a, rows: stored, queries: lb, queryCount: asking.count, metric: r.metric,
                                                      into: &scores, gathered: &gathered)
@@ -308,6 +314,8 @@ extension Session {
                 }
             }
         }
+        // One worker runs on this thread: a single query should not wait for a pool thread to wake.
+        if workers == 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: workers, execute: work) }
         if let error = state.withLock({ $0.error }) { throw error }
         return (best, exact)
     }
