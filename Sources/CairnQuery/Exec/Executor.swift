@@ -337,16 +337,7 @@ package struct Executor: Sendable {
             for c in 0..<columns.count { columns[c].append(contentsOf: b.columns[c].values(type: types[c])) }
         }
         var order = Array(0..<(columns.first?.count ?? 0))
-        if plan.distinct {
-            // Rows are compared by bytes, like GROUP BY: 'é' and 'e'+U+0301 differ, NaN equals NaN.
-            var seen = BytesGroupTable()
-            var key: [UInt8] = []
-            order = order.filter { i in
-                key.removeAll(keepingCapacity: true)
-                for c in 0..<plan.visibleCount { ValueKey.append(columns[c][i], to: &key) }
-                return key.withUnsafeBufferPointer { seen.findOrInsert($0).inserted }
-            }
-        }
+        if plan.distinct { order = firstOfEach(order, key: Array(0..<plan.visibleCount), columns) }
         if !plan.order.isEmpty {
             let keys = plan.order
             order.sort { a, b in
@@ -362,16 +353,8 @@ package struct Executor: Sendable {
                 return a < b
             }
         }
-        if !plan.distinctOn.isEmpty {
-            // After the sort: the first row of each DISTINCT ON value combination, compared like DISTINCT.
-            var seen = BytesGroupTable()
-            var key: [UInt8] = []
-            order = order.filter { i in
-                key.removeAll(keepingCapacity: true)
-                for c in plan.distinctOn { ValueKey.append(columns[c][i], to: &key) }
-                return key.withUnsafeBufferPointer { seen.findOrInsert($0).inserted }
-            }
-        }
+        // After the sort: DISTINCT ON keeps the first row of each of its value combinations.
+        if !plan.distinctOn.isEmpty { order = firstOfEach(order, key: plan.distinctOn, columns) }
         let lo = min(plan.offset, order.count)
         let hi = plan.limit.map { min(order.count - lo, $0) + lo } ?? order.count
         if lo != 0 || hi != order.count || !plan.order.isEmpty || plan.distinct || !plan.distinctOn.isEmpty {
@@ -380,6 +363,18 @@ package struct Executor: Sendable {
         }
         return MaterializedResult(names: plan.names, types: Array(types.prefix(plan.visibleCount)),
                                   columns: Array(columns.prefix(plan.visibleCount)))
+    }
+
+    /// The rows of `order` (in its order) whose values in the `key` columns no earlier row had. Rows
+    /// are compared by bytes, like GROUP BY: 'é' and 'e'+U+0301 differ, NaN equals NaN.
+    private static func firstOfEach(_ order: [Int], key: [Int], _ columns: [[Value]]) -> [Int] {
+        var seen = BytesGroupTable()
+        var bytes: [UInt8] = []
+        return order.filter { i in
+            bytes.removeAll(keepingCapacity: true)
+            for c in key { ValueKey.append(columns[c][i], to: &bytes) }
+            return bytes.withUnsafeBufferPointer { seen.findOrInsert($0).inserted }
+        }
     }
 
     /// Turns pushed-down constraints into the zone-map callback of a table scan.

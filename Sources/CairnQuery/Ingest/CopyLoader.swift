@@ -3,7 +3,6 @@ import CairnSQL
 import CairnTables
 import Dispatch
 import Foundation
-import Synchronization
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -130,10 +129,9 @@ struct CopyLoader {
 package final class BatchSink: @unchecked Sendable {
     private let bulk: BulkLoad
     private let queue = DispatchQueue(label: "cairn.copy.sink")
-    private let slots = DispatchSemaphore(value: 2)
+    private let slots = InFlightSlots(2)
     private let lock = NSLock()
     private var failure: CairnError?
-    private let producerWaited = Atomic<Bool>(false)
 
     package init(bulk: BulkLoad) { self.bulk = bulk }
 
@@ -144,17 +142,12 @@ package final class BatchSink: @unchecked Sendable {
     /// Like ``add(_:)-([ColumnVector])``, with the batch built on the sink's thread by `makeColumns`.
     package func add(_ makeColumns: @escaping @Sendable () -> [ColumnVector]) throws(CairnError) {
         if let e = firstError { throw e }
-        if slots.wait(timeout: .now()) == .timedOut {
-            producerWaited.store(true, ordering: .relaxed)
-            slots.wait()
-        }
+        slots.acquire()
         queue.async { [self] in
-            defer { slots.signal() }
+            defer { slots.release() }
             guard firstError == nil else { return }
             do {
-                try bulk.add(makeColumns()) {
-                    producerWaited.exchange(false, ordering: .relaxed) ? Processors.online : 1
-                }
+                try bulk.add(makeColumns(), encodingThreads: slots.encodingThreads)
             } catch let e as CairnError {
                 lock.withLock { if failure == nil { failure = e } }
             } catch {}

@@ -275,7 +275,7 @@ final class OrderedBatches: @unchecked Sendable {
     private let bulk: BulkLoad
     private let fileSize: Int
     private let progress: (@Sendable (Double) -> Void)?
-    private let slots: DispatchSemaphore
+    private let slots: InFlightSlots
     private let group = DispatchGroup()
     /// Adds batches one at a time; everything below is touched only on it.
     private let queue = DispatchQueue(label: "cairn.copy.ordered")
@@ -285,15 +285,12 @@ final class OrderedBatches: @unchecked Sendable {
     private var bytes = 0
     private var added = 0
     private let stopReason = Mutex<Stop?>(nil)
-    /// Set when the reader found every slot taken: the parsers are ahead of the load, so the next
-    /// segment the load writes may encode on every core instead of one (like ``BatchSink``).
-    private let readerWaited = Atomic<Bool>(false)
 
     init(bulk: BulkLoad, inFlight: Int, fileSize: Int, progress: (@Sendable (Double) -> Void)?) {
         self.bulk = bulk
         self.fileSize = fileSize
         self.progress = progress
-        slots = DispatchSemaphore(value: max(1, inFlight))
+        slots = InFlightSlots(inFlight)
     }
 
     /// Whether a chunk failed; the reader stops submitting.
@@ -304,10 +301,7 @@ final class OrderedBatches: @unchecked Sendable {
 
     /// Parses chunk `index` on a worker thread (waiting while `inFlight` chunks are pending).
     func submit(_ index: Int, _ work: @escaping @Sendable () -> Outcome) {
-        if slots.wait(timeout: .now()) == .timedOut {
-            readerWaited.store(true, ordering: .relaxed)
-            slots.wait()
-        }
+        slots.acquire()
         group.enter()
         DispatchQueue.global().async { [self] in
             let outcome = stopped ? Outcome.reparseInOrder : work()
@@ -322,13 +316,13 @@ final class OrderedBatches: @unchecked Sendable {
         arrived[index] = outcome
         while let outcome = arrived.removeValue(forKey: next) {
             next += 1
-            slots.signal()
+            slots.release()
             guard !stopped else { continue }
             switch outcome {
             case .parsed(let parsed, let size):
                 do throws(CairnError) {
                     if parsed.rows > 0 {
-                        try bulk.add(parsed.columns) { readerWaited.exchange(false, ordering: .relaxed) ? Processors.online : 1 }
+                        try bulk.add(parsed.columns, encodingThreads: slots.encodingThreads)
                     }
                     added += parsed.rows
                     line += parsed.newlines
