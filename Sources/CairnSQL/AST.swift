@@ -220,9 +220,11 @@ public struct OrderItem: Sendable, Hashable {
 
 /// `[ASC|DESC] [NULLS FIRST|LAST]` on its own, for `ORDER BY ALL`.
 public struct SortDirection: Sendable, Hashable {
+    /// `DESC` (false: `ASC`, the default).
     public var descending: Bool
     /// nil = default, as in ``OrderItem``.
     public var nullsFirst: Bool?
+    /// A direction; the defaults are `ASC` with the default NULL placement.
     public init(descending: Bool = false, nullsFirst: Bool? = nil) { self.descending = descending; self.nullsFirst = nullsFirst }
 }
 
