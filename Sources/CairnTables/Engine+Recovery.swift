@@ -125,9 +125,8 @@ extension Engine {
     ///
     /// Blocks are encoded on `threads` threads: every core for writes a caller waits for, one for
     /// background compaction, which must not take the cores from queries.
-    func writeSegment(tableID: UInt32, schema: TableSchema, key: Int64?, columns: [ColumnVector],
+    func writeSegment(tableID: UInt32, schema: TableSchema, key: Int64?, columns: consuming [ColumnVector],
                       segmentID: UInt64, threads: Int = Processors.online) throws(CairnError) -> SegmentEntry {
-        var columns = columns
         // A vector column whose rows are all NULL may not know its dimension yet; store it with the schema's (§3.3).
         for (i, column) in schema.columns.enumerated() {
             if let d = column.dimension, case .vectors(let v) = columns[i].storage, v.dimension != d {
@@ -139,10 +138,12 @@ extension Engine {
             // A table with a vector index keeps each segment's rows grouped by the first index's lists,
             // so a probe reads contiguous rows and skips the blocks that hold none of its lists (§7.2).
             let order = lists.indices.sorted { lists[$0] != lists[$1] ? lists[$0] < lists[$1] : $0 < $1 }
-            columns = columns.map { $0.gather(order) }
+            // In place: a caller that hands over the only reference (an index build, a compaction)
+            // then needs no second copy of the segment's vectors.
+            for c in columns.indices { columns[c].reorder(order) }
             for (generation, a) in assignments { assignments[generation] = order.map { a[$0] } }
         } else if let order = Self.sortOrder(columns, schema: schema) {
-            columns = columns.map { $0.gather(order) }
+            for c in columns.indices { columns[c].reorder(order) }
         }
         let file = Self.segmentFile(tableID: tableID, schema: schema, key: key, segmentID: segmentID)
         let fullPath = path + "/" + file

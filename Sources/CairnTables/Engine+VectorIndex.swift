@@ -67,7 +67,7 @@ extension Engine {
                         let columns = try liveColumns(segment, schema: schema).columns
                         let id = state.withLock { $0.allocateSegmentID() }
                         rewritten.append((segment.file, try writeSegment(tableID: entry.id, schema: schema, key: partition.key,
-                                                                         columns: columns, segmentID: id)))
+                                                                         columns: consume columns, segmentID: id)))
                         progress?(0.6 + 0.4 * Double(rewritten.count) / Double(max(1, total)))
                     }
                 }
@@ -144,6 +144,10 @@ extension Engine {
                 out.append(.nulls(column.type.physical, count: reader.rowCount))
                 continue
             }
+            if column.type.physical == .vector {
+                out.append(try reader.readVectors(column: column.id))
+                continue
+            }
             var parts: [ColumnVector] = []
             for b in 0..<reader.blockCount { parts.append(try reader.read(column: column.id, block: b)) }
             out.append(ColumnVector.concatenate(parts, physical: column.type.physical))
@@ -153,6 +157,8 @@ extension Engine {
 
 
     /// Up to `limit` non-NULL vectors of column `c` drawn evenly at random (seeded), and how many there are.
+    /// Rows are copied from where they lie (a segment block's bytes as read): decoding every block,
+    /// only to copy half its rows out, would cost the build a second copy of the table.
     private func trainingSample(_ t: TableSnapshot, column c: Int, dimension: Int, limit: Int, seed: UInt64) throws(CairnError) -> ([Float], Int) {
         let plan = try t.scan(columns: [c], mayMatch: { _ in true })
         var rng = SplitMix(seed: seed)
@@ -160,23 +166,26 @@ extension Engine {
         sample.reserveCapacity(min(limit, plan.units.reduce(0) { $0 + $1.rowCount }) * dimension)
         var seen = 0
         for unit in plan.units {
-            let column = try unit.read()[0]
-            guard case .vectors(let v) = column.storage, v.dimension == dimension else { continue }
-            if column.validity == nil && seen + v.count <= limit {
-                // A block without NULLs that fits whole: one copy instead of one per row.
-                v.floats.withUnsafeBufferPointer { sample.append(contentsOf: $0) }
-                seen += v.count
-                continue
-            }
-            for i in 0..<v.count where !column.isNull(i) {
-                seen += 1
-                if seen <= limit {
-                    v.withRow(i) { sample.append(contentsOf: $0) }
-                } else {
+            let live = unit.hasDeletes ? unit.liveSelection(Array(0..<unit.storedRowCount)).stored : nil
+            try unit.withVectorRows(0) { (rows) throws(CairnError) in
+                guard rows.dimension == dimension else { return }
+                func offer(_ i: Int) {
+                    guard !rows.isNull(i) else { return }
+                    seen += 1
+                    if seen <= limit {
+                        rows.withRow(i) { sample.append(contentsOf: $0) }
+                        return
+                    }
                     // Reservoir sampling keeps every row equally likely whatever the table size.
                     let j = Int(rng.next() % UInt64(seen))
-                    if j < limit { v.withRow(i) { sample.replaceSubrange(j * dimension..<(j + 1) * dimension, with: $0) } }
+                    guard j < limit else { return }
+                    rows.withRow(i) { row in
+                        sample.withUnsafeMutableBufferPointer { s in
+                            if let base = s.baseAddress, let r = row.baseAddress { (base + j * dimension).update(from: r, count: dimension) }
+                        }
+                    }
                 }
+                if let live { for i in live { offer(i) } } else { for i in 0..<rows.count { offer(i) } }
             }
         }
         return (sample, seen)

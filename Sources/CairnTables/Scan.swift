@@ -169,6 +169,22 @@ package struct ScanUnit: Sendable {
         }
     }
 
+    /// Calls `body` with the VECTOR column at requested position `index` over every stored row
+    /// (deleted ones included), where the rows lie: a segment block's bytes as read (not decoded into
+    /// an array, nor cached), a head chunk's array. A unit that predates the column gives all NULLs.
+    package func withVectorRows<R>(_ index: Int, _ body: (VectorRows) throws(CairnError) -> R) throws(CairnError) -> R {
+        let slot = slots[index]
+        guard let position = slot.position else { return try body(.nulls(storedRowCount)) }
+        switch source {
+        case .segment(let reader, _, let block, _, _):
+            return try reader.withVectorRows(column: slot.id, block: block, body)
+        case .head(let chunk):
+            let column = chunk.columns[position]
+            guard case .vectors(let a) = column.storage else { throw CairnError(.type, "column \(slot.id) does not hold vectors") }
+            return try a.withRows(validity: column.validity, body)
+        }
+    }
+
     /// The requested columns of every stored row of the unit, deleted ones included (``storedRowCount`` rows).
     private func readStored(_ needed: Set<Int>?) throws(CairnError) -> [ColumnVector] {
         let rowCount = storedRowCount

@@ -203,7 +203,7 @@ extension TableSnapshot {
                 var i = Int(lists.offsets[l])
                 // A list's rows are ascending: each run of them inside one block becomes that block's entry.
                 while i < end {
-                    let row = Int(lists.rows[i])
+                    let row = lists.row(at: i)
                     var lo = 0, hi = blocks.count  // the first block ending after `row`
                     while lo < hi {
                         let mid = (lo + hi) / 2
@@ -215,16 +215,21 @@ extension TableSnapshot {
                         var high = end
                         while i < high {
                             let mid = (i + high) / 2
-                            if Int(lists.rows[mid]) < block.start { i = mid + 1 } else { high = mid }
+                            if lists.row(at: mid) < block.start { i = mid + 1 } else { high = mid }
                         }
                         continue
                     }
-                    var rows: [Int] = []
-                    while i < end, Int(lists.rows[i]) < block.end {
-                        rows.append(Int(lists.rows[i]) - block.start)
-                        i += 1
+                    // The run ends at the first row past the block; copied in one pass (a probe builds
+                    // one such array per probed list and block, on every query).
+                    var runEnd = i + 1, high = end
+                    while runEnd < high {
+                        let mid = (runEnd + high) / 2
+                        if lists.row(at: mid) < block.end { runEnd = mid + 1 } else { high = mid }
                     }
-                    found[lo].append((l, rows))
+                    let start = block.start
+                    found[lo].append((l, lists.inRowOrder ? Array((i - start)..<(runEnd - start))
+                                                          : lists.rows[i..<runEnd].map { Int($0) - start }))
+                    i = runEnd
                 }
             }
             for (b, block) in blocks.enumerated() {

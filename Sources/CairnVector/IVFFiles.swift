@@ -132,25 +132,37 @@ package struct IVFCentroids: Sendable, Equatable {
 /// ascending within a list, so the rows of the probed lists are read without scanning the others.
 package struct IVFLists: Sendable, Equatable {
     /// `lists + 1` offsets into `rows`; list `l` is `rows[offsets[l]..<offsets[l+1]]`.
-    package var offsets: [UInt32]
-    package var rows: [UInt32]
+    package private(set) var offsets: [UInt32]
+    package private(set) var rows: [UInt32]
     /// The segment's 8-bit copy, for indexes built with `quantization = 'sq8'` (flag bit 0).
-    package var codes: SQ8Codes?
+    package private(set) var codes: SQ8Codes?
+    /// Whether `rows[i] == i` for every `i`: the segment stores its rows grouped by these lists (a
+    /// table keeps them grouped by its first index), so list `l` is segment rows
+    /// `offsets[l]..<offsets[l+1]` and a probe need not read the row ids (after a scan has pushed
+    /// them out of cache, each list's first id costs a trip to memory).
+    package private(set) var inRowOrder: Bool
 
     package init(assignment: [Int32], lists: Int, codes: SQ8Codes? = nil) {
-        self.codes = codes
         var counts = [UInt32](repeating: 0, count: lists + 1)
         for a in assignment { counts[Int(a) + 1] += 1 }
         for l in 0..<lists { counts[l + 1] += counts[l] }
-        offsets = counts
         var next = counts
         var rows = [UInt32](repeating: 0, count: assignment.count)
         for (i, a) in assignment.enumerated() {
             rows[Int(next[Int(a)])] = UInt32(i)
             next[Int(a)] += 1
         }
-        self.rows = rows
+        self.init(offsets: counts, rows: rows, codes: codes)
     }
+
+    private init(offsets: [UInt32], rows: [UInt32], codes: SQ8Codes?) {
+        self.offsets = offsets; self.rows = rows; self.codes = codes
+        inRowOrder = rows.indices.allSatisfy { rows[$0] == UInt32(truncatingIfNeeded: $0) }
+    }
+
+    /// Segment row of entry `i` of ``rows``.
+    @inline(__always)
+    package func row(at i: Int) -> Int { inRowOrder ? i : Int(rows[i]) }
 
     package var lists: Int { offsets.count - 1 }
 
@@ -211,10 +223,7 @@ package struct IVFLists: Sendable, Equatable {
               ids.allSatisfy({ Int($0) < rows }) else {
             throw CairnError.corrupt(path, offset: 32, "list offsets or row ids are out of range")
         }
-        var out = IVFLists(assignment: [], lists: lists, codes: codes)
-        out.offsets = offsets
-        out.rows = ids
-        return out
+        return IVFLists(offsets: offsets, rows: ids, codes: codes)
     }
 }
 

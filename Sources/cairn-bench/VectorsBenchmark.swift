@@ -66,6 +66,8 @@ struct VectorsBenchmark: ParsableCommand {
     var json: String?
     @Option(help: "Database directory (must not exist); default a temporary directory that is removed afterwards.")
     var db: String?
+    @Flag(help: "Search the database an earlier run left at --db as it is (no load, no index build): for before/after timing of searches.")
+    var reuse = false
 
     func run() throws {
         guard ["ip", "l2", "cosine"].contains(metric) else { throw ValidationError("--metric must be ip, l2 or cosine") }
@@ -80,30 +82,33 @@ struct VectorsBenchmark: ParsableCommand {
         guard truthRows.allSatisfy({ $0.count >= k }) else { throw ValidationError("truth has fewer than k ids per query") }
 
         let directory = db ?? NSTemporaryDirectory() + "cairn-bench-vectors-\(getpid())"
-        guard !FileManager.default.fileExists(atPath: directory) else { throw ValidationError("\(directory) already exists") }
+        let reusing = reuse && db != nil && FileManager.default.fileExists(atPath: directory)
+        guard reusing || !FileManager.default.fileExists(atPath: directory) else { throw ValidationError("\(directory) already exists") }
         defer { if db == nil { try? FileManager.default.removeItem(atPath: directory) } }
         let database = try Database(path: directory, options: .init(durability: .none))
         defer { database.close() }
-        try database.execute("CREATE TABLE vecs (id BIGINT, embedding VECTOR(\(baseDim)))")
-        let format = base.hasSuffix(".npy") ? "FORMAT npy" : "FORMAT f32, DIMENSION \(baseDim)"
-        let loadProgress = ProgressLine("load")
-        let (_, addSeconds) = try Measure.time {
-            try database.execute("COPY vecs (id, embedding) FROM '\(base)' (\(format))", progress: loadProgress.update)
-            try database.execute("CHECKPOINT")
-        }
-        loadProgress.finish()
-        let rows = try database.query("SELECT count(*) FROM vecs")[0][0]
-        note("loaded \(rows) vectors of \(baseDim) dimensions in \(String(format: "%.2f", addSeconds)) s")
-
+        var addSeconds = 0.0
+        let count: () throws -> String = { try database.query("SELECT count(*) FROM vecs")[0][0].description }
         var trainSeconds: Double?
-        if index == "ivfflat" {
-            let buildProgress = ProgressLine("index")
-            (_, trainSeconds) = try Measure.time {
-                try database.execute("CREATE INDEX vecs_ivf ON vecs USING ivfflat (embedding \(opclass)) WITH (lists = \(lists), quantization = '\(quantization)')",
-                                     progress: buildProgress.update)
+        if !reusing {
+            try database.execute("CREATE TABLE vecs (id BIGINT, embedding VECTOR(\(baseDim)))")
+            let format = base.hasSuffix(".npy") ? "FORMAT npy" : "FORMAT f32, DIMENSION \(baseDim)"
+            let loadProgress = ProgressLine("load")
+            (_, addSeconds) = try Measure.time {
+                try database.execute("COPY vecs (id, embedding) FROM '\(base)' (\(format))", progress: loadProgress.update)
+                try database.execute("CHECKPOINT")
             }
-            buildProgress.finish()
-            note("built ivfflat (\(lists) lists) in \(String(format: "%.2f", trainSeconds ?? 0)) s")
+            loadProgress.finish()
+            note("loaded \(try count()) vectors of \(baseDim) dimensions in \(String(format: "%.2f", addSeconds)) s")
+            if index == "ivfflat" {
+                let buildProgress = ProgressLine("index")
+                (_, trainSeconds) = try Measure.time {
+                    try database.execute("CREATE INDEX vecs_ivf ON vecs USING ivfflat (embedding \(opclass)) WITH (lists = \(lists), quantization = '\(quantization)')",
+                                         progress: buildProgress.update)
+                }
+                buildProgress.finish()
+                note("built ivfflat (\(lists) lists) in \(String(format: "%.2f", trainSeconds ?? 0)) s")
+            }
         }
 
         let settings: [Int?] = index == "flat" ? [nil] : try probes.split(separator: ",").map {
@@ -142,7 +147,7 @@ struct VectorsBenchmark: ParsableCommand {
                  + "single=\(String(format: "%.1f", result.qps_single)) q/s batch=\(String(format: "%.1f", result.qps_batch)) q/s")
             results.append(result)
         }
-        let report = VectorsReport(rows: Int(rows.description) ?? 0, dimension: baseDim,
+        let report = VectorsReport(rows: Int(try count()) ?? 0, dimension: baseDim,
                                    queries: queryVectors.count,
                                    openblas_coretype: ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"],
                                    blas: BLAS.description, results: results)

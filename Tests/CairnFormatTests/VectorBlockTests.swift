@@ -207,6 +207,22 @@ private func roundUp64(_ n: Int) -> Int { (n + 63) / 64 * 64 }
                 #expect(sameVectorBits(small, expectedVectorBlock(c.small, dimension: 3, validity: c.smallValidity, range)))
                 #expect(try reader.read(column: 2, block: b).storage == .bytes(ByteArray(c.labels[range])))
             }
+            // The whole column in one array: the rows, their NULLs and their stored norms, block by block.
+            // (A segment without rows has no block to tell the dimension: its column is simply empty.)
+            for (id, dimension, floats, validity) in [(UInt32(3), c.dimension, c.floats, c.validity), (UInt32(4), 3, c.small, c.smallValidity)] {
+                let whole = try reader.readVectors(column: id)
+                guard c.rows > 0 else {
+                    #expect(whole.count == 0 && whole.validity == nil)
+                    continue
+                }
+                #expect(sameVectorBits(whole, expectedVectorBlock(floats, dimension: dimension, validity: validity, 0..<c.rows)), "column \(id) of \(c)")
+                var blockNorms: [Float] = []
+                for b in 0..<reader.blockCount {
+                    if case .vectors(let a) = try reader.read(column: id, block: b).storage { blockNorms += a.norms ?? [] }
+                }
+                guard case .vectors(let a) = whole.storage else { Issue.record("not vectors"); continue }
+                #expect(a.norms.map { $0.map(\.bitPattern) } == blockNorms.map(\.bitPattern))
+            }
             removeDirectory(path)
         }
     }

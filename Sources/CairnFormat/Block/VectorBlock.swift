@@ -18,18 +18,22 @@ enum VectorBlock {
     private static let hasValidity: UInt8 = 1
     private static let hasNorms: UInt8 = 2
 
-    static func encode(_ v: ColumnVector) -> [UInt8] {
+    /// Encodes rows `range` of `v` (all of them by default) straight from its storage: a segment
+    /// writer cuts an 8 MiB block out of a column this way without first copying the block out.
+    static func encode(_ v: ColumnVector, rows range: Range<Int>? = nil) -> [UInt8] {
         guard case .vectors(let a) = v.storage else { preconditionFailure("VectorBlock.encode needs vectors") }
-        let rows = a.count
+        let range = range ?? 0..<a.count
+        let rows = range.count, d = a.dimension
         var out: [UInt8] = []
-        out.reserveCapacity(3 * alignment + rows * (a.dimension + 1) * 4 + rows / 8)
+        out.reserveCapacity(3 * alignment + rows * (d + 1) * 4 + rows / 8)
+        let validity = v.validity.map { $0[range] }
         out.append(PhysicalType.vector.rawValue)
-        out.append(hasNorms | (v.validity == nil ? 0 : hasValidity))
+        out.append(hasNorms | (validity == nil ? 0 : hasValidity))
         out.appendLittleEndian(UInt16(0))
         out.appendLittleEndian(UInt32(rows))
-        out.appendLittleEndian(UInt32(a.dimension))
+        out.appendLittleEndian(UInt32(d))
         out.appendLittleEndian(UInt32(0))
-        if let validity = v.validity {
+        if let validity {
             var byte: UInt8 = 0
             for (i, valid) in validity.enumerated() {
                 if valid { byte |= 1 << UInt8(i & 7) }
@@ -38,14 +42,36 @@ enum VectorBlock {
             if rows & 7 != 0 { out.append(byte) }
         }
         pad(&out)
-        let norms = a.norms ?? a.computeNorms()
-        norms.withUnsafeBytes { out.append(contentsOf: $0) }
-        pad(&out)
-        a.floats.withUnsafeBytes { out.append(contentsOf: $0) }
+        a.floats.withUnsafeBufferPointer { f in
+            let floats = UnsafeBufferPointer(rebasing: f[range.lowerBound * d..<range.upperBound * d])
+            if let norms = a.norms {
+                norms[range].withUnsafeBytes { out.append(contentsOf: $0) }
+            } else {
+                for i in 0..<rows {
+                    var s: Float = 0
+                    for j in i * d..<(i + 1) * d { s += floats[j] * floats[j] }
+                    out.appendLittleEndian(s.squareRoot().bitPattern)
+                }
+            }
+            pad(&out)
+            out.append(contentsOf: UnsafeRawBufferPointer(floats))
+        }
         return out
     }
 
-    static func decode(_ bytes: [UInt8], rows expectedRows: Int) throws(CairnError) -> ColumnVector {
+    /// A block's sections, read in place from its bytes (valid only inside ``withSections(_:rows:_:)``).
+    struct Sections {
+        var rows: Int
+        var dimension: Int
+        var validity: [Bool]?
+        var norms: [Float]?
+        /// `rows × dimension` little-endian floats.
+        var floats: UnsafeRawBufferPointer
+    }
+
+    /// Checks a block's layout and passes its sections to `body`.
+    static func withSections<R>(_ bytes: [UInt8], rows expectedRows: Int,
+                                _ body: (Sections) throws(CairnError) -> R) throws(CairnError) -> R {
         try bytes.withBytes { (raw) throws(CairnError) in
             var r = ByteReader(raw, what: "vector block")
             let type = try r.read(UInt8.self)
@@ -70,10 +96,17 @@ enum VectorBlock {
                 norms = [Float](copyingBytes: try r.take(rows * 4), count: rows)
                 _ = try r.take(paddingAfter(r.position))
             }
-            let floats = AlignedFloats(copyingBytes: try r.take(rows * dimension * 4), count: rows * dimension)
+            let floats = try r.take(rows * dimension * 4)
             try r.expectEnd()
-            return ColumnVector(storage: .vectors(VectorArray(dimension: dimension, count: rows, floats: floats, norms: norms)),
-                                validity: validity?.allSatisfy { $0 } == true ? nil : validity)
+            return try body(Sections(rows: rows, dimension: dimension, validity: validity, norms: norms, floats: floats))
+        }
+    }
+
+    static func decode(_ bytes: [UInt8], rows: Int) throws(CairnError) -> ColumnVector {
+        try withSections(bytes, rows: rows) { s in
+            let floats = AlignedFloats(copyingBytes: s.floats, count: s.rows * s.dimension)
+            return ColumnVector(storage: .vectors(VectorArray(dimension: s.dimension, count: s.rows, floats: floats, norms: s.norms)),
+                                validity: s.validity?.allSatisfy { $0 } == true ? nil : s.validity)
         }
     }
 

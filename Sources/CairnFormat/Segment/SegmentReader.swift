@@ -74,6 +74,58 @@ package final class SegmentReader: Sendable {
 
     /// Reads, verifies and decodes one block of one column.
     package func read(column: UInt32, block: Int) throws(CairnError) -> ColumnVector {
+        try withVerifiedBlock(column: column, block: block) { (stored, physical, rows, encoding) throws(CairnError) in
+            if physical == .vector { return try VectorBlock.decode(stored, rows: rows) }
+            let (vector, found) = try stored.withBytes { (raw) throws(CairnError) in
+                try StoredBlock.withEncoded(raw) { (encoded) throws(CairnError) in
+                    try EncodedBlock.decode(encoded, physical: physical, rows: rows)
+                }
+            }
+            guard found == encoding else {
+                throw CairnError(.corrupt, "block \(block) of column \(column) uses encoding \(found), footer says \(encoding)")
+            }
+            return vector
+        }
+    }
+
+    /// Every block of VECTOR column `column` in one array of the segment's rows: each block's floats
+    /// are copied once, from the bytes read into their place (a rewrite of a 256 MiB segment would
+    /// otherwise hold every block twice, decoded alone and then joined).
+    package func readVectors(column: UInt32) throws(CairnError) -> ColumnVector {
+        guard blockCount > 0 else { return .empty(.vector) }
+        var floats = AlignedFloats(), dimension = 0, rowsRead = 0
+        var validity: [Bool]?, norms: [Float]? = []
+        for block in 0..<blockCount {
+            try withVerifiedBlock(column: column, block: block) { (stored, physical, rows, _) throws(CairnError) in
+                guard physical == .vector else { throw CairnError(.type, "column \(column) does not hold vectors") }
+                try VectorBlock.withSections(stored, rows: rows) { (s) throws(CairnError) in
+                    if block == 0 {
+                        dimension = s.dimension
+                        floats.reserveCapacity(rowCount * dimension)
+                    }
+                    guard s.dimension == dimension else {
+                        throw CairnError(.corrupt, "block holds vectors of \(s.dimension) dimensions, block 0 of \(dimension)")
+                    }
+                    floats.append(copyingBytes: s.floats)
+                    if let v = s.validity {
+                        validity = (validity ?? [Bool](repeating: true, count: rowsRead)) + v
+                    } else {
+                        validity?.append(contentsOf: repeatElement(true, count: s.rows))
+                    }
+                    if let n = s.norms { norms?.append(contentsOf: n) } else { norms = nil }
+                    rowsRead += s.rows
+                }
+            }
+        }
+        return ColumnVector(storage: .vectors(VectorArray(dimension: dimension, count: rowsRead, floats: floats, norms: norms)),
+                            validity: validity?.allSatisfy { $0 } == true ? nil : validity)
+    }
+
+    /// Reads block `block` of `column` and checks its checksum (and, for vectors, its encoding), then
+    /// passes `body` the stored bytes, the column's physical type, the block's row count and the
+    /// encoding the footer records. Errors name the file, the block's offset, the column and the block.
+    func withVerifiedBlock<R>(column: UInt32, block: Int,
+                                      _ body: ([UInt8], PhysicalType, Int, UInt8) throws(CairnError) -> R) throws(CairnError) -> R {
         guard let c = columnIndex[column] else {
             throw CairnError(.notFound, "segment has no column \(column)", file: path)
         }
@@ -89,22 +141,10 @@ package final class SegmentReader: Sendable {
                                  + " (stored \(hex(entry.crc)), computed \(hex(crc)))")
             }
             let physical = footer.columns[c].type.physical
-            let rows = footer.blockRowCounts[block]
-            if physical == .vector {
-                guard entry.encoding == VectorBlock.encoding else {
-                    throw CairnError(.corrupt, "block \(block) of vector column \(column) uses encoding \(entry.encoding)")
-                }
-                return try VectorBlock.decode(stored, rows: rows)
+            if physical == .vector, entry.encoding != VectorBlock.encoding {
+                throw CairnError(.corrupt, "block \(block) of vector column \(column) uses encoding \(entry.encoding)")
             }
-            let (vector, encoding) = try stored.withBytes { (raw) throws(CairnError) in
-                try StoredBlock.withEncoded(raw) { (encoded) throws(CairnError) in
-                    try EncodedBlock.decode(encoded, physical: physical, rows: rows)
-                }
-            }
-            guard encoding == entry.encoding else {
-                throw CairnError(.corrupt, "block \(block) of column \(column) uses encoding \(encoding), footer says \(entry.encoding)")
-            }
-            return vector
+            return try body(stored, physical, footer.blockRowCounts[block], entry.encoding)
         } catch {
             var e = error
             if e.file == nil { e.file = path }

@@ -59,8 +59,10 @@ package enum SegmentWriter {
                         // Vector blocks start on a 64-byte boundary so their floats can be used in place (§3.3).
                         let gap = (VectorBlock.alignment - file.offset % VectorBlock.alignment) % VectorBlock.alignment
                         if gap > 0 { try file.append([UInt8](repeating: 0, count: gap)) }
-                        let slice = column.data.rows(blockStarts[b]..<blockStarts[b] + blockRowCounts[b])
-                        block = Encoded(stored: VectorBlock.encode(slice), encoding: VectorBlock.encoding, zoneMap: ZoneMap(slice))
+                        let range = blockStarts[b]..<blockStarts[b] + blockRowCounts[b]
+                        let nulls = column.data.validity.map { v in v[range].reduce(0) { $1 ? $0 : $0 + 1 } } ?? 0
+                        block = Encoded(stored: VectorBlock.encode(column.data, rows: range), encoding: VectorBlock.encoding,
+                                        zoneMap: ZoneMap(min: .null, max: .null, nullCount: nulls, rowCount: range.count))
                     } else {
                         block = encoded[c * blockRowCounts.count + b]
                     }

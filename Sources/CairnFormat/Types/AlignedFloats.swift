@@ -82,6 +82,12 @@ package struct AlignedFloats: RandomAccessCollection, Sendable {
         try withExtendedLifetime(storage) { try body(UnsafeBufferPointer(start: storage.base, count: count)) }
     }
 
+    /// Calls `body` with the floats to change in place (copied first if the storage is shared).
+    package mutating func withUnsafeMutableBufferPointer<R>(_ body: (UnsafeMutableBufferPointer<Float>) -> R) -> R {
+        if !isKnownUniquelyReferenced(&storage) { reallocate(capacity: count) }
+        return withExtendedLifetime(storage) { body(UnsafeMutableBufferPointer(start: storage.base, count: count)) }
+    }
+
     /// Room for `capacity` floats without reallocating (exactly that much when it must allocate).
     package mutating func reserveCapacity(_ capacity: Int) {
         if capacity > storage.capacity || !isKnownUniquelyReferenced(&storage) { reallocate(capacity: Swift.max(capacity, count)) }
@@ -91,6 +97,15 @@ package struct AlignedFloats: RandomAccessCollection, Sendable {
         guard let src = floats.baseAddress else { return }
         prepareToAppend(floats.count).update(from: src, count: floats.count)
         count += floats.count
+    }
+
+    /// Appends the little-endian floats of `raw` (a whole number of them).
+    package mutating func append(copyingBytes raw: UnsafeRawBufferPointer) {
+        let n = raw.count / 4
+        precondition(n * 4 == raw.count, "not a whole number of floats")
+        guard n > 0, let src = raw.baseAddress else { return }
+        UnsafeMutableRawPointer(prepareToAppend(n)).copyMemory(from: src, byteCount: n * 4)
+        count += n
     }
 
     package mutating func appendZeros(_ n: Int) {

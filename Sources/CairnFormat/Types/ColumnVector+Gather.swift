@@ -16,6 +16,19 @@ extension ColumnVector {
         }
     }
 
+    /// `self = gather(order)` for a permutation `order`; vectors move in place (``VectorArray/reorder(_:)``)
+    /// when this column holds the only reference to them.
+    package mutating func reorder(_ order: [Int]) {
+        guard case .vectors(var a) = storage else {
+            self = gather(order)
+            return
+        }
+        storage = .vectors(VectorArray(dimension: 0))  // drops this column's reference, so `a` may be unique
+        a.reorder(order)
+        storage = .vectors(a)
+        validity = validity.map { v in v.withUnsafeBufferPointer { p in order.map { p[$0] } } }
+    }
+
     private static func gather(_ b: ByteArray, _ selection: [Int]) -> ByteArray {
         b.offsets.withUnsafeBufferPointer { off in
             let offsets = [Int](unsafeUninitializedCapacity: selection.count + 1) { out, initialized in

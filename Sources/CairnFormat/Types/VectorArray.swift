@@ -98,6 +98,38 @@ package struct VectorArray: Sendable, Equatable {
         return out
     }
 
+    /// Reorders the rows in place so that row `j` becomes the old row `order[j]`, as
+    /// `self = gather(order)` would, but cycle by cycle through a one-row buffer: a segment's vectors
+    /// are reordered without allocating (and faulting in) a second copy of them.
+    /// Requires: `order` is a permutation of `0..<count`.
+    package mutating func reorder(_ order: [Int]) {
+        precondition(order.count == count, "a reorder must name every row once")
+        let d = dimension
+        if let n = norms { norms = order.map { n[$0] } }
+        guard d > 0, count > 1 else { return }
+        var placed = [Bool](repeating: false, count: count)
+        var saved = [Float](repeating: 0, count: d)
+        floats.withUnsafeMutableBufferPointer { f in
+            saved.withUnsafeMutableBufferPointer { t in
+                guard let base = f.baseAddress, let temp = t.baseAddress else { return }
+                for start in 0..<count where !placed[start] {
+                    placed[start] = true
+                    guard order[start] != start else { continue }
+                    // Row `start` is overwritten first, so it waits in `temp` for the cycle's last slot.
+                    temp.update(from: base + start * d, count: d)
+                    var j = start
+                    while order[j] != start {
+                        let from = order[j]
+                        (base + j * d).update(from: base + from * d, count: d)
+                        placed[from] = true
+                        j = from
+                    }
+                    (base + j * d).update(from: temp, count: d)
+                }
+            }
+        }
+    }
+
     /// Calls `body` with row `i`.
     @inlinable
     package func withRow<R>(_ i: Int, _ body: (UnsafeBufferPointer<Float>) throws -> R) rethrows -> R {

@@ -1,0 +1,52 @@
+/// Read-only rows of a VECTOR column where they already lie (a block's bytes as read from its segment,
+/// or an array in memory), for passes that copy out only some rows and should not first decode every
+/// row into an array of its own (an index build samples half a table to train on).
+package struct VectorRows {
+    package let dimension: Int
+    package let count: Int
+    /// nil when no row is NULL.
+    package let validity: [Bool]?
+    /// `count × dimension` little-endian floats.
+    private let floats: UnsafeRawBufferPointer
+
+    init(dimension: Int, count: Int, validity: [Bool]?, floats: UnsafeRawBufferPointer) {
+        precondition(floats.count == count * dimension * 4, "vector rows must cover their bytes")
+        self.dimension = dimension; self.count = count; self.validity = validity; self.floats = floats
+    }
+
+    /// `count` NULL rows of no known dimension.
+    package static func nulls(_ count: Int) -> VectorRows {
+        VectorRows(dimension: 0, count: count, validity: [Bool](repeating: false, count: count), floats: UnsafeRawBufferPointer(start: nil, count: 0))
+    }
+
+    package func isNull(_ i: Int) -> Bool { validity.map { !$0[i] } ?? false }
+
+    /// Calls `body` with row `i`.
+    package func withRow<R>(_ i: Int, _ body: (UnsafeBufferPointer<Float>) -> R) -> R {
+        precondition(i >= 0 && i < count, "row \(i) out of range 0..<\(count)")
+        let bytes = dimension * 4
+        return UnsafeRawBufferPointer(rebasing: floats[(i * bytes)..<((i + 1) * bytes)]).withMemoryRebound(to: Float.self, body)
+    }
+}
+
+extension VectorArray {
+    /// Calls `body` with these rows as ``VectorRows`` (NULLs as `validity` marks them).
+    package func withRows<R>(validity: [Bool]?, _ body: (VectorRows) throws(CairnError) -> R) throws(CairnError) -> R {
+        try floats.withUnsafeBytes { (raw) throws(CairnError) -> R in
+            try body(VectorRows(dimension: dimension, count: count, validity: validity, floats: raw))
+        }
+    }
+}
+
+extension SegmentReader {
+    /// Calls `body` with the rows of block `block` of VECTOR column `column` in the bytes read from the
+    /// file (checksum verified), not copied into an array.
+    package func withVectorRows<R>(column: UInt32, block: Int, _ body: (VectorRows) throws(CairnError) -> R) throws(CairnError) -> R {
+        try withVerifiedBlock(column: column, block: block) { (stored, physical, rows, _) throws(CairnError) in
+            guard physical == .vector else { throw CairnError(.type, "column \(column) does not hold vectors") }
+            return try VectorBlock.withSections(stored, rows: rows) { (s) throws(CairnError) in
+                try body(VectorRows(dimension: s.dimension, count: s.rows, validity: s.validity, floats: s.floats))
+            }
+        }
+    }
+}
