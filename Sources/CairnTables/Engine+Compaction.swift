@@ -39,6 +39,35 @@ extension Engine {
     static let tierMinSegments = 4
     /// Rows per segment written by compaction at most; larger partitions get several segments.
     static let compactedSegmentRows = 4_194_304
+    /// Bytes of vectors per segment written by compaction and index builds at most: a rewrite holds a
+    /// segment's rows in memory, and four million rows of 1,536 dimensions would be 24 GiB.
+    static let compactedVectorBytes = 1 << 30
+
+    /// Rows per segment that compaction and index builds write at most for tables of `schema`.
+    static func segmentRowLimit(_ schema: TableSchema) -> Int {
+        let floatsPerRow = schema.columns.reduce(0) { $0 + ($1.dimension ?? 0) }
+        guard floatsPerRow > 0 else { return compactedSegmentRows }
+        return min(compactedSegmentRows, max(1, compactedVectorBytes / (floatsPerRow * 4)))
+    }
+
+    /// Consecutive runs of `segments` whose live rows fit `limit` together (a larger segment alone):
+    /// what one rewrite merges.
+    static func rewriteGroups(_ segments: [SegmentEntry], limit: Int) -> [[SegmentEntry]] {
+        var groups: [[SegmentEntry]] = []
+        var group: [SegmentEntry] = []
+        var rows = 0
+        for segment in segments {
+            if !group.isEmpty && rows + segment.liveRowCount > limit {
+                groups.append(group)
+                group = []
+                rows = 0
+            }
+            group.append(segment)
+            rows += segment.liveRowCount
+        }
+        if !group.isEmpty { groups.append(group) }
+        return groups
+    }
 
     /// Drops what retention has expired, then rewrites partitions as `mode` picks, for `table` or every table.
     ///
@@ -167,7 +196,7 @@ extension Engine {
         return report
     }
 
-    /// What `mode` rewrites in a table, in groups of at most ``compactedSegmentRows`` rows.
+    /// What `mode` rewrites in a table, in groups of at most ``segmentRowLimit(_:)`` rows.
     /// Requires: caller holds `maintenance`.
     private func planRewrites(tableID id: UInt32, mode: CompactionMode, now: Int64) throws(CairnError) -> [RewritePlan] {
         guard let entry = state.withLock({ $0.catalog.table(id: id) }) else { return [] }
@@ -180,21 +209,11 @@ extension Engine {
             return Self.micros(zm.min, timeColumn.type).map { $0 < noExpiry } ?? false
         }
         var plans: [RewritePlan] = []
+        let limit = Self.segmentRowLimit(schema)
         for partition in entry.partitions {
-            guard let chosen = Self.segmentsToRewrite(partition.segments, mode: mode, mayExpire: mayExpire) else { continue }
-            // Bounded groups keep a rewrite's memory to a few million rows, whatever the partition's size.
-            var group: [SegmentEntry] = []
-            var rows = 0
-            for segment in chosen {
-                if !group.isEmpty && rows + segment.liveRowCount > Self.compactedSegmentRows {
-                    plans.append(RewritePlan(entry: entry, key: partition.key, segments: group, expiry: group.contains(where: mayExpire) ? expiry : nil))
-                    group = []
-                    rows = 0
-                }
-                group.append(segment)
-                rows += segment.liveRowCount
-            }
-            if !group.isEmpty {
+            guard let chosen = Self.segmentsToRewrite(partition.segments, mode: mode, limit: limit, mayExpire: mayExpire) else { continue }
+            // Bounded groups keep a rewrite's memory to one segment's worth, whatever the partition's size.
+            for group in Self.rewriteGroups(chosen, limit: limit) {
                 plans.append(RewritePlan(entry: entry, key: partition.key, segments: group, expiry: group.contains(where: mayExpire) ? expiry : nil))
             }
         }
@@ -202,7 +221,7 @@ extension Engine {
     }
 
     /// The segments of one partition that `mode` rewrites, or nil to leave the partition alone.
-    private static func segmentsToRewrite(_ segments: [SegmentEntry], mode: CompactionMode,
+    private static func segmentsToRewrite(_ segments: [SegmentEntry], mode: CompactionMode, limit: Int,
                                           mayExpire: (SegmentEntry) -> Bool) -> [SegmentEntry]? {
         func purgeable(_ s: SegmentEntry) -> Bool { s.deletes != nil || mayExpire(s) }
         func small(_ s: SegmentEntry) -> Bool { s.summary.rowCount < tierSmallRows }
@@ -210,7 +229,7 @@ extension Engine {
         case .full:
             // A partition already written as full-size segments is left alone.
             let rows = segments.reduce(0) { $0 + $1.summary.rowCount }
-            let needed = max(1, (rows + compactedSegmentRows - 1) / compactedSegmentRows)
+            let needed = max(1, (rows + limit - 1) / limit)
             return segments.count > needed || segments.contains(where: purgeable) ? segments : nil
         case .purge where segments.contains(where: purgeable):
             // The segments with something to purge, and the small ones while at it.
@@ -229,16 +248,7 @@ extension Engine {
     private func rewrite(entry: TableEntry, key: Int64?, segments: [SegmentEntry], expiry: RowPredicate?,
                          mustWrite: Bool) throws(CairnError) -> (segments: [SegmentEntry], purged: Int)? {
         let schema = entry.schema
-        var parts: [[ColumnVector]] = []
-        var purged = 0
-        for segment in segments {
-            let live = try liveColumns(segment, schema: schema)
-            parts.append(live.columns)
-            purged += live.deleted
-        }
-        var columns = schema.columns.indices.map { c in
-            ColumnVector.concatenate(parts.map { $0[c] }, physical: schema.columns[c].type.physical)
-        }
+        var (columns, purged) = try liveColumns(segments, schema: schema)
         var rows = columns.first?.count ?? 0
         if let expiry, rows > 0 {
             let expired = try expiry.select(expiry.columns.map { columns[$0] }, rows)
@@ -258,11 +268,12 @@ extension Engine {
         var out: [SegmentEntry] = []
         var start = 0
         // Sorted once over the whole partition, so consecutive output segments cover disjoint key ranges.
-        if rows > Self.compactedSegmentRows, let order = Self.sortOrder(columns, schema: schema) {
-            columns = columns.map { $0.gather(order) }
+        let limit = Self.segmentRowLimit(schema)
+        if rows > limit, let order = Self.sortOrder(columns, schema: schema) {
+            for c in columns.indices { columns[c].reorder(order) }
         }
         while start < rows {
-            let end = min(rows, start + Self.compactedSegmentRows)
+            let end = min(rows, start + limit)
             let slice = start == 0 && end == rows ? columns : columns.map { $0.slice(start..<end) }
             let id = state.withLock { $0.allocateSegmentID() }
             do throws(CairnError) {

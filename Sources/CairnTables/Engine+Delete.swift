@@ -149,12 +149,54 @@ extension Engine {
         }
     }
 
-    /// Every column of `schema` over the rows of `segment` that are not deleted, and how many were deleted.
-    func liveColumns(_ segment: SegmentEntry, schema: TableSchema) throws(CairnError) -> (columns: [ColumnVector], deleted: Int) {
-        let columns = try Self.readAllColumns(try readers.reader(directory: path, segment: segment), schema: schema)
-        guard let deleted = try deletions.vector(directory: path, segment: segment),
-              let live = deleted.liveRows(in: 0..<segment.summary.rowCount) else { return (columns, 0) }
-        return (columns.map { $0.gather(live) }, deleted.deletedCount)
+    /// Every column of `schema` over the rows of `segments` (one rewrite: a compaction group, an index
+    /// build's merge) that are not deleted, in segment order, and how many were deleted. The vectors of
+    /// segments without deletes are decoded straight into one array for all of them: a rewrite holds
+    /// each row once, not a copy per segment and another for the whole.
+    func liveColumns(_ segments: [SegmentEntry], schema: TableSchema) throws(CairnError) -> (columns: [ColumnVector], deleted: Int) {
+        var sources: [(reader: SegmentReader, live: [Int]?)] = []
+        var deleted = 0
+        for segment in segments {
+            let reader = try readers.reader(directory: path, segment: segment)
+            if let vector = try deletions.vector(directory: path, segment: segment),
+               let live = vector.liveRows(in: 0..<segment.summary.rowCount) {
+                sources.append((reader, live))
+                deleted += vector.deletedCount
+            } else {
+                sources.append((reader, nil))
+            }
+        }
+        let total = sources.reduce(0) { $0 + ($1.live?.count ?? $1.reader.rowCount) }
+        var out: [ColumnVector] = []
+        for column in schema.columns {
+            let physical = column.type.physical
+            var whole = ColumnVector.empty(physical)
+            var parts: [ColumnVector] = []
+            for (reader, live) in sources {
+                let rows = live?.count ?? reader.rowCount
+                let stored = reader.columnType(column.id) != nil   // false: the segment predates the column
+                if physical == .vector {
+                    if !stored {
+                        whole.append(.nulls(.vector, count: rows), range: 0..<rows)
+                    } else if let live {
+                        whole.append(try reader.readVectors(column: column.id).gather(live), range: 0..<rows)
+                    } else {
+                        try reader.appendVectors(column: column.id, to: &whole, reservingRows: total)
+                    }
+                    continue
+                }
+                guard stored else {
+                    parts.append(.nulls(physical, count: rows))
+                    continue
+                }
+                var blocks: [ColumnVector] = []
+                for b in 0..<reader.blockCount { blocks.append(try reader.read(column: column.id, block: b)) }
+                let part = ColumnVector.concatenate(blocks, physical: physical)
+                parts.append(live.map { part.gather($0) } ?? part)
+            }
+            out.append(physical == .vector ? whole : ColumnVector.concatenate(parts, physical: physical))
+        }
+        return (out, deleted)
     }
 }
 

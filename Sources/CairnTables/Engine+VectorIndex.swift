@@ -58,29 +58,36 @@ extension Engine {
             schema.indexes.append(definition)
 
             // Every stored segment is rewritten with its rows grouped by list (new files, new list files).
-            let total = entry.partitions.reduce(0) { $0 + $1.segments.count }
-            var rewritten: [(old: String, new: SegmentEntry)] = []
+            // A partition's segments are merged while they fit one segment (Engine.segmentRowLimit), as
+            // a compaction would merge them: a list is then one run of rows per segment, and a probe
+            // reads runs of rows/lists rows instead of a fraction of that (streaming reads ramp up
+            // at the start of each run).
+            let limit = Self.segmentRowLimit(schema)
+            let groups = entry.partitions.map { Self.rewriteGroups($0.segments, limit: limit) }
+            let total = groups.reduce(0) { $0 + $1.count }
+            var written: [SegmentEntry] = []
+            var replacement: [String: [SegmentEntry]] = [:]   // a group's first file → its new segment; the others → none
             do throws(CairnError) {
-                for partition in entry.partitions {
-                    for segment in partition.segments {
+                for (partition, partitionGroups) in zip(entry.partitions, groups) {
+                    for group in partitionGroups {
                         // Deleted rows are purged here: the new segment has no deletion file.
-                        let columns = try liveColumns(segment, schema: schema).columns
+                        let columns = try liveColumns(group, schema: schema).columns
                         let id = state.withLock { $0.allocateSegmentID() }
-                        rewritten.append((segment.file, try writeSegment(tableID: entry.id, schema: schema, key: partition.key,
-                                                                         columns: consume columns, segmentID: id)))
-                        progress?(0.6 + 0.4 * Double(rewritten.count) / Double(max(1, total)))
+                        let segment = try writeSegment(tableID: entry.id, schema: schema, key: partition.key, columns: consume columns, segmentID: id)
+                        written.append(segment)
+                        for (i, old) in group.enumerated() { replacement[old.file] = i == 0 ? [segment] : [] }
+                        progress?(0.6 + 0.4 * Double(written.count) / Double(max(1, total)))
                     }
                 }
                 var updated = entry
                 updated.schema = schema
-                let replacement = Dictionary(rewritten.map { ($0.old, $0.new) }, uniquingKeysWith: { a, _ in a })
                 for p in updated.partitions.indices {
-                    updated.partitions[p].segments = updated.partitions[p].segments.map { replacement[$0.file] ?? $0 }
+                    updated.partitions[p].segments = updated.partitions[p].segments.flatMap { replacement[$0.file] ?? [$0] }
                 }
                 catalog.tables[t] = updated
                 try commitCatalog(catalog)
             } catch {
-                removeUnnamedSegments(rewritten.map(\.new), schema: schema)
+                removeUnnamedSegments(written, schema: schema)
                 FileIO.removeIfPresent(path + "/" + VectorIndexDefinition.centroidFile(tableID: entry.id, generation: generation))
                 throw error
             }
@@ -135,26 +142,6 @@ extension Engine {
         }
         return out
     }
-
-    /// Every column of `schema` as stored in a segment, all blocks concatenated; columns it lacks are NULL.
-    static func readAllColumns(_ reader: SegmentReader, schema: TableSchema) throws(CairnError) -> [ColumnVector] {
-        var out: [ColumnVector] = []
-        for column in schema.columns {
-            guard reader.columnType(column.id) != nil else {
-                out.append(.nulls(column.type.physical, count: reader.rowCount))
-                continue
-            }
-            if column.type.physical == .vector {
-                out.append(try reader.readVectors(column: column.id))
-                continue
-            }
-            var parts: [ColumnVector] = []
-            for b in 0..<reader.blockCount { parts.append(try reader.read(column: column.id, block: b)) }
-            out.append(ColumnVector.concatenate(parts, physical: column.type.physical))
-        }
-        return out
-    }
-
 
     /// Up to `limit` non-NULL vectors of column `c` drawn evenly at random (seeded), and how many there are.
     /// Rows are copied from where they lie (a segment block's bytes as read): decoding every block,

@@ -11,9 +11,9 @@ package struct IVFCentroids: Sendable, Equatable {
     private let squaredNorms: [Float]
     /// Centroids too large to stay in cache (6 MiB for 1,024 of 1,536 dimensions) are also kept as
     /// 8-bit codes, so that a single query's probe reads a quarter of the bytes and exact scores only
-    /// for the few centroids the codes cannot rule out (the way ``SQ8Codes`` screens rows). Smaller
-    /// sets cost less through one matrix-vector product (566 of 384 dimensions, 870 KiB: 32 µs a probe, screened 39 µs).
-    private let coded: (centroids: VectorArray, codes: SQ8Codes, rows: [Int64])?
+    /// for the few centroids the codes cannot place (see ``probe(_:probes:)``). Smaller sets cost less
+    /// through one matrix-vector product (566 of 384 dimensions, 870 KiB: 32 µs a probe, screened 39 µs).
+    private let coded: (codes: SQ8Codes, rows: [Int64])?
     package static let codedBytes = 4 << 20
 
     /// Whether a single query's probe is screened by the centroids' 8-bit codes.
@@ -26,9 +26,7 @@ package struct IVFCentroids: Sendable, Equatable {
             (0..<lists).map { j in c.baseAddress.map { VectorKernels.dot($0 + j * dimension, $0 + j * dimension, dimension) } ?? 0 }
         }
         if valid, vectors.count * MemoryLayout<Float>.stride >= Self.codedBytes {
-            // Norms kept, so an l2 screen does not read every centroid to compute them.
-            let array = VectorArray(dimension: dimension, floats: vectors, norms: squaredNorms.isEmpty ? nil : squaredNorms.map { $0.squareRoot() })
-            coded = (array, SQ8Codes(array, validity: nil), (0..<lists).map(Int64.init))
+            coded = (SQ8Codes(VectorArray(dimension: dimension, floats: vectors), validity: nil), (0..<lists).map(Int64.init))
         } else {
             coded = nil
         }
@@ -41,19 +39,8 @@ package struct IVFCentroids: Sendable, Equatable {
     /// The `probes` lists whose centroids are closest to `query` under the metric.
     package func probe(_ query: [Float], probes: Int) -> [Int] {
         let keep = min(max(1, probes), lists)
-        if let coded, query.count == dimension {
-            // l2 ranks by ‖c‖² − 2c·q (‖q‖² is the same for every list); unit centroids by −c·q.
-            var best = TopK.Smallest(keep: keep)
-            query.withUnsafeBufferPointer { q in
-                guard let qb = q.baseAddress else { return }
-                VectorKernels.screen(coded.centroids, rows: Array(0..<lists), codeRows: coded.rows, codes: coded.codes, query: qb,
-                                     prepared: coded.codes.prepare(qb), metric: metric == .l2 ? .l2 : .innerProduct,
-                                     threshold: best.threshold, keep: keep) { i, score in
-                    best.offer(score: score, row: i)
-                    return best.threshold
-                }
-            }
-            return best.rows
+        if let coded, query.count == dimension, keep < lists {
+            return query.withUnsafeBufferPointer { q in q.baseAddress.map { screenedProbe($0, keep: keep, coded) } ?? [] }
         }
         var scores = [Float](repeating: 0, count: lists)
         vectors.withUnsafeBufferPointer { c in
@@ -66,6 +53,69 @@ package struct IVFCentroids: Sendable, Equatable {
             }
         }
         return TopK.smallest(scores, keep: keep)
+    }
+
+    /// The `keep` lists (ascending) that an exact probe picks, from the 8-bit codes: each list's score
+    /// lies in a range the codes bound (``SQ8Codes/Query/slack``). A list whose worst possible score
+    /// beats the best possible score of all but `keep` others is in, whatever the exact scores are;
+    /// exact scores are computed only for the lists left to decide the remaining places, best bound
+    /// first, until no bound can win a place. Which lists, not their order, is what a probe needs, so
+    /// the lists that are surely in are never scored exactly.
+    private func screenedProbe(_ q: UnsafePointer<Float>, keep: Int, _ coded: (codes: SQ8Codes, rows: [Int64])) -> [Int] {
+        let prepared = coded.codes.prepare(q)
+        var bestBound = [Double](repeating: 0, count: lists), worstBound = [Double](repeating: 0, count: lists)
+        bestBound.withUnsafeMutableBufferPointer { b in
+            guard let bb = b.baseAddress else { return }
+            coded.codes.dots(prepared, rows: coded.rows, into: bb)
+        }
+        let slack = prepared.slack
+        for j in 0..<lists {
+            let norm = metric == .l2 ? Float(Double(squaredNorms[j]).squareRoot()) : 0
+            let (best, worst) = VectorKernels.range(dot: bestBound[j], slack: slack, norm: norm, queryNorm: 0,
+                                                    metric: metric == .l2 ? .l2 : .innerProduct)
+            // Anything not finite (an overflow) cannot be placed by its bounds.
+            bestBound[j] = best.isFinite ? best : -.infinity
+            worstBound[j] = worst.isFinite ? worst : .infinity
+        }
+        // Fewer than keep + 1 lists have a best bound below the (keep + 1)-th smallest; a list whose
+        // worst bound is below it can be beaten by at most keep − 1 others.
+        let sureCut = Self.smallest(bestBound, rank: keep + 1)
+        var chosen = (0..<lists).filter { worstBound[$0] < sureCut }
+        let open = keep - chosen.count
+        guard open > 0 else { return chosen }
+        // keep lists score at most the keep-th smallest worst bound: a list whose best bound is above it
+        // cannot be kept.
+        let cut = Self.smallest(worstBound, rank: keep)
+        let candidates = (0..<lists).filter { !(worstBound[$0] < sureCut) && bestBound[$0] <= cut }.sorted { bestBound[$0] < bestBound[$1] }
+        var rest = TopK.Smallest(keep: open)
+        vectors.withUnsafeBufferPointer { c in
+            guard let cb = c.baseAddress else { return }
+            for j in candidates {
+                guard bestBound[j] <= Double(rest.threshold) else { break }
+                let x = VectorKernels.dot(cb + j * dimension, q, dimension)
+                rest.offer(score: metric == .l2 ? squaredNorms[j] - 2 * x : -x, row: j)
+            }
+        }
+        chosen += rest.rows
+        return chosen.sorted()
+    }
+
+    /// The `rank`-th smallest of `values` (1-based, `1 ≤ rank ≤ values.count`): a quickselect on a copy.
+    private static func smallest(_ values: [Double], rank: Int) -> Double {
+        var v = values
+        var lo = 0, hi = v.count - 1
+        let k = rank - 1
+        while lo < hi {
+            let pivot = v[(lo + hi) / 2]
+            var i = lo, j = hi
+            while i <= j {
+                while v[i] < pivot { i += 1 }
+                while v[j] > pivot { j -= 1 }
+                if i <= j { v.swapAt(i, j); i += 1; j -= 1 }
+            }
+            if k <= j { hi = j } else if k >= i { lo = i } else { return v[k] }
+        }
+        return v[k]
     }
 
     /// ``probe(_:probes:)`` for `count` queries at once (row-major `count × dimension`), from one `sgemm`.

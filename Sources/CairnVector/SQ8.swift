@@ -213,7 +213,7 @@ extension VectorKernels {
     /// The smallest and largest score (smaller is closer) a row can have whose approximate dot product
     /// with the query is `dot`, exact within `slack`.
     @inline(__always)
-    private static func range(dot: Double, slack: Double, norm: Float, queryNorm: Float,
+    static func range(dot: Double, slack: Double, norm: Float, queryNorm: Float,
                               metric: VectorMetric) -> (best: Double, worst: Double) {
         let high = dot + slack, low = dot - slack
         switch metric {

@@ -131,7 +131,7 @@ import Testing
         let index = IVFCentroids(metric: metric, lists: lists, dimension: d, vectors: centroids)
         #expect(index.screensProbes)
         #expect(!IVFCentroids(metric: metric, lists: lists - 6, dimension: d, vectors: Array(centroids[..<((lists - 6) * d)])).screensProbes)
-        for probes in [1, 7, 40] {
+        for probes in [1, 7, 40, 700, lists - 1] {
             let queries = (0..<(2 * d)).map { _ in Float.random(in: -1...1, using: &rng) }
             let batched = index.probe(queries: queries, count: 2, probes: probes)
             #expect(index.probe(Array(queries[0..<d]), probes: probes) == batched[0])

@@ -114,4 +114,77 @@ import Testing
             }
         }
     }
+
+    /// An index build merges a partition's segments while they fit one segment (as compaction does),
+    /// so each list is one run per segment: every live row comes back once with its vector (NULLs and
+    /// the rows of every source segment included), deleted rows are gone, and the rows stay grouped.
+    @Test func createIndexMergesSegmentsThatFitOne() throws {
+        let dir = TemporaryDirectory()
+        var options = EngineOptions(durability: .none)
+        options.rowsPerBlock = 50
+        let engine = try openEngine(dir, options: options)
+        defer { engine.close() }
+        _ = try engine.createTable(TableSchema(name: "v", columns: [
+            ColumnSchema(id: 0, name: "id", type: .bigint, notNull: true),
+            ColumnSchema(id: 0, name: "e", type: .vector, notNull: false, dimension: Self.dimension),
+        ]), ifNotExists: false)
+        var expected: [Int64: [Float]?] = [:]
+        for (start, count) in [(0, 600), (600, 450), (1050, 375)] {
+            var columns = Self.batch(start, count)
+            // Every fifth row of the middle segment's first 200 is NULL: its later blocks, and the last
+            // segment, have none (their rows must still line up with the NULLs before them).
+            let validity = (0..<count).map { start != 600 || $0 >= 200 || $0 % 5 != 0 }
+            if case .vectors(let a) = columns[1].storage {
+                var masked = VectorArray(dimension: Self.dimension)
+                for i in 0..<count {
+                    if validity[i] { a.withRow(i) { masked.append(row: $0) } } else { masked.appendZeros() }
+                    expected.updateValue(validity[i] ? a.withRow(i) { Array($0) } : nil, forKey: Int64(start + i))
+                }
+                columns[1] = ColumnVector(storage: .vectors(masked), validity: validity.allSatisfy { $0 } ? nil : validity)
+            }
+            try engine.append(table: "v", columns: columns)
+            try engine.checkpoint()
+        }
+        #expect(dir.files().filter { $0.hasSuffix(".seg") }.count == 3)
+        let deleted = try engine.delete(table: "v", where: RowPredicate(columns: [0], mayMatch: { _ in true }, neverFails: true) { columns, count in
+            guard case .int64(let ids) = columns[0].storage else { return [] }
+            return (0..<count).filter { ids[$0] < 600 && ids[$0] % 7 == 3 }  // the other segments are read whole
+        })
+        for id in expected.keys where id < 600 && id % 7 == 3 { expected.removeValue(forKey: id) }
+        #expect(deleted == 600 / 7 + 1)
+
+        try engine.createVectorIndex(table: "v", name: "v_ivf", column: "e", metric: .l2, options: VectorIndexOptions(lists: 16))
+        #expect(dir.files().filter { $0.hasSuffix(".seg") }.count == 1)
+        guard let t = engine.snapshot().table("v") else { Issue.record("no table"); return }
+        var seen: [Int64: [Float]?] = [:]
+        for unit in try t.scan(columns: [0, 1], mayMatch: { _ in true }).units {
+            let columns = try unit.read()
+            guard case .int64(let ids) = columns[0].storage, case .vectors(let a) = columns[1].storage else { continue }
+            for (i, id) in ids.enumerated() {
+                #expect(seen[id] == nil, "row \(id) twice")
+                seen.updateValue(columns[1].isNull(i) ? nil : a.withRow(i) { Array($0) }, forKey: id)
+            }
+        }
+        #expect(seen.count == expected.count)
+        #expect(seen.allSatisfy { id, vector in expected[id].map { $0 == vector } ?? false })
+        #expect(try Self.blocksPerList(engine, segments: 1).allSatisfy { $0.blocks <= $0.bound })
+    }
+
+    /// Segments written by compaction and index builds hold at most a gibibyte of vectors; tables
+    /// without vectors keep compaction's row bound. Groups are consecutive and never split a segment.
+    @Test func rewriteLimitsAndGroups() {
+        func schema(_ dimensions: [Int]) -> TableSchema {
+            TableSchema(name: "t", columns: [ColumnSchema(id: 1, name: "id", type: .bigint, notNull: true)]
+                + dimensions.enumerated().map { ColumnSchema(id: UInt32($0.offset + 2), name: "e\($0.offset)", type: .vector, notNull: false, dimension: $0.element) })
+        }
+        #expect(Engine.segmentRowLimit(schema([])) == Engine.compactedSegmentRows)
+        #expect(Engine.segmentRowLimit(schema([1536])) == (1 << 30) / (1536 * 4))
+        #expect(Engine.segmentRowLimit(schema([1536, 512])) == (1 << 30) / (2048 * 4))
+        #expect(Engine.segmentRowLimit(schema([2])) == Engine.compactedSegmentRows)
+        func segment(_ name: String, _ rows: Int) -> SegmentEntry {
+            SegmentEntry(file: name, summary: SegmentSummary(rowCount: rows, fileSize: 0, zoneMaps: [:]))
+        }
+        let groups = Engine.rewriteGroups([segment("a", 40), segment("b", 50), segment("c", 20), segment("d", 150), segment("e", 10)], limit: 100)
+        #expect(groups.map { $0.map(\.file) } == [["a", "b"], ["c"], ["d"], ["e"]])
+    }
 }

@@ -88,37 +88,40 @@ package final class SegmentReader: Sendable {
         }
     }
 
-    /// Every block of VECTOR column `column` in one array of the segment's rows: each block's floats
-    /// are copied once, from the bytes read into their place (a rewrite of a 256 MiB segment would
-    /// otherwise hold every block twice, decoded alone and then joined).
+    /// Every row of VECTOR column `column` in one array (see ``appendVectors(column:to:reservingRows:)``).
     package func readVectors(column: UInt32) throws(CairnError) -> ColumnVector {
-        guard blockCount > 0 else { return .empty(.vector) }
-        var floats = AlignedFloats(), dimension = 0, rowsRead = 0
-        var validity: [Bool]?, norms: [Float]? = []
+        var out = ColumnVector.empty(.vector)
+        try appendVectors(column: column, to: &out, reservingRows: rowCount)
+        return out
+    }
+
+    /// Appends every row of VECTOR column `column` to `out` (a vector column), each block's floats
+    /// copied once, from the bytes read into their place in `out`, which first makes room for
+    /// `total` rows: a rewrite of several segments then holds each row once, in one array.
+    package func appendVectors(column: UInt32, to out: inout ColumnVector, reservingRows total: Int) throws(CairnError) {
+        guard case .vectors(var vectors) = out.storage else { throw CairnError(.type, "vectors appended to a column of another type") }
+        var validity = out.validity
+        out = .empty(.vector)  // `vectors` is then the only reference and grows in place
+        defer { out = ColumnVector(storage: .vectors(vectors), validity: validity?.allSatisfy { $0 } == true ? nil : validity) }
         for block in 0..<blockCount {
             try withVerifiedBlock(column: column, block: block) { (stored, physical, rows, _) throws(CairnError) in
                 guard physical == .vector else { throw CairnError(.type, "column \(column) does not hold vectors") }
                 try VectorBlock.withSections(stored, rows: rows) { (s) throws(CairnError) in
-                    if block == 0 {
-                        dimension = s.dimension
-                        floats.reserveCapacity(rowCount * dimension)
+                    if vectors.count == 0 { vectors = VectorArray(dimension: s.dimension) }
+                    guard vectors.dimension == s.dimension || vectors.dimension == 0 else {
+                        throw CairnError(.corrupt, "block holds vectors of \(s.dimension) dimensions, the column \(vectors.dimension)")
                     }
-                    guard s.dimension == dimension else {
-                        throw CairnError(.corrupt, "block holds vectors of \(s.dimension) dimensions, block 0 of \(dimension)")
-                    }
-                    floats.append(copyingBytes: s.floats)
+                    let before = vectors.count
+                    vectors.reserveCapacity(total)
+                    vectors.append(rows: s.rows, dimension: s.dimension, floatBytes: s.floats, norms: s.norms)
                     if let v = s.validity {
-                        validity = (validity ?? [Bool](repeating: true, count: rowsRead)) + v
+                        validity = (validity ?? [Bool](repeating: true, count: before)) + v
                     } else {
                         validity?.append(contentsOf: repeatElement(true, count: s.rows))
                     }
-                    if let n = s.norms { norms?.append(contentsOf: n) } else { norms = nil }
-                    rowsRead += s.rows
                 }
             }
         }
-        return ColumnVector(storage: .vectors(VectorArray(dimension: dimension, count: rowsRead, floats: floats, norms: norms)),
-                            validity: validity?.allSatisfy { $0 } == true ? nil : validity)
     }
 
     /// Reads block `block` of `column` and checks its checksum (and, for vectors, its encoding), then

@@ -62,6 +62,25 @@ package struct VectorArray: Sendable, Equatable {
         norms?.append(0)
     }
 
+    /// Appends `n` rows of `d` floats given as little-endian bytes, with their norms (the array keeps
+    /// norms only while every row has them).
+    package mutating func append(rows n: Int, dimension d: Int, floatBytes: UnsafeRawBufferPointer, norms rowNorms: [Float]?) {
+        guard n > 0 else { return }
+        let keepNorms = (count == 0 || norms != nil) && rowNorms?.count == n
+        adopt(dimension: d)
+        precondition(d == dimension && floatBytes.count == n * d * 4, "\(n) rows of VECTOR(\(d)) appended to VECTOR(\(dimension))")
+        floats.append(copyingBytes: floatBytes)
+        count += n
+        if keepNorms, let rowNorms {
+            var all = norms ?? []
+            norms = nil
+            all.append(contentsOf: rowNorms)
+            norms = all
+        } else {
+            norms = nil
+        }
+    }
+
     /// Appends rows `range` of `other`.
     package mutating func append(_ other: VectorArray, range: Range<Int>) {
         guard !range.isEmpty else { return }
