@@ -37,7 +37,8 @@ extension Engine {
     static let tierSmallRows = 262_144
     /// The tiered policy merges a partition once it has this many small segments.
     static let tierMinSegments = 4
-    /// Rows per segment written by compaction at most; larger partitions get several segments.
+    /// Rows per segment written by compaction at most (tables with vectors: see ``segmentRowLimit(_:)``);
+    /// larger partitions get several segments.
     static let compactedSegmentRows = 4_194_304
     /// Bytes of vectors per segment written by compaction and index builds at most: a rewrite holds a
     /// segment's rows in memory, and four million rows of 1,536 dimensions would be 24 GiB.
@@ -45,9 +46,8 @@ extension Engine {
 
     /// Rows per segment that compaction and index builds write at most for tables of `schema`.
     static func segmentRowLimit(_ schema: TableSchema) -> Int {
-        let floatsPerRow = schema.columns.reduce(0) { $0 + ($1.dimension ?? 0) }
-        guard floatsPerRow > 0 else { return compactedSegmentRows }
-        return min(compactedSegmentRows, max(1, compactedVectorBytes / (floatsPerRow * 4)))
+        guard schema.vectorFloatsPerRow > 0 else { return compactedSegmentRows }
+        return min(compactedSegmentRows, max(1, compactedVectorBytes / (schema.vectorFloatsPerRow * 4)))
     }
 
     /// Consecutive runs of `segments` whose live rows fit `limit` together (a larger segment alone):
@@ -272,12 +272,17 @@ extension Engine {
         if rows > limit, let order = Self.sortOrder(columns, schema: schema) {
             for c in columns.indices { columns[c].reorder(order) }
         }
+        if rows > 0 && rows <= limit {
+            // The only segment: handed over, so its vectors are reordered in place, not copied.
+            let id = state.withLock { $0.allocateSegmentID() }
+            return ([try writeSegment(tableID: entry.id, schema: schema, key: key, columns: consume columns, segmentID: id, threads: 1)], purged)
+        }
         while start < rows {
             let end = min(rows, start + limit)
-            let slice = start == 0 && end == rows ? columns : columns.map { $0.slice(start..<end) }
             let id = state.withLock { $0.allocateSegmentID() }
             do throws(CairnError) {
-                out.append(try writeSegment(tableID: entry.id, schema: schema, key: key, columns: slice, segmentID: id, threads: 1))
+                out.append(try writeSegment(tableID: entry.id, schema: schema, key: key, columns: columns.map { $0.slice(start..<end) },
+                                            segmentID: id, threads: 1))
             } catch {
                 removeUnnamedSegments(out, schema: schema)
                 throw error

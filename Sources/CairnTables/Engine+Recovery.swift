@@ -119,9 +119,10 @@ extension Engine {
         return "tables/\(tableID)/\(Partitioner.directoryName(key: key, granularity: schema.partition?.granularity))/\(name)"
     }
 
-    /// Writes one segment from head chunks or bulk-load buffers (columns in schema order), sorted by
-    /// the table's sort column. Returns the manifest entry; the file is not referenced until the caller
-    /// commits a manifest naming it.
+    /// Writes one segment of `columns` (in schema order: a flush, a bulk load, a compaction or an index
+    /// build), its rows grouped by the first index's lists or else sorted by the table's sort key; rows
+    /// are reordered in place when the caller hands over the only reference to them. Returns the
+    /// manifest entry; the file is not referenced until the caller commits a manifest naming it.
     ///
     /// Blocks are encoded on `threads` threads: every core for writes a caller waits for, one for
     /// background compaction, which must not take the cores from queries.
@@ -138,8 +139,6 @@ extension Engine {
             // A table with a vector index keeps each segment's rows grouped by the first index's lists,
             // so a probe reads contiguous rows and skips the blocks that hold none of its lists (§7.2).
             let order = lists.indices.sorted { lists[$0] != lists[$1] ? lists[$0] < lists[$1] : $0 < $1 }
-            // In place: a caller that hands over the only reference (an index build, a compaction)
-            // then needs no second copy of the segment's vectors.
             for c in columns.indices { columns[c].reorder(order) }
             for (generation, a) in assignments { assignments[generation] = order.map { a[$0] } }
         } else if let order = Self.sortOrder(columns, schema: schema) {
@@ -167,9 +166,8 @@ extension Engine {
     /// Blocks of tables with vectors hold about 8 MiB of floats, so scans of them spread over both cores
     /// and a cached block stays small; other tables use the configured row count.
     static func rowsPerBlock(_ schema: TableSchema, _ options: EngineOptions) -> Int {
-        let floatsPerRow = schema.columns.reduce(0) { $0 + ($1.dimension ?? 0) }
-        guard floatsPerRow > 0 else { return options.rowsPerBlock }
-        return min(options.rowsPerBlock, max(256, (8 << 20) / (floatsPerRow * 4)))
+        guard schema.vectorFloatsPerRow > 0 else { return options.rowsPerBlock }
+        return min(options.rowsPerBlock, max(256, (8 << 20) / (schema.vectorFloatsPerRow * 4)))
     }
 
     /// Atomically replaces the manifest with `catalog` and installs it, applying `install` to the

@@ -72,6 +72,10 @@ extension Engine {
                     for group in partitionGroups {
                         // Deleted rows are purged here: the new segment has no deletion file.
                         let columns = try liveColumns(group, schema: schema).columns
+                        guard columns.first?.count ?? 0 > 0 else {  // every row deleted: the group just goes
+                            for old in group { replacement[old.file] = [] }
+                            continue
+                        }
                         let id = state.withLock { $0.allocateSegmentID() }
                         let segment = try writeSegment(tableID: entry.id, schema: schema, key: partition.key, columns: consume columns, segmentID: id)
                         written.append(segment)
@@ -84,6 +88,7 @@ extension Engine {
                 for p in updated.partitions.indices {
                     updated.partitions[p].segments = updated.partitions[p].segments.flatMap { replacement[$0.file] ?? [$0] }
                 }
+                updated.partitions.removeAll { $0.segments.isEmpty }
                 catalog.tables[t] = updated
                 try commitCatalog(catalog)
             } catch {
@@ -153,7 +158,7 @@ extension Engine {
         sample.reserveCapacity(min(limit, plan.units.reduce(0) { $0 + $1.rowCount }) * dimension)
         var seen = 0
         for unit in plan.units {
-            let live = unit.hasDeletes ? unit.liveSelection(Array(0..<unit.storedRowCount)).stored : nil
+            let live = unit.liveRows
             try unit.withVectorRows(0) { (rows) throws(CairnError) in
                 guard rows.dimension == dimension else { return }
                 func offer(_ i: Int) {

@@ -107,6 +107,9 @@ package struct TableSchema: Sendable, Codable, Hashable {
         try c.encodeIfPresent(retention, forKey: .retention)
     }
 
+    /// Floats a row holds across its VECTOR columns (what sizes blocks and segments of vector tables).
+    var vectorFloatsPerRow: Int { columns.reduce(0) { $0 + ($1.dimension ?? 0) } }
+
     /// Index into ``columns`` of the column called `name` (case-insensitive).
     package func columnIndex(named name: String) -> Int? {
         let wanted = name.lowercased()

@@ -11,7 +11,7 @@ package struct IVFCentroids: Sendable, Equatable {
     private let squaredNorms: [Float]
     /// Centroids too large to stay in cache (6 MiB for 1,024 of 1,536 dimensions) are also kept as
     /// 8-bit codes, so that a single query's probe reads a quarter of the bytes and exact scores only
-    /// for the few centroids the codes cannot place (see ``probe(_:probes:)``). Smaller sets cost less
+    /// for the few centroids the codes cannot place (see ``screenedProbe(_:keep:_:)``). Smaller sets cost less
     /// through one matrix-vector product (566 of 384 dimensions, 870 KiB: 32 µs a probe, screened 39 µs).
     private let coded: (codes: SQ8Codes, rows: [Int64])?
     package static let codedBytes = 4 << 20
@@ -56,8 +56,9 @@ package struct IVFCentroids: Sendable, Equatable {
     }
 
     /// The `keep` lists (ascending) that an exact probe picks, from the 8-bit codes: each list's score
-    /// lies in a range the codes bound (``SQ8Codes/Query/slack``). A list whose worst possible score
-    /// beats the best possible score of all but `keep` others is in, whatever the exact scores are;
+    /// lies in a range the codes bound (``SQ8Codes/Query/slack``). A list whose worst possible score is
+    /// below the (`keep` + 1)-th smallest best possible score (so at most `keep` − 1 others can beat it)
+    /// is in, whatever the exact scores are;
     /// exact scores are computed only for the lists left to decide the remaining places, best bound
     /// first, until no bound can win a place. Which lists, not their order, is what a probe needs, so
     /// the lists that are surely in are never scored exactly.

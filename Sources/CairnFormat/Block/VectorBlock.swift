@@ -48,9 +48,7 @@ enum VectorBlock {
                 norms[range].withUnsafeBytes { out.append(contentsOf: $0) }
             } else {
                 for i in 0..<rows {
-                    var s: Float = 0
-                    for j in i * d..<(i + 1) * d { s += floats[j] * floats[j] }
-                    out.appendLittleEndian(s.squareRoot().bitPattern)
+                    out.appendLittleEndian(VectorArray.norm(UnsafeBufferPointer(rebasing: floats[i * d..<(i + 1) * d])).bitPattern)
                 }
             }
             pad(&out)

@@ -88,7 +88,8 @@ package final class SegmentReader: Sendable {
         }
     }
 
-    /// Every row of VECTOR column `column` in one array (see ``appendVectors(column:to:reservingRows:)``).
+    /// Every row of VECTOR column `column` in one array (see ``appendVectors(column:to:reservingRows:)``);
+    /// a segment without rows gives an empty column of no known dimension.
     package func readVectors(column: UInt32) throws(CairnError) -> ColumnVector {
         var out = ColumnVector.empty(.vector)
         try appendVectors(column: column, to: &out, reservingRows: rowCount)
@@ -114,11 +115,8 @@ package final class SegmentReader: Sendable {
                     let before = vectors.count
                     vectors.reserveCapacity(total)
                     vectors.append(rows: s.rows, dimension: s.dimension, floatBytes: s.floats, norms: s.norms)
-                    if let v = s.validity {
-                        validity = (validity ?? [Bool](repeating: true, count: before)) + v
-                    } else {
-                        validity?.append(contentsOf: repeatElement(true, count: s.rows))
-                    }
+                    if s.validity != nil, validity == nil { validity = [Bool](repeating: true, count: before) }
+                    validity?.append(contentsOf: s.validity ?? [Bool](repeating: true, count: s.rows))
                 }
             }
         }

@@ -60,9 +60,9 @@ package enum SegmentWriter {
                         let gap = (VectorBlock.alignment - file.offset % VectorBlock.alignment) % VectorBlock.alignment
                         if gap > 0 { try file.append([UInt8](repeating: 0, count: gap)) }
                         let range = blockStarts[b]..<blockStarts[b] + blockRowCounts[b]
-                        let nulls = column.data.validity.map { v in v[range].reduce(0) { $1 ? $0 : $0 + 1 } } ?? 0
+                        // Vectors have no order: a block's zone map is its NULL count (as ZoneMap(_:) computes).
                         block = Encoded(stored: VectorBlock.encode(column.data, rows: range), encoding: VectorBlock.encoding,
-                                        zoneMap: ZoneMap(min: .null, max: .null, nullCount: nulls, rowCount: range.count))
+                                        zoneMap: ZoneMap(min: .null, max: .null, nullCount: column.data.nullCount(in: range), rowCount: range.count))
                     } else {
                         block = encoded[c * blockRowCounts.count + b]
                     }

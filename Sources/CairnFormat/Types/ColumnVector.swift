@@ -196,7 +196,10 @@ package struct ColumnVector: Sendable, Equatable {
     @inline(__always)
     package func isNull(_ i: Int) -> Bool { validity.map { !$0[i] } ?? false }
 
-    package var nullCount: Int { validity.map { v in v.reduce(0) { $0 + ($1 ? 0 : 1) } } ?? 0 }
+    package var nullCount: Int { nullCount(in: 0..<count) }
+
+    /// NULL rows among `range`.
+    package func nullCount(in range: Range<Int>) -> Int { validity.map { v in v[range].reduce(0) { $0 + ($1 ? 0 : 1) } } ?? 0 }
 
     /// An empty vector of the given physical type.
     package static func empty(_ physical: PhysicalType) -> ColumnVector {

@@ -174,14 +174,16 @@ extension VectorArray {
 
     /// The L2 norm of every row.
     package func computeNorms() -> [Float] {
-        let d = dimension
-        return floats.withUnsafeBufferPointer { f in
-            (0..<count).map { i in
-                var s: Float = 0
-                for j in i * d..<(i + 1) * d { s += f[j] * f[j] }
-                return s.squareRoot()
-            }
+        floats.withUnsafeBufferPointer { f in
+            (0..<count).map { i in Self.norm(UnsafeBufferPointer(rebasing: f[i * dimension..<(i + 1) * dimension])) }
         }
+    }
+
+    /// The L2 norm of `row`, summed in float in index order (the bits segments store, §3.3).
+    package static func norm(_ row: UnsafeBufferPointer<Float>) -> Float {
+        var s: Float = 0
+        for x in row { s += x * x }
+        return s.squareRoot()
     }
 
     /// This array with its row norms filled in, for search over rows that came from inserts.
