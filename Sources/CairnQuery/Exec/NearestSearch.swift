@@ -260,6 +260,7 @@ extension Session {
         let workers = max(1, min(threads, probedUnits.count))
         let best = (0..<workers).map { _ in BestRows(queries: queryCount, k: r.k) }
         let state = Mutex<(next: Int, error: CairnError?)>((0, nil))
+        let needed: Set<Int> = [vectorColumn]  // built once, not per block: a single query reads ~65 blocks
         @Sendable func work(_ w: Int) {
             var scores: [Float] = [], gathered: [Float] = [], listQueries: [Float] = []
             var prepared = PreparedQueries()
@@ -270,7 +271,7 @@ extension Session {
             }) {
                 do throws(CairnError) {
                     guard let block = listed[u] else { continue }
-                    let vectors = try units[u].readIncludingDeleted(only: [vectorColumn])[vectorColumn]
+                    let vectors = try units[u].readIncludingDeleted(only: needed)[vectorColumn]
                     guard case .vectors(let a) = vectors.storage, a.dimension != 0 else { continue }
                     guard a.dimension == d else { throw CairnError(.type, "different vector dimensions \(a.dimension) and \(d)") }
                     for (list, rows) in block.lists {
