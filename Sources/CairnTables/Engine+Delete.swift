@@ -150,9 +150,9 @@ extension Engine {
     }
 
     /// Every column of `schema` over the rows of `segments` (one rewrite: a compaction group, an index
-    /// build's merge) that are not deleted, in segment order, and how many were deleted. The vectors of
-    /// segments without deletes are decoded straight into one array for all of them: a rewrite holds
-    /// each row once, not a copy per segment and another for the whole.
+    /// build's merge) that are not deleted, in segment order, and how many were deleted. Their live
+    /// vectors are decoded straight into one array for all of them: a rewrite holds each row once, not
+    /// a copy per segment and another for the whole.
     func liveColumns(_ segments: [SegmentEntry], schema: TableSchema) throws(CairnError) -> (columns: [ColumnVector], deleted: Int) {
         var sources: [(reader: SegmentReader, live: [Int]?)] = []
         var deleted = 0
@@ -176,12 +176,10 @@ extension Engine {
                 let rows = live?.count ?? reader.rowCount
                 let stored = reader.columnType(column.id) != nil   // false: the segment predates the column
                 if physical == .vector {
-                    if !stored {
-                        whole.append(.nulls(.vector, count: rows), range: 0..<rows)
-                    } else if let live {
-                        whole.append(try reader.readVectors(column: column.id).gather(live), range: 0..<rows)
+                    if stored {
+                        try reader.appendVectors(column: column.id, to: &whole, reservingRows: total, keeping: live)
                     } else {
-                        try reader.appendVectors(column: column.id, to: &whole, reservingRows: total)
+                        whole.append(.nulls(.vector, count: rows), range: 0..<rows)
                     }
                     continue
                 }

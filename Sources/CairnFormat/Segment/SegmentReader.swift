@@ -96,28 +96,61 @@ package final class SegmentReader: Sendable {
         return out
     }
 
-    /// Appends every row of VECTOR column `column` to `out` (a vector column), each block's floats
-    /// copied once, from the bytes read into their place in `out`, which first makes room for
-    /// `total` rows: a rewrite of several segments then holds each row once, in one array.
-    package func appendVectors(column: UInt32, to out: inout ColumnVector, reservingRows total: Int) throws(CairnError) {
+    /// Appends the rows of VECTOR column `column` to `out` (a vector column), all of them or the rows
+    /// `keeping` lists (ascending segment rows: a rewrite drops deleted rows here), each block's floats
+    /// copied once, from the bytes read into their place in `out`, which first makes room for `total`
+    /// rows: a rewrite of several segments then holds each row once, in one array.
+    package func appendVectors(column: UInt32, to out: inout ColumnVector, reservingRows total: Int,
+                               keeping: [Int]? = nil) throws(CairnError) {
         guard case .vectors(var vectors) = out.storage else { throw CairnError(.type, "vectors appended to a column of another type") }
         var validity = out.validity
         out = .empty(.vector)  // `vectors` is then the only reference and grows in place
         defer { out = ColumnVector(storage: .vectors(vectors), validity: validity?.allSatisfy { $0 } == true ? nil : validity) }
+        var blockStart = 0, next = 0  // the block's first segment row; the next entry of `keeping`
         for block in 0..<blockCount {
             try withVerifiedBlock(column: column, block: block) { (stored, physical, rows, _) throws(CairnError) in
                 guard physical == .vector else { throw CairnError(.type, "column \(column) does not hold vectors") }
                 try VectorBlock.withSections(stored, rows: rows) { (s) throws(CairnError) in
-                    if vectors.count == 0 { vectors = VectorArray(dimension: s.dimension) }
+                    if vectors.count == 0, vectors.dimension != s.dimension { vectors = VectorArray(dimension: s.dimension) }
                     guard vectors.dimension == s.dimension || vectors.dimension == 0 else {
                         throw CairnError(.corrupt, "block holds vectors of \(s.dimension) dimensions, the column \(vectors.dimension)")
                     }
-                    let before = vectors.count
                     vectors.reserveCapacity(total)
-                    vectors.append(rows: s.rows, dimension: s.dimension, floatBytes: s.floats, norms: s.norms)
-                    if s.validity != nil, validity == nil { validity = [Bool](repeating: true, count: before) }
-                    validity?.append(contentsOf: s.validity ?? [Bool](repeating: true, count: s.rows))
+                    // The kept rows of this block as runs of consecutive rows, each appended in one copy.
+                    var runs: [Range<Int>] = []
+                    if let keeping {
+                        while next < keeping.count, keeping[next] < blockStart + s.rows {
+                            let first = keeping[next] - blockStart
+                            var end = first + 1
+                            next += 1
+                            while next < keeping.count, keeping[next] == blockStart + end, end < s.rows { end += 1; next += 1 }
+                            runs.append(first..<end)
+                        }
+                    } else {
+                        runs = [0..<s.rows]
+                    }
+                    let rowBytes = s.dimension * 4
+                    for run in runs {
+                        let before = vectors.count
+                        vectors.append(rows: run.count, dimension: s.dimension,
+                                       floatBytes: UnsafeRawBufferPointer(rebasing: s.floats[(run.lowerBound * rowBytes)..<(run.upperBound * rowBytes)]),
+                                       norms: s.norms.map { Array($0[run]) })
+                        if s.validity != nil, validity == nil { validity = [Bool](repeating: true, count: before) }
+                        validity?.append(contentsOf: s.validity.map { Array($0[run]) } ?? [Bool](repeating: true, count: run.count))
+                    }
                 }
+            }
+            blockStart += footer.blockRowCounts[block]
+        }
+    }
+
+    /// Calls `body` with the rows of block `block` of VECTOR column `column` in the bytes read from the
+    /// file (checksum verified), not copied into an array.
+    package func withVectorRows<R>(column: UInt32, block: Int, _ body: (VectorRows) throws(CairnError) -> R) throws(CairnError) -> R {
+        try withVerifiedBlock(column: column, block: block) { (stored, physical, rows, _) throws(CairnError) in
+            guard physical == .vector else { throw CairnError(.type, "column \(column) does not hold vectors") }
+            return try VectorBlock.withSections(stored, rows: rows) { (s) throws(CairnError) in
+                try body(VectorRows(dimension: s.dimension, count: s.rows, validity: s.validity, floats: s.floats))
             }
         }
     }
@@ -125,7 +158,7 @@ package final class SegmentReader: Sendable {
     /// Reads block `block` of `column` and checks its checksum (and, for vectors, its encoding), then
     /// passes `body` the stored bytes, the column's physical type, the block's row count and the
     /// encoding the footer records. Errors name the file, the block's offset, the column and the block.
-    func withVerifiedBlock<R>(column: UInt32, block: Int,
+    private func withVerifiedBlock<R>(column: UInt32, block: Int,
                                       _ body: ([UInt8], PhysicalType, Int, UInt8) throws(CairnError) -> R) throws(CairnError) -> R {
         guard let c = columnIndex[column] else {
             throw CairnError(.notFound, "segment has no column \(column)", file: path)

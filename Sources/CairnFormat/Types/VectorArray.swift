@@ -88,18 +88,11 @@ package struct VectorArray: Sendable, Equatable {
             for _ in range { appendZeros() }
             return
         }
-        let keepNorms = norms != nil && other.norms != nil || count == 0 && other.norms != nil
-        adopt(dimension: other.dimension)
-        precondition(other.dimension == dimension, "VECTOR(\(other.dimension)) rows appended to VECTOR(\(dimension))")
-        other.floats.withUnsafeBufferPointer { f in
-            floats.append(contentsOf: UnsafeBufferPointer(rebasing: f[range.lowerBound * dimension..<range.upperBound * dimension]))
+        let d = other.dimension
+        other.floats.withUnsafeBytes { raw in
+            append(rows: range.count, dimension: d, floatBytes: UnsafeRawBufferPointer(rebasing: raw[(range.lowerBound * d * 4)..<(range.upperBound * d * 4)]),
+                   norms: other.norms.map { Array($0[range]) })
         }
-        if keepNorms, let theirs = other.norms {
-            norms = (norms ?? []) + theirs[range]
-        } else {
-            norms = nil
-        }
-        count += range.count
     }
 
     /// The rows at `indices`, in that order.

@@ -37,16 +37,3 @@ extension VectorArray {
         }
     }
 }
-
-extension SegmentReader {
-    /// Calls `body` with the rows of block `block` of VECTOR column `column` in the bytes read from the
-    /// file (checksum verified), not copied into an array.
-    package func withVectorRows<R>(column: UInt32, block: Int, _ body: (VectorRows) throws(CairnError) -> R) throws(CairnError) -> R {
-        try withVerifiedBlock(column: column, block: block) { (stored, physical, rows, _) throws(CairnError) in
-            guard physical == .vector else { throw CairnError(.type, "column \(column) does not hold vectors") }
-            return try VectorBlock.withSections(stored, rows: rows) { (s) throws(CairnError) in
-                try body(VectorRows(dimension: s.dimension, count: s.rows, validity: s.validity, floats: s.floats))
-            }
-        }
-    }
-}
