@@ -2,7 +2,9 @@
 /// or an array in memory), for passes that copy out only some rows and should not first decode every
 /// row into an array of its own (an index build samples half a table to train on).
 package struct VectorRows {
+    /// Floats per row (0 for ``nulls(_:)``).
     package let dimension: Int
+    /// Rows.
     package let count: Int
     /// nil when no row is NULL.
     package let validity: [Bool]?
@@ -19,6 +21,7 @@ package struct VectorRows {
         VectorRows(dimension: 0, count: count, validity: [Bool](repeating: false, count: count), floats: UnsafeRawBufferPointer(start: nil, count: 0))
     }
 
+    /// Whether row `i` is NULL (its floats are zeros then).
     package func isNull(_ i: Int) -> Bool { validity.map { !$0[i] } ?? false }
 
     /// Calls `body` with row `i`.
