@@ -91,7 +91,8 @@ public final class Database: Sendable {
     /// Names of all tables, sorted.
     public var tableNames: [String] { core.tableNames }
 
-    /// The `CREATE TABLE` statement that recreates `table`'s schema, or nil if there is no such table.
+    /// The `CREATE TABLE` statement that recreates `table`'s schema, followed by a `CREATE INDEX` statement per
+    /// index (with the options it was built with), or nil if there is no such table.
     public func tableDefinition(_ table: String) -> String? { core.tableDefinition(table) }
 
     /// The error of the last background maintenance pass (retention and compaction), nil when it

@@ -363,7 +363,7 @@ package final class Session: Sendable {
         return schema
     }
 
-    /// The `CREATE TABLE` text for a table, as `.schema` prints it.
+    /// The `CREATE TABLE` statement of a table and the `CREATE INDEX` statements of its indexes, as `.schema` prints them.
     package func tableDefinition(_ name: String) -> String? {
         guard let t = engine.snapshot().table(name) else { return nil }
         let cols = t.schema.columns.map { "    \($0.name) \($0.typeName)\($0.notNull ? " NOT NULL" : "")" }
@@ -371,7 +371,17 @@ package final class Session: Sendable {
         if let p = t.schema.partition { s += " PARTITION BY \(p.granularity == .day ? "day" : "month")(\(p.column))" }
         if !t.schema.sortKey.isEmpty { s += " ORDER BY (\(t.schema.sortKey.joined(separator: ", ")))" }
         if let r = t.schema.retention { s += " " + r.sql }
-        return s + ";"
+        s += ";"
+        for index in t.schema.indexes {
+            guard let column = t.schema.columns.first(where: { $0.id == index.columnID }) else { continue }
+            var options = ["lists = \(index.lists)"]
+            if let n = index.iterations { options.append("iterations = \(n)") }
+            if let n = index.trainingRows { options.append("training_rows = \(n)") }
+            if let q = index.quantization { options.append("quantization = '\(q.rawValue)'") }
+            s += "\nCREATE INDEX \(index.name) ON \(t.schema.name) USING ivfflat (\(column.name) \(index.metric.opclass))"
+                + " WITH (\(options.joined(separator: ", ")));"
+        }
+        return s
     }
 }
 

@@ -150,17 +150,23 @@ extension Engine {
         let segmentColumns = zip(schema.columns, columns).map { SegmentColumn(id: $0.id, type: $0.type, data: $1) }
         let summary = try SegmentWriter.write(to: fullPath, columns: segmentColumns, rowsPerBlock: Self.rowsPerBlock(schema, options),
                                                threads: threads)
-        for index in schema.indexes {
-            guard let assignment = assignments[index.generation] else { continue }
-            var codes: SQ8Codes?
-            if index.quantization == .sq8, let c = schema.columns.firstIndex(where: { $0.id == index.columnID }),
-               case .vectors(let vectors) = columns[c].storage {
-                codes = SQ8Codes(vectors, validity: columns[c].validity)
+        let segment = SegmentEntry(file: file, summary: summary)
+        do throws(CairnError) {
+            for index in schema.indexes {
+                guard let assignment = assignments[index.generation] else { continue }
+                var codes: SQ8Codes?
+                if index.quantization == .sq8, let c = schema.columns.firstIndex(where: { $0.id == index.columnID }),
+                   case .vectors(let vectors) = columns[c].storage {
+                    codes = SQ8Codes(vectors, validity: columns[c].validity)
+                }
+                try writeFileAtomically(path + "/" + VectorIndexDefinition.listFile(segmentFile: file, generation: index.generation),
+                                        IVFLists(assignment: assignment, lists: index.lists, codes: codes).serialized(generation: index.generation))
             }
-            try writeFileAtomically(path + "/" + VectorIndexDefinition.listFile(segmentFile: file, generation: index.generation),
-                                    IVFLists(assignment: assignment, lists: index.lists, codes: codes).serialized(generation: index.generation))
+        } catch {
+            removeUnnamedSegments([segment], schema: schema)  // no manifest names them yet
+            throw error
         }
-        return SegmentEntry(file: file, summary: summary)
+        return segment
     }
 
     /// Blocks of tables with vectors hold about 8 MiB of floats, so scans of them spread over both cores

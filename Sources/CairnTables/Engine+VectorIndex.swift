@@ -50,7 +50,9 @@ extension Engine {
             try writeFileAtomically(path + "/" + VectorIndexDefinition.centroidFile(tableID: entry.id, generation: generation),
                                     centroids.serialized())
             let definition = VectorIndexDefinition(name: name, columnID: col.id, metric: metric, lists: options.lists,
-                                                   generation: generation, trainedRows: rows, quantization: options.quantization)
+                                                   generation: generation, trainedRows: rows, quantization: options.quantization,
+                                                   iterations: options.iterations == VectorIndexOptions.defaultIterations ? nil : options.iterations,
+                                                   trainingRows: options.maxTrainingRows)
             var schema = entry.schema
             if let replacing, let k = schema.indexes.firstIndex(where: { $0.name.lowercased() == replacing.lowercased() }) {
                 schema.indexes.remove(at: k)
@@ -120,7 +122,7 @@ extension Engine {
         }
     }
 
-    /// Retrains an index with its current settings (`REINDEX`); the old files go once the new ones are committed.
+    /// Retrains an index with the settings it was built with (`REINDEX`); the old files go once the new ones are committed.
     package func reindex(_ name: String, progress: (@Sendable (Double) -> Void)? = nil) throws(CairnError) {
         let found = state.withLock { s in
             s.catalog.tables.lazy.compactMap { t in
@@ -132,6 +134,8 @@ extension Engine {
         }
         var options = VectorIndexOptions(lists: index.lists)
         options.quantization = index.quantization
+        options.iterations = index.iterations ?? VectorIndexOptions.defaultIterations
+        options.maxTrainingRows = index.trainingRows
         try createVectorIndex(table: schema.name, name: index.name, column: column.name, metric: index.metric,
                               options: options, replacing: index.name, progress: progress)
     }

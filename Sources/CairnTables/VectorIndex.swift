@@ -20,6 +20,10 @@ package struct VectorIndexDefinition: Sendable, Codable, Hashable {
     /// searches read instead of the floats of rows that cannot make the top k. Absent in manifests of
     /// indexes without it.
     package var quantization: VectorQuantization?
+    /// k-means iterations and training rows given in `WITH (…)`, which `REINDEX` trains with again;
+    /// absent when the defaults were used.
+    package var iterations: Int?
+    package var trainingRows: Int?
 
     package static func centroidFile(tableID: UInt32, generation: UInt64) -> String {
         "tables/\(tableID)/\(ivfDirectory)/\(generation).centroids"
@@ -41,7 +45,8 @@ package enum VectorQuantization: String, Sendable, Codable, Hashable {
 package struct VectorIndexOptions: Sendable {
     package var lists: Int
     /// k-means iterations (faiss's default is 10, pgvector's 10 as well).
-    package var iterations = 10
+    package var iterations = VectorIndexOptions.defaultIterations
+    package static let defaultIterations = 10
     /// Training rows at most; more rows are sampled down. The default, 50 per list, is pgvector's:
     /// on 88,588 real-text embeddings with 1,024 lists it gives the same recall@10 at 32–96 probes as
     /// faiss's 256 per list (that is, all rows) and trains in 58% of the time (docs/benchmarks-changes.md).

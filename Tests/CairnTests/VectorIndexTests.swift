@@ -93,6 +93,28 @@ import Testing
         #expect(listFiles.count == segments.count)
     }
 
+    /// `cairn_index_stats` counts vectors a search can return: NULL and deleted rows are not indexed
+    /// rows, and rows the head still holds are counted apart until a checkpoint writes them.
+    @Test func indexStatsCountSearchableVectors() throws {
+        let t = try TempDatabase()
+        let vectors = Self.clustered(count: 2000, clusters: 10, seed: 4)
+        try Self.load(t, vectors)
+        try t.db.execute("INSERT INTO docs VALUES (5000, 1, NULL)")
+        try t.db.execute("CHECKPOINT")
+        try t.db.execute("CREATE INDEX docs_ivf ON docs USING ivfflat (embedding vector_l2_ops) WITH (lists = 10)")
+        let query = "SELECT rows_indexed, rows_in_memory, rows_added_since_training FROM cairn_index_stats"
+        #expect(try t.db.execute(query).map { Array($0) } == [[.int(2000), .int(0), .int(0)]])
+
+        try t.db.execute("DELETE FROM docs WHERE id < 100")
+        try t.db.execute("INSERT INTO docs VALUES (5001, 1, NULL), (5002, 1, $1), (5003, 1, $2)",
+                         [.vector(vectors[0]), .vector(vectors[1])])
+        #expect(try t.db.execute(query).map { Array($0) } == [[.int(1900), .int(2), .int(0)]])
+        try t.db.execute("INSERT INTO docs SELECT id + 10000, kb, embedding FROM docs WHERE id < 300")
+        #expect(try t.db.execute(query).map { Array($0) } == [[.int(1900), .int(202), .int(102)]])
+        try t.db.execute("CHECKPOINT")
+        #expect(try t.db.execute(query).map { Array($0) } == [[.int(2102), .int(0), .int(102)]])
+    }
+
     @Test(arguments: [1, 10, 100, 1000])
     func filteredSearchesReturnKRowsAtEverySelectivity(matchingPerThousand: Int) throws {
         let t = try TempDatabase()
@@ -150,7 +172,7 @@ import Testing
         }
         do {
             let db = try Database(path: path)
-            try db.execute("CREATE INDEX docs_ivf ON docs USING ivfflat (embedding vector_cosine_ops) WITH (lists = 16)")
+            try db.execute("CREATE INDEX docs_ivf ON docs USING ivfflat (embedding vector_cosine_ops) WITH (lists = 16, iterations = 4, training_rows = 900)")
             before = Self.ids(try db.nearest(to: vectors[3], k: 10, in: "docs", probes: 2))
             db.close()
         }
@@ -160,7 +182,10 @@ import Testing
         let plan = try db.execute("EXPLAIN SELECT id FROM docs ORDER BY embedding <=> $1 LIMIT 10", [.vector(vectors[3])])
         #expect(plan.map { $0[0].description }.joined().contains("index=docs_ivf"))
         let centroidsBefore = try FileManager.default.subpathsOfDirectory(atPath: path).filter { $0.hasSuffix(".centroids") }
+        let statement = "CREATE INDEX docs_ivf ON docs USING ivfflat (embedding vector_cosine_ops) WITH (lists = 16, iterations = 4, training_rows = 900);"
+        #expect(db.tableDefinition("docs")?.hasSuffix(");\n" + statement) == true)
         try db.execute("REINDEX docs_ivf")
+        #expect(db.tableDefinition("docs")?.hasSuffix(");\n" + statement) == true)  // retrained with the same settings
         let centroidsAfter = try FileManager.default.subpathsOfDirectory(atPath: path).filter { $0.hasSuffix(".centroids") }
         #expect(centroidsBefore.count == 1 && centroidsAfter.count == 1 && centroidsBefore != centroidsAfter)
         #expect(Self.ids(try db.nearest(to: vectors[3], k: 1, in: "docs")) == [3])

@@ -23,15 +23,22 @@ enum IndexStats {
             for index in table.schema.indexes {
                 guard let c = table.schema.columns.firstIndex(where: { $0.id == index.columnID }) else { continue }
                 let sizes = try table.listSizes(index).sorted()
-                let indexed = sizes.reduce(0, +)
-                // List sizes count deleted rows until compaction purges them.
-                let inMemory = max(0, table.rowCount - indexed)
+                let units = try table.scan(columns: [c], mayMatch: { _ in true }).units.map { unit throws(CairnError) in
+                    (unit, try unit.read()[0])
+                }
+                // Vectors a search can return: not NULL, not deleted. Stored ones are found through
+                // their segment's lists; the head's are searched exactly until a checkpoint writes them.
+                var indexed = 0, inMemory = 0
+                for (unit, column) in units {
+                    let vectors = column.count - column.nullCount(in: 0..<column.count)
+                    if unit.segmentPosition == nil { inMemory += vectors } else { indexed += vectors }
+                }
                 let probes = min(index.lists, context.ivfProbes ?? VectorSearch.IVFProbe.defaultProbes(lists: index.lists))
-                let recall = try estimateRecall(table, column: c, index: index, probes: probes)
+                let recall = try estimateRecall(table, units: units, index: index, probes: probes)
                 rows.append([
                     .string(index.name), .string(table.schema.name), .string(table.schema.columns[c].name),
                     .string(index.metric.opclass), .int(Int64(index.lists)), .int(Int64(probes)), .int(Int64(indexed)),
-                    .int(Int64(inMemory)), .int(Int64(max(0, table.rowCount - index.trainedRows))),
+                    .int(Int64(inMemory)), .int(Int64(max(0, indexed + inMemory - index.trainedRows))),
                     .int(Int64(sizes.first ?? 0)), .int(Int64(sizes.isEmpty ? 0 : sizes[sizes.count / 2])),
                     .int(Int64(sizes.last ?? 0)), recall.map { .double($0) } ?? .null, .string(index.quantization?.rawValue ?? "none"),
                 ])
@@ -43,12 +50,9 @@ enum IndexStats {
 
     /// Mean overlap of the index's top 10 with the exact top 10, over stored vectors used as queries;
     /// nil when the table has no stored vectors.
-    private static func estimateRecall(_ table: TableSnapshot, column: Int, index: VectorIndexDefinition,
+    private static func estimateRecall(_ table: TableSnapshot, units: [(ScanUnit, ColumnVector)], index: VectorIndexDefinition,
                                        probes: Int) throws(CairnError) -> Double? {
         let centroids = try table.centroids(index)
-        let scan = try table.scan(columns: [column], mayMatch: { _ in true })
-        var units: [(ScanUnit, ColumnVector)] = []
-        for unit in scan.units { units.append((unit, try unit.read()[0])) }
         var rng = SplitMix(seed: 42)
         var queries: [[Float]] = []
         let stored = units.filter { if case .vectors(let a) = $0.1.storage { a.dimension == centroids.dimension } else { false } }
