@@ -11,7 +11,7 @@ extension Parser {
         try expect(.into)
         let (table, position) = try parseIdentifier("a table name")
         let columns = current.isSymbol(.leftParen) ? try parseIdentifierList() : nil
-        if current.isKeyword(.select) {
+        if atQuery {
             return Insert(table: table, columns: columns, source: .select(try parseSelect()), position: position)
         }
         guard accept(.values) else { throw expected("VALUES or SELECT") }
@@ -76,7 +76,7 @@ extension Parser {
     mutating func parseExplain() throws(SQLSyntaxError) -> Statement {
         try expect(.explain)
         let analyze = accept(.analyze)
-        guard current.isKeyword(.select) else { throw expected("\"SELECT\"") }
+        guard atQuery else { throw expected("\"SELECT\"") }
         return .explain(try parseSelect(), analyze: analyze)
     }
 

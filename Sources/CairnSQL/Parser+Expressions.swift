@@ -107,7 +107,7 @@ extension Parser {
         switch keyword {
         case .in:
             try expect(.leftParen)
-            if current.isKeyword(.select) {
+            if atQuery {
                 let query = try parseSelect()
                 try expect(.rightParen)
                 return .inSubquery(left, query, negated: negated, position)
@@ -259,7 +259,7 @@ extension Parser {
     /// `( expr )` or a scalar subquery `( SELECT … )`.
     private mutating func parseParenthesized() throws(SQLSyntaxError) -> Expr {
         let position = try expect(.leftParen)
-        if current.isKeyword(.select) {
+        if atQuery {
             let query = try parseSelect()
             try expect(.rightParen)
             return .subquery(query, position)

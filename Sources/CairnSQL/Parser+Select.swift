@@ -1,10 +1,15 @@
-// SELECT: items, a single FROM source (table or subquery), WHERE, GROUP BY, HAVING, ORDER BY,
-// LIMIT/OFFSET in either order.
+// SELECT: WITH queries, items, a single FROM source (table or subquery), WHERE, GROUP BY, HAVING,
+// ORDER BY, LIMIT/OFFSET in either order.
 
 extension Parser {
     mutating func parseSelect() throws(SQLSyntaxError) -> SelectStatement {
         try enterNesting()
         defer { leaveNesting() }
+        if current.isKeyword(.with) {
+            try parseCommonTables()
+            defer { commonTables.removeLast() }
+            return try parseSelect()
+        }
         let position = try expect(.select)
         var distinct = accept(.distinct)
         var distinctOn: [Expr] = []
@@ -85,17 +90,57 @@ extension Parser {
         }
     }
 
+    /// `WITH name [(column, …)] AS [[NOT] MATERIALIZED] (query), …`: opens a scope of ``commonTables``
+    /// that the caller closes after the query that follows. Each query sees the ones before it.
+    private mutating func parseCommonTables() throws(SQLSyntaxError) {
+        try expect(.with)
+        if current.isWord("RECURSIVE") {
+            throw SQLSyntaxError("WITH RECURSIVE is not supported", at: current.position)
+        }
+        commonTables.append([:])
+        repeat {
+            let (name, position) = try parseIdentifier("a WITH query name")
+            let columns = current.isSymbol(.leftParen) ? try parseIdentifierList() : nil
+            try expect(.as)
+            if current.isKeyword(.not) { advance() }
+            if current.isWord("MATERIALIZED") { advance() }
+            try expect(.leftParen)
+            guard atQuery else { throw expected("\"SELECT\"") }
+            var query = try parseSelect()
+            try expect(.rightParen)
+            if let columns {
+                guard columns.count <= query.items.count else {
+                    throw SQLSyntaxError("WITH query \"\(name)\" names \(columns.count) columns but its query has \(query.items.count)", at: position)
+                }
+                for (i, column) in columns.enumerated() {
+                    guard case .expr(let e, _) = query.items[i] else {
+                        throw SQLSyntaxError("WITH query \"\(name)\": a column list cannot rename *; list the columns", at: position)
+                    }
+                    query.items[i] = .expr(e, alias: column)
+                }
+            }
+            guard commonTables[commonTables.count - 1].updateValue(query, forKey: name.lowercased()) == nil else {
+                throw SQLSyntaxError("WITH query name \"\(name)\" specified more than once", at: position)
+            }
+        } while accept(.comma)
+    }
+
     private mutating func parseTableRef() throws(SQLSyntaxError) -> TableRef {
         let position = current.position
         let table: TableRef
         if accept(.leftParen) {
-            guard current.isKeyword(.select) else { throw expected("\"SELECT\"") }
+            guard atQuery else { throw expected("\"SELECT\"") }
             let query = try parseSelect()
             try expect(.rightParen)
             table = .subquery(query, alias: try parseOptionalAlias(), position: position)
         } else {
             let name = try parseIdentifier("a table name").name
-            table = .table(name: name, alias: try parseOptionalAlias(), position: position)
+            let alias = try parseOptionalAlias()
+            if let query = commonTables.reversed().lazy.compactMap({ $0[name.lowercased()] }).first {
+                table = .subquery(query, alias: alias ?? name, position: position)
+            } else {
+                table = .table(name: name, alias: alias, position: position)
+            }
         }
         switch current.kind {
         case .symbol(.comma), .word(_, .join?), .word(_, .left?), .word(_, .right?), .word(_, .inner?),

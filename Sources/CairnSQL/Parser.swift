@@ -44,6 +44,9 @@ struct Parser {
     private let stack = StackGuard()
     /// `?` parameters are numbered left to right within each statement.
     var positionalParameters = 0
+    /// The `WITH` queries in scope, innermost last, by lower-cased name: a FROM that names one reads
+    /// it as a subquery (they are inlined, as DuckDB does by default).
+    var commonTables: [[String: SelectStatement]] = []
 
     init(tokens: [Token], source: [UInt8]) {
         self.tokens = tokens
@@ -65,7 +68,7 @@ struct Parser {
     private mutating func parseStatement() throws(SQLSyntaxError) -> Statement {
         positionalParameters = 0
         switch current.keyword {
-        case .select: return .select(try parseSelect())
+        case .select, .with: return .select(try parseSelect())
         case .create: return peek().isWord("INDEX") ? .createIndex(try parseCreateIndex()) : .createTable(try parseCreateTable())
         case .drop: return peek().isWord("INDEX") ? try parseDropIndex() : try parseDropTable()
         case .alter: return try parseAlterTable()
@@ -76,7 +79,6 @@ struct Parser {
         case .checkpoint:
             advance()
             return .checkpoint
-        case .with: throw SQLSyntaxError("WITH queries are not supported", at: current.position)
         case .check: return try parseMaintenance()
         default:
             if current.isWord("REINDEX") { return try parseReindex() }
@@ -89,6 +91,9 @@ struct Parser {
     // MARK: - Token cursor
 
     var current: Token { tokens[index] }
+
+    /// Whether a query starts here: `SELECT …` or `WITH … SELECT …`.
+    var atQuery: Bool { current.isKeyword(.select) || current.isKeyword(.with) }
 
     /// The token `distance` places ahead (the `.end` token when past the end).
     func peek(_ distance: Int = 1) -> Token { tokens[min(index + distance, tokens.count - 1)] }

@@ -174,6 +174,37 @@ import Testing
         #expect(withColumns.columns == ["x"])
     }
 
+    /// WITH queries are inlined: a FROM naming one reads it as a subquery under that name, later ones
+    /// and nested subqueries see earlier ones, and a WITH query shadows a table of the same name.
+    @Test func withQueriesAreInlinedAsSubqueries() throws {
+        let sql = "WITH a(k, n) AS (SELECT x, count(*) FROM t GROUP BY x), b AS (SELECT k FROM a WHERE n > 1) "
+            + "SELECT k FROM b WHERE k IN (SELECT k FROM a AS z) AND k <> (SELECT min(k) FROM t)"
+        guard case .select(let query) = try parseOne(sql),
+              case .subquery(let b, alias: "b", _) = query.from,
+              case .subquery(let a, alias: "a", _) = b.from,
+              case .binary(.and, .inSubquery(_, let inner, negated: false, _), .binary(.notEqual, _, .subquery(let scalar, _), _), _) = query.whereClause,
+              case .subquery(let aliased, alias: "z", _) = inner.from else {
+            Issue.record("WITH queries not inlined")
+            return
+        }
+        #expect(aliased == a)
+        #expect(a.items.map { item in
+            guard case .expr(let e, let alias) = item else { return "*" }
+            return render(e) + " AS " + (alias ?? "-")
+        } == ["x AS k", "count(*) AS n"])
+        guard case .table(name: "t", alias: nil, _) = scalar.from else { Issue.record("a table read as a WITH query"); return }
+        guard case .select(let shadowing) = try parseOne("WITH t AS (SELECT * FROM t WHERE a > 0) SELECT * FROM t"),
+              case .subquery(let body, alias: "t", _) = shadowing.from, case .table(name: "t", _, _) = body.from else {
+            Issue.record("a WITH query did not shadow its table, or read itself")
+            return
+        }
+        guard case .explain(let explained, analyze: false) = try parseOne("EXPLAIN WITH c AS (SELECT 1 AS one) SELECT one FROM c"),
+              case .subquery = explained.from else {
+            Issue.record("EXPLAIN WITH not parsed")
+            return
+        }
+    }
+
     @Test(arguments: [
         ("COPY t FROM '/data/a.csv' (FORMAT csv, HEADER, DELIMITER ',')",
          ["format": "'csv'", "header": "TRUE", "delimiter": "','"]),

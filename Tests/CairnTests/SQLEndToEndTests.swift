@@ -218,6 +218,13 @@ let eventsRows = """
         #expect(e?.code == .binder)
         #expect(e?.location == SourceLocation(line: 1, column: 8))
         #expect(e?.message.contains("unknown column \"tenant\"") == true)
+        // An outer alias in a subquery is named as such, with no hint of a same-named column here,
+        // which would silently uncorrelate the query.
+        let c = #expect(throws: CairnError.self) {
+            try t.db.execute("SELECT count(*) FROM events e WHERE status > (SELECT avg(status) FROM events x WHERE x.tenant_id = e.tenant_id)")
+        }
+        #expect(c?.message == "missing FROM-clause entry for table \"e\" (this query reads \"x\"; a subquery cannot refer to an outer query's columns)")
+        #expect(c?.location == SourceLocation(line: 1, column: 100))
         let s = #expect(throws: CairnError.self) { try t.db.execute("SELECT * FORM events") }
         #expect(s?.code == .syntax)
         let n = #expect(throws: CairnError.self) { try t.db.execute("INSERT INTO events (tenant_id) VALUES ('x')") }

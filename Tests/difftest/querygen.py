@@ -276,7 +276,16 @@ class QueryGenerator:
         return Query("empty", f"SELECT ts AS t, url AS u FROM events WHERE {impossible} ORDER BY t LIMIT 5", True)
 
     def nested(self):
-        shape = self.rng.randrange(6)
+        shape = self.rng.randrange(8)
+        if shape == 6:
+            return Query("with", f"WITH per_user AS (SELECT tenant_id, user_id, count(*) AS n FROM events{self.where(0.5)} "
+                         "GROUP BY tenant_id, user_id) SELECT tenant_id AS k, count(*) AS users, max(n) AS busiest FROM per_user "
+                         "GROUP BY tenant_id", False)
+        if shape == 7:
+            # A column list, a WITH query read by the next one, and one read from a scalar subquery.
+            return Query("with", f"WITH daily(d, k, n) AS (SELECT ts::date, tenant_id, count(*) FROM events{self.where(0.5)} "
+                         "GROUP BY ts::date, tenant_id), busy AS (SELECT * FROM daily WHERE n > (SELECT avg(n) FROM daily)) "
+                         "SELECT k AS k, count(*) AS days, sum(n) AS total FROM busy GROUP BY k", False)
         if shape == 5:
             # The first row of each key in ORDER BY order; every output column is a sort key, so ties cannot differ.
             key = self.choice(["tenant_id", "event_type", "ts::date", "status", "metadata->>'browser'"])

@@ -52,6 +52,13 @@ package struct Binder {
             case .success(let i): return .column(i, scope.columns[i].type)
             case .failure(.ambiguous): throw error("column reference \"\(name)\" is ambiguous", p)
             case .failure(.notFound):
+                let known = Set(scope.columns.compactMap { $0.qualifier?.lowercased() })
+                if let q, !known.contains(q.lowercased()) {
+                    // Most often an outer query's alias: suggesting a column of this FROM would run the
+                    // query against the wrong rows.
+                    let here = known.isEmpty ? "this query has no FROM" : "this query reads " + known.sorted().map { "\"\($0)\"" }.joined(separator: ", ")
+                    throw error("missing FROM-clause entry for table \"\(q)\" (\(here); a subquery cannot refer to an outer query's columns)", p)
+                }
                 let shown = q.map { "\($0).\(name)" } ?? name
                 var msg = "unknown column \"\(shown)\""
                 if let hint = closestColumn(to: name) { msg += " (did you mean \"\(hint)\"?)" }
