@@ -256,7 +256,15 @@ struct Lexer {
                 (symbol, length) = (.less, 1)
             }
         case ascii(">"): (symbol, length) = next == ascii("=") ? (.greaterOrEqual, 2) : (.greater, 1)
-        case ascii("!"): (symbol, length) = next == ascii("=") ? (.notEqual, 2) : (nil, 1)
+        case ascii("!"):
+            if next == ascii("=") {
+                (symbol, length) = (.notEqual, 2)
+            } else if next == ascii("~") {
+                (symbol, length) = third == ascii("*") ? (.notRegexMatchInsensitive, 3) : (.notRegexMatch, 2)
+            } else {
+                (symbol, length) = (nil, 1)
+            }
+        case ascii("~"): (symbol, length) = next == ascii("*") ? (.regexMatchInsensitive, 2) : (.regexMatch, 1)
         case ascii("|"): (symbol, length) = next == ascii("|") ? (.concat, 2) : (nil, 1)
         case ascii(":"): (symbol, length) = next == ascii(":") ? (.doubleColon, 2) : (nil, 1)
         default: (symbol, length) = (nil, 1)

@@ -1,6 +1,6 @@
 // Expressions: precedence climbing over PostgreSQL's operator precedence, loosest first:
-//   OR < AND < NOT < IS [NOT] NULL < comparison < [NOT] BETWEEN/IN/LIKE/ILIKE
-//      < other operators (|| -> ->> <-> <#> <=>) < + - < * / % < unary + - < :: < primary
+//   OR < AND < NOT < IS [NOT] NULL/DISTINCT FROM < comparison < [NOT] BETWEEN/IN/LIKE/ILIKE
+//      < other operators (|| -> ->> <-> <#> <=> ~ ~* !~ !~*) < + - < * / % < unary + - < :: < primary
 // Binary operators are left-associative. A node's position is that of its first token.
 
 /// Binding strength of an operator; higher binds tighter.
@@ -56,7 +56,8 @@ extension Parser {
         case .symbol(let symbol):
             switch symbol {
             case .equal, .notEqual, .less, .lessOrEqual, .greater, .greaterOrEqual: return .comparison
-            case .concat, .arrow, .doubleArrow, .l2Distance, .negativeInnerProduct, .cosineDistance: return .other
+            case .concat, .arrow, .doubleArrow, .l2Distance, .negativeInnerProduct, .cosineDistance,
+                 .regexMatch, .regexMatchInsensitive, .notRegexMatch, .notRegexMatchInsensitive: return .other
             case .plus, .minus: return .additive
             case .star, .slash, .percent: return .multiplicative
             case .doubleColon: return .cast
@@ -74,6 +75,13 @@ extension Parser {
         case .symbol(.doubleColon):
             advance()
             return .cast(left, try parseTypeName(), tryCast: false, position)
+        case .symbol(let symbol) where [.regexMatch, .regexMatchInsensitive, .notRegexMatch, .notRegexMatchInsensitive].contains(symbol):
+            // `s ~ p` is `regexp_matches(s, p)` (a match anywhere, as in PostgreSQL and DuckDB).
+            advance()
+            var args = [left, try parseExpression(above: precedence)]
+            if symbol == .regexMatchInsensitive || symbol == .notRegexMatchInsensitive { args.append(.literal(.string("i"), token.position)) }
+            let match = Expr.function(name: "regexp_matches", args: args, distinct: false, star: false, withinGroup: nil, filter: nil, position)
+            return symbol == .regexMatch || symbol == .regexMatchInsensitive ? match : .unary(.not, match, position)
         case .symbol(let symbol):
             // Operator symbols are spelled like their `BinaryOperator` (`!=` lexes as `<>`).
             guard let op = BinaryOperator(rawValue: symbol.rawValue) else { throw unexpected() }
@@ -89,6 +97,10 @@ extension Parser {
         case .word(_, .is?):
             advance()
             let negated = accept(.not)
+            if accept(.distinct) {
+                try expect(.from)
+                return Self.isDistinct(left, try parseExpression(above: .isNull), negated: negated, position)
+            }
             try expect(.null)
             return .isNull(left, negated: negated, position)
         case .word(_, .not?):
@@ -278,10 +290,29 @@ extension Parser {
         return .array(elements, position ?? start)
     }
 
+    /// `a IS [NOT] DISTINCT FROM b`: equality that treats NULL as a value, written as the CASE it means.
+    private static func isDistinct(_ a: Expr, _ b: Expr, negated: Bool, _ p: SQLPosition) -> Expr {
+        func isNull(_ e: Expr, _ negated: Bool) -> Expr { .isNull(e, negated: negated, p) }
+        return .caseWhen(operand: nil, branches: [
+            CaseBranch(condition: isNull(a, false), result: isNull(b, !negated)),
+            CaseBranch(condition: isNull(b, false), result: .literal(.bool(!negated), p)),
+        ], elseResult: .binary(negated ? .equal : .notEqual, a, b, p), p)
+    }
+
     private mutating func parseFunctionCall(name: String) throws(SQLSyntaxError) -> Expr {
         let position = current.position
         advance()
         try expect(.leftParen)
+        if name == "position" && !current.isSymbol(.rightParen) {
+            // `position(needle IN haystack)`, the SQL-standard form of strpos(haystack, needle).
+            let needle = try parseExpression(above: .pattern)
+            if accept(.in) {
+                let haystack = try parseExpression()
+                try expect(.rightParen)
+                return .function(name: "strpos", args: [haystack, needle], distinct: false, star: false, withinGroup: nil, filter: nil, position)
+            }
+            throw expected("\"IN\"")
+        }
         var args: [Expr] = []
         var distinct = false
         var star = false

@@ -9,6 +9,8 @@ enum Symbol: String, Sendable {
     case equal = "=", notEqual = "<>", less = "<", lessOrEqual = "<=", greater = ">", greaterOrEqual = ">="
     case concat = "||", doubleColon = "::", arrow = "->", doubleArrow = "->>"
     case l2Distance = "<->", negativeInnerProduct = "<#>", cosineDistance = "<=>"
+    /// PostgreSQL's regular-expression matches: `~`, `~*` (case-insensitive) and their negations.
+    case regexMatch = "~", regexMatchInsensitive = "~*", notRegexMatch = "!~", notRegexMatchInsensitive = "!~*"
 }
 
 enum TokenKind: Sendable, Equatable {

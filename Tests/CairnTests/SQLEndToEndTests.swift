@@ -127,6 +127,57 @@ let eventsRows = """
         #expect(try t.rows("SELECT 7 / 2, 7 % 3, CAST('12' AS INTEGER) + 1, 1.5::VARCHAR") == [["3.5", "1", "13", "1.5"]])
     }
 
+    /// Text, regular-expression and date functions log queries use, with the answers DuckDB 1.x gives.
+    @Test func textRegexAndDateFunctionsAnswerAsDuckDB() throws {
+        let t = try loaded()
+        let cases: [(String, [String])] = [
+            ("'abc' ~ 'b', 'abc' ~ '^a.c$', 'abc' !~ 'b', 'ABC' ~* 'b', 'ABC' !~* 'b'", ["true", "true", "false", "true", "false"]),
+            ("regexp_matches('ABC', 'b', 'i'), regexp_matches('ABC', 'b'), regexp_matches('ABC', 'b', 'ic')", ["true", "false", "false"]),
+            ("split_part('a;b;c', ';', 2), split_part('a;b;c', ';', -1), split_part('a;b;c', ';', 5), split_part('a;b;c', '', 2), split_part('a;b;c', ';', 0)",
+             ["b", "c", "", ";", ""]),
+            ("left('héllo', 2), right('héllo', 2), left('hello', -2), right('hello', -2)", ["hé", "lo", "hel", "llo"]),
+            ("strpos('héllo', 'l'), position('l' IN 'héllo'), instr('hello', 'z'), strpos('abc', '')", ["3", "3", "0", "1"]),
+            ("lpad('abc', 5, 'xy'), rpad('abc', 5, 'xy'), lpad('hello', 2, 'x'), lpad('a', -1, 'x')", ["xyabc", "abcxy", "he", ""]),
+            ("regexp_extract('https://api.x.com/v1', 'https?://([^/]+)', 1), regexp_extract('abc', 'z'), regexp_extract('abc', '(z)?b', 1), regexp_extract('k=v', '(\\w+)=(\\w+)', 2)",
+             ["api.x.com", "", "", "v"]),
+            ("regexp_replace('a1b22c', '[0-9]+', '#'), regexp_replace('a1b22c', '[0-9]+', '#', 'g'), regexp_replace('abc', '(b)', '<\\1>'), regexp_replace('ABC', 'b', 'x', 'i')",
+             ["a#b22c", "a#b#c", "a<b>c", "AxC"]),
+            ("strftime(TIMESTAMP '2024-03-05 17:08:09.123456', '%Y-%m-%d %H:%M:%S|%y|%j|%a|%A|%b|%B|%I|%p|%f|%w|%u|%z|%g|%G|%V|%U|%W|%-d|%-m|%%')",
+             ["2024-03-05 17:08:09|24|065|Tue|Tuesday|Mar|March|05|PM|123456|2|2|+00|123|2024|10|09|10|5|3|%"]),
+            ("strftime('%d.%m.%Y', DATE '1999-12-31'), strftime(TIMESTAMP '2021-01-03 00:00:00', '%U %W %V %G %a')", ["31.12.1999", "01 00 53 2020 Sun"]),
+            ("date_diff('day', TIMESTAMP '2024-01-01 23:00', TIMESTAMP '2024-01-02 01:00'), date_diff('month', DATE '2024-01-31', DATE '2024-02-01'), "
+             + "date_diff('week', DATE '2024-01-07', DATE '2024-01-08'), date_diff('minute', TIMESTAMP '2024-01-02 00:01', TIMESTAMP '2024-01-01 23:59'), "
+             + "datediff('quarter', DATE '2024-03-31', DATE '2024-04-01'), date_diff('year', DATE '2024-12-31', DATE '2025-01-01')", ["1", "1", "0", "-2", "1", "1"]),
+            ("epoch_ms(TIMESTAMP '2024-01-01 00:00:00.1234'), epoch_ms(1704067200123), epoch_us(TIMESTAMP '2024-01-01'), epoch_ms(TIMESTAMP '1969-12-31 23:59:59.9995')",
+             ["1704067200123", "2024-01-01 00:00:00.123", "1704067200000000", "-1"]),
+            ("dayname(TIMESTAMP '2024-03-05'), monthname(DATE '2024-03-05'), dayname(NULL::DATE)", ["Tuesday", "March", "NULL"]),
+            ("extract(epoch FROM TIMESTAMP '2024-01-02' - TIMESTAMP '2024-01-01 12:00'), extract(epoch FROM INTERVAL '1 month 2 days 3 seconds')", ["43200.0", "2764803.0"]),
+            ("1 IS DISTINCT FROM NULL, NULL IS DISTINCT FROM NULL, 1 IS NOT DISTINCT FROM 1, NULL IS NOT DISTINCT FROM 1", ["true", "false", "true", "false"]),
+            ("time_bucket('15 minutes', TIMESTAMP '2024-01-01 10:22:00')", ["2024-01-01 10:15:00"]),
+            ("split_part(NULL, ';', 1), regexp_matches(NULL, 'a'), regexp_replace(NULL, 'a', 'b'), strftime(NULL::TIMESTAMP, '%Y')", ["NULL", "NULL", "NULL", "NULL"]),
+        ]
+        for (expressions, expected) in cases {
+            #expect(try t.rows("SELECT " + expressions) == [expected], "\(expressions)")
+        }
+        #expect(try t.rows("SELECT regexp_matches($1, 'a.b'), regexp_matches($1, 'a.b', 's')", [.string("a\nb")]) == [["false", "true"]])
+        #expect(try t.rows("SELECT stddev_pop(latency_ms), var_pop(status), stddev_pop(status) FILTER (WHERE status = 200) FROM events")
+                == [["101.80212117141764", "14448.24", "0.0"]])
+        #expect(try t.rows("SELECT tenant_id FROM events WHERE metadata->>'reason' ~ '^bad_' AND event_type IS DISTINCT FROM 'login' GROUP BY ALL") == [["globex"]])
+        let bad: [(String, String)] = [
+            ("SELECT regexp_matches(event_type, '(') FROM events", "invalid regular expression '('"),
+            ("SELECT regexp_matches(event_type, 'a', 'q') FROM events", "unknown regexp_matches option 'q'"),
+            ("SELECT regexp_matches(event_type, 'a', 'g') FROM events", "unknown regexp_matches option 'g'"),
+            ("SELECT strftime(ts, '%e') FROM events", "unknown strftime format specifier %e"),
+            ("SELECT date_diff('fortnight', ts, ts) FROM events", "unknown date_diff unit 'fortnight'"),
+            ("SELECT regexp_extract('abc', 'b', 2)", "regexp_extract group 2 does not exist in 'b' (it has 0 groups)"),
+            ("SELECT position('a' tenant_id) FROM events", "expected \"IN\""),
+        ]
+        for (sql, message) in bad {
+            let e = #expect(throws: CairnError.self, "\(sql)") { try t.db.execute(sql) }
+            #expect(e?.message.contains(message) == true, "\(sql): \(e?.message ?? "no error")")
+        }
+    }
+
     @Test func orderLimitOffsetNulls() throws {
         let t = try loaded()
         #expect(try t.rows("SELECT status FROM events ORDER BY status LIMIT 2") == [["200"], ["200"]])

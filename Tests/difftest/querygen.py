@@ -123,6 +123,9 @@ class QueryGenerator:
                 "length(metadata->>'city') = 7", "lower(metadata->>'city') = 'münchen'",
                 "CAST(status AS VARCHAR) LIKE '5%'", "status / 100 = 4", "CAST(latency_ms AS BIGINT) = 40",
                 "json_extract_string(metadata, '$.reason') = 'locked'", "(metadata->'attempt') IS NOT NULL",
+                "url ~ '^https://api\\.'", "regexp_matches(url, '/v[0-9]+/')", "url !~* 'LOGIN'",
+                "tenant_id IS DISTINCT FROM 'acme'", "status IS NOT DISTINCT FROM NULL", "split_part(ip, '.', 1) = '10'",
+                "date_diff('hour', TIMESTAMP '2025-09-01 00:00:00', ts) < 100", "dayname(ts) = 'Monday'",
             ])
         return self.choice(["coalesce(status, 0) = 0", "CASE WHEN status >= 500 THEN true ELSE false END",
                             "coalesce(latency_ms, -1) < 10", "length(url) > 40", "lower(tenant_id) = 'acme'"])
@@ -151,6 +154,7 @@ class QueryGenerator:
             ("CASE WHEN status >= 500 THEN 'error' WHEN status >= 400 THEN 'client' WHEN status IS NULL THEN 'none' ELSE 'ok' END", "case"),
             ("coalesce(url, ip, 'n/a')", "case"),
             ("ip IS NULL", "group"),
+            ("strftime(ts, '%Y-%m-%d %H')", "time"), ("dayname(ts)", "time"), ("split_part(url, '/', 3)", "group"),
         ])
 
     def aggregate(self):
@@ -166,7 +170,7 @@ class QueryGenerator:
             f"quantile_cont(latency_ms, {q})", f"percentile_cont({q}) WITHIN GROUP (ORDER BY latency_ms)",
             f"percentile_cont({q}) WITHIN GROUP (ORDER BY latency_ms DESC)",
             f"quantile_disc(status, {q})", "median(latency_ms)",
-            "stddev(latency_ms)", "variance(latency_ms)",
+            "stddev(latency_ms)", "variance(latency_ms)", "stddev_pop(latency_ms)", "var_pop(status)",
             "bool_or(status >= 500)", "bool_and(ip IS NOT NULL)",
             f"sum(CASE WHEN status >= {self.choice([400, 500])} THEN 1 ELSE 0 END)",
             "count(CASE WHEN event_type LIKE 'login%' THEN 1 END)",
@@ -198,6 +202,10 @@ class QueryGenerator:
             "substr(metadata->>'city', 2, 3)", "extract(epoch FROM ts)", "coalesce(status, latency_ms)",
             "greatest(latency_ms, status)", "CASE WHEN status IS NULL THEN latency_ms ELSE status END",
             "ts - INTERVAL '1 day'", "ts::date + INTERVAL '12 hours'", "json_extract_string(metadata, '$.template')",
+            "split_part(url, '/', 3)", "regexp_extract(url, 'https?://([^/]+)(/[a-z]+)?', 2)",
+            "regexp_replace(url, '[0-9]+', '#', 'g')", "strftime(ts, '%Y-%m-%d %H:00')", "strftime(ts, '%a %-d %b')",
+            "left(tenant_id, 3)", "right(ip, 2)", "strpos(url, '/api')", "lpad(CAST(status AS VARCHAR), 5, '0')",
+            "monthname(ts)", "date_diff('minute', TIMESTAMP '2025-09-01 00:00:00', ts)", "epoch_ms(ts)",
         ])
 
     # -- query shapes -----------------------------------------------------------------------

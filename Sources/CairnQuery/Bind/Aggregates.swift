@@ -11,7 +11,7 @@ package enum AggregateKind: String, Hashable, Sendable {
     case boolAnd = "bool_and", boolOr = "bool_or"
     case stringAgg = "string_agg"
     case first, last
-    case stddevSamp = "stddev_samp", varSamp = "var_samp"
+    case stddevSamp = "stddev_samp", varSamp = "var_samp", stddevPop = "stddev_pop", varPop = "var_pop"
 }
 
 /// One aggregate computed by a GROUP BY: the function, its bound argument and result type.

@@ -33,6 +33,8 @@ extension Binder {
         case "last": .last
         case "stddev", "stddev_samp": .stddevSamp
         case "variance", "var_samp": .varSamp
+        case "stddev_pop": .stddevPop
+        case "var_pop": .varPop
         default: nil
         }
     }
@@ -96,7 +98,7 @@ extension Binder {
         case .sum:
             guard at.isNumeric else { throw error("sum needs a numeric argument, got \(at)", p) }
             type = at.isInteger ? .bigint : .double
-        case .avg, .stddevSamp, .varSamp:
+        case .avg, .stddevSamp, .varSamp, .stddevPop, .varPop:
             guard at.isNumeric else { throw error("\(name) needs a numeric argument, got \(at)", p) }
             type = .double
         case .quantileCont:
@@ -171,6 +173,12 @@ extension Binder {
         throw error("\(name) needs a DATE or TIMESTAMP argument, got \(b.type)", p)
     }
 
+    /// A DATE or TIMESTAMP argument as a timestamp (a date is its midnight).
+    private func timestamp(_ b: BoundExpr, _ name: String, _ p: SQLPosition) throws(CairnError) -> BoundExpr {
+        let t = try temporal(b, name, p)
+        return t.type == .date ? .cast(t, to: .timestamp, tryCast: false) : t
+    }
+
     private func constantString(_ b: BoundExpr, _ what: String, _ p: SQLPosition) throws(CairnError) -> String {
         guard case .constant(.string(let s), _) = b else { throw error("\(what) must be a constant string", p) }
         return s
@@ -205,6 +213,71 @@ extension Binder {
         case "contains":
             try expectArgs(name, a, 2...2, p)
             return .function(.contains, [try text(a[0], name, pos(0)), try text(a[1], name, pos(1))], .boolean)
+        case "split_part":
+            try expectArgs(name, a, 3...3, p)
+            return .function(.splitPart, [try text(a[0], name, pos(0)), try text(a[1], name, pos(1)), try integer(a[2], name, pos(2))], .varchar)
+        case "left", "right":
+            try expectArgs(name, a, 2...2, p)
+            return .function(name == "left" ? .left : .right, [try text(a[0], name, pos(0)), try integer(a[1], name, pos(1))], .varchar)
+        case "strpos", "instr":
+            try expectArgs(name, a, 2...2, p)
+            return .function(.strpos, [try text(a[0], name, pos(0)), try text(a[1], name, pos(1))], .bigint)
+        case "lpad", "rpad":
+            try expectArgs(name, a, 3...3, p)
+            return .function(name == "lpad" ? .lpad : .rpad, [try text(a[0], name, pos(0)), try integer(a[1], name, pos(1)),
+                                                              try text(a[2], name, pos(2))], .varchar)
+        case "regexp_matches", "regexp_extract", "regexp_replace":
+            let replace = name == "regexp_replace", extract = name == "regexp_extract"
+            try expectArgs(name, a, replace ? 3...4 : 2...(extract ? 4 : 3), p)
+            let pattern = try constantString(a[1], "the \(name) pattern", pos(1))
+            let optionsAt = replace ? 3 : (extract ? 3 : 2)
+            let options = a.count > optionsAt ? try constantString(a[optionsAt], "\(name) options", pos(optionsAt)) : ""
+            let regex: RegexPattern
+            do {
+                regex = try RegexPattern(pattern, options: options, allowGlobal: replace)
+            } catch {
+                throw self.error("unknown \(name) option '\(error.letter)'", pos(optionsAt))
+            }
+            do { _ = try regex.compile() } catch {
+                throw self.error(error.message, pos(1))
+            }
+            let subject = try text(a[0], name, pos(0))
+            if replace { return .function(.regexpReplace(regex), [subject, try text(a[2], name, pos(2))], .varchar) }
+            if extract {
+                let group = a.count > 2 ? try integer(a[2], name, pos(2)) : .constant(.int(0), .bigint)
+                return .function(.regexpExtract(regex), [subject, group], .varchar)
+            }
+            return .function(.regexpMatches(regex), [subject], .boolean)
+        case "strftime":
+            try expectArgs(name, a, 2...2, p)
+            // DuckDB takes the format first or second.
+            let formatAt = a[0].isStringConstant && !a[1].isStringConstant ? 0 : 1
+            let formatText = try constantString(a[formatAt], "the strftime format", pos(formatAt))
+            let format: TimeFormat
+            do {
+                format = try TimeFormat(formatText)
+            } catch {
+                throw self.error("unknown strftime format specifier \(error.spec)", pos(formatAt))
+            }
+            return .function(.strftime(format), [try timestamp(a[1 - formatAt], name, pos(1 - formatAt))], .varchar)
+        case "date_diff", "datediff":
+            try expectArgs(name, a, 3...3, p)
+            let unitName = try constantString(a[0], "the date_diff unit", pos(0))
+            guard let unit = Self.timeUnit(unitName), [.microsecond, .millisecond, .second, .minute, .hour, .day, .week,
+                                                       .month, .quarter, .year].contains(unit) else {
+                throw error("unknown date_diff unit '\(unitName)'", pos(0))
+            }
+            return .function(.dateDiffUnits(unit), [try timestamp(a[1], name, pos(1)), try timestamp(a[2], name, pos(2))], .bigint)
+        case "epoch_ms":
+            try expectArgs(name, a, 1...1, p)
+            if a[0].type.isInteger { return .function(.fromEpochMillis, [try integer(a[0], name, pos(0))], .timestamp) }
+            return .function(.epochMillis, [try timestamp(a[0], name, pos(0))], .bigint)
+        case "epoch_us":
+            try expectArgs(name, a, 1...1, p)
+            return .function(.epochMicros, [try timestamp(a[0], name, pos(0))], .bigint)
+        case "dayname", "monthname":
+            try expectArgs(name, a, 1...1, p)
+            return .function(name == "dayname" ? .dayName : .monthName, [try timestamp(a[0], name, pos(0))], .varchar)
         case "abs":
             try expectArgs(name, a, 1...1, p)
             let x = try number(a[0], name, pos(0))
@@ -273,7 +346,8 @@ extension Binder {
             return try bindDatePart(name, a[0], p)
         case "time_bucket":
             try expectArgs(name, a, 2...3, p)
-            guard case .constant(let wv, _) = a[0], case .interval(let m, let d, let us) = wv else {
+            let width = a[0].isStringConstant ? try coerce(a[0], to: .interval, pos(0)) : a[0]
+            guard case .constant(let wv, _) = width, case .interval(let m, let d, let us) = wv else {
                 throw error("time_bucket width must be a constant INTERVAL", pos(0))
             }
             let ts = try temporal(a[1], name, pos(1))
@@ -315,6 +389,13 @@ extension Binder {
     func bindDatePart(_ field: String, _ arg: BoundExpr, _ p: SQLPosition) throws(CairnError) -> BoundExpr {
         guard let part = Self.datePart(field) else { throw error("unknown date part \"\(field)\"", p) }
         let b = arg.isStringConstant ? try coerce(arg, to: .timestamp, p) : arg
+        if part == .epoch, b.type == .interval {
+            // A constant may hold months, which interval vectors cannot (they are microseconds).
+            if case .constant(.interval(let m, let d, let us), _) = b {
+                return .constant(.double((Double(m) * 30 + Double(d)) * 86_400 + Double(us) / 1e6), .double)
+            }
+            return .function(.intervalEpoch, [b], .double)
+        }
         guard b.type.isTemporal || b.isNullConstant else {
             throw error("date part extraction needs a DATE or TIMESTAMP, got \(b.type)", p)
         }

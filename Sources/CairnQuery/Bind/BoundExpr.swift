@@ -172,6 +172,18 @@ package enum CompareOp: String, Hashable, Sendable {
 /// Scalar functions the evaluator implements. Arguments are bound and type-checked by the binder.
 package enum ScalarFunction: Hashable, Sendable {
     case lower, upper, length, substr, concat, trim, replace, startsWith, contains
+    case splitPart, left, right, strpos, lpad, rpad
+    /// Regular expressions with a constant pattern; extract and replace take the group or replacement.
+    case regexpMatches(RegexPattern), regexpExtract(RegexPattern), regexpReplace(RegexPattern)
+    /// `strftime(t, format)` with a constant format.
+    case strftime(TimeFormat)
+    /// `date_diff(unit, a, b)`: unit boundaries from timestamp `a` to `b` (DuckDB's rule; weeks are whole 7 days).
+    case dateDiffUnits(TimeUnit)
+    /// `epoch_ms(t)`, `epoch_us(t)`; `epoch_ms(n)` is `fromEpochMillis`.
+    case epochMillis, epochMicros, fromEpochMillis
+    case dayName, monthName
+    /// `extract(epoch FROM interval)`: seconds, a month counting 30 days (as DuckDB counts).
+    case intervalEpoch
     case abs, round, floor, ceil, sqrt, ln, log10, power
     /// `date_trunc(unit, ts)`; unit is resolved at bind time.
     case dateTrunc(TimeUnit)
@@ -189,7 +201,6 @@ package enum ScalarFunction: Hashable, Sendable {
     case greatest, least
     case nullIf
     case toTimestamp
-    case epochSeconds
     /// pgvector distances and helpers.
     case vectorDistance(VectorDistance)
     case vectorDims, l2Norm

@@ -223,7 +223,7 @@ final class Accumulator {
         counts.append(0)
         seen.append(false)
         switch spec.kind {
-        case .sum, .min, .max, .avg, .first, .last, .boolAnd, .boolOr, .stddevSamp, .varSamp:
+        case .sum, .min, .max, .avg, .first, .last, .boolAnd, .boolOr, .stddevSamp, .varSamp, .stddevPop, .varPop:
             ints.append(0); doubles.append(0); values.append(.null); wide.append(0); means.append(0); m2.append(0)
         case .quantileCont, .quantileDisc: lists.append([])
         case .stringAgg: strings.append([])
@@ -323,7 +323,7 @@ final class Accumulator {
                 doubles[g] += a[i]
             }
             counts[g] += 1
-        case .stddevSamp, .varSamp:
+        case .stddevSamp, .varSamp, .stddevPop, .varPop:
             let x = arg.value(at: i, type: t).doubleValue ?? 0
             counts[g] += 1
             let delta = x - means[g]
@@ -365,7 +365,7 @@ final class Accumulator {
         case .sum, .avg:
             wide[g] += other.wide[h]
             doubles[g] += other.doubles[h]
-        case .stddevSamp, .varSamp:
+        case .stddevSamp, .varSamp, .stddevPop, .varPop:
             // Chan et al.'s pairwise combination of (count, mean, M2).
             guard nb > 0 else { return }
             let total = na + nb
@@ -480,11 +480,12 @@ final class Accumulator {
             guard counts[g] > 0 else { return .null }
             let total = t.physical == .int64 ? Double(wide[g]) : doubles[g]
             return .double(total / Double(counts[g]))
-        case .stddevSamp, .varSamp:
+        case .stddevSamp, .varSamp, .stddevPop, .varPop:
             let n = Double(counts[g])
-            guard n > 1 else { return .null }
-            let variance = max(0, m2[g] / (n - 1))
-            return .double(spec.kind == .varSamp ? variance : variance.squareRoot())
+            let population = spec.kind == .stddevPop || spec.kind == .varPop
+            guard n > (population ? 0 : 1) else { return .null }
+            let variance = max(0, m2[g] / (population ? n : n - 1))
+            return .double(spec.kind == .varSamp || spec.kind == .varPop ? variance : variance.squareRoot())
         case .min, .max, .first, .last, .boolAnd, .boolOr:
             guard seen[g] else { return .null }
             return stateValue(g)

@@ -75,6 +75,38 @@ enum Functions {
                 }
             }
             return ColumnVector(storage: .int64(out), validity: a[0].validity)
+        case .regexpMatches(let pattern):
+            return try regexpMatches(a[0], pattern, n)
+        case .regexpExtract(let pattern):
+            return try regexpExtract(a[0], a[1], pattern, n)
+        case .regexpReplace(let pattern):
+            return try regexpReplace(a[0], a[1], pattern, n)
+        case .strftime(let format):
+            return mapTimestampToString(a[0], n) { format.format($0) }
+        case .dayName:
+            return mapTimestampToString(a[0], n) { TimeFormat.weekdayName($0) }
+        case .monthName:
+            return mapTimestampToString(a[0], n) { TimeFormat.monthName($0) }
+        case .dateDiffUnits(let unit):
+            guard case .int64(let x) = a[0].storage, case .int64(let y) = a[1].storage else { break }
+            return ColumnVector(storage: .int64(zip(x, y).map { DateMath.unitsBetween(unit, $0, $1) }),
+                                validity: andValidity(a[0].validity, a[1].validity))
+        case .epochMillis:
+            return mapInt(a[0]) { Calendar.floorDiv($0, 1000) }
+        case .epochMicros:
+            return a[0]
+        case .fromEpochMillis:
+            var overflow = false
+            let r = mapInt(a[0]) { ms in
+                let (us, o) = ms.multipliedReportingOverflow(by: 1000)
+                overflow = overflow || o
+                return us
+            }
+            if overflow { throw CairnError(.invalidInput, "epoch_ms value is out of the timestamp range") }
+            return r
+        case .intervalEpoch:
+            guard case .int64(let x) = a[0].storage else { break }
+            return ColumnVector(storage: .float64(x.map { Double($0) / 1e6 }), validity: a[0].validity)
         default:
             break
         }
@@ -94,6 +126,18 @@ enum Functions {
             }
         }
         return ColumnVector(storage: .int64(out), validity: v.validity)
+    }
+
+    /// Formats every valid timestamp of `v` (micros); NULL stays NULL.
+    static func mapTimestampToString(_ v: ColumnVector, _ n: Int, _ body: (Int64) -> String) -> ColumnVector {
+        guard case .int64(let t) = v.storage else { return .nulls(.bytes, count: n) }
+        var out = ByteArray()
+        out.reserveCapacity(rows: n, bytes: n * 16)
+        for i in 0..<n {
+            if v.isNull(i) { out.appendEmpty(); continue }
+            Array(body(t[i]).utf8).withUnsafeBufferPointer { out.append(bytes: $0) }
+        }
+        return ColumnVector(storage: .bytes(out), validity: v.validity)
     }
 
     static func mapString(_ v: ColumnVector, _ body: (UnsafeBufferPointer<UInt8>) -> [UInt8]) -> ColumnVector {
@@ -193,6 +237,38 @@ enum Functions {
             if from >= to { return .string("") }
             var out = String.UnicodeScalarView()
             out.append(contentsOf: chars[Int(from)..<Int(to)])
+            return .string(String(out))
+        case .splitPart:
+            guard case .string(let s) = a[0], case .string(let separator) = a[1], case .int(let index) = a[2] else { return .null }
+            // DuckDB: 1-based, negative counts from the end, out of range (or 0) is ''; an empty
+            // separator splits into characters.
+            let parts = separator.isEmpty ? s.unicodeScalars.map { String($0) } : s.components(separatedBy: separator)
+            let i = index > 0 ? Int(clamping: index) - 1 : parts.count + Int(clamping: index)
+            return .string(index != 0 && parts.indices.contains(i) ? parts[i] : "")
+        case .left, .right:
+            guard case .string(let s) = a[0], case .int(let count) = a[1] else { return .null }
+            let chars = Array(s.unicodeScalars)
+            // A negative count drops that many from the other end.
+            let keep = count >= 0 ? min(Int(clamping: count), chars.count) : max(0, chars.count - Int(clamping: count.magnitude))
+            var out = String.UnicodeScalarView()
+            out.append(contentsOf: f == .left ? chars.prefix(keep) : chars.suffix(keep))
+            return .string(String(out))
+        case .strpos:
+            guard case .string(let s) = a[0], case .string(let needle) = a[1] else { return .null }
+            guard let found = s.range(of: needle) else { return .int(needle.isEmpty ? 1 : 0) }
+            return .int(Int64(s.unicodeScalars[..<found.lowerBound].count) + 1)
+        case .lpad, .rpad:
+            guard case .string(let s) = a[0], case .int(let width) = a[1], case .string(let fill) = a[2] else { return .null }
+            let chars = Array(s.unicodeScalars), target = max(0, Int(clamping: width))
+            var out = String.UnicodeScalarView()
+            if chars.count >= target {
+                out.append(contentsOf: chars.prefix(target))
+                return .string(String(out))
+            }
+            let fillChars = Array(fill.unicodeScalars)
+            guard !fillChars.isEmpty else { throw CairnError(.invalidInput, "\(f == .lpad ? "lpad" : "rpad") needs a non-empty fill to pad with") }
+            let padding = (0..<(target - chars.count)).map { fillChars[$0 % fillChars.count] }
+            out.append(contentsOf: f == .lpad ? padding + chars : chars + padding)
             return .string(String(out))
         case .replace:
             guard case .string(let s) = a[0], case .string(let x) = a[1], case .string(let y) = a[2] else { return .null }
@@ -356,6 +432,24 @@ enum DateMath {
             let (isoYear, week) = isoWeek(day)
             return part == .week ? week : isoYear
         default: return 0
+        }
+    }
+
+    /// `date_diff(unit, a, b)`: how many unit boundaries lie between timestamps `a` and `b`
+    /// (negative when `b` is earlier), as DuckDB counts them; a week is 7 whole days.
+    static func unitsBetween(_ unit: TimeUnit, _ a: Int64, _ b: Int64) -> Int64 {
+        func boundaries(_ width: Int64) -> Int64 { Calendar.floorDiv(b, width) &- Calendar.floorDiv(a, width) }
+        switch unit {
+        case .microsecond: return b &- a
+        case .millisecond: return boundaries(1000)
+        case .second: return boundaries(Calendar.microsPerSecond)
+        case .minute: return boundaries(Calendar.microsPerMinute)
+        case .hour: return boundaries(Calendar.microsPerHour)
+        case .day: return boundaries(Calendar.microsPerDay)
+        case .week: return (Calendar.dayOf(micros: b) - Calendar.dayOf(micros: a)) / 7
+        case .month: return monthIndex(b) - monthIndex(a)
+        case .quarter: return Calendar.floorDiv(monthIndex(b), 3) - Calendar.floorDiv(monthIndex(a), 3)
+        default: return Calendar.floorDiv(monthIndex(b), 12) - Calendar.floorDiv(monthIndex(a), 12)
         }
     }
 

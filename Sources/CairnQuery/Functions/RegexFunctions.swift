@@ -1,0 +1,129 @@
+import CairnFormat
+
+/// A constant regular expression of `regexp_matches`, `regexp_extract`, `regexp_replace` and the
+/// `~` operators, with DuckDB's option letters. Swift's `Regex` reads the RE2-style syntax users
+/// write for DuckDB (classes such as `\d` and `\w`, `(?:…)`, lazy quantifiers) and matches by
+/// Unicode scalar, as RE2 does by code point. The pattern is checked when the query is bound and
+/// compiled once per batch.
+package struct RegexPattern: Hashable, Sendable {
+    package let pattern: String
+    package let caseInsensitive: Bool
+    /// `.` also matches a newline (option `s`).
+    package let dotAll: Bool
+    /// `regexp_replace` replaces every match, not just the first (option `g`).
+    package let global: Bool
+
+    /// Parses DuckDB's options: `c` case-sensitive (the default), `i` case-insensitive, `s` dot
+    /// matches newlines, `g` every match (replace only); throws with a letter it does not know.
+    init(_ pattern: String, options: String, allowGlobal: Bool) throws(RegexOptionError) {
+        var caseInsensitive = false, dotAll = false, global = false
+        for letter in options {
+            switch letter {
+            case "c": caseInsensitive = false
+            case "i": caseInsensitive = true
+            case "s": dotAll = true
+            case "g" where allowGlobal: global = true
+            default: throw RegexOptionError(letter: letter)
+            }
+        }
+        self.pattern = pattern
+        self.caseInsensitive = caseInsensitive
+        self.dotAll = dotAll
+        self.global = global
+    }
+
+    struct RegexOptionError: Error { let letter: Character }
+
+    func compile() throws(CairnError) -> Regex<AnyRegexOutput> {
+        do {
+            var regex = try Regex(pattern).matchingSemantics(.unicodeScalar)
+            if caseInsensitive { regex = regex.ignoresCase() }
+            if dotAll { regex = regex.dotMatchesNewlines() }
+            return regex
+        } catch {
+            throw CairnError(.invalidInput, "invalid regular expression '\(pattern)': \(error)")
+        }
+    }
+}
+
+extension Functions {
+    /// `regexp_matches(s, p)`: whether `p` matches anywhere in `s`.
+    static func regexpMatches(_ v: ColumnVector, _ pattern: RegexPattern, _ n: Int) throws(CairnError) -> ColumnVector {
+        let regex = try pattern.compile()
+        guard case .bytes(let b) = v.storage else { return .nulls(.int64, count: n) }
+        var out = [Int64](repeating: 0, count: n)
+        for i in 0..<n where !v.isNull(i) {
+            out[i] = b.string(at: i).firstMatch(of: regex) == nil ? 0 : 1
+        }
+        return ColumnVector(storage: .int64(out), validity: v.validity)
+    }
+
+    /// `regexp_extract(s, p, group)`: the group's text in the first match, '' when nothing matches
+    /// or the group took no part (as DuckDB returns).
+    static func regexpExtract(_ v: ColumnVector, _ groups: ColumnVector, _ pattern: RegexPattern, _ n: Int) throws(CairnError) -> ColumnVector {
+        let regex = try pattern.compile()
+        var builder = VectorBuilder(type: .varchar, capacity: n)
+        for i in 0..<n {
+            guard case .string(let s) = v.value(at: i, type: .varchar), case .int(let group) = groups.value(at: i, type: .bigint) else {
+                builder.appendNull()
+                continue
+            }
+            guard let match = s.firstMatch(of: regex) else { builder.append(.string("")); continue }
+            guard group >= 0, group < match.output.count else {
+                throw CairnError(.invalidInput, "regexp_extract group \(group) does not exist in '\(pattern.pattern)' "
+                                 + "(it has \(match.output.count - 1) group\(match.output.count == 2 ? "" : "s"))")
+            }
+            builder.append(.string(match.output[Int(group)].substring.map(String.init) ?? ""))
+        }
+        return builder.finish()
+    }
+
+    /// `regexp_replace(s, p, replacement)`: the first match (every match with option `g`) replaced;
+    /// `\0`…`\9` in the replacement insert the match and its groups, `\\` a backslash.
+    static func regexpReplace(_ v: ColumnVector, _ replacements: ColumnVector, _ pattern: RegexPattern, _ n: Int) throws(CairnError) -> ColumnVector {
+        let regex = try pattern.compile()
+        var builder = VectorBuilder(type: .varchar, capacity: n)
+        for i in 0..<n {
+            guard case .string(let s) = v.value(at: i, type: .varchar),
+                  case .string(let replacement) = replacements.value(at: i, type: .varchar) else {
+                builder.appendNull()
+                continue
+            }
+            let matches = pattern.global ? s.matches(of: regex) : (s.firstMatch(of: regex).map { [$0] } ?? [])
+            var out = ""
+            var rest = s.startIndex
+            for match in matches {
+                out += s[rest..<match.range.lowerBound]
+                out += expand(replacement, match)
+                rest = match.range.upperBound
+            }
+            out += s[rest...]
+            builder.append(.string(out))
+        }
+        return builder.finish()
+    }
+
+    private static func expand(_ replacement: String, _ match: Regex<AnyRegexOutput>.Match) -> String {
+        guard replacement.contains("\\") else { return replacement }
+        var out = ""
+        var escaped = false
+        for c in replacement {
+            if escaped {
+                if let digit = c.wholeNumberValue, c.isASCII, digit < match.output.count {
+                    out += match.output[digit].substring.map(String.init) ?? ""
+                } else if c.isASCII, c.isNumber {
+                    // A group the pattern does not have inserts nothing.
+                } else {
+                    out.append(c)
+                }
+                escaped = false
+            } else if c == "\\" {
+                escaped = true
+            } else {
+                out.append(c)
+            }
+        }
+        if escaped { out.append("\\") }
+        return out
+    }
+}
