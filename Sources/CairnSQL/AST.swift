@@ -180,6 +180,8 @@ public struct SelectStatement: Sendable, Hashable {
     /// `GROUP BY ALL`: every select item without an aggregate is a key (`groupBy` is empty).
     public var groupByAll = false
     public var having: Expr?
+    /// `QUALIFY condition`: filters rows after window functions are computed.
+    public var qualify: Expr?
     public var orderBy: [OrderItem]
     /// `ORDER BY ALL [ASC|DESC] [NULLS FIRST|LAST]`: every select item, left to right (`orderBy` is empty).
     public var orderByAll: SortDirection?
@@ -289,6 +291,8 @@ public indirect enum Expr: Sendable, Hashable {
     case subquery(SelectStatement, SQLPosition)
     /// `[1.0, 2.0, …]` array literal (vectors).
     case array([Expr], SQLPosition)
+    /// `f(args) OVER (PARTITION BY … ORDER BY … [frame])`: `function` is the `.function` call.
+    case window(WindowCall, SQLPosition)
 
     public var position: SQLPosition {
         switch self {
@@ -296,10 +300,35 @@ public indirect enum Expr: Sendable, Hashable {
              .binary(_, _, _, let p), .function(_, _, _, _, _, _, let p), .cast(_, _, _, let p),
              .inList(_, _, _, let p), .inSubquery(_, _, _, let p), .between(_, _, _, _, let p),
              .like(_, _, _, _, _, let p), .isNull(_, _, let p), .caseWhen(_, _, _, let p),
-             .extract(_, _, let p), .subquery(_, let p), .array(_, let p):
+             .extract(_, _, let p), .subquery(_, let p), .array(_, let p), .window(_, let p):
             p
         }
     }
+}
+
+/// The call and window of a window function.
+public struct WindowCall: Sendable, Hashable {
+    /// A `.function` expression (name, arguments; no WITHIN GROUP).
+    public var function: Expr
+    public var partitionBy: [Expr]
+    public var orderBy: [OrderItem]
+    /// nil: the default frame (the whole partition without ORDER BY, else up to the current row's last peer).
+    public var frame: WindowFrame?
+    public init(function: Expr, partitionBy: [Expr], orderBy: [OrderItem], frame: WindowFrame?) {
+        self.function = function; self.partitionBy = partitionBy; self.orderBy = orderBy; self.frame = frame
+    }
+}
+
+/// `ROWS|RANGE BETWEEN start AND end` (or `ROWS|RANGE start`, which ends at the current row).
+public struct WindowFrame: Sendable, Hashable {
+    public enum Bound: Sendable, Hashable {
+        case unboundedPreceding, preceding(Int), currentRow, following(Int), unboundedFollowing
+    }
+    /// `ROWS` counts rows; `RANGE` (with these bounds) treats the current row's peers as one.
+    public var rows: Bool
+    public var start: Bound
+    public var end: Bound
+    public init(rows: Bool, start: Bound, end: Bound) { self.rows = rows; self.start = start; self.end = end }
 }
 
 public struct CaseBranch: Sendable, Hashable {

@@ -36,6 +36,10 @@ extension Expr {
             return .extract(field: field, r(x), p)
         case .array(let elements, let p):
             return .array(elements.map(r), p)
+        case .window(let w, let p):
+            return .window(WindowCall(function: r(w.function), partitionBy: w.partitionBy.map(r),
+                                      orderBy: w.orderBy.map { OrderItem(expr: r($0.expr), descending: $0.descending, nullsFirst: $0.nullsFirst) },
+                                      frame: w.frame), p)
         }
     }
 
@@ -61,6 +65,11 @@ extension Expr {
             return (operand.map(c) ?? false) || branches.contains { c($0.condition) || c($0.result) } || (elseResult.map(c) ?? false)
         case .array(let elements, _):
             return elements.contains(where: c)
+        case .window(let w, _):
+            // The window function itself is computed per row, after any aggregation: only calls
+            // inside its arguments and window are aggregates of this query.
+            guard case .function(_, let args, _, _, _, let filter, _) = w.function else { return false }
+            return args.contains(where: c) || (filter.map(c) ?? false) || w.partitionBy.contains(where: c) || w.orderBy.contains { c($0.expr) }
         }
     }
 }

@@ -343,10 +343,64 @@ extension Parser {
             filter = try parseExpression()
             try expect(.rightParen)
         }
-        if current.isKeyword(.over) && peek().isSymbol(.leftParen) {
-            throw SQLSyntaxError("window functions (OVER) are not supported", at: current.position)
+        let call = Expr.function(name: name, args: args, distinct: distinct, star: star, withinGroup: withinGroup, filter: filter, position)
+        guard current.isKeyword(.over) else { return call }
+        advance()
+        guard current.isSymbol(.leftParen) else {
+            throw SQLSyntaxError("named windows are not supported; write the window in parentheses after OVER", at: current.position)
         }
-        return .function(name: name, args: args, distinct: distinct, star: star, withinGroup: withinGroup, filter: filter, position)
+        return .window(try parseWindow(call), position)
+    }
+
+    /// `( [PARTITION BY e, …] [ORDER BY …] [ROWS|RANGE frame] )` after OVER.
+    private mutating func parseWindow(_ function: Expr) throws(SQLSyntaxError) -> WindowCall {
+        try expect(.leftParen)
+        var window = WindowCall(function: function, partitionBy: [], orderBy: [], frame: nil)
+        if accept(.partition) {
+            try expect(.by)
+            window.partitionBy = try parseExpressionList()
+        }
+        if accept(.order) {
+            try expect(.by)
+            window.orderBy = [try parseOrderItem()]
+            while accept(.comma) { window.orderBy.append(try parseOrderItem()) }
+        }
+        if current.isKeyword(.rows) || current.isWord("RANGE") {
+            let rows = current.isKeyword(.rows)
+            advance()
+            if accept(.between) {
+                let start = try parseFrameBound()
+                try expect(.and)
+                window.frame = WindowFrame(rows: rows, start: start, end: try parseFrameBound())
+            } else {
+                window.frame = WindowFrame(rows: rows, start: try parseFrameBound(), end: .currentRow)
+            }
+        }
+        try expect(.rightParen)
+        return window
+    }
+
+    /// `UNBOUNDED PRECEDING|FOLLOWING`, `n PRECEDING|FOLLOWING` (n a non-negative integer) or `CURRENT ROW`.
+    private mutating func parseFrameBound() throws(SQLSyntaxError) -> WindowFrame.Bound {
+        if current.isWord("UNBOUNDED") {
+            advance()
+            if current.isWord("PRECEDING") { advance(); return .unboundedPreceding }
+            if current.isWord("FOLLOWING") { advance(); return .unboundedFollowing }
+            throw expected("PRECEDING or FOLLOWING")
+        }
+        if current.isWord("CURRENT") {
+            advance()
+            try expect(.row)
+            return .currentRow
+        }
+        guard case .integer(let value) = current.kind, let n = Int(exactly: value) else {
+            throw SQLSyntaxError("window frame offsets must be integer constants (UNBOUNDED, n PRECEDING/FOLLOWING or CURRENT ROW)",
+                                 at: current.position)
+        }
+        advance()
+        if current.isWord("PRECEDING") { advance(); return .preceding(n) }
+        if current.isWord("FOLLOWING") { advance(); return .following(n) }
+        throw expected("PRECEDING or FOLLOWING")
     }
 
     private mutating func parseCase() throws(SQLSyntaxError) -> Expr {

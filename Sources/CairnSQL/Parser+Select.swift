@@ -33,6 +33,7 @@ extension Parser {
             }
         }
         if accept(.having) { select.having = try parseExpression() }
+        if accept(.qualify) { select.qualify = try parseExpression() }
         if accept(.order) {
             try expect(.by)
             if accept(.all) {

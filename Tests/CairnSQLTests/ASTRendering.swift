@@ -37,6 +37,12 @@ func render(_ expr: Expr) -> String {
     case .extract(let field, let source, _): return "EXTRACT(\(field) FROM \(render(source)))"
     case .subquery: return "SUBQUERY"
     case .array(let elements, _): return "[\(elements.map(render).joined(separator: ", "))]"
+    case .window(let w, _):
+        var parts: [String] = []
+        if !w.partitionBy.isEmpty { parts.append("PARTITION " + w.partitionBy.map(render).joined(separator: ", ")) }
+        if !w.orderBy.isEmpty { parts.append("ORDER " + w.orderBy.map(render).joined(separator: ", ")) }
+        if let f = w.frame { parts.append("\(f.rows ? "ROWS" : "RANGE") \(f.start) \(f.end)") }
+        return render(w.function) + " OVER(" + parts.joined(separator: "; ") + ")"
     }
 }
 

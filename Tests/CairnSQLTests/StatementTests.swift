@@ -174,6 +174,22 @@ import Testing
         #expect(withColumns.columns == ["x"])
     }
 
+    @Test func windowCallsAndQualify() throws {
+        guard case .select(let q) = try parseOne("""
+            SELECT row_number() OVER (PARTITION BY a, b ORDER BY c DESC NULLS FIRST) AS rn,
+                   sum(x) OVER (ORDER BY c ROWS BETWEEN 2 PRECEDING AND 1 FOLLOWING), count(*) OVER (),
+                   avg(x) OVER (ORDER BY c RANGE UNBOUNDED PRECEDING)
+            FROM t QUALIFY rn = 1
+            """) else { Issue.record("not a SELECT"); return }
+        #expect(q.items.compactMap { if case .expr(let e, _) = $0 { render(e) } else { nil } } == [
+            "row_number() OVER(PARTITION a, b; ORDER c DESC NULLS FIRST)",
+            "sum(x) OVER(ORDER c; ROWS preceding(2) following(1))",
+            "count(*) OVER()",
+            "avg(x) OVER(ORDER c; RANGE unboundedPreceding currentRow)",
+        ])
+        #expect(q.qualify.map(render) == "(= rn 1)")
+    }
+
     /// WITH queries are inlined: a FROM naming one reads it as a subquery under that name, later ones
     /// and nested subqueries see earlier ones, and a WITH query shadows a table of the same name.
     @Test func withQueriesAreInlinedAsSubqueries() throws {

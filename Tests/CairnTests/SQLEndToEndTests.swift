@@ -178,6 +178,58 @@ let eventsRows = """
         }
     }
 
+    /// Window functions and QUALIFY, over rows and over groups, with the answers DuckDB gives.
+    @Test func windowFunctionsAnswerAsDuckDB() throws {
+        let t = try loaded()
+        #expect(try t.rows("""
+            SELECT tenant_id, row_number() OVER (PARTITION BY tenant_id ORDER BY ts DESC) AS rn, rank() OVER (ORDER BY status DESC) AS r,
+                   dense_rank() OVER (ORDER BY status DESC) AS dr, lag(latency_ms) OVER (PARTITION BY tenant_id ORDER BY ts) AS prev,
+                   lead(event_type, 1, 'end') OVER (ORDER BY ts) AS nxt
+            FROM events ORDER BY ts
+            """) == [
+                ["acme", "3", "4", "3", "NULL", "page_view"], ["acme", "2", "4", "3", "12.5", "page_view"],
+                ["acme", "1", "1", "1", "30.0", "login_failed"], ["globex", "2", "2", "2", "NULL", "login_failed"],
+                ["globex", "1", "2", "2", "NULL", "page_view"], ["initech", "1", "6", "4", "NULL", "end"],
+            ])
+        #expect(try t.rows("""
+            SELECT sum(latency_ms) OVER (ORDER BY ts) AS running, avg(latency_ms) OVER (ORDER BY ts ROWS BETWEEN 1 PRECEDING AND 1 FOLLOWING),
+                   count(*) OVER (PARTITION BY tenant_id), first_value(user_id) OVER (PARTITION BY tenant_id ORDER BY ts),
+                   max(status) OVER (ORDER BY status NULLS FIRST RANGE BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING),
+                   ntile(4) OVER (ORDER BY ts), percent_rank() OVER (ORDER BY ts), cume_dist() OVER (ORDER BY status)
+            FROM events ORDER BY ts
+            """) == [
+                ["12.5", "21.25", "3", "u1", "500", "1", "0.0", "0.3333333333333333"],
+                ["42.5", "97.5", "3", "u1", "500", "1", "0.2", "0.3333333333333333"],
+                ["292.5", "140.0", "3", "u1", "500", "2", "0.4", "0.8333333333333334"],
+                ["292.5", "250.0", "2", "u3", "500", "2", "0.6", "0.6666666666666666"],
+                ["292.5", "5.0", "2", "u3", "500", "3", "0.8", "0.6666666666666666"],
+                ["297.5", "5.0", "1", "NULL", "500", "4", "1.0", "1.0"],
+            ])
+        #expect(try t.rows("""
+            SELECT tenant_id, count(*) AS n, sum(count(*)) OVER () AS total, count(*) * 100.0 / sum(count(*)) OVER () AS pct,
+                   rank() OVER (ORDER BY count(*) DESC) FROM events GROUP BY tenant_id ORDER BY tenant_id
+            """) == [["acme", "3", "6", "50.0", "1"], ["globex", "2", "6", "33.333333333333336", "2"], ["initech", "1", "6", "16.666666666666668", "3"]])
+        #expect(try t.rows("SELECT tenant_id, event_type, ts FROM events QUALIFY row_number() OVER (PARTITION BY tenant_id ORDER BY ts DESC) = 1 ORDER BY tenant_id")
+                == [["acme", "page_view", "2025-09-01 11:15:00"], ["globex", "login_failed", "2025-09-02 09:05:00"], ["initech", "page_view", "2025-09-03 23:59:59"]])
+        #expect(try t.rows("SELECT ts FROM events WHERE tenant_id = 'nobody' QUALIFY row_number() OVER () = 1").isEmpty)
+        #expect(try t.rows("SELECT count(*), row_number() OVER () FROM events WHERE tenant_id = 'nobody'") == [["0", "1"]])
+        let bad: [(String, String)] = [
+            ("SELECT ts FROM events WHERE row_number() OVER () = 1", "window functions are not allowed in WHERE"),
+            ("SELECT tenant_id FROM events GROUP BY tenant_id HAVING rank() OVER (ORDER BY count(*)) = 1", "window functions are not allowed"),
+            ("SELECT sum(rank() OVER (ORDER BY ts)) OVER () FROM events", "window functions are not allowed"),
+            ("SELECT sum(status) OVER (ORDER BY ts RANGE BETWEEN 1 PRECEDING AND CURRENT ROW) FROM events", "RANGE frames with offsets are not supported"),
+            ("SELECT ts FROM events QUALIFY ts > '2025-09-02'", "QUALIFY needs a window function"),
+            ("SELECT median(status) OVER () FROM events", "median is not a window function"),
+            ("SELECT lag(status, -1) OVER (ORDER BY ts) FROM events", "lag offset must be a non-negative integer constant"),
+            ("SELECT ntile(0) OVER (ORDER BY ts) FROM events", "ntile needs a positive number of buckets"),
+            ("SELECT count(*) OVER w FROM events", "named windows are not supported"),
+        ]
+        for (sql, message) in bad {
+            let e = #expect(throws: CairnError.self, "\(sql)") { try t.db.execute(sql) }
+            #expect(e?.message.contains(message) == true, "\(sql): \(e?.message ?? "no error")")
+        }
+    }
+
     @Test func orderLimitOffsetNulls() throws {
         let t = try loaded()
         #expect(try t.rows("SELECT status FROM events ORDER BY status LIMIT 2") == [["200"], ["200"]])

@@ -315,9 +315,38 @@ class QueryGenerator:
                      "(SELECT ts::date AS d, tenant_id, count(*) AS n FROM events GROUP BY ts::date, tenant_id) AS daily "
                      "GROUP BY d ORDER BY d", True)
 
+    # Every window orders by enough columns that rows it cannot tell apart are alike in all it shows.
+    ROW_ORDER = "ts, user_id, event_type, url, latency_ms, status, ip"
+
+    def window(self):
+        shape = self.rng.randrange(4)
+        if shape == 0:
+            key = self.choice(["tenant_id", "event_type", "status"])
+            return Query("window", f"SELECT {key} AS k, ts AS t, latency_ms AS l, row_number() OVER (PARTITION BY {key} ORDER BY {self.ROW_ORDER}) AS rn "
+                         f"FROM events{self.where(0.6)} QUALIFY rn <= {self.rng.randint(1, 4)}", False)
+        if shape == 1:
+            day = self.choice(["ts::date", "date_trunc('hour', ts)", "time_bucket(INTERVAL '6 hours', ts)"])
+            return Query("window", f"SELECT {day} AS d, count(*) AS n, sum(count(*)) OVER (ORDER BY {day}) AS running, "
+                         f"lag(count(*)) OVER (ORDER BY {day}) AS prev, lead(count(*), 2, -1) OVER (ORDER BY {day}) AS next2, "
+                         f"avg(count(*)) OVER (ORDER BY {day} ROWS BETWEEN 2 PRECEDING AND CURRENT ROW) AS ma "
+                         f"FROM events{self.where(0.5)} GROUP BY {day}", False)
+        if shape == 2:
+            key = self.choice(["tenant_id", "event_type", "status", "metadata->>'browser'"])
+            return Query("window", f"SELECT {key} AS k, count(*) AS n, count(*) * 1.0 / sum(count(*)) OVER () AS share, "
+                         "rank() OVER (ORDER BY count(*) DESC) AS r, dense_rank() OVER (ORDER BY count(*) DESC) AS dr, "
+                         f"cume_dist() OVER (ORDER BY count(*)) AS cd FROM events{self.where(0.5)} GROUP BY {key}", False)
+        frame = self.choice(["", " ROWS BETWEEN 1 PRECEDING AND 1 FOLLOWING", " ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW",
+                             " ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING", " ROWS 3 PRECEDING"])
+        return Query("window", f"SELECT tenant_id AS k, ts AS t, latency_ms AS l, "
+                     f"sum(latency_ms) OVER (PARTITION BY tenant_id ORDER BY {self.ROW_ORDER}{frame}) AS s, "
+                     f"max(status) OVER (PARTITION BY tenant_id ORDER BY {self.ROW_ORDER}{frame}) AS mx, "
+                     f"count(latency_ms) OVER (PARTITION BY tenant_id) AS c, "
+                     f"first_value(latency_ms) OVER (PARTITION BY tenant_id ORDER BY {self.ROW_ORDER}) AS f "
+                     f"FROM events WHERE {self.atom()} AND {self.atom()}", False)
+
     def generate(self, count):
         shapes = [(self.filtered_count, 18), (self.filtered_rows, 20), (self.unordered_rows, 8),
-                  (self.grouped, 30), (self.scalar_aggregates, 14), (self.empty, 4), (self.nested, 6)]
+                  (self.grouped, 30), (self.scalar_aggregates, 14), (self.empty, 4), (self.nested, 6), (self.window, 5)]
         total = sum(weight for _, weight in shapes)
         queries = []
         for _ in range(count):

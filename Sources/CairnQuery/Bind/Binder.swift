@@ -12,6 +12,9 @@ package struct Binder {
     package var aggregates: [AggregateSpec]? = nil
     /// Placeholder column index of the first aggregate (see ``Planner`` for how they are lifted).
     package static let aggregateBase = 1 << 40
+    /// Non-nil while binding expressions that may call window functions (SELECT items, QUALIFY,
+    /// ORDER BY): their specs are collected here, each replaced by column `windowBase + index`.
+    package var windows: [WindowSpec]? = nil
 
     package init(scope: Scope, context: QueryContext) {
         self.scope = scope
@@ -47,6 +50,8 @@ package struct Binder {
         switch e {
         case .literal(let lit, let p):
             return try bindLiteral(lit, p)
+        case .window(let w, let p):
+            return try bindWindow(w, p)
         case .column(let q, let name, let p):
             switch scope.resolve(qualifier: q, name: name) {
             case .success(let i): return .column(i, scope.columns[i].type)

@@ -192,3 +192,15 @@ package func andValidity(_ a: [Bool]?, _ b: [Bool]?) -> [Bool]? {
     }
     return out
 }
+
+extension Batch {
+    /// The rows of `batches` one after another (all with the same columns); nil for none.
+    package static func concatenating(_ batches: [Batch]) -> Batch? {
+        guard var out = batches.first else { return nil }
+        for b in batches.dropFirst() {
+            for c in out.columns.indices { out.columns[c].append(b.columns[c]) }
+            out.count += b.count
+        }
+        return out
+    }
+}

@@ -133,8 +133,14 @@ package struct Executor: Sendable {
                     let sel = try evaluator.select(h, batch)
                     batch = batch.gather(sel)
                 }
-                batches = [try Self.project(plan, batch, evaluator)]
+                batches = [plan.windows.isEmpty ? try Self.project(plan, batch, evaluator) : batch]
             }
+        }
+        if !plan.windows.isEmpty, var rows = Batch.concatenating(batches) {
+            // All rows are here: compute the windows over them, filter by QUALIFY, then project.
+            for w in plan.windows { rows.columns.append(try WindowEvaluator.evaluate(w, rows, evaluator)) }
+            if let q = plan.qualify { rows = rows.gather(try evaluator.select(q, rows)) }
+            batches = [try Self.project(plan, rows, evaluator)]
         }
 
         var result = Self.finish(plan, batches)
@@ -149,7 +155,7 @@ package struct Executor: Sendable {
                            _ keyTypes: [ColumnType], _ stats: inout ExecutionStats) throws(CairnError) -> Shared {
         let shared = Shared()
         // Without ORDER BY or aggregation, a LIMIT lets the scan stop early.
-        let earlyStop = (!plan.isAggregating && plan.order.isEmpty && !plan.distinct && plan.distinctOn.isEmpty)
+        let earlyStop = (!plan.isAggregating && plan.order.isEmpty && !plan.distinct && plan.distinctOn.isEmpty && plan.windows.isEmpty)
             ? plan.limit.map { $0.addingReportingOverflow(plan.offset).overflow ? Int.max : $0 + plan.offset } : nil
         let workers = min(workerCount, max(1, units.count))
         stats.workers = workers
@@ -262,7 +268,8 @@ package struct Executor: Sendable {
                     if let lt = localTable {
                         try Self.aggregate(plan, batch, evaluator, lt)
                     } else {
-                        let out = try Self.project(plan, batch, evaluator)
+                        // Windows need every row first: the rows are kept as they are and projected once.
+                        let out = plan.windows.isEmpty ? try Self.project(plan, batch, evaluator) : Self.keeping(afterFilter, of: batch)
                         shared.lock.withLock { _ in
                             shared.outputs[u] = out
                             shared.rowsProduced += out.count
@@ -290,6 +297,14 @@ package struct Executor: Sendable {
         return shared
     }
 
+    /// `batch` with the columns outside `columns` (read only by the filter) as NULLs of its length,
+    /// so that batches of different units line up when concatenated.
+    private static func keeping(_ columns: Set<Int>, of batch: Batch) -> Batch {
+        Batch(columns: batch.columns.enumerated().map {
+            columns.contains($0.offset) ? $0.element : .nulls($0.element.physical, count: batch.count)
+        }, count: batch.count)
+    }
+
     /// Rows `rows` of `batch`, with only the columns in `columns` gathered (the others left empty).
     private static func rows(_ rows: [Int], of batch: Batch, keeping columns: Set<Int>) -> Batch {
         Batch(columns: batch.columns.enumerated().map {
@@ -308,7 +323,7 @@ package struct Executor: Sendable {
             try Self.aggregate(plan, batch, evaluator, t)
             table = t
         } else {
-            batches.append(try Self.project(plan, batch, evaluator))
+            batches.append(plan.windows.isEmpty ? try Self.project(plan, batch, evaluator) : batch)
         }
     }
 

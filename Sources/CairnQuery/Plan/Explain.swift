@@ -27,6 +27,11 @@ enum Explain {
         }
         add("PROJECTION [\(outNames)]" + (stats.map { "  rows=\($0.rowsOut)" } ?? ""))
         depth += 1
+        if plan.qualify != nil { add("QUALIFY"); depth += 1 }
+        if !plan.windows.isEmpty {
+            add("WINDOW [" + plan.windows.map { "\($0.function)" }.joined(separator: ", ") + "] (over all rows, sorted by partition and order)")
+            depth += 1
+        }
         if plan.isAggregating {
             if plan.having != nil { add("HAVING"); depth += 1 }
             let aggs = plan.aggregates.map { $0.kind.rawValue + ($0.distinct ? "(DISTINCT)" : "") }.joined(separator: ", ")

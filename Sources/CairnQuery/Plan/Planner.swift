@@ -108,13 +108,21 @@ package struct Planner {
             if !keys.contains(k) { keys.append(k) }
         }
 
-        // Bind outputs with aggregate collection on.
+        // Bind outputs with aggregate and window collection on (windows are not allowed in HAVING).
         binder.aggregates = []
+        binder.windows = []
         var outputs: [BoundExpr] = []
         for (e, _) in items { outputs.append(try binder.bind(e)) }
         var havingBound: BoundExpr?
         if let h = s.having.map(resolvingAliases) {
+            let windows = binder.windows
+            binder.windows = nil
             havingBound = try binder.coerce(try binder.bind(h), to: .boolean, h.position)
+            binder.windows = windows
+        }
+        var qualifyBound: BoundExpr?
+        if let q = s.qualify.map(resolvingAliases) {
+            qualifyBound = try binder.coerce(try binder.bind(q), to: .boolean, q.position)
         }
 
         // ORDER BY: ordinal, output alias, or expression; ALL means every item, left to right.
@@ -152,10 +160,19 @@ package struct Planner {
         }
 
         let specs = binder.aggregates ?? []
+        var windows = binder.windows ?? []
+        if s.qualify != nil && windows.isEmpty {
+            throw CairnError(.binder, "QUALIFY needs a window function in the query",
+                             location: SourceLocation(line: s.position.line, column: s.position.column))
+        }
         let aggregating = !keys.isEmpty || !specs.isEmpty || havingBound != nil
         if aggregating {
             outputs = try zip(outputs, items).map { (pair) throws(CairnError) in try lift(pair.0, keys: keys, scope: scope, pair.1.0.position) }
             havingBound = try havingBound.map { (h: BoundExpr) throws(CairnError) in try lift(h, keys: keys, scope: scope, s.having?.position ?? s.position) }
+            qualifyBound = try qualifyBound.map { (q: BoundExpr) throws(CairnError) in try lift(q, keys: keys, scope: scope, s.qualify?.position ?? s.position) }
+            windows = try windows.map { (w) throws(CairnError) in
+                try w.mapExpressions { (e) throws(CairnError) in try lift(e, keys: keys, scope: scope, s.position) }
+            }
             projections = outputs
         } else if specs.isEmpty == false {
             projections = outputs
@@ -190,9 +207,24 @@ package struct Planner {
                               having: havingBound, projections: projections, visibleCount: items.count,
                               names: items.map(\.1), order: order, distinct: s.distinct, distinctOn: distinctOn,
                               limit: limit, offset: offset)
+        plan.windows = windows
+        plan.qualify = qualifyBound
         if let table {
             plan = prune(plan, table)
             try plan.vectorSearch?.chooseIndex(table, probes: context.ivfProbes)
+        }
+        if !windows.isEmpty {
+            // Window values become the columns after those of the rows they are computed over.
+            let width: Int
+            switch plan.source {
+            case _ where aggregating: width = keys.count + specs.count
+            case .table(_, let columns, _): width = columns.count
+            case .materialized, .none: width = scope.columns.count
+            }
+            var map: [Int: Int] = [:]
+            for i in windows.indices { map[Binder.windowBase + i] = width + i }
+            plan.projections = plan.projections.map { $0.remapColumns(map) }
+            plan.qualify = plan.qualify?.remapColumns(map)
         }
         return plan
     }
@@ -210,6 +242,8 @@ package struct Planner {
     private func lift(_ b: BoundExpr, keys: [BoundExpr], scope: Scope, _ p: SQLPosition) throws(CairnError) -> BoundExpr {
         if let k = keys.firstIndex(of: b) { return .column(k, b.type) }
         switch b {
+        case .column(let i, _) where i >= Binder.windowBase:
+            return b   // a window value, placed after the groups' columns once all are bound
         case .column(let i, let t):
             if i >= Binder.aggregateBase { return .column(keys.count + i - Binder.aggregateBase, t) }
             throw CairnError(.binder, "column \"\(scope.columns[i].name)\" must appear in the GROUP BY clause or be used in an aggregate function",
@@ -258,7 +292,9 @@ package struct Planner {
             }
         } else {
             p.projections = plan.projections.map { $0.remapColumns(map) }
-            p.vectorSearch = VectorSearch.detect(p, scanColumns: columns)
+            p.windows = plan.windows.map { w in w.mapExpressions { $0.remapColumns(map) } }
+            p.qualify = plan.qualify?.remapColumns(map)
+            if plan.windows.isEmpty { p.vectorSearch = VectorSearch.detect(p, scanColumns: columns) }
         }
         return p
     }
@@ -299,6 +335,13 @@ enum ExprNaming {
         case .extract(let f, let x, _): return "extract('\(f)' FROM \(name(x)))"
         case .caseWhen: return "CASE"
         case .isNull(let x, let n, _): return "(\(name(x)) IS \(n ? "NOT " : "")NULL)"
+        case .window(let w, _):
+            var spec: [String] = []
+            if !w.partitionBy.isEmpty { spec.append("PARTITION BY " + w.partitionBy.map(name).joined(separator: ", ")) }
+            if !w.orderBy.isEmpty {
+                spec.append("ORDER BY " + w.orderBy.map { name($0.expr) + ($0.descending ? " DESC" : "") }.joined(separator: ", "))
+            }
+            return name(w.function) + " OVER (" + spec.joined(separator: " ") + ")"
         default: return "?column?"
         }
     }

@@ -35,6 +35,11 @@ package struct SelectPlan: Sendable {
     /// The conjuncts of `filter` over a table scan, each with the zone-map form it has, if any: a
     /// scan unit whose zone maps prove a conjunct true for every row need not evaluate it.
     package var filterConjuncts: [FilterConjunct] = []
+    /// Window functions, computed over all rows that reach projection (the filtered scan, or the
+    /// groups after HAVING); projections read them as the columns after those rows' columns.
+    package var windows: [WindowSpec] = []
+    /// `QUALIFY`: keeps the rows it accepts once the windows are computed (over the same columns).
+    package var qualify: BoundExpr?
 
     package var types: [ColumnType] { projections.prefix(visibleCount).map(\.type) }
 
@@ -46,6 +51,9 @@ package struct SelectPlan: Sendable {
             for a in aggregates { a.argument?.collectColumns(into: &used) }
         } else {
             for p in projections { p.collectColumns(into: &used) }
+            for w in windows { for e in w.expressions { e.collectColumns(into: &used) } }
+            qualify?.collectColumns(into: &used)
+            used = used.filter { $0 < Binder.windowBase }
         }
         return used
     }

@@ -1,0 +1,148 @@
+import CairnFormat
+import CairnSQL
+
+/// What a window function computes for each row of its partition.
+package enum WindowFunction: Hashable, Sendable {
+    case rowNumber, rank, denseRank, percentRank, cumeDist, ntile
+    /// `lag`/`lead(value [, offset [, default]])`.
+    case lag, lead
+    case firstValue, lastValue
+    /// `count(*)`, `count`, `sum`, `avg`, `min`, `max` over the frame.
+    case aggregate(AggregateKind)
+}
+
+/// One window function of a query, bound against the rows it runs over (the scan's rows, or the
+/// groups of an aggregating query). Its value is column `Binder.windowBase + index` until the
+/// planner places it after the columns of those rows.
+package struct WindowSpec: Hashable, Sendable {
+    package var function: WindowFunction
+    /// The value (or ntile's bucket count), then lag/lead's offset and default.
+    package var arguments: [BoundExpr]
+    package var partitionBy: [BoundExpr]
+    package var orderBy: [BoundExpr]
+    package var descending: [Bool]
+    package var nullsFirst: [Bool]
+    /// Resolved: never nil (the default frame is filled in).
+    package var frame: WindowFrame
+    package var type: ColumnType
+
+    /// Every expression the window reads, for column pruning and renumbering.
+    package var expressions: [BoundExpr] { arguments + partitionBy + orderBy }
+
+    package func mapExpressions<E: Error>(_ f: (BoundExpr) throws(E) -> BoundExpr) throws(E) -> WindowSpec {
+        var s = self
+        s.arguments = try arguments.map { (e) throws(E) in try f(e) }
+        s.partitionBy = try partitionBy.map { (e) throws(E) in try f(e) }
+        s.orderBy = try orderBy.map { (e) throws(E) in try f(e) }
+        return s
+    }
+}
+
+extension Binder {
+    /// Placeholder column of the first window function (above every aggregate placeholder).
+    package static let windowBase = 1 << 50
+
+    /// Binds `f(…) OVER (…)` into ``windows`` and returns its placeholder column.
+    mutating func bindWindow(_ w: WindowCall, _ p: SQLPosition) throws(CairnError) -> BoundExpr {
+        guard var collected = windows else {
+            throw error("window functions are not allowed in WHERE, GROUP BY, HAVING or inside another window function", p)
+        }
+        guard case .function(let name, let args, let distinct, let star, let within, let filter, let fp) = w.function else {
+            throw error("OVER must follow a function call", p)
+        }
+        guard !distinct, within == nil, filter == nil else {
+            throw error("DISTINCT, WITHIN GROUP and FILTER are not supported in window functions", fp)
+        }
+        // The window's own expressions may use aggregates (sum(count(*)) OVER ()), not windows.
+        windows = nil
+        defer { windows = collected }
+        var bound: [BoundExpr] = []
+        for a in args { bound.append(try bind(a)) }
+        var partition: [BoundExpr] = []
+        for e in w.partitionBy { partition.append(try bind(e)) }
+        var order: [BoundExpr] = []
+        for o in w.orderBy { order.append(try bind(o.expr)) }
+
+        func arity(_ range: ClosedRange<Int>) throws(CairnError) {
+            guard range.contains(args.count), !(star && range.lowerBound > 0) else {
+                throw error("\(name) takes \(range.lowerBound == range.upperBound ? "\(range.lowerBound)" : "\(range.lowerBound) to \(range.upperBound)") argument(s) here, got \(args.count)", fp)
+            }
+        }
+        let function: WindowFunction
+        var type: ColumnType
+        switch name {
+        case "row_number", "rank", "dense_rank", "percent_rank", "cume_dist":
+            try arity(0...0)
+            function = ["row_number": .rowNumber, "rank": .rank, "dense_rank": .denseRank,
+                        "percent_rank": .percentRank][name] ?? .cumeDist
+            type = function == .percentRank || function == .cumeDist ? .double : .bigint
+        case "ntile":
+            try arity(1...1)
+            guard bound[0].type.isInteger || bound[0].isNullConstant else { throw error("ntile needs an integer bucket count", fp) }
+            function = .ntile
+            type = .bigint
+        case "lag", "lead":
+            try arity(1...3)
+            function = name == "lag" ? .lag : .lead
+            type = bound[0].type
+            if bound.count > 1 {
+                guard case .constant(.int(let n), _) = bound[1], n >= 0 else {
+                    throw error("\(name) offset must be a non-negative integer constant", w.function.position)
+                }
+                bound[1] = .constant(.int(n), .bigint)
+            }
+            if bound.count > 2 {
+                if bound[0].isNullConstant { type = bound[2].type }
+                bound[2] = try coerce(bound[2], to: type, fp)
+            }
+        case "first_value", "last_value":
+            try arity(1...1)
+            function = name == "first_value" ? .firstValue : .lastValue
+            type = bound[0].type
+        case "count", "sum", "avg", "mean", "min", "max":
+            if star || (name == "count" && args.isEmpty) {
+                function = .aggregate(.countStar)
+                bound = []
+                type = .bigint
+                break
+            }
+            try arity(1...1)
+            let x = bound[0].isStringConstant ? BoundExpr.constant(bound[0].constantValue, .varchar) : bound[0]
+            bound[0] = x
+            switch name {
+            case "count": function = .aggregate(.count); type = .bigint
+            case "sum":
+                guard x.type.isNumeric || x.isNullConstant else { throw error("sum needs a numeric argument, got \(x.type)", fp) }
+                function = .aggregate(.sum); type = x.type.isInteger ? .bigint : .double
+            case "avg", "mean":
+                guard x.type.isNumeric || x.isNullConstant else { throw error("avg needs a numeric argument, got \(x.type)", fp) }
+                function = .aggregate(.avg); type = .double
+            default:
+                function = .aggregate(name == "min" ? .min : .max); type = x.type
+            }
+        default:
+            throw error("\(name) is not a window function (supported: row_number, rank, dense_rank, percent_rank, cume_dist, "
+                        + "ntile, lag, lead, first_value, last_value, count, sum, avg, min, max)", fp)
+        }
+        let frame = w.frame ?? (w.orderBy.isEmpty
+            ? WindowFrame(rows: true, start: .unboundedPreceding, end: .unboundedFollowing)
+            : WindowFrame(rows: false, start: .unboundedPreceding, end: .currentRow))
+        if !frame.rows {
+            for bound in [frame.start, frame.end] {
+                if case .preceding = bound { throw error("RANGE frames with offsets are not supported; use ROWS", p) }
+                if case .following = bound { throw error("RANGE frames with offsets are not supported; use ROWS", p) }
+            }
+        }
+        if frame.start == .unboundedFollowing || frame.end == .unboundedPreceding {
+            throw error("a window frame cannot start at UNBOUNDED FOLLOWING or end at UNBOUNDED PRECEDING", p)
+        }
+        let spec = WindowSpec(function: function, arguments: bound, partitionBy: partition, orderBy: order,
+                              descending: w.orderBy.map(\.descending), nullsFirst: w.orderBy.map { $0.nullsFirst ?? false },
+                              frame: frame, type: type)
+        let index = collected.firstIndex(of: spec) ?? {
+            collected.append(spec)
+            return collected.count - 1
+        }()
+        return .column(Binder.windowBase + index, type)
+    }
+}
