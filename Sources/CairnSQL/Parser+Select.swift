@@ -54,7 +54,11 @@ extension Parser {
 
     private mutating func parseSelectItems() throws(SQLSyntaxError) -> [SelectItem] {
         var items = [try parseSelectItem()]
-        while accept(.comma) { items.append(try parseSelectItem()) }
+        while accept(.comma) {
+            // DuckDB accepts a trailing comma after the last item.
+            if current.isKeyword(.from) || current.isSymbol(.semicolon) || current.kind == .end { break }
+            items.append(try parseSelectItem())
+        }
         return items
     }
 
@@ -192,7 +196,19 @@ extension Parser {
                 sawOffset = true
                 select.offset = try parseExpression()
                 if !accept(.rows) { _ = accept(.row) }
-            } else if token.isKeyword(.limit) || token.isKeyword(.offset) {
+            } else if !sawLimit && accept(.fetch) {
+                // SQL-standard `FETCH FIRST|NEXT [n] ROW|ROWS ONLY`, the same as LIMIT n (n defaults to 1).
+                sawLimit = true
+                guard accept(.first) || current.isWord("NEXT") else { throw expected("FIRST or NEXT") }
+                if current.isWord("NEXT") { advance() }
+                select.limit = current.isKeyword(.row) || current.isKeyword(.rows)
+                    ? .literal(.integer(1), token.position) : try parseExpression(above: .additive)
+                guard accept(.rows) || accept(.row) else { throw expected("ROWS") }
+                guard current.isWord("ONLY") else {
+                    throw current.isKeyword(.with) ? SQLSyntaxError("FETCH … WITH TIES is not supported", at: current.position) : expected("ONLY")
+                }
+                advance()
+            } else if token.isKeyword(.limit) || token.isKeyword(.offset) || token.isKeyword(.fetch) {
                 throw SQLSyntaxError("multiple \(text(of: token).uppercased()) clauses not allowed", at: token.position)
             } else {
                 return

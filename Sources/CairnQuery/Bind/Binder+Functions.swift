@@ -191,9 +191,12 @@ extension Binder {
             try expectArgs(name, a, 1...1, p)
             let f: ScalarFunction = name == "trim" ? .trim : (name.hasPrefix("l") ? .lower : .upper)
             return .function(f, [try text(a[0], name, pos(0))], .varchar)
-        case "length", "len", "char_length", "character_length", "strlen":
+        case "length", "len", "char_length", "character_length":
             try expectArgs(name, a, 1...1, p)
             return .function(.length, [try text(a[0], name, pos(0))], .bigint)
+        case "strlen", "octet_length":
+            try expectArgs(name, a, 1...1, p)
+            return .function(.byteLength, [try text(a[0], name, pos(0))], .bigint)
         case "substr", "substring":
             try expectArgs(name, a, 2...3, p)
             var args = [try text(a[0], name, pos(0)), try integer(a[1], name, pos(1))]

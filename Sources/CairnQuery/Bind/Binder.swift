@@ -95,9 +95,14 @@ package struct Binder {
         case .function(let name, let args, let distinct, let star, let within, let filter, let p):
             return try bindFunction(name: name, args: args, distinct: distinct, star: star, within: within, filter: filter, p)
         case .cast(let inner, let tn, let tryCast, let p):
-            let b = try bind(inner)
+            var b = try bind(inner)
             let t = try resolveType(tn)
             if b.type == t { return b }
+            if b.type == .json, t != .varchar, t != .vector {
+                // A JSON scalar casts as its text: 3 and "3" to 3, true to true, null to NULL (as DuckDB does);
+                // an object or array fails like any text that is not a number.
+                b = try fold(.function(.jsonExtract(.root, asText: true), [b], .varchar), p)
+            }
             guard Casts.isAllowed(from: b.type, to: t) else {
                 throw error("cannot cast \(b.type) to \(t)", p)
             }

@@ -171,7 +171,8 @@ package enum CompareOp: String, Hashable, Sendable {
 
 /// Scalar functions the evaluator implements. Arguments are bound and type-checked by the binder.
 package enum ScalarFunction: Hashable, Sendable {
-    case lower, upper, length, substr, concat, trim, replace, startsWith, contains
+    /// `length` counts characters, `byteLength` (`strlen`, `octet_length`) UTF-8 bytes, as in DuckDB.
+    case lower, upper, length, byteLength, substr, concat, trim, replace, startsWith, contains
     case splitPart, left, right, strpos, lpad, rpad
     /// Regular expressions with a constant pattern; extract and replace take the group or replacement.
     case regexpMatches(RegexPattern), regexpExtract(RegexPattern), regexpReplace(RegexPattern)

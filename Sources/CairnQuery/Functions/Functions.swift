@@ -75,6 +75,9 @@ enum Functions {
                 }
             }
             return ColumnVector(storage: .int64(out), validity: a[0].validity)
+        case .byteLength:
+            guard case .bytes(let b) = a[0].storage else { break }
+            return ColumnVector(storage: .int64((0..<n).map { Int64(b.offsets[$0 + 1] - b.offsets[$0]) }), validity: a[0].validity)
         case .regexpMatches(let pattern):
             return try regexpMatches(a[0], pattern, n)
         case .regexpExtract(let pattern):

@@ -5,6 +5,11 @@ package struct JSONPath: Hashable, Sendable {
     package enum Step: Hashable, Sendable { case key([UInt8]), index(Int) }
     package var steps: [Step]
 
+    /// `$`: the whole document.
+    package static let root = JSONPath(steps: [])
+
+    private init(steps: [Step]) { self.steps = steps }
+
     package init?(_ v: Value) {
         switch v {
         case .int(let i):
