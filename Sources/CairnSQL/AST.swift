@@ -187,6 +187,9 @@ public struct SelectStatement: Sendable, Hashable {
     public var orderByAll: SortDirection?
     public var limit: Expr?
     public var offset: Expr?
+    /// `UNION|EXCEPT|INTERSECT [ALL] query`, applied left to right to this query's rows; `orderBy`,
+    /// `limit` and `offset` then order and limit the combined rows.
+    public var setOperations: [SetOperation] = []
     public var position: SQLPosition
     public init(distinct: Bool = false, items: [SelectItem], from: TableRef? = nil, whereClause: Expr? = nil,
                 groupBy: [Expr] = [], having: Expr? = nil, orderBy: [OrderItem] = [], limit: Expr? = nil,
@@ -195,6 +198,21 @@ public struct SelectStatement: Sendable, Hashable {
         self.groupBy = groupBy; self.having = having; self.orderBy = orderBy; self.limit = limit
         self.offset = offset; self.position = position
     }
+}
+
+/// A set operator: `UNION`, `EXCEPT` or `INTERSECT`, with `ALL` (keep duplicates) or not.
+public struct SetOperator: Sendable, Hashable {
+    public enum Kind: String, Sendable, Hashable { case union = "UNION", except = "EXCEPT", intersect = "INTERSECT" }
+    public var kind: Kind
+    public var all: Bool
+    public init(kind: Kind, all: Bool) { self.kind = kind; self.all = all }
+}
+
+/// One `op query` step of a compound SELECT.
+public struct SetOperation: Sendable, Hashable {
+    public var op: SetOperator
+    public var query: SelectStatement
+    public init(op: SetOperator, query: SelectStatement) { self.op = op; self.query = query }
 }
 
 public indirect enum TableRef: Sendable, Hashable {

@@ -1,5 +1,5 @@
 // SELECT: WITH queries, items, a single FROM source (table or subquery), WHERE, GROUP BY, HAVING,
-// ORDER BY, LIMIT/OFFSET in either order.
+// QUALIFY, UNION/EXCEPT/INTERSECT, ORDER BY, LIMIT/OFFSET in either order.
 
 extension Parser {
     mutating func parseSelect() throws(SQLSyntaxError) -> SelectStatement {
@@ -10,6 +10,52 @@ extension Parser {
             defer { commonTables.removeLast() }
             return try parseSelect()
         }
+        var select = try parseSelectCore()
+        // Set operations: ORDER BY and LIMIT that follow apply to the combined rows.
+        while let op = try parseSetOperator() {
+            let part: SelectStatement
+            if accept(.leftParen) {
+                guard atQuery else { throw expected("\"SELECT\"") }
+                part = try parseSelect()
+                try expect(.rightParen)
+            } else {
+                part = try parseSelectCore()
+            }
+            select.setOperations.append(SetOperation(op: op, query: part))
+        }
+        if accept(.order) {
+            try expect(.by)
+            if accept(.all) {
+                select.orderByAll = try parseSortDirection()
+            } else {
+                select.orderBy = [try parseOrderItem()]
+                while accept(.comma) { select.orderBy.append(try parseOrderItem()) }
+            }
+        }
+        try parseLimitAndOffset(into: &select)
+        return select
+    }
+
+    /// `UNION|EXCEPT|INTERSECT [ALL|DISTINCT]`, or nil.
+    private mutating func parseSetOperator() throws(SQLSyntaxError) -> SetOperator? {
+        let kind: SetOperator.Kind
+        switch current.keyword {
+        case .union?: kind = .union
+        case .except?: kind = .except
+        case .intersect?: kind = .intersect
+        default: return nil
+        }
+        advance()
+        if current.isWord("BY") || current.isKeyword(.by) {
+            throw SQLSyntaxError("UNION BY NAME is not supported", at: current.position)
+        }
+        let all = accept(.all)
+        if !all { _ = accept(.distinct) }
+        return SetOperator(kind: kind, all: all)
+    }
+
+    /// One SELECT without ORDER BY and LIMIT: those belong to a set operation when one follows.
+    private mutating func parseSelectCore() throws(SQLSyntaxError) -> SelectStatement {
         let position = try expect(.select)
         var distinct = accept(.distinct)
         var distinctOn: [Expr] = []
@@ -34,22 +80,7 @@ extension Parser {
         }
         if accept(.having) { select.having = try parseExpression() }
         if accept(.qualify) { select.qualify = try parseExpression() }
-        if accept(.order) {
-            try expect(.by)
-            if accept(.all) {
-                select.orderByAll = try parseSortDirection()
-            } else {
-                select.orderBy = [try parseOrderItem()]
-                while accept(.comma) { select.orderBy.append(try parseOrderItem()) }
-            }
-        }
-        try parseLimitAndOffset(into: &select)
-        switch current.keyword {
-        case .union?, .intersect?, .except?:
-            throw SQLSyntaxError("\(text(of: current).uppercased()) is not supported", at: current.position)
-        default:
-            return select
-        }
+        return select
     }
 
     private mutating func parseSelectItems() throws(SQLSyntaxError) -> [SelectItem] {

@@ -235,6 +235,27 @@ let eventsRows = """
         }
     }
 
+    /// UNION, EXCEPT and INTERSECT, with and without ALL, as DuckDB answers them.
+    @Test func setOperationsCombineRowsAsDuckDB() throws {
+        let t = try loaded()
+        let cases: [(String, [[String]])] = [
+            ("SELECT tenant_id FROM events WHERE status = 200 UNION SELECT tenant_id FROM events WHERE status = 401 ORDER BY 1", [["acme"], ["globex"]]),
+            ("SELECT tenant_id FROM events UNION ALL SELECT 'x' ORDER BY 1 LIMIT 3", [["acme"], ["acme"], ["acme"]]),
+            ("SELECT status FROM events EXCEPT ALL SELECT 200 ORDER BY 1 NULLS FIRST", [["NULL"], ["200"], ["401"], ["401"], ["500"]]),
+            ("SELECT status FROM events EXCEPT SELECT 200 ORDER BY 1 NULLS FIRST", [["NULL"], ["401"], ["500"]]),
+            ("SELECT status FROM events INTERSECT ALL SELECT status FROM events WHERE tenant_id = 'globex' ORDER BY 1", [["401"], ["401"]]),
+            ("SELECT status FROM events INTERSECT SELECT 401 UNION ALL SELECT 1.5 ORDER BY 1", [["1.5"], ["401.0"]]),
+            ("SELECT ts::date AS d FROM events UNION SELECT ts FROM events WHERE status = 500 ORDER BY d",
+             [["2025-09-01 00:00:00"], ["2025-09-01 11:15:00"], ["2025-09-02 00:00:00"], ["2025-09-03 00:00:00"]]),
+            ("SELECT count(*) FROM (SELECT user_id FROM events UNION SELECT tenant_id FROM events) AS u", [["7"]]),
+        ]
+        for (sql, expected) in cases {
+            #expect(try t.rows(sql) == expected, "\(sql)")
+        }
+        let e = #expect(throws: CairnError.self) { try t.db.execute("SELECT tenant_id, status FROM events UNION SELECT tenant_id FROM events") }
+        #expect(e?.message == "each UNION query must have the same number of columns (2 and 1)")
+    }
+
     @Test func orderLimitOffsetNulls() throws {
         let t = try loaded()
         #expect(try t.rows("SELECT status FROM events ORDER BY status LIMIT 2") == [["200"], ["200"]])

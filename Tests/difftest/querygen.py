@@ -344,9 +344,20 @@ class QueryGenerator:
                      f"first_value(latency_ms) OVER (PARTITION BY tenant_id ORDER BY {self.ROW_ORDER}) AS f "
                      f"FROM events WHERE {self.atom()} AND {self.atom()}", False)
 
+    def set_operation(self):
+        op = self.choice(["UNION", "UNION ALL", "EXCEPT", "EXCEPT ALL", "INTERSECT", "INTERSECT ALL"])
+        if self.rng.random() < 0.5:
+            column = self.choice(["status", "tenant_id", "ts::date", "user_id % 7", "metadata->>'browser'"])
+            return Query("set", f"SELECT {column} AS v FROM events WHERE {self.atom()} {op} SELECT {column} FROM events WHERE {self.atom()} "
+                         f"ORDER BY v NULLS FIRST LIMIT {self.rng.randint(5, 40)}", True)
+        return Query("set", f"SELECT tenant_id AS k, count(*) AS n FROM events WHERE {self.atom()} GROUP BY tenant_id {op} "
+                     f"SELECT event_type, count(*) FROM events WHERE {self.atom()} GROUP BY event_type {op} "
+                     f"SELECT 'all', count(*) FROM events", False)
+
     def generate(self, count):
         shapes = [(self.filtered_count, 18), (self.filtered_rows, 20), (self.unordered_rows, 8),
-                  (self.grouped, 30), (self.scalar_aggregates, 14), (self.empty, 4), (self.nested, 6), (self.window, 5)]
+                  (self.grouped, 30), (self.scalar_aggregates, 14), (self.empty, 4), (self.nested, 6), (self.window, 5),
+                  (self.set_operation, 4)]
         total = sum(weight for _, weight in shapes)
         queries = []
         for _ in range(count):

@@ -15,11 +15,29 @@ package struct Planner {
     }
 
     package func plan(_ s: SelectStatement) throws(CairnError) -> SelectPlan {
+        guard s.setOperations.isEmpty else {
+            // The combined rows are read like a FROM subquery by the compound's ORDER BY and LIMIT.
+            let combined = try combine(s)
+            var outer = SelectStatement(items: [.star(qualifier: nil, position: s.position)], orderBy: s.orderBy,
+                                        limit: s.limit, offset: s.offset, position: s.position)
+            outer.orderByAll = s.orderByAll
+            return try plan(outer, over: combined)
+        }
+        return try plan(s, over: nil)
+    }
+
+    /// Plans `s` over its FROM, or over rows already computed (`over`) when given.
+    private func plan(_ s: SelectStatement, over preset: (scope: Scope, rows: Batch)?) throws(CairnError) -> SelectPlan {
         // FROM
         var scope = Scope.empty
         var source = PlanSource.none
         var table: TableSnapshot?
         switch s.from {
+        case _ where preset != nil:
+            if let preset {
+                scope = preset.scope
+                source = .materialized(preset.rows)
+            }
         case nil:
             break
         case .table(let name, let alias, _)? where snapshot.table(name) == nil && name.lowercased() == IndexStats.tableName:
