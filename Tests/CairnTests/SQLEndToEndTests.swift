@@ -167,6 +167,10 @@ let eventsRows = """
         #expect(try t.rows("SELECT tenant_id FROM events ORDER BY ts DESC FETCH FIRST ROW ONLY") == [["initech"]])
         #expect(try t.rows("SELECT stddev_pop(latency_ms), var_pop(status), stddev_pop(status) FILTER (WHERE status = 200) FROM events")
                 == [["101.80212117141764", "14448.24", "0.0"]])
+        #expect(try t.rows("SELECT tenant_id, arg_max(event_type, latency_ms), arg_min(user_id, ts), max_by(status, ts) FROM events GROUP BY 1 ORDER BY 1")
+                == [["acme", "page_view", "u1", "500"], ["globex", "NULL", "u3", "401"], ["initech", "page_view", "NULL", "NULL"]])
+        #expect(try t.rows("SELECT arg_max(x, y), arg_min(x, y) FROM (SELECT 1 AS x, NULL::INTEGER AS y UNION ALL SELECT NULL, 9 UNION ALL SELECT 3, 2 UNION ALL SELECT 4, 2)")
+                == [["3", "3"]])
         #expect(try t.rows("SELECT tenant_id FROM events WHERE metadata->>'reason' ~ '^bad_' AND event_type IS DISTINCT FROM 'login' GROUP BY ALL") == [["globex"]])
         let bad: [(String, String)] = [
             ("SELECT regexp_matches(event_type, '(') FROM events", "invalid regular expression '('"),

@@ -170,7 +170,7 @@ class QueryGenerator:
             f"quantile_cont(latency_ms, {q})", f"percentile_cont({q}) WITHIN GROUP (ORDER BY latency_ms)",
             f"percentile_cont({q}) WITHIN GROUP (ORDER BY latency_ms DESC)",
             f"quantile_disc(status, {q})", "median(latency_ms)",
-            "stddev(latency_ms)", "variance(latency_ms)", "stddev_pop(latency_ms)", "var_pop(status)",
+            "stddev(latency_ms)", "variance(latency_ms)", "stddev_pop(latency_ms)", "var_pop(status)", "arg_max(status, latency_ms)", "arg_min(ts, latency_ms)",
             "bool_or(status >= 500)", "bool_and(ip IS NOT NULL)",
             f"sum(CASE WHEN status >= {self.choice([400, 500])} THEN 1 ELSE 0 END)",
             "count(CASE WHEN event_type LIKE 'login%' THEN 1 END)",

@@ -12,6 +12,8 @@ package enum AggregateKind: String, Hashable, Sendable {
     case stringAgg = "string_agg"
     case first, last
     case stddevSamp = "stddev_samp", varSamp = "var_samp", stddevPop = "stddev_pop", varPop = "var_pop"
+    /// `arg_max(x, by)`, `arg_min(x, by)`: `x` of the row with the largest (smallest) `by`.
+    case argMax = "arg_max", argMin = "arg_min"
 }
 
 /// One aggregate computed by a GROUP BY: the function, its bound argument and result type.
@@ -23,4 +25,6 @@ package struct AggregateSpec: Hashable, Sendable {
     /// Quantile fraction, or the separator of `string_agg` encoded as `.string`.
     package var parameter: Value
     package var type: ColumnType
+    /// The value `arg_max`/`arg_min` compare rows by, bound like `argument`.
+    package var by: BoundExpr? = nil
 }

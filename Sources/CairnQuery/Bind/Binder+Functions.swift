@@ -35,6 +35,8 @@ extension Binder {
         case "variance", "var_samp": .varSamp
         case "stddev_pop": .stddevPop
         case "var_pop": .varPop
+        case "arg_max", "argmax", "max_by": .argMax
+        case "arg_min", "argmin", "min_by": .argMin
         default: nil
         }
     }
@@ -48,6 +50,7 @@ extension Binder {
         var inner = Binder(scope: scope, context: context)
         var kind = kind0
         var argument: BoundExpr?
+        var by: BoundExpr?
         var parameter = Value.null
         if star {
             guard kind == .count else { throw error("\(name)(*) is not supported", p) }
@@ -66,6 +69,12 @@ extension Binder {
             case (.quantileCont, 2), (.quantileDisc, 2):
                 argument = try inner.bind(args[0])
                 parameter = try quantileFraction(try inner.bind(args[1]), args[1].position, descending: false)
+            case (.argMax, 2), (.argMin, 2):
+                guard !distinct else { throw error("\(name)(DISTINCT …) is not supported", p) }
+                argument = try inner.bind(args[0])
+                by = try inner.bind(args[1])
+            case (.argMax, _), (.argMin, _):
+                throw error("\(name) takes a value and the expression to compare rows by", p)
             case (.stringAgg, 1):
                 argument = try inner.bind(args[0]); parameter = .string(",")
             case (.stringAgg, 2):
@@ -107,7 +116,7 @@ extension Binder {
         case .quantileDisc:
             guard at.isNumeric || at.isTemporal else { throw error("\(name) needs a numeric or temporal argument, got \(at)", p) }
             type = at
-        case .min, .max, .first, .last: type = at
+        case .min, .max, .first, .last, .argMax, .argMin: type = at
         case .boolAnd, .boolOr:
             guard at == .boolean else { throw error("\(name) needs a boolean argument", p) }
             type = .boolean
@@ -116,7 +125,7 @@ extension Binder {
             type = .varchar
         }
         let spec = AggregateSpec(kind: kind, argument: argument, distinct: distinct && kind != .countStar,
-                                 parameter: parameter, type: type)
+                                 parameter: parameter, type: type, by: by)
         let index: Int
         if let existing = collected.firstIndex(of: spec) {
             index = existing

@@ -333,7 +333,8 @@ package struct Executor: Sendable {
         let groups = table.assignGroups(keys, count: batch.count)
         for (spec, acc) in zip(plan.aggregates, table.accumulators) {
             let arg = try spec.argument.map { (a: BoundExpr) throws(CairnError) in try evaluator.evaluate(a, batch) }
-            try acc.update(groups, arg, count: batch.count)
+            let by = try spec.by.map { (b: BoundExpr) throws(CairnError) in try evaluator.evaluate(b, batch) }
+            try acc.update(groups, arg, by: by, count: batch.count)
         }
     }
 

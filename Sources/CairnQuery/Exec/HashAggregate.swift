@@ -191,6 +191,10 @@ final class Accumulator {
     private var counts: [Int64] = []
     private var ints: [Int64] = []
     private var doubles: [Double] = []
+    /// The rounding error of each group's DOUBLE sum (in `doubles`), carried as Neumaier's compensated
+    /// summation does: the total is then right to the last bit whatever order workers add rows in, so
+    /// a query gives the same digits on every run.
+    private var sumErrors: [Double] = []
     private var seen: [Bool] = []
     private var values: [Value] = []
     private var lists: [[Double]] = []
@@ -206,6 +210,8 @@ final class Accumulator {
     private var means: [Double] = []
     private var m2: [Double] = []
     private var hll: [HyperLogLog] = []
+    /// arg_max/arg_min: the compared value of the row whose argument `values` holds.
+    private var byValues: [Value] = []
 
     init(_ spec: AggregateSpec) { self.spec = spec }
 
@@ -224,17 +230,26 @@ final class Accumulator {
         seen.append(false)
         switch spec.kind {
         case .sum, .min, .max, .avg, .first, .last, .boolAnd, .boolOr, .stddevSamp, .varSamp, .stddevPop, .varPop:
-            ints.append(0); doubles.append(0); values.append(.null); wide.append(0); means.append(0); m2.append(0)
+            ints.append(0); doubles.append(0); sumErrors.append(0); values.append(.null); wide.append(0); means.append(0); m2.append(0)
         case .quantileCont, .quantileDisc: lists.append([])
         case .stringAgg: strings.append([])
         case .approxCountDistinct: hll.append(HyperLogLog())
+        case .argMax, .argMin: values.append(.null); byValues.append(.null)
         case .countStar, .count: break
         }
         if spec.distinct { distinctCounts.append(0) }
     }
 
-    /// Adds rows of `arg` (nil for count(*)) to their groups.
-    func update(_ groups: [Int], _ arg: ColumnVector?, count n: Int) throws(CairnError) {
+    /// Adds rows of `arg` (nil for count(*)) to their groups; `by` is arg_max/arg_min's compared value.
+    func update(_ groups: [Int], _ arg: ColumnVector?, by: ColumnVector? = nil, count n: Int) throws(CairnError) {
+        if let arg, let by, spec.kind == .argMax || spec.kind == .argMin {
+            // Rows where either is NULL are skipped, as DuckDB does; the first of equal rows wins.
+            let t = spec.argument?.type ?? .bigint, byType = spec.by?.type ?? .bigint
+            for i in 0..<n where !arg.isNull(i) && !by.isNull(i) {
+                offer(groups[i], arg.value(at: i, type: t), by: by.value(at: i, type: byType))
+            }
+            return
+        }
         // Hot loops work on local arrays: per-row access to class properties costs exclusivity checks.
         guard let arg else {
             var c = counts
@@ -275,13 +290,13 @@ final class Accumulator {
             }
             counts = c; wide = sums
         case (.sum, .float64(let a)), (.avg, .float64(let a)):
-            var c = counts, sums = doubles
-            counts = []; doubles = []
+            var c = counts, sums = doubles, errors = sumErrors
+            counts = []; doubles = []; sumErrors = []
             for i in 0..<n where valid?[i] ?? true {
-                sums[groups[i]] += a[i]
+                Self.add(a[i], to: &sums[groups[i]], error: &errors[groups[i]])
                 c[groups[i]] += 1
             }
-            counts = c; doubles = sums
+            counts = c; doubles = sums; sumErrors = errors
         case (.min, .int64(let a)), (.max, .int64(let a)):
             let isMin = spec.kind == .min
             var best = ints, any = seen
@@ -305,6 +320,33 @@ final class Accumulator {
         }
     }
 
+    /// Neumaier's step: adds `x` to `sum`, keeping the rounding error in `error`. Infinities and NaN
+    /// carry no error (their arithmetic would turn it into NaN).
+    @inline(__always)
+    private static func add(_ x: Double, to sum: inout Double, error: inout Double) {
+        let t = sum + x
+        if t.isFinite {
+            error += abs(sum) >= abs(x) ? (sum - t) + x : (x - t) + sum
+        }
+        sum = t
+    }
+
+    /// Group `g`'s DOUBLE sum with its carried error.
+    private func doubleSum(_ g: Int) -> Double {
+        doubles[g].isFinite ? doubles[g] + sumErrors[g] : doubles[g]
+    }
+
+    /// arg_max/arg_min: keeps `value` for group `g` if `key` beats the group's best so far.
+    private func offer(_ g: Int, _ value: Value, by key: Value) {
+        if seen[g] {
+            let c = ValueOrder.compare(key, byValues[g])
+            guard spec.kind == .argMax ? c > 0 : c < 0 else { return }
+        }
+        values[g] = value
+        byValues[g] = key
+        seen[g] = true
+    }
+
     /// Adds one row (slow path, also used for DISTINCT).
     private func add(_ g: Int, _ arg: ColumnVector, _ i: Int) throws(CairnError) {
         let t = spec.argument?.type ?? .bigint
@@ -320,7 +362,7 @@ final class Accumulator {
             if case .int64(let a) = arg.storage {
                 wide[g] += Int128(a[i])
             } else if case .float64(let a) = arg.storage {
-                doubles[g] += a[i]
+                Self.add(a[i], to: &doubles[g], error: &sumErrors[g])
             }
             counts[g] += 1
         case .stddevSamp, .varSamp, .stddevPop, .varPop:
@@ -350,6 +392,8 @@ final class Accumulator {
             }
         case .stringAgg:
             if case .bytes(let b) = arg.storage { strings[g].append(b.string(at: i)) }
+        case .argMax, .argMin:
+            break   // fed by update(_:_:by:count:), which has the compared values
         }
     }
 
@@ -364,7 +408,8 @@ final class Accumulator {
         case .countStar, .count: break
         case .sum, .avg:
             wide[g] += other.wide[h]
-            doubles[g] += other.doubles[h]
+            Self.add(other.doubles[h], to: &doubles[g], error: &sumErrors[g])
+            sumErrors[g] += other.sumErrors[h]
         case .stddevSamp, .varSamp, .stddevPop, .varPop:
             // Chan et al.'s pairwise combination of (count, mean, M2).
             guard nb > 0 else { return }
@@ -388,6 +433,8 @@ final class Accumulator {
         case .quantileCont, .quantileDisc: lists[g].append(contentsOf: other.lists[h])
         case .stringAgg: strings[g].append(contentsOf: other.strings[h])
         case .approxCountDistinct: hll[g].merge(other.hll[h])
+        case .argMax, .argMin:
+            if other.seen[h] { offer(g, other.values[h], by: other.byValues[h]) }
         }
     }
 
@@ -459,12 +506,13 @@ final class Accumulator {
         let distinctCount = spec.distinct ? distinctCounts[g] : nil
         switch spec.kind {
         case .countStar: return .int(counts[g])
+        case .argMax, .argMin: return seen[g] ? values[g] : .null
         case .count: return .int(distinctCount ?? counts[g])
         case .approxCountDistinct: return .int(distinctCount ?? Int64(hll[g].estimate()))
         case .sum:
             if spec.distinct { return try distinctSum(g, t) }
             guard counts[g] > 0 else { return .null }
-            guard t.physical == .int64 else { return .double(doubles[g]) }
+            guard t.physical == .int64 else { return .double(doubleSum(g)) }
             // DuckDB would return a HUGEINT; Cairn has no 128-bit type, so it says so instead of wrapping.
             guard let total = Int64(exactly: wide[g]) else { throw Self.sumOverflow(wide[g]) }
             return .int(total)
@@ -478,7 +526,7 @@ final class Accumulator {
                 return .double(s / Double(n))
             }
             guard counts[g] > 0 else { return .null }
-            let total = t.physical == .int64 ? Double(wide[g]) : doubles[g]
+            let total = t.physical == .int64 ? Double(wide[g]) : doubleSum(g)
             return .double(total / Double(counts[g]))
         case .stddevSamp, .varSamp, .stddevPop, .varPop:
             let n = Double(counts[g])

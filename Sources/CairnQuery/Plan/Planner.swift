@@ -306,6 +306,7 @@ package struct Planner {
             p.aggregates = plan.aggregates.map { spec in
                 var s = spec
                 s.argument = spec.argument?.remapColumns(map)
+                s.by = spec.by?.remapColumns(map)
                 return s
             }
         } else {

@@ -48,7 +48,10 @@ package struct SelectPlan: Sendable {
         var used = Set<Int>()
         if isAggregating {
             for k in groupKeys { k.collectColumns(into: &used) }
-            for a in aggregates { a.argument?.collectColumns(into: &used) }
+            for a in aggregates {
+                a.argument?.collectColumns(into: &used)
+                a.by?.collectColumns(into: &used)
+            }
         } else {
             for p in projections { p.collectColumns(into: &used) }
             for w in windows { for e in w.expressions { e.collectColumns(into: &used) } }
