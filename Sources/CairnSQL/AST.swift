@@ -190,6 +190,9 @@ public struct SelectStatement: Sendable, Hashable {
     /// `UNION|EXCEPT|INTERSECT [ALL] query`, applied left to right to this query's rows; `orderBy`,
     /// `limit` and `offset` then order and limit the combined rows.
     public var setOperations: [SetOperation] = []
+    /// Names for the first output columns, from a WITH query's column list (`WITH t(a, b) AS …`);
+    /// they rename the result, while the query itself still uses its own aliases.
+    public var columnAliases: [String] = []
     public var position: SQLPosition
     public init(distinct: Bool = false, items: [SelectItem], from: TableRef? = nil, whereClause: Expr? = nil,
                 groupBy: [Expr] = [], having: Expr? = nil, orderBy: [OrderItem] = [], limit: Expr? = nil,

@@ -44,8 +44,23 @@ extension Expr {
     }
 
     /// Whether the expression calls an aggregate, as `isAggregate` judges function names, outside subqueries.
+    /// A window function's own call is not one (it is computed per row, after any aggregation); calls
+    /// inside its arguments and window are.
     public func containsCall(where isAggregate: (_ name: String) -> Bool) -> Bool {
-        func c(_ e: Expr) -> Bool { e.containsCall(where: isAggregate) }
+        contains { node in
+            guard case .function(let name, _, _, let star, let within, _, _) = node else { return false }
+            return star || within != nil || isAggregate(name)
+        }
+    }
+
+    /// Whether the expression calls a window function (`f(…) OVER (…)`), outside subqueries.
+    public var containsWindow: Bool { contains { if case .window = $0 { true } else { false } } }
+
+    /// Whether `match` holds for this node or one below it, outside subqueries. A window call is
+    /// one node: its function's arguments, its partition and order are below it, not the call.
+    private func contains(where match: (Expr) -> Bool) -> Bool {
+        if match(self) { return true }
+        func c(_ e: Expr) -> Bool { e.contains(where: match) }
         switch self {
         case .literal, .column, .parameter, .subquery:
             return false
@@ -53,8 +68,8 @@ extension Expr {
             return c(x)
         case .binary(_, let a, let b, _):
             return c(a) || c(b)
-        case .function(let name, let args, _, let star, let within, _, _):
-            return star || within != nil || isAggregate(name) || args.contains(where: c)
+        case .function(_, let args, _, _, let within, let filter, _):
+            return args.contains(where: c) || (within.map { c($0.expr) } ?? false) || (filter.map(c) ?? false)
         case .inList(let x, let items, _, _):
             return c(x) || items.contains(where: c)
         case .between(let x, let low, let high, _, _):
@@ -66,8 +81,6 @@ extension Expr {
         case .array(let elements, _):
             return elements.contains(where: c)
         case .window(let w, _):
-            // The window function itself is computed per row, after any aggregation: only calls
-            // inside its arguments and window are aggregates of this query.
             guard case .function(_, let args, _, _, _, let filter, _) = w.function else { return false }
             return args.contains(where: c) || (filter.map(c) ?? false) || w.partitionBy.contains(where: c) || w.orderBy.contains { c($0.expr) }
         }

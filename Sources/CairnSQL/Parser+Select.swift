@@ -145,15 +145,10 @@ extension Parser {
             var query = try parseSelect()
             try expect(.rightParen)
             if let columns {
-                guard columns.count <= query.items.count else {
+                guard columns.count <= query.items.count || query.items.contains(where: { if case .star = $0 { true } else { false } }) else {
                     throw SQLSyntaxError("WITH query \"\(name)\" names \(columns.count) columns but its query has \(query.items.count)", at: position)
                 }
-                for (i, column) in columns.enumerated() {
-                    guard case .expr(let e, _) = query.items[i] else {
-                        throw SQLSyntaxError("WITH query \"\(name)\": a column list cannot rename *; list the columns", at: position)
-                    }
-                    query.items[i] = .expr(e, alias: column)
-                }
+                query.columnAliases = columns
             }
             guard commonTables[commonTables.count - 1].updateValue(query, forKey: name.lowercased()) == nil else {
                 throw SQLSyntaxError("WITH query name \"\(name)\" specified more than once", at: position)

@@ -207,7 +207,8 @@ import Testing
         #expect(a.items.map { item in
             guard case .expr(let e, let alias) = item else { return "*" }
             return render(e) + " AS " + (alias ?? "-")
-        } == ["x AS k", "count(*) AS n"])
+        } == ["x AS -", "count(*) AS -"])
+        #expect(a.columnAliases == ["k", "n"])
         guard case .table(name: "t", alias: nil, _) = scalar.from else { Issue.record("a table read as a WITH query"); return }
         guard case .select(let shadowing) = try parseOne("WITH t AS (SELECT * FROM t WHERE a > 0) SELECT * FROM t"),
               case .subquery(let body, alias: "t", _) = shadowing.from, case .table(name: "t", _, _) = body.from else {

@@ -154,8 +154,12 @@ let eventsRows = """
             ("extract(epoch FROM TIMESTAMP '2024-01-02' - TIMESTAMP '2024-01-01 12:00'), extract(epoch FROM INTERVAL '1 month 2 days 3 seconds')", ["43200.0", "2764803.0"]),
             ("1 IS DISTINCT FROM NULL, NULL IS DISTINCT FROM NULL, 1 IS NOT DISTINCT FROM 1, NULL IS NOT DISTINCT FROM 1", ["true", "false", "true", "false"]),
             ("time_bucket('15 minutes', TIMESTAMP '2024-01-01 10:22:00')", ["2024-01-01 10:15:00"]),
+            ("strftime(DATE '0099-01-01', '%Y'), strftime(epoch_ms(-9223372036854775), '%Y %H:%M'), dayname(epoch_ms(-9223372036854775))",
+             ["0099", "-290308 19:59", "Sunday"]),
             ("strlen('Köln'), length('Köln'), octet_length('東京')", ["5", "4", "6"]),
             ("'3'::JSON::INTEGER, '\"4\"'::JSON::BIGINT, 'true'::JSON::BOOLEAN, 'null'::JSON::INTEGER, '2.5'::JSON::DOUBLE", ["3", "4", "true", "NULL", "2.5"]),
+            ("regexp_extract('héllo wörld', '\\w+'), regexp_replace('naïve café', '\\W', '_', 'g'), regexp_extract('abc', 'b', 5)", ["h", "na_ve_caf_", ""]),
+            ("strpos('cafe\u{301}', 'e'), strpos('\u{E9}', 'e\u{301}'), split_part('🇺🇸', '🇸', 1)", ["4", "0", "🇺"]),
             ("split_part(NULL, ';', 1), regexp_matches(NULL, 'a'), regexp_replace(NULL, 'a', 'b'), strftime(NULL::TIMESTAMP, '%Y')", ["NULL", "NULL", "NULL", "NULL"]),
         ]
         for (expressions, expected) in cases {
@@ -178,8 +182,8 @@ let eventsRows = """
             ("SELECT regexp_matches(event_type, 'a', 'g') FROM events", "unknown regexp_matches option 'g'"),
             ("SELECT strftime(ts, '%e') FROM events", "unknown strftime format specifier %e"),
             ("SELECT date_diff('fortnight', ts, ts) FROM events", "unknown date_diff unit 'fortnight'"),
-            ("SELECT regexp_extract('abc', 'b', 2)", "regexp_extract group 2 does not exist in 'b' (it has 0 groups)"),
             ("SELECT position('a' tenant_id) FROM events", "expected \"IN\""),
+            ("SELECT date_diff('microsecond', epoch_ms(-9000000000000000), epoch_ms(9000000000000000))", "date_diff in microseconds is out of the BIGINT range"),
         ]
         for (sql, message) in bad {
             let e = #expect(throws: CairnError.self, "\(sql)") { try t.db.execute(sql) }
@@ -221,6 +225,18 @@ let eventsRows = """
         #expect(try t.rows("SELECT tenant_id, event_type, ts FROM events QUALIFY row_number() OVER (PARTITION BY tenant_id ORDER BY ts DESC) = 1 ORDER BY tenant_id")
                 == [["acme", "page_view", "2025-09-01 11:15:00"], ["globex", "login_failed", "2025-09-02 09:05:00"], ["initech", "page_view", "2025-09-03 23:59:59"]])
         #expect(try t.rows("SELECT ts FROM events WHERE tenant_id = 'nobody' QUALIFY row_number() OVER () = 1").isEmpty)
+        // Offsets past the partition (up to BIGINT's largest) reach outside it; 128-bit totals do not wrap;
+        // vectors partition by value; a window beside GROUP BY ALL is no group key.
+        #expect(try t.rows("""
+            SELECT lead(status, 9223372036854775807, -1) OVER (ORDER BY ts),
+                   sum(status) OVER (ORDER BY ts ROWS BETWEEN CURRENT ROW AND 9223372036854775807 FOLLOWING)
+            FROM events ORDER BY ts LIMIT 2
+            """) == [["-1", "1702"], ["-1", "1502"]])
+        #expect(try t.rows("SELECT avg(v) OVER () FROM (SELECT 9000000000000000000 AS v UNION ALL SELECT 9000000000000000000)")
+                == [["9e+18"], ["9e+18"]])
+        #expect(try t.rows("SELECT i, row_number() OVER (PARTITION BY e ORDER BY i) FROM (SELECT 1 AS i, '[1,2]'::VECTOR(2) AS e UNION ALL SELECT 2, '[3,4]'::VECTOR(2)) ORDER BY i")
+                == [["1", "1"], ["2", "1"]])
+        #expect(try t.rows("SELECT tenant_id, count(*) OVER () FROM events GROUP BY ALL ORDER BY 1") == [["acme", "3"], ["globex", "3"], ["initech", "3"]])
         #expect(try t.rows("SELECT count(*), row_number() OVER () FROM events WHERE tenant_id = 'nobody'") == [["0", "1"]])
         let bad: [(String, String)] = [
             ("SELECT ts FROM events WHERE row_number() OVER () = 1", "window functions are not allowed in WHERE"),
@@ -232,6 +248,10 @@ let eventsRows = """
             ("SELECT lag(status, -1) OVER (ORDER BY ts) FROM events", "lag offset must be a non-negative integer constant"),
             ("SELECT ntile(0) OVER (ORDER BY ts) FROM events", "ntile needs a positive number of buckets"),
             ("SELECT count(*) OVER w FROM events", "named windows are not supported"),
+            ("SELECT sum(status) OVER (ORDER BY ts ROWS BETWEEN CURRENT ROW AND 1 PRECEDING) FROM events",
+             "a window frame starting from the current row cannot have preceding rows"),
+            ("SELECT sum(status) OVER (ORDER BY ts ROWS BETWEEN 1 FOLLOWING AND CURRENT ROW) FROM events",
+             "a window frame starting from following rows cannot end with preceding rows or the current row"),
         ]
         for (sql, message) in bad {
             let e = #expect(throws: CairnError.self, "\(sql)") { try t.db.execute(sql) }
@@ -252,12 +272,19 @@ let eventsRows = """
             ("SELECT ts::date AS d FROM events UNION SELECT ts FROM events WHERE status = 500 ORDER BY d",
              [["2025-09-01 00:00:00"], ["2025-09-01 11:15:00"], ["2025-09-02 00:00:00"], ["2025-09-03 00:00:00"]]),
             ("SELECT count(*) FROM (SELECT user_id FROM events UNION SELECT tenant_id FROM events) AS u", [["7"]]),
+            // A column of NULLs takes the other side's type; BOOLEAN meets integers as BIGINT.
+            ("SELECT status FROM events WHERE status > 400 UNION ALL SELECT NULL ORDER BY 1 NULLS FIRST", [["NULL"], ["401"], ["401"], ["500"]]),
+            ("SELECT a + 1 FROM (SELECT NULL AS a UNION ALL SELECT 10) WHERE a IS NOT NULL", [["11"]]),
+            ("SELECT true UNION SELECT 1", [["1"]]),
+            ("WITH a(p) AS (SELECT status * 2 AS v FROM events ORDER BY v DESC LIMIT 2) SELECT p FROM a ORDER BY p", [["802"], ["1000"]]),
         ]
         for (sql, expected) in cases {
             #expect(try t.rows(sql) == expected, "\(sql)")
         }
         let e = #expect(throws: CairnError.self) { try t.db.execute("SELECT tenant_id, status FROM events UNION SELECT tenant_id FROM events") }
         #expect(e?.message == "each UNION query must have the same number of columns (2 and 1)")
+        let v = #expect(throws: CairnError.self) { try t.db.execute("SELECT '[1,2,3]'::VECTOR(3) UNION ALL SELECT '[1,2,3,4]'::VECTOR(4)") }
+        #expect(v?.message == "set operation combines vectors of different dimensions (3 and 4)")
     }
 
     @Test func orderLimitOffsetNulls() throws {

@@ -38,6 +38,13 @@ package enum Calendar {
 
     package static func dayOf(micros: Int64) -> Int64 { floorDiv(micros, 86_400_000_000) }
 
+    /// Microseconds since midnight. Computed from the remainder: `micros - dayOf(micros) × microsPerDay`
+    /// overflows for the earliest timestamps, whose midnight is below Int64.min.
+    package static func timeOfDay(micros: Int64) -> Int64 {
+        let r = micros % microsPerDay
+        return r < 0 ? r + microsPerDay : r
+    }
+
     package static func isLeap(_ y: Int) -> Bool { (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 }
 
     package static func daysInMonth(year: Int, month: Int) -> Int {
@@ -63,7 +70,7 @@ package enum Calendar {
         var t = ts
         if months != 0 {
             let day = dayOf(micros: t)
-            let timeOfDay = t - day * microsPerDay
+            let timeOfDay = timeOfDay(micros: t)
             let (m, o1) = addMonths(days: day, Int64(months)).multipliedReportingOverflow(by: microsPerDay)
             let (r, o2) = m.addingReportingOverflow(timeOfDay)
             if o1 || o2 { return nil }
@@ -189,7 +196,7 @@ package enum Calendar {
     /// `YYYY-MM-DD HH:MM:SS[.ffffff]` with trailing fractional zeros trimmed, as DuckDB prints.
     package static func formatTimestamp(_ micros: Int64) -> String {
         let day = dayOf(micros: micros)
-        var rem = micros - day * microsPerDay
+        var rem = timeOfDay(micros: micros)
         let hh = rem / microsPerHour; rem -= hh * microsPerHour
         let mm = rem / microsPerMinute; rem -= mm * microsPerMinute
         let ss = rem / microsPerSecond; rem -= ss * microsPerSecond

@@ -9,6 +9,23 @@ package enum WindowFunction: Hashable, Sendable {
     case firstValue, lastValue
     /// `count(*)`, `count`, `sum`, `avg`, `min`, `max` over the frame.
     case aggregate(AggregateKind)
+
+    /// The SQL name, for EXPLAIN.
+    package var name: String {
+        switch self {
+        case .rowNumber: "row_number"
+        case .rank: "rank"
+        case .denseRank: "dense_rank"
+        case .percentRank: "percent_rank"
+        case .cumeDist: "cume_dist"
+        case .ntile: "ntile"
+        case .lag: "lag"
+        case .lead: "lead"
+        case .firstValue: "first_value"
+        case .lastValue: "last_value"
+        case .aggregate(let kind): kind.rawValue
+        }
+    }
 }
 
 /// One window function of a query, bound against the rows it runs over (the scan's rows, or the
@@ -22,7 +39,7 @@ package struct WindowSpec: Hashable, Sendable {
     package var orderBy: [BoundExpr]
     package var descending: [Bool]
     package var nullsFirst: [Bool]
-    /// Resolved: never nil (the default frame is filled in).
+    /// The frame, the default one filled in when the query gave none.
     package var frame: WindowFrame
     package var type: ColumnType
 
@@ -71,11 +88,14 @@ extension Binder {
         let function: WindowFunction
         var type: ColumnType
         switch name {
-        case "row_number", "rank", "dense_rank", "percent_rank", "cume_dist":
+        case "row_number", "rank", "dense_rank":
             try arity(0...0)
-            function = ["row_number": .rowNumber, "rank": .rank, "dense_rank": .denseRank,
-                        "percent_rank": .percentRank][name] ?? .cumeDist
-            type = function == .percentRank || function == .cumeDist ? .double : .bigint
+            function = name == "row_number" ? .rowNumber : name == "rank" ? .rank : .denseRank
+            type = .bigint
+        case "percent_rank", "cume_dist":
+            try arity(0...0)
+            function = name == "percent_rank" ? .percentRank : .cumeDist
+            type = .double
         case "ntile":
             try arity(1...1)
             guard bound[0].type.isInteger || bound[0].isNullConstant else { throw error("ntile needs an integer bucket count", fp) }
@@ -135,6 +155,15 @@ extension Binder {
         }
         if frame.start == .unboundedFollowing || frame.end == .unboundedPreceding {
             throw error("a window frame cannot start at UNBOUNDED FOLLOWING or end at UNBOUNDED PRECEDING", p)
+        }
+        // As in PostgreSQL and DuckDB, a frame may not end before its start by construction.
+        switch (frame.start, frame.end) {
+        case (.currentRow, .preceding):
+            throw error("a window frame starting from the current row cannot have preceding rows", p)
+        case (.following, .preceding), (.following, .currentRow):
+            throw error("a window frame starting from following rows cannot end with preceding rows or the current row", p)
+        default:
+            break
         }
         let spec = WindowSpec(function: function, arguments: bound, partitionBy: partition, orderBy: order,
                               descending: w.orderBy.map(\.descending), nullsFirst: w.orderBy.map { $0.nullsFirst ?? false },

@@ -28,12 +28,18 @@ enum WindowEvaluator {
             }
             return 0
         }
-        func samePartition(_ a: Int, _ b: Int) -> Bool { partition.allSatisfy { ValueOrder.compare($0[a], $0[b]) == 0 } }
+        // Partitions are told apart by the bytes GROUP BY compares (vectors included), and sorted by
+        // those bytes: any order that keeps a partition's rows together serves.
+        let partitionKeys: [[UInt8]] = partition.isEmpty ? [] : (0..<n).map { i in
+            var key: [UInt8] = []
+            for column in partition { ValueKey.append(column[i], to: &key) }
+            return key
+        }
+        func samePartition(_ a: Int, _ b: Int) -> Bool { partitionKeys.isEmpty || partitionKeys[a] == partitionKeys[b] }
         var sorted = Array(0..<n)
         sorted.sort { a, b in
-            for column in partition {
-                let c = ValueOrder.compare(column[a], column[b])
-                if c != 0 { return c < 0 }
+            if !partitionKeys.isEmpty, partitionKeys[a] != partitionKeys[b] {
+                return partitionKeys[a].lexicographicallyPrecedes(partitionKeys[b])
             }
             let c = orderCompare(a, b)
             return c != 0 ? c < 0 : a < b
@@ -44,7 +50,8 @@ enum WindowEvaluator {
         while start < n {
             var end = start + 1
             while end < n, samePartition(sorted[start], sorted[end]) { end += 1 }
-            try fill(w, Array(sorted[start..<end]), args, orderCompare, &out)
+            if evaluator.context.isCancelled() { throw CairnError(.cancelled, "statement cancelled") }
+            try fill(w, Array(sorted[start..<end]), args, orderCompare, evaluator.context, &out)
             start = end
         }
         return ColumnVector.from(out, type: w.type)
@@ -52,7 +59,7 @@ enum WindowEvaluator {
 
     /// Fills `out` for the rows of one partition (`rows`, in window order).
     private static func fill(_ w: WindowSpec, _ rows: [Int], _ args: [[Value]], _ orderCompare: (Int, Int) -> Int,
-                             _ out: inout [Value]) throws(CairnError) {
+                             _ context: QueryContext, _ out: inout [Value]) throws(CairnError) {
         let m = rows.count
         // The range of positions of each row's peers (rows equal in every ORDER BY value).
         var peerStart = [Int](repeating: 0, count: m), peerEnd = [Int](repeating: m, count: m)
@@ -88,109 +95,120 @@ enum WindowEvaluator {
                 out[rows[i]] = .int(Int64(bucket + 1))
             }
         case .lag, .lead:
-            let offset = args.count > 1 ? (args[1].first?.intValue ?? 1) : 1
+            let offset = Int(clamping: args.count > 1 ? (args[1].first?.intValue ?? 1) : 1)
             for i in 0..<m {
-                let j = w.function == .lag ? i - Int(clamping: offset) : i + Int(clamping: offset)
+                // Offsets beyond the partition (up to Int64.max) point outside it, without overflow.
+                let j = w.function == .lag ? (offset > i ? -1 : i - offset) : (offset >= m - i ? m : i + offset)
                 out[rows[i]] = (0..<m).contains(j) ? args[0][rows[j]] : (args.count > 2 ? args[2][rows[i]] : .null)
             }
         case .firstValue, .lastValue, .aggregate:
-            try fillFramed(w, rows, args, peerStart, peerEnd, &out)
+            try fillFramed(w, rows, args, peerStart, peerEnd, context, &out)
         }
     }
 
-    /// The row positions `[lo, hi)` of row `i`'s frame within a partition of `m` rows.
+    /// The row positions `[lo, hi)` of row `i`'s frame within a partition of `m` rows; offsets are
+    /// clamped to the partition (any Int), and a frame that ends before it starts is empty.
     private static func frame(_ f: WindowFrame, _ i: Int, _ m: Int, _ peerStart: [Int], _ peerEnd: [Int]) -> Range<Int> {
         func position(_ bound: WindowFrame.Bound, end: Bool) -> Int {
+            let past = end ? 1 : 0
             switch bound {
             case .unboundedPreceding: return 0
             case .unboundedFollowing: return m
-            case .currentRow: return f.rows ? (end ? i + 1 : i) : (end ? peerEnd[i] : peerStart[i])
-            case .preceding(let k): return min(m, max(0, i - k + (end ? 1 : 0)))
-            case .following(let k): return min(m, max(0, i + k + (end ? 1 : 0)))
+            case .currentRow: return f.rows ? i + past : (end ? peerEnd[i] : peerStart[i])
+            case .preceding(let k): return k > i + past ? 0 : i + past - k
+            case .following(let k): return k >= m - i - past ? m : i + past + k
             }
         }
         let lo = position(f.start, end: false), hi = position(f.end, end: true)
         return lo < hi ? lo..<hi : lo..<lo
     }
 
+    /// first_value, last_value and aggregates over each row's frame. Frames that start at the
+    /// partition's first row (or end at its last) grow (or shrink) by one row at a time: running
+    /// totals from that end serve every row. Other frames are summed row by row.
     private static func fillFramed(_ w: WindowSpec, _ rows: [Int], _ args: [[Value]], _ peerStart: [Int], _ peerEnd: [Int],
-                                   _ out: inout [Value]) throws(CairnError) {
+                                   _ context: QueryContext, _ out: inout [Value]) throws(CairnError) {
         let m = rows.count
         let xs: [Value] = args.first.map { column in rows.map { column[$0] } } ?? []
-        // Frames that start at the partition's first row are prefixes: running totals serve every row.
-        let prefixes = w.frame.start == .unboundedPreceding
-        var count = [Int](repeating: 0, count: prefixes ? m + 1 : 0)
-        var intSum = [Int64](repeating: 0, count: prefixes ? m + 1 : 0)
-        var doubleSum = [Double](repeating: 0, count: prefixes ? m + 1 : 0)
-        var best = [Value](repeating: .null, count: prefixes ? m + 1 : 0)
-        if prefixes, case .aggregate(let kind) = w.function {
-            for j in 0..<m {
-                let x = kind == .countStar ? Value.int(1) : xs[j]
-                count[j + 1] = count[j] + (x.isNull ? 0 : 1)
-                intSum[j + 1] = intSum[j]
-                doubleSum[j + 1] = doubleSum[j]
-                best[j + 1] = best[j]
-                guard !x.isNull else { continue }
-                if case .int(let v) = x {
-                    let (s, overflow) = intSum[j].addingReportingOverflow(v)
-                    if overflow, kind == .sum, w.type == .bigint { throw CairnError(.invalidInput, "sum is out of the BIGINT range") }
-                    intSum[j + 1] = s
-                }
-                doubleSum[j + 1] = doubleSum[j] + (x.doubleValue ?? 0)
-                if kind == .min || kind == .max, better(x, than: best[j], kind) { best[j + 1] = x }
+        let frames = (0..<m).map { frame(w.frame, $0, m, peerStart, peerEnd) }
+        guard case .aggregate(let kind) = w.function else {
+            for i in 0..<m where !frames[i].isEmpty {
+                out[rows[i]] = w.function == .firstValue ? xs[frames[i].lowerBound] : xs[frames[i].upperBound - 1]
             }
+            return
         }
-        for i in 0..<m {
-            let r = frame(w.frame, i, m, peerStart, peerEnd)
-            switch w.function {
-            case .firstValue: out[rows[i]] = r.isEmpty ? .null : xs[r.lowerBound]
-            case .lastValue: out[rows[i]] = r.isEmpty ? .null : xs[r.upperBound - 1]
-            case .aggregate(let kind):
-                if prefixes {
-                    let hi = r.upperBound, c = count[hi]
-                    switch kind {
-                    case .countStar, .count: out[rows[i]] = .int(Int64(c))
-                    case .sum: out[rows[i]] = c == 0 ? .null : (w.type == .bigint ? .int(intSum[hi]) : .double(doubleSum[hi]))
-                    case .avg: out[rows[i]] = c == 0 ? .null : .double(w.arguments.first?.type.isInteger == true ? Double(intSum[hi]) / Double(c) : doubleSum[hi] / Double(c))
-                    default: out[rows[i]] = best[hi]
-                    }
-                } else {
-                    out[rows[i]] = try aggregate(kind, r.map { kind == .countStar ? .int(1) : xs[$0] }, integer: w.type == .bigint)
-                }
-            default: break
+        let value: (Int) -> Value = kind == .countStar ? { _ in .int(1) } : { xs[$0] }
+        if w.frame.start == .unboundedPreceding || w.frame.end == .unboundedFollowing {
+            // Running totals over positions 0..<j (prefix) or j..<m (suffix).
+            let prefix = w.frame.start == .unboundedPreceding
+            var totals = [FrameTotal](repeating: FrameTotal(), count: m + 1)
+            for step in 0..<m {
+                let j = prefix ? step : m - 1 - step
+                var t = totals[prefix ? j : j + 1]
+                t.add(value(j), kind)
+                totals[prefix ? j + 1 : j] = t
+            }
+            for i in 0..<m {
+                let r = frames[i]
+                out[rows[i]] = try r.isEmpty ? FrameTotal().result(kind) : totals[prefix ? r.upperBound : r.lowerBound].result(kind)
+            }
+        } else {
+            for i in 0..<m {
+                // Frames bounded at both ends cost their length each: wide ones over many rows take a while.
+                if i % 1024 == 0, context.isCancelled() { throw CairnError(.cancelled, "statement cancelled") }
+                var t = FrameTotal()
+                for j in frames[i] { t.add(value(j), kind) }
+                out[rows[i]] = try t.result(kind)
             }
         }
     }
 
-    /// An aggregate over one frame's values, summed in frame order.
-    private static func aggregate(_ kind: AggregateKind, _ values: [Value], integer: Bool) throws(CairnError) -> Value {
-        let present = values.filter { !$0.isNull }
+}
+
+/// The running state of a window aggregate: count, exact integer sum (128 bits, so it cannot
+/// overflow), compensated DOUBLE sum (as HashAggregate keeps it), and the best value for min/max.
+private struct FrameTotal {
+    var count = 0
+    var integers: Int128 = 0
+    var isInteger = false
+    var doubles = 0.0, error = 0.0
+    var best = Value.null
+
+    mutating func add(_ x: Value, _ kind: AggregateKind) {
+        guard !x.isNull else { return }
+        count += 1
         switch kind {
-        case .countStar, .count: return .int(Int64(present.count))
         case .sum, .avg:
-            guard !present.isEmpty else { return .null }
-            if kind == .sum, integer {
-                var s: Int64 = 0
-                for v in present {
-                    let (t, overflow) = s.addingReportingOverflow(v.intValue ?? 0)
-                    if overflow { throw CairnError(.invalidInput, "sum is out of the BIGINT range") }
-                    s = t
-                }
-                return .int(s)
+            if case .int(let v) = x {
+                integers += Int128(v)
+                isInteger = true
+            } else if let d = x.doubleValue {
+                let t = doubles + d
+                if t.isFinite { error += abs(doubles) >= abs(d) ? (doubles - t) + d : (d - t) + doubles }
+                doubles = t
             }
-            let s = present.reduce(0.0) { $0 + ($1.doubleValue ?? 0) }
-            return .double(kind == .sum ? s : s / Double(present.count))
+        case .min, .max:
+            if best.isNull { best = x; return }
+            let c = ValueOrder.compare(x, best)
+            if kind == .min ? c < 0 : c > 0 { best = x }
         default:
-            guard var b = present.first else { return .null }
-            for v in present.dropFirst() where better(v, than: b, kind) { b = v }
-            return b
+            break
         }
     }
 
-    /// Whether `x` replaces `current` (NULL: none yet) as the frame's min or max.
-    private static func better(_ x: Value, than current: Value, _ kind: AggregateKind) -> Bool {
-        if current.isNull { return true }
-        let c = ValueOrder.compare(x, current)
-        return kind == .min ? c < 0 : c > 0
+    func result(_ kind: AggregateKind) throws(CairnError) -> Value {
+        switch kind {
+        case .countStar, .count: return .int(Int64(count))
+        case .min, .max: return best
+        case .sum, .avg:
+            guard count > 0 else { return .null }
+            let total = isInteger ? Double(integers) : (doubles.isFinite ? doubles + error : doubles)
+            if kind == .avg { return .double(total / Double(count)) }
+            guard isInteger else { return .double(total) }
+            guard let sum = Int64(exactly: integers) else { throw CairnError(.invalidInput, "sum \(integers) is out of the BIGINT range") }
+            return .int(sum)
+        default:
+            return .null
+        }
     }
 }

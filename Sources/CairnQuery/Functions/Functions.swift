@@ -92,8 +92,15 @@ enum Functions {
             return mapTimestampToString(a[0], n) { TimeFormat.monthName($0) }
         case .dateDiffUnits(let unit):
             guard case .int64(let x) = a[0].storage, case .int64(let y) = a[1].storage else { break }
-            return ColumnVector(storage: .int64(zip(x, y).map { DateMath.unitsBetween(unit, $0, $1) }),
-                                validity: andValidity(a[0].validity, a[1].validity))
+            var out = [Int64](repeating: 0, count: n)
+            for i in 0..<n {
+                guard let d = DateMath.unitsBetween(unit, x[i], y[i]) else {
+                    guard a[0].isNull(i) || a[1].isNull(i) else { throw CairnError(.invalidInput, "date_diff in \(unit.rawValue)s is out of the BIGINT range") }
+                    continue
+                }
+                out[i] = d
+            }
+            return ColumnVector(storage: .int64(out), validity: andValidity(a[0].validity, a[1].validity))
         case .epochMillis:
             return mapInt(a[0]) { Calendar.floorDiv($0, 1000) }
         case .epochMicros:
@@ -245,7 +252,7 @@ enum Functions {
             guard case .string(let s) = a[0], case .string(let separator) = a[1], case .int(let index) = a[2] else { return .null }
             // DuckDB: 1-based, negative counts from the end, out of range (or 0) is ''; an empty
             // separator splits into characters.
-            let parts = separator.isEmpty ? s.unicodeScalars.map { String($0) } : s.components(separatedBy: separator)
+            let parts = separator.isEmpty ? s.unicodeScalars.map { String($0) } : Self.split(s, by: separator)
             let i = index > 0 ? Int(clamping: index) - 1 : parts.count + Int(clamping: index)
             return .string(index != 0 && parts.indices.contains(i) ? parts[i] : "")
         case .left, .right:
@@ -258,8 +265,7 @@ enum Functions {
             return .string(String(out))
         case .strpos:
             guard case .string(let s) = a[0], case .string(let needle) = a[1] else { return .null }
-            guard let found = s.range(of: needle) else { return .int(needle.isEmpty ? 1 : 0) }
-            return .int(Int64(s.unicodeScalars[..<found.lowerBound].count) + 1)
+            return .int(Int64(Self.firstScalarIndex(of: Array(needle.unicodeScalars), in: Array(s.unicodeScalars)).map { $0 + 1 } ?? 0))
         case .lpad, .rpad:
             guard case .string(let s) = a[0], case .int(let width) = a[1], case .string(let fill) = a[2] else { return .null }
             let chars = Array(s.unicodeScalars), target = max(0, Int(clamping: width))
@@ -334,6 +340,26 @@ enum Functions {
 }
 
 extension Functions {
+    /// Where `needle` first occurs in `haystack`, by Unicode scalar (as DuckDB matches code points:
+    /// Swift's String search would match whole graphemes and canonically equivalent text).
+    static func firstScalarIndex(of needle: [Unicode.Scalar], in haystack: [Unicode.Scalar], from start: Int = 0) -> Int? {
+        guard !needle.isEmpty else { return start }
+        guard haystack.count >= needle.count, start <= haystack.count - needle.count else { return nil }
+        return (start...(haystack.count - needle.count)).first { i in haystack[i..<i + needle.count].elementsEqual(needle) }
+    }
+
+    /// `s` split at every occurrence of `separator` (not empty), by Unicode scalar.
+    static func split(_ s: String, by separator: String) -> [String] {
+        let scalars = Array(s.unicodeScalars), sep = Array(separator.unicodeScalars)
+        var parts: [String] = [], start = 0
+        while let i = firstScalarIndex(of: sep, in: scalars, from: start) {
+            parts.append(String(String.UnicodeScalarView(scalars[start..<i])))
+            start = i + sep.count
+        }
+        parts.append(String(String.UnicodeScalarView(scalars[start...])))
+        return parts
+    }
+
     /// `round(d, digits)` as DuckDB computes it: half away from zero on the exact binary value of `d`, so
     /// 1901.55 (really 1901.5499…) rounds to 1901.5. The product `d × 10^digits` can round up onto a tie;
     /// its exact error (an FMA) says which side of the tie the true value lies.
@@ -409,7 +435,7 @@ enum DateMath {
 
     static func extract(_ part: DatePart, _ t: Int64) -> Int64 {
         let day = Calendar.dayOf(micros: t)
-        let tod = t - day * Calendar.microsPerDay
+        let tod = Calendar.timeOfDay(micros: t)
         switch part {
         case .hour: return tod / Calendar.microsPerHour
         case .minute: return (tod / Calendar.microsPerMinute) % 60
@@ -439,11 +465,14 @@ enum DateMath {
     }
 
     /// `date_diff(unit, a, b)`: how many unit boundaries lie between timestamps `a` and `b`
-    /// (negative when `b` is earlier), as DuckDB counts them; a week is 7 whole days.
-    static func unitsBetween(_ unit: TimeUnit, _ a: Int64, _ b: Int64) -> Int64 {
-        func boundaries(_ width: Int64) -> Int64 { Calendar.floorDiv(b, width) &- Calendar.floorDiv(a, width) }
+    /// (negative when `b` is earlier), as DuckDB counts them; a week is 7 whole days. Nil when the
+    /// microseconds between them overflow.
+    static func unitsBetween(_ unit: TimeUnit, _ a: Int64, _ b: Int64) -> Int64? {
+        func boundaries(_ width: Int64) -> Int64 { Calendar.floorDiv(b, width) - Calendar.floorDiv(a, width) }
         switch unit {
-        case .microsecond: return b &- a
+        case .microsecond:
+            let (d, overflow) = b.subtractingReportingOverflow(a)
+            return overflow ? nil : d
         case .millisecond: return boundaries(1000)
         case .second: return boundaries(Calendar.microsPerSecond)
         case .minute: return boundaries(Calendar.microsPerMinute)

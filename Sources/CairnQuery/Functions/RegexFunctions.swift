@@ -3,8 +3,8 @@ import CairnFormat
 /// A constant regular expression of `regexp_matches`, `regexp_extract`, `regexp_replace` and the
 /// `~` operators, with DuckDB's option letters. Swift's `Regex` reads the RE2-style syntax users
 /// write for DuckDB (classes such as `\d` and `\w`, `(?:…)`, lazy quantifiers) and matches by
-/// Unicode scalar, as RE2 does by code point. The pattern is checked when the query is bound and
-/// compiled once per batch.
+/// Unicode scalar with ASCII `\d`, `\w` and `\s`, as RE2 does. The pattern is checked when the query
+/// is bound and compiled once per batch.
 package struct RegexPattern: Hashable, Sendable {
     package let pattern: String
     package let caseInsensitive: Bool
@@ -36,7 +36,8 @@ package struct RegexPattern: Hashable, Sendable {
 
     func compile() throws(CairnError) -> Regex<AnyRegexOutput> {
         do {
-            var regex = try Regex(pattern).matchingSemantics(.unicodeScalar)
+            // RE2's \d, \w and \s are ASCII classes.
+            var regex = try Regex(pattern).matchingSemantics(.unicodeScalar).asciiOnlyCharacterClasses()
             if caseInsensitive { regex = regex.ignoresCase() }
             if dotAll { regex = regex.dotMatchesNewlines() }
             return regex
@@ -68,10 +69,10 @@ extension Functions {
                 builder.appendNull()
                 continue
             }
-            guard let match = s.firstMatch(of: regex) else { builder.append(.string("")); continue }
-            guard group >= 0, group < match.output.count else {
-                throw CairnError(.invalidInput, "regexp_extract group \(group) does not exist in '\(pattern.pattern)' "
-                                 + "(it has \(match.output.count - 1) group\(match.output.count == 2 ? "" : "s"))")
+            // No match, a group the pattern lacks, or one that took no part: '' (as DuckDB returns).
+            guard let match = s.firstMatch(of: regex), group >= 0, group < match.output.count else {
+                builder.append(.string(""))
+                continue
             }
             builder.append(.string(match.output[Int(group)].substring.map(String.init) ?? ""))
         }

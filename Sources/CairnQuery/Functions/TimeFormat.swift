@@ -58,7 +58,7 @@ package struct TimeFormat: Hashable, Sendable {
     func format(_ micros: Int64) -> String {
         let day = Calendar.dayOf(micros: micros)
         let (year, month, dayOfMonth) = Calendar.civil(days: day)
-        let tod = micros - day * Calendar.microsPerDay
+        let tod = Calendar.timeOfDay(micros: micros)
         let hour = Int(tod / Calendar.microsPerHour), minute = Int(tod / Calendar.microsPerMinute % 60)
         let second = Int(tod / Calendar.microsPerSecond % 60), fraction = Int(tod % Calendar.microsPerSecond)
         let weekday = Int(DateMath.extract(.dow, micros))   // 0 = Sunday
@@ -73,7 +73,7 @@ package struct TimeFormat: Hashable, Sendable {
             case .text(let t): out += t
             case .field(let spec, let padded):
                 switch spec {
-                case "Y": out += String(year)
+                case "Y": out += year >= 0 ? number(year, 4) : String(year)
                 case "y": out += number(((year % 100) + 100) % 100, 2, padded)
                 case "m": out += number(month, 2, padded)
                 case "d": out += number(dayOfMonth, 2, padded)

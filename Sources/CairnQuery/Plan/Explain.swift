@@ -29,7 +29,7 @@ enum Explain {
         depth += 1
         if plan.qualify != nil { add("QUALIFY"); depth += 1 }
         if !plan.windows.isEmpty {
-            add("WINDOW [" + plan.windows.map { "\($0.function)" }.joined(separator: ", ") + "] (over all rows, sorted by partition and order)")
+            add("WINDOW [" + plan.windows.map(\.function.name).joined(separator: ", ") + "] (over all rows, sorted by partition and order)")
             depth += 1
         }
         if plan.isAggregating {

@@ -8,22 +8,49 @@ import CairnVector
 package struct Planner {
     package let snapshot: Snapshot
     package let context: QueryContext
+    /// How many queries this one is nested in (FROM subqueries, inlined WITH queries, set operation
+    /// parts): each level costs stack, and WITH queries that read each other nest without the
+    /// parser's nesting limit seeing it.
+    let depth: Int
+    static let maximumDepth = 64
 
     package init(snapshot: Snapshot, context: QueryContext) {
+        self.init(snapshot: snapshot, context: context, depth: 0)
+    }
+
+    init(snapshot: Snapshot, context: QueryContext, depth: Int) {
         self.snapshot = snapshot
         self.context = context
+        self.depth = depth
+    }
+
+    /// A planner for a query nested in this one.
+    func nested(at p: SQLPosition) throws(CairnError) -> Planner {
+        guard depth < Self.maximumDepth else {
+            throw CairnError(.unsupported, "queries nest too deeply (more than \(Self.maximumDepth) levels of subqueries, WITH queries and set operations)",
+                             location: SourceLocation(line: p.line, column: p.column))
+        }
+        return Planner(snapshot: snapshot, context: context, depth: depth + 1)
     }
 
     package func plan(_ s: SelectStatement) throws(CairnError) -> SelectPlan {
-        guard s.setOperations.isEmpty else {
+        var plan: SelectPlan
+        if s.setOperations.isEmpty {
+            plan = try self.plan(s, over: nil)
+        } else {
             // The combined rows are read like a FROM subquery by the compound's ORDER BY and LIMIT.
             let combined = try combine(s)
             var outer = SelectStatement(items: [.star(qualifier: nil, position: s.position)], orderBy: s.orderBy,
                                         limit: s.limit, offset: s.offset, position: s.position)
             outer.orderByAll = s.orderByAll
-            return try plan(outer, over: combined)
+            plan = try self.plan(outer, over: combined)
         }
-        return try plan(s, over: nil)
+        guard s.columnAliases.count <= plan.names.count else {
+            throw CairnError(.binder, "the column list names \(s.columnAliases.count) columns but the query has \(plan.names.count)",
+                             location: SourceLocation(line: s.position.line, column: s.position.column))
+        }
+        for (i, name) in s.columnAliases.enumerated() { plan.names[i] = name }
+        return plan
     }
 
     /// Plans `s` over its FROM, or over rows already computed (`over`) when given.
@@ -50,8 +77,8 @@ package struct Planner {
             }
             table = t
             scope = Scope(table: t.schema, qualifier: alias)
-        case .subquery(let sub, let alias, _)?:
-            let inner = try Planner(snapshot: snapshot, context: context).plan(sub)
+        case .subquery(let sub, let alias, let p)?:
+            let inner = try nested(at: p).plan(sub)
             let result = try Executor(context: context).run(inner).result
             scope = Scope(columns: zip(result.names, result.types).map { .init(qualifier: alias, name: $0, type: $1) })
             let columns = zip(result.columns, result.types).map { ColumnVector.from($0, type: $1) }
@@ -105,7 +132,7 @@ package struct Planner {
         // GROUP BY: ordinals and aliases refer to SELECT items; ALL means every item without an aggregate.
         var groupExprs: [Expr] = []
         let groupBy = s.groupByAll
-            ? items.map(\.0).filter { !$0.containsCall(where: { Binder.aggregateKind($0) != nil }) }
+            ? items.map(\.0).filter { !$0.containsCall(where: { Binder.aggregateKind($0) != nil }) && !$0.containsWindow }
             : s.groupBy
         for g in groupBy {
             if case .literal(.integer(let k), let p) = g {

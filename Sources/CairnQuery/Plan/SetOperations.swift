@@ -5,7 +5,8 @@ import CairnSQL
 /// their rows are combined left to right into one batch named after the first query's columns,
 /// which the compound's ORDER BY and LIMIT then read as a FROM subquery. Rows are equal when every
 /// value is (NULLs equal, as for DISTINCT); columns of different types are converted to a common
-/// one (integers and doubles to DOUBLE, dates and timestamps to TIMESTAMP, anything else to VARCHAR).
+/// one (integers and doubles to DOUBLE, BOOLEAN and integers to BIGINT, dates and timestamps to
+/// TIMESTAMP, anything else to VARCHAR), and a column of NULLs takes the other side's type.
 extension Planner {
     func combine(_ s: SelectStatement) throws(CairnError) -> (scope: Scope, rows: Batch) {
         var first = s
@@ -24,11 +25,22 @@ extension Planner {
                                  + "(\(types.count) and \(part.types.count))",
                                  location: SourceLocation(line: step.query.position.line, column: step.query.position.column))
             }
-            let common = zip(types, part.types).map { Self.commonType($0, $1) }
+            let right = Self.rows(part)
+            // A column with no values (a NULL literal) takes the other side's type.
+            let common = types.indices.map { c in
+                rows.allSatisfy { $0[c].isNull } ? part.types[c]
+                    : right.allSatisfy { $0[c].isNull } ? types[c] : Self.commonType(types[c], part.types[c])
+            }
             rows = try Self.convert(rows, from: types, to: common)
-            let right = try Self.convert(Self.rows(part), from: part.types, to: common)
+            let converted = try Self.convert(right, from: part.types, to: common)
             types = common
-            rows = Self.apply(step.op, rows, right)
+            rows = Self.apply(step.op, rows, converted)
+        }
+        for c in types.indices where types[c] == .vector {
+            let dimensions = Set(rows.compactMap { if case .vector(let v) = $0[c] { v.count } else { nil } })
+            guard dimensions.count <= 1 else {
+                throw CairnError(.type, "set operation combines vectors of different dimensions (\(dimensions.sorted().map(String.init).joined(separator: " and ")))")
+            }
         }
         let columns = types.indices.map { c in ColumnVector.from(rows.map { $0[c] }, type: types[c]) }
         let scope = Scope(columns: zip(head.names, types).map { .init(qualifier: nil, name: $0, type: $1) })
@@ -36,7 +48,7 @@ extension Planner {
     }
 
     private func run(_ query: SelectStatement) throws(CairnError) -> MaterializedResult {
-        try Executor(context: context).run(try Planner(snapshot: snapshot, context: context).plan(query)).result
+        try Executor(context: context).run(try nested(at: query.position).plan(query)).result
     }
 
     private static func rows(_ r: MaterializedResult) -> [[Value]] {
@@ -46,6 +58,7 @@ extension Planner {
     static func commonType(_ a: ColumnType, _ b: ColumnType) -> ColumnType {
         if a == b { return a }
         if a.isNumeric && b.isNumeric { return a.isInteger && b.isInteger ? .bigint : .double }
+        if (a == .boolean && b.isInteger) || (b == .boolean && a.isInteger) { return .bigint }
         if a.isTemporal && b.isTemporal { return a == .timestamptz || b == .timestamptz ? .timestamptz : .timestamp }
         return .varchar
     }
