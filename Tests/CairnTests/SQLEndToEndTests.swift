@@ -159,6 +159,7 @@ let eventsRows = """
             ("strlen('Köln'), length('Köln'), octet_length('東京')", ["5", "4", "6"]),
             ("'3'::JSON::INTEGER, '\"4\"'::JSON::BIGINT, 'true'::JSON::BOOLEAN, 'null'::JSON::INTEGER, '2.5'::JSON::DOUBLE", ["3", "4", "true", "NULL", "2.5"]),
             ("regexp_extract('héllo wörld', '\\w+'), regexp_replace('naïve café', '\\W', '_', 'g'), regexp_extract('abc', 'b', 5)", ["h", "na_ve_caf_", ""]),
+            ("regexp_replace('aaa', 'a*', 'X', 'g'), regexp_replace('abc', '', '-', 'g'), regexp_replace('baaac', 'a*', 'X', 'g')", ["X", "-a-b-c-", "XbXcX"]),
             ("strpos('cafe\u{301}', 'e'), strpos('\u{E9}', 'e\u{301}'), split_part('🇺🇸', '🇸', 1)", ["4", "0", "🇺"]),
             ("split_part(NULL, ';', 1), regexp_matches(NULL, 'a'), regexp_replace(NULL, 'a', 'b'), strftime(NULL::TIMESTAMP, '%Y')", ["NULL", "NULL", "NULL", "NULL"]),
         ]

@@ -191,10 +191,8 @@ final class Accumulator {
     private var counts: [Int64] = []
     private var ints: [Int64] = []
     private var doubles: [Double] = []
-    /// The rounding error of each group's DOUBLE sum (in `doubles`), carried as Neumaier's compensated
-    /// summation does: the total is then right to the last bit whatever order workers add rows in, so
-    /// a query gives the same digits on every run.
-    private var sumErrors: [Double] = []
+    /// DOUBLE sums (sum, avg).
+    private var sums: [CompensatedSum] = []
     private var seen: [Bool] = []
     private var values: [Value] = []
     private var lists: [[Double]] = []
@@ -230,7 +228,7 @@ final class Accumulator {
         seen.append(false)
         switch spec.kind {
         case .sum, .min, .max, .avg, .first, .last, .boolAnd, .boolOr, .stddevSamp, .varSamp, .stddevPop, .varPop:
-            ints.append(0); doubles.append(0); sumErrors.append(0); values.append(.null); wide.append(0); means.append(0); m2.append(0)
+            ints.append(0); doubles.append(0); sums.append(CompensatedSum()); values.append(.null); wide.append(0); means.append(0); m2.append(0)
         case .quantileCont, .quantileDisc: lists.append([])
         case .stringAgg: strings.append([])
         case .approxCountDistinct: hll.append(HyperLogLog())
@@ -290,13 +288,13 @@ final class Accumulator {
             }
             counts = c; wide = sums
         case (.sum, .float64(let a)), (.avg, .float64(let a)):
-            var c = counts, sums = doubles, errors = sumErrors
-            counts = []; doubles = []; sumErrors = []
+            var c = counts, s = sums
+            counts = []; sums = []
             for i in 0..<n where valid?[i] ?? true {
-                Self.add(a[i], to: &sums[groups[i]], error: &errors[groups[i]])
+                s[groups[i]].add(a[i])
                 c[groups[i]] += 1
             }
-            counts = c; doubles = sums; sumErrors = errors
+            counts = c; sums = s
         case (.min, .int64(let a)), (.max, .int64(let a)):
             let isMin = spec.kind == .min
             var best = ints, any = seen
@@ -318,22 +316,6 @@ final class Accumulator {
         default:
             for i in 0..<n where !arg.isNull(i) { try add(groups[i], arg, i) }
         }
-    }
-
-    /// Neumaier's step: adds `x` to `sum`, keeping the rounding error in `error`. Infinities and NaN
-    /// carry no error (their arithmetic would turn it into NaN).
-    @inline(__always)
-    private static func add(_ x: Double, to sum: inout Double, error: inout Double) {
-        let t = sum + x
-        if t.isFinite {
-            error += abs(sum) >= abs(x) ? (sum - t) + x : (x - t) + sum
-        }
-        sum = t
-    }
-
-    /// Group `g`'s DOUBLE sum with its carried error.
-    private func doubleSum(_ g: Int) -> Double {
-        doubles[g].isFinite ? doubles[g] + sumErrors[g] : doubles[g]
     }
 
     /// arg_max/arg_min: keeps `value` for group `g` if `key` beats the group's best so far.
@@ -362,7 +344,7 @@ final class Accumulator {
             if case .int64(let a) = arg.storage {
                 wide[g] += Int128(a[i])
             } else if case .float64(let a) = arg.storage {
-                Self.add(a[i], to: &doubles[g], error: &sumErrors[g])
+                sums[g].add(a[i])
             }
             counts[g] += 1
         case .stddevSamp, .varSamp, .stddevPop, .varPop:
@@ -408,8 +390,7 @@ final class Accumulator {
         case .countStar, .count: break
         case .sum, .avg:
             wide[g] += other.wide[h]
-            Self.add(other.doubles[h], to: &doubles[g], error: &sumErrors[g])
-            sumErrors[g] += other.sumErrors[h]
+            sums[g].add(other.sums[h])
         case .stddevSamp, .varSamp, .stddevPop, .varPop:
             // Chan et al.'s pairwise combination of (count, mean, M2).
             guard nb > 0 else { return }
@@ -512,7 +493,7 @@ final class Accumulator {
         case .sum:
             if spec.distinct { return try distinctSum(g, t) }
             guard counts[g] > 0 else { return .null }
-            guard t.physical == .int64 else { return .double(doubleSum(g)) }
+            guard t.physical == .int64 else { return .double(sums[g].value) }
             // DuckDB would return a HUGEINT; Cairn has no 128-bit type, so it says so instead of wrapping.
             guard let total = Int64(exactly: wide[g]) else { throw Self.sumOverflow(wide[g]) }
             return .int(total)
@@ -526,7 +507,7 @@ final class Accumulator {
                 return .double(s / Double(n))
             }
             guard counts[g] > 0 else { return .null }
-            let total = t.physical == .int64 ? Double(wide[g]) : doubleSum(g)
+            let total = t.physical == .int64 ? Double(wide[g]) : sums[g].value
             return .double(total / Double(counts[g]))
         case .stddevSamp, .varSamp, .stddevPop, .varPop:
             let n = Double(counts[g])

@@ -166,12 +166,12 @@ enum WindowEvaluator {
 }
 
 /// The running state of a window aggregate: count, exact integer sum (128 bits, so it cannot
-/// overflow), compensated DOUBLE sum (as HashAggregate keeps it), and the best value for min/max.
+/// overflow), compensated DOUBLE sum, and the best value for min/max.
 private struct FrameTotal {
     var count = 0
     var integers: Int128 = 0
     var isInteger = false
-    var doubles = 0.0, error = 0.0
+    var doubles = CompensatedSum()
     var best = Value.null
 
     mutating func add(_ x: Value, _ kind: AggregateKind) {
@@ -183,9 +183,7 @@ private struct FrameTotal {
                 integers += Int128(v)
                 isInteger = true
             } else if let d = x.doubleValue {
-                let t = doubles + d
-                if t.isFinite { error += abs(doubles) >= abs(d) ? (doubles - t) + d : (d - t) + doubles }
-                doubles = t
+                doubles.add(d)
             }
         case .min, .max:
             if best.isNull { best = x; return }
@@ -202,7 +200,7 @@ private struct FrameTotal {
         case .min, .max: return best
         case .sum, .avg:
             guard count > 0 else { return .null }
-            let total = isInteger ? Double(integers) : (doubles.isFinite ? doubles + error : doubles)
+            let total = isInteger ? Double(integers) : doubles.value
             if kind == .avg { return .double(total / Double(count)) }
             guard isInteger else { return .double(total) }
             guard let sum = Int64(exactly: integers) else { throw CairnError(.invalidInput, "sum \(integers) is out of the BIGINT range") }

@@ -94,6 +94,8 @@ extension Functions {
             var out = ""
             var rest = s.startIndex
             for match in matches {
+                // As in RE2, an empty match right where a match ended is not another match ('a*' on "aaa").
+                if match.range.isEmpty, match.range.lowerBound == rest, rest != s.startIndex { continue }
                 out += s[rest..<match.range.lowerBound]
                 out += expand(replacement, match)
                 rest = match.range.upperBound
