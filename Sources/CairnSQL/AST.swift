@@ -223,6 +223,25 @@ public indirect enum TableRef: Sendable, Hashable {
     case table(name: String, alias: String?, position: SQLPosition)
     /// `(SELECT …) [AS] alias`
     case subquery(SelectStatement, alias: String?, position: SQLPosition)
+    /// `left [INNER|LEFT [OUTER]|CROSS] JOIN right [ON condition | USING (columns)]`, or `left, right`;
+    /// `USING` is parsed into the equalities it stands for, and a cross join has no condition.
+    case join(TableRef, TableRef, kind: JoinKind, on: Expr?, position: SQLPosition)
+}
+
+public enum JoinKind: String, Sendable, Hashable {
+    case inner = "INNER", left = "LEFT", cross = "CROSS"
+}
+
+extension TableRef {
+    /// The name columns of this source are qualified by: its alias, else its table's name; for a
+    /// join, that of its right-most source (what `USING` compares against).
+    public var qualifier: String? {
+        switch self {
+        case .table(let name, let alias, _): alias ?? name
+        case .subquery(_, let alias, _): alias
+        case .join(_, let right, _, _, _): right.qualifier
+        }
+    }
 }
 
 public enum SelectItem: Sendable, Hashable {

@@ -156,7 +156,51 @@ extension Parser {
         } while accept(.comma)
     }
 
+    /// A FROM source and the joins that follow it, left to right.
     private mutating func parseTableRef() throws(SQLSyntaxError) -> TableRef {
+        var left = try parseTableSource()
+        while true {
+            let position = current.position
+            let kind: JoinKind
+            if accept(.comma) {
+                left = .join(left, try parseTableSource(), kind: .cross, on: nil, position: position)
+                continue
+            } else if accept(.cross) {
+                kind = .cross
+            } else if accept(.left) {
+                _ = accept(.outer)
+                kind = .left
+            } else if accept(.inner) || current.isKeyword(.join) {
+                kind = .inner
+            } else if current.isKeyword(.right) || current.isKeyword(.full) || current.isKeyword(.natural) {
+                throw SQLSyntaxError("\(text(of: current).uppercased()) joins are not supported (INNER, LEFT and CROSS are)", at: current.position)
+            } else {
+                return left
+            }
+            try expect(.join)
+            let right = try parseTableSource()
+            guard kind != .cross else {
+                left = .join(left, right, kind: .cross, on: nil, position: position)
+                continue
+            }
+            if accept(.on) {
+                left = .join(left, right, kind: kind, on: try parseExpression(), position: position)
+            } else if accept(.using) {
+                // USING (a, b) is ON left.a = right.a AND left.b = right.b.
+                let columns = try parseIdentifierList()
+                let l = left.qualifier, r = right.qualifier
+                let equalities = columns.map { c in
+                    Expr.binary(.equal, .column(qualifier: l, name: c, position), .column(qualifier: r, name: c, position), position)
+                }
+                let condition = equalities.dropFirst().reduce(equalities[0]) { .binary(.and, $0, $1, position) }
+                left = .join(left, right, kind: kind, on: condition, position: position)
+            } else {
+                throw expected("ON or USING")
+            }
+        }
+    }
+
+    private mutating func parseTableSource() throws(SQLSyntaxError) -> TableRef {
         let position = current.position
         let table: TableRef
         if accept(.leftParen) {
@@ -173,13 +217,7 @@ extension Parser {
                 table = .table(name: name, alias: alias, position: position)
             }
         }
-        switch current.kind {
-        case .symbol(.comma), .word(_, .join?), .word(_, .left?), .word(_, .right?), .word(_, .inner?),
-             .word(_, .full?), .word(_, .cross?), .word(_, .natural?):
-            throw SQLSyntaxError("joins are not supported (one table or subquery per FROM)", at: current.position)
-        default:
-            return table
-        }
+        return table
     }
 
     /// `expr [ASC|DESC] [NULLS FIRST|LAST]`

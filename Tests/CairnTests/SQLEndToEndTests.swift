@@ -288,6 +288,27 @@ let eventsRows = """
         #expect(v?.message == "set operation combines vectors of different dimensions (3 and 4)")
     }
 
+    /// INNER, LEFT and CROSS joins, with ON, USING and commas, as DuckDB answers them.
+    @Test func joinsAnswerAsDuckDB() throws {
+        let t = try loaded()
+        let plans = "(SELECT 'acme' AS tenant_id, 'enterprise' AS plan UNION ALL SELECT 'globex', 'team')"
+        #expect(try t.rows("SELECT e.tenant_id, p.plan, count(*) FROM events e JOIN \(plans) p ON p.tenant_id = e.tenant_id GROUP BY ALL ORDER BY 1")
+                == [["acme", "enterprise", "3"], ["globex", "team", "2"]])
+        #expect(try t.rows("SELECT e.user_id, p.plan FROM events e LEFT JOIN \(plans) p USING (tenant_id) ORDER BY e.ts")
+                == [["u1", "enterprise"], ["u2", "enterprise"], ["u1", "enterprise"], ["u3", "team"], ["u3", "team"], ["NULL", "NULL"]])
+        // A LEFT join's ON condition chooses the matches; it never drops a left row.
+        #expect(try t.rows("SELECT p.plan FROM events e LEFT JOIN \(plans) p ON p.tenant_id = e.tenant_id AND e.status = 500 ORDER BY e.ts")
+                == [["NULL"], ["NULL"], ["enterprise"], ["NULL"], ["NULL"], ["NULL"]])
+        #expect(try t.rows("SELECT a.user_id, b.event_type FROM events a JOIN events b ON a.user_id = b.user_id AND a.ts < b.ts ORDER BY a.ts, b.ts")
+                == [["u1", "page_view"], ["u3", "login_failed"]])
+        #expect(try t.rows("SELECT count(*) FROM events a, events b WHERE a.tenant_id = b.tenant_id") == [["14"]])
+        #expect(try t.rows("SELECT count(*) FROM events a CROSS JOIN (SELECT 1 AS x UNION ALL SELECT 2) b") == [["12"]])
+        #expect(try t.rows("SELECT x.k, y.k FROM (SELECT 1 AS k UNION ALL SELECT NULL) x LEFT JOIN (SELECT 1 AS k UNION ALL SELECT NULL) y ON x.k = y.k ORDER BY 1 NULLS FIRST")
+                == [["NULL", "NULL"], ["1", "1"]])
+        let e = #expect(throws: CairnError.self) { try t.db.execute("SELECT tenant_id FROM events a JOIN events b ON a.ts = b.ts") }
+        #expect(e?.message.contains("column reference \"tenant_id\" is ambiguous") == true)
+    }
+
     @Test func orderLimitOffsetNulls() throws {
         let t = try loaded()
         #expect(try t.rows("SELECT status FROM events ORDER BY status LIMIT 2") == [["200"], ["200"]])

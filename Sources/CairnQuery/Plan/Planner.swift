@@ -77,6 +77,12 @@ package struct Planner {
             }
             table = t
             scope = Scope(table: t.schema, qualifier: alias)
+        case .join?:
+            if let from = s.from {
+                let joined = try joinedRows(from)
+                scope = joined.scope
+                source = .materialized(joined.rows)
+            }
         case .subquery(let sub, let alias, let p)?:
             let inner = try nested(at: p).plan(sub)
             let result = try Executor(context: context).run(inner).result
