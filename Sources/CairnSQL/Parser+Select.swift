@@ -204,10 +204,18 @@ extension Parser {
         let position = current.position
         let table: TableRef
         if accept(.leftParen) {
-            guard atQuery else { throw expected("\"SELECT\"") }
-            let query = try parseSelect()
+            var query: SelectStatement
+            if current.isKeyword(.values) {
+                query = try parseValuesList()
+            } else {
+                guard atQuery else { throw expected("\"SELECT\" or VALUES") }
+                query = try parseSelect()
+            }
             try expect(.rightParen)
-            table = .subquery(query, alias: try parseOptionalAlias(), position: position)
+            let alias = try parseOptionalAlias()
+            // `AS name(a, b)` names the subquery's columns.
+            if alias != nil, current.isSymbol(.leftParen) { query.columnAliases = try parseIdentifierList() }
+            table = .subquery(query, alias: alias, position: position)
         } else {
             let name = try parseIdentifier("a table name").name
             let alias = try parseOptionalAlias()
@@ -218,6 +226,28 @@ extension Parser {
             }
         }
         return table
+    }
+
+    /// `VALUES (a, b), (c, d), …` in FROM, as the query `SELECT a AS col0, b AS col1 UNION ALL
+    /// SELECT c, d …` (DuckDB's column names); every row has the same number of values.
+    private mutating func parseValuesList() throws(SQLSyntaxError) -> SelectStatement {
+        let position = try expect(.values)
+        var rows: [[Expr]] = []
+        repeat {
+            let rowPosition = try expect(.leftParen)
+            let row = try parseExpressionList()
+            try expect(.rightParen)
+            if let first = rows.first, first.count != row.count {
+                throw SQLSyntaxError("VALUES lists must all be the same length", at: rowPosition)
+            }
+            rows.append(row)
+        } while accept(.comma)
+        func select(_ row: [Expr], named: Bool) -> SelectStatement {
+            SelectStatement(items: row.enumerated().map { .expr($0.element, alias: named ? "col\($0.offset)" : nil) }, position: position)
+        }
+        var query = select(rows[0], named: true)
+        query.setOperations = rows.dropFirst().map { SetOperation(op: SetOperator(kind: .union, all: true), query: select($0, named: false)) }
+        return query
     }
 
     /// `expr [ASC|DESC] [NULLS FIRST|LAST]`

@@ -23,6 +23,7 @@ import Testing
         ("SELECT a @ b", "syntax error at or near \"@\"", 1, 10),
         ("SELECT a FROM t FULL JOIN u ON t.id = u.id", "FULL joins are not supported (INNER, LEFT and CROSS are)", 1, 17),
         ("SELECT a FROM t JOIN u", "expected ON or USING but found end of input", 1, 23),
+        ("SELECT * FROM (VALUES (1), (2, 3)) v", "VALUES lists must all be the same length", 1, 28),
         ("SELECT 1 UNION BY NAME SELECT 2", "UNION BY NAME is not supported", 1, 16),
         ("SELECT 1 UNION SELECT 2 ORDER BY 1 UNION SELECT 3", "syntax error at or near \"UNION\"", 1, 36),
         ("WITH RECURSIVE r AS (SELECT 1) SELECT * FROM r", "WITH RECURSIVE is not supported", 1, 6),
