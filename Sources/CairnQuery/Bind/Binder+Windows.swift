@@ -82,7 +82,8 @@ extension Binder {
 
         func arity(_ range: ClosedRange<Int>) throws(CairnError) {
             guard range.contains(args.count), !(star && range.lowerBound > 0) else {
-                throw error("\(name) takes \(range.lowerBound == range.upperBound ? "\(range.lowerBound)" : "\(range.lowerBound) to \(range.upperBound)") argument(s) here, got \(args.count)", fp)
+                let count = range.lowerBound == range.upperBound ? "\(range.lowerBound)" : "\(range.lowerBound) to \(range.upperBound)"
+                throw error("\(name) takes \(count) argument\(range.upperBound == 1 ? "" : "s") as a window function, got \(args.count)", fp)
             }
         }
         let function: WindowFunction

@@ -7,6 +7,9 @@ import CairnSQL
 /// of the condition is evaluated on the matching pairs. A LEFT join keeps every left row, with
 /// NULLs when nothing matched. NULL keys match nothing, as in SQL.
 extension Planner {
+    /// The most pairs a join without an equality may make (every row with every row, in memory).
+    static let maximumCrossPairs = 50_000_000
+
     /// The joined rows of `ref` and the scope that names their columns.
     func joinedRows(_ ref: TableRef) throws(CairnError) -> (scope: Scope, rows: Batch) {
         switch ref {
@@ -86,8 +89,8 @@ extension Planner {
     private func match(_ left: Batch, _ right: Batch, width: Int, _ equalities: [(BoundExpr, BoundExpr)],
                        at p: SQLPosition) throws(CairnError) -> [(Int, Int?)] {
         guard !equalities.isEmpty else {
-            guard left.count.multipliedReportingOverflow(by: right.count).partialValue <= 50_000_000,
-                  !left.count.multipliedReportingOverflow(by: right.count).overflow else {
+            let (pairs, overflow) = left.count.multipliedReportingOverflow(by: right.count)
+            guard !overflow, pairs <= Self.maximumCrossPairs else {
                 throw CairnError(.unsupported, "a join without an equality between its sides would pair \(left.count) × \(right.count) rows; "
                                  + "add one (ON a.x = b.y) or filter the sides first",
                                  location: SourceLocation(line: p.line, column: p.column))
