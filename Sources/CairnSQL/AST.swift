@@ -207,6 +207,7 @@ public struct SelectStatement: Sendable, Hashable {
 public struct SetOperator: Sendable, Hashable {
     public enum Kind: String, Sendable, Hashable { case union = "UNION", except = "EXCEPT", intersect = "INTERSECT" }
     public var kind: Kind
+    /// `ALL`: keep duplicate rows (UNION) or match them one for one (EXCEPT, INTERSECT).
     public var all: Bool
     public init(kind: Kind, all: Bool) { self.kind = kind; self.all = all }
 }
@@ -214,6 +215,7 @@ public struct SetOperator: Sendable, Hashable {
 /// One `op query` step of a compound SELECT.
 public struct SetOperation: Sendable, Hashable {
     public var op: SetOperator
+    /// The right-hand query; its own ORDER BY and LIMIT only when it was written in parentheses.
     public var query: SelectStatement
     public init(op: SetOperator, query: SelectStatement) { self.op = op; self.query = query }
 }
@@ -228,6 +230,8 @@ public indirect enum TableRef: Sendable, Hashable {
     case join(TableRef, TableRef, kind: JoinKind, on: Expr?, position: SQLPosition)
 }
 
+/// How a join pairs rows: only matching pairs (`INNER`), those plus each unmatched left row with
+/// NULLs (`LEFT`), or every row with every row (`CROSS`, and a comma).
 public enum JoinKind: String, Sendable, Hashable {
     case inner = "INNER", left = "LEFT", cross = "CROSS"
 }
@@ -350,7 +354,9 @@ public indirect enum Expr: Sendable, Hashable {
 public struct WindowCall: Sendable, Hashable {
     /// A `.function` expression (name, arguments; no WITHIN GROUP).
     public var function: Expr
+    /// `PARTITION BY` expressions; empty: one partition of all rows.
     public var partitionBy: [Expr]
+    /// `ORDER BY` within each partition; empty: no order (and the frame is the whole partition).
     public var orderBy: [OrderItem]
     /// nil: the default frame (the whole partition without ORDER BY, else up to the current row's last peer).
     public var frame: WindowFrame?
@@ -361,6 +367,7 @@ public struct WindowCall: Sendable, Hashable {
 
 /// `ROWS|RANGE BETWEEN start AND end` (or `ROWS|RANGE start`, which ends at the current row).
 public struct WindowFrame: Sendable, Hashable {
+    /// One end of a frame; `n` counts rows (ROWS only).
     public enum Bound: Sendable, Hashable {
         case unboundedPreceding, preceding(Int), currentRow, following(Int), unboundedFollowing
     }

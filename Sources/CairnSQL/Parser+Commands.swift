@@ -14,7 +14,13 @@ extension Parser {
         if atQuery {
             return Insert(table: table, columns: columns, source: .select(try parseSelect()), position: position)
         }
-        guard accept(.values) else { throw expected("VALUES or SELECT") }
+        guard current.isKeyword(.values) else { throw expected("VALUES or SELECT") }
+        return Insert(table: table, columns: columns, source: .values(try parseValueRows()), position: position)
+    }
+
+    /// `VALUES (a, b), (c, d), …`: the rows, all of the same length.
+    mutating func parseValueRows() throws(SQLSyntaxError) -> [[Expr]] {
+        try expect(.values)
         var rows: [[Expr]] = []
         repeat {
             let rowPosition = try expect(.leftParen)
@@ -25,7 +31,7 @@ extension Parser {
             }
             rows.append(row)
         } while accept(.comma)
-        return Insert(table: table, columns: columns, source: .values(rows), position: position)
+        return rows
     }
 
     /// `COPY t [(cols)] FROM 'path' [[WITH] (option [value], …) | option [value] …]`

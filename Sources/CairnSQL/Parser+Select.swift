@@ -231,17 +231,8 @@ extension Parser {
     /// `VALUES (a, b), (c, d), …` in FROM, as the query `SELECT a AS col0, b AS col1 UNION ALL
     /// SELECT c, d …` (DuckDB's column names); every row has the same number of values.
     private mutating func parseValuesList() throws(SQLSyntaxError) -> SelectStatement {
-        let position = try expect(.values)
-        var rows: [[Expr]] = []
-        repeat {
-            let rowPosition = try expect(.leftParen)
-            let row = try parseExpressionList()
-            try expect(.rightParen)
-            if let first = rows.first, first.count != row.count {
-                throw SQLSyntaxError("VALUES lists must all be the same length", at: rowPosition)
-            }
-            rows.append(row)
-        } while accept(.comma)
+        let position = current.position
+        let rows = try parseValueRows()
         func select(_ row: [Expr], named: Bool) -> SelectStatement {
             SelectStatement(items: row.enumerated().map { .expr($0.element, alias: named ? "col\($0.offset)" : nil) }, position: position)
         }

@@ -358,13 +358,8 @@ package struct Executor: Sendable {
             let keys = plan.order
             order.sort { a, b in
                 for k in keys {
-                    let x = columns[k.column][a], y = columns[k.column][b]
-                    if x.isNull || y.isNull {
-                        if x.isNull && y.isNull { continue }
-                        return x.isNull == k.nullsFirst
-                    }
-                    let c = ValueOrder.compare(x, y)
-                    if c != 0 { return k.descending ? c > 0 : c < 0 }
+                    let c = ValueOrder.compare(columns[k.column][a], columns[k.column][b], descending: k.descending, nullsFirst: k.nullsFirst)
+                    if c != 0 { return c < 0 }
                 }
                 return a < b
             }

@@ -18,13 +18,8 @@ enum WindowEvaluator {
 
         func orderCompare(_ a: Int, _ b: Int) -> Int {
             for (k, column) in order.enumerated() {
-                let x = column[a], y = column[b]
-                if x.isNull || y.isNull {
-                    if x.isNull && y.isNull { continue }
-                    return x.isNull == w.nullsFirst[k] ? -1 : 1
-                }
-                let c = ValueOrder.compare(x, y)
-                if c != 0 { return w.descending[k] ? -c : c }
+                let c = ValueOrder.compare(column[a], column[b], descending: w.descending[k], nullsFirst: w.nullsFirst[k])
+                if c != 0 { return c }
             }
             return 0
         }

@@ -497,6 +497,17 @@ enum DateMath {
 
 /// Total order of values used by ORDER BY, DISTINCT, min/max on rows: NULL handling is the caller's.
 enum ValueOrder {
+    /// `x` against `y` as an ORDER BY key sorts them: NULLs first or last as asked, in either
+    /// direction; other values by ``compare(_:_:)``, reversed when descending. 0 when they tie.
+    static func compare(_ x: Value, _ y: Value, descending: Bool, nullsFirst: Bool) -> Int {
+        if x.isNull || y.isNull {
+            if x.isNull && y.isNull { return 0 }
+            return x.isNull == nullsFirst ? -1 : 1
+        }
+        let c = compare(x, y)
+        return descending ? -c : c
+    }
+
     static func compare(_ a: Value, _ b: Value) -> Int {
         switch (a, b) {
         case (.null, .null): return 0

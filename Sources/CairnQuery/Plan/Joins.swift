@@ -10,8 +10,9 @@ extension Planner {
     /// The most pairs a join without an equality may make (every row with every row, in memory).
     static let maximumCrossPairs = 50_000_000
 
-    /// The joined rows of `ref` and the scope that names their columns.
-    func joinedRows(_ ref: TableRef) throws(CairnError) -> (scope: Scope, rows: Batch) {
+    /// The rows of FROM source `ref`, computed (a table read whole, a subquery run, a join made),
+    /// and the scope that names their columns.
+    func rows(of ref: TableRef) throws(CairnError) -> (scope: Scope, rows: Batch) {
         switch ref {
         case .table(let name, let alias, let p):
             var query = SelectStatement(items: [.star(qualifier: nil, position: p)], position: p)
@@ -20,7 +21,7 @@ extension Planner {
         case .subquery(let query, let alias, let p):
             return try source(query, qualifier: alias, at: p)
         case .join(let leftRef, let rightRef, let kind, let on, let p):
-            let left = try joinedRows(leftRef), right = try joinedRows(rightRef)
+            let left = try rows(of: leftRef), right = try rows(of: rightRef)
             let scope = Scope(columns: left.scope.columns + right.scope.columns)
             let width = left.scope.columns.count
             var equalities: [(BoundExpr, BoundExpr)] = []

@@ -77,18 +77,10 @@ package struct Planner {
             }
             table = t
             scope = Scope(table: t.schema, qualifier: alias)
-        case .join?:
-            if let from = s.from {
-                let joined = try joinedRows(from)
-                scope = joined.scope
-                source = .materialized(joined.rows)
-            }
-        case .subquery(let sub, let alias, let p)?:
-            let inner = try nested(at: p).plan(sub)
-            let result = try Executor(context: context).run(inner).result
-            scope = Scope(columns: zip(result.names, result.types).map { .init(qualifier: alias, name: $0, type: $1) })
-            let columns = zip(result.columns, result.types).map { ColumnVector.from($0, type: $1) }
-            source = .materialized(Batch(columns: columns, count: result.columns.first?.count ?? 0))
+        case let from?:   // a subquery or a join: computed first
+            let computed = try rows(of: from)
+            scope = computed.scope
+            source = .materialized(computed.rows)
         }
 
         var binder = Binder(scope: scope, context: context)
