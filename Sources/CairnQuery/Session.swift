@@ -63,17 +63,24 @@ package final class Session: Sendable {
         let now = clock()
         let cancel: @Sendable () -> Bool = { flag.isSet }
         let probes = probes ?? settings.withLock { s in if case .int(let p)? = s["ivfflat.probes"] { Int(p) } else { nil } }
-        var context = QueryContext(parameters: parameters, now: now, isCancelled: cancel, runSubquery: { sub throws(CairnError) in
-            var ctx = QueryContext(parameters: parameters, now: now, isCancelled: cancel, runSubquery: { _ throws(CairnError) in
-                throw CairnError(.unsupported, "nested subqueries are not supported")
+        // Each subquery runs with a context whose own subqueries go one level deeper.
+        @Sendable func context(depth: Int) -> QueryContext {
+            var context = QueryContext(parameters: parameters, now: now, isCancelled: cancel, runSubquery: { sub throws(CairnError) in
+                guard depth < Self.maximumSubqueryDepth else {
+                    throw CairnError(.unsupported, "subqueries nest too deeply (more than \(Self.maximumSubqueryDepth) levels)")
+                }
+                let inner = context(depth: depth + 1)
+                let plan = try Planner(snapshot: snapshot, context: inner).plan(sub)
+                return try Executor(context: inner).run(plan).result
             })
-            ctx.ivfProbes = probes
-            let plan = try Planner(snapshot: snapshot, context: ctx).plan(sub)
-            return try Executor(context: ctx).run(plan).result
-        })
-        context.ivfProbes = probes
-        return context
+            context.ivfProbes = probes
+            return context
+        }
+        return context(depth: 0)
     }
+
+    /// Scalar, IN and EXISTS subqueries inside one another, at most (each level holds a stack of binder and planner frames).
+    static let maximumSubqueryDepth = 32
 
     private func run(_ s: Statement, _ parameters: [Value], probes: Int?, flag: CancelFlag,
                      progress: (@Sendable (Double) -> Void)?) throws(CairnError) -> MaterializedResult {

@@ -228,12 +228,14 @@ public indirect enum TableRef: Sendable, Hashable {
     /// `left [INNER|LEFT [OUTER]|CROSS] JOIN right [ON condition | USING (columns)]`, or `left, right`;
     /// `USING` is parsed into the equalities it stands for, and a cross join has no condition.
     case join(TableRef, TableRef, kind: JoinKind, on: Expr?, position: SQLPosition)
+    /// A table function: `generate_series(…)`, `range(…)` `[AS] alias[(column)]`; name lower-cased.
+    case function(name: String, args: [Expr], alias: String?, columnAliases: [String], position: SQLPosition)
 }
 
 /// How a join pairs rows: only matching pairs (`INNER`), those plus each unmatched left row with
 /// NULLs (`LEFT`), or every row with every row (`CROSS`, and a comma).
 public enum JoinKind: String, Sendable, Hashable {
-    case inner = "INNER", left = "LEFT", cross = "CROSS"
+    case inner = "INNER", left = "LEFT", right = "RIGHT", full = "FULL", cross = "CROSS"
 }
 
 extension TableRef {
@@ -244,14 +246,31 @@ extension TableRef {
         case .table(let name, let alias, _): alias ?? name
         case .subquery(_, let alias, _): alias
         case .join(_, let right, _, _, _): right.qualifier
+        case .function(let name, _, let alias, _, _): alias ?? name
         }
     }
 }
 
 public enum SelectItem: Sendable, Hashable {
-    /// `*` or `t.*`
-    case star(qualifier: String?, position: SQLPosition)
+    /// `*` or `t.*`, with DuckDB's `EXCLUDE (a, b)` and `REPLACE (expr AS a)`.
+    case star(qualifier: String?, modifiers: StarModifiers = StarModifiers(), position: SQLPosition)
     case expr(Expr, alias: String?)
+}
+
+/// What `* EXCLUDE (…) REPLACE (…)` leaves out of and swaps into the expanded columns.
+public struct StarModifiers: Sendable, Hashable {
+    public var exclude: [String] = []
+    /// Expressions that take the place of the column of their name (keeping its position).
+    public var replace: [(name: String, expr: Expr)] = []
+    public init() {}
+
+    public static func == (a: StarModifiers, b: StarModifiers) -> Bool {
+        a.exclude == b.exclude && a.replace.map(\.name) == b.replace.map(\.name) && a.replace.map(\.expr) == b.replace.map(\.expr)
+    }
+    public func hash(into h: inout Hasher) {
+        h.combine(exclude)
+        for r in replace { h.combine(r.name); h.combine(r.expr) }
+    }
 }
 
 public struct OrderItem: Sendable, Hashable {
@@ -290,6 +309,8 @@ public enum Literal: Sendable, Hashable {
 
 public enum BinaryOperator: String, Sendable, Hashable {
     case add = "+", subtract = "-", multiply = "*", divide = "/", modulo = "%"
+    /// `//`: DuckDB's integer division (truncating; on floating-point operands the same as `/`).
+    case integerDivide = "//"
     case equal = "=", notEqual = "<>", less = "<", lessOrEqual = "<=", greater = ">", greaterOrEqual = ">="
     case and = "AND", or = "OR"
     case concat = "||"
@@ -333,6 +354,8 @@ public indirect enum Expr: Sendable, Hashable {
     case extract(field: String, Expr, SQLPosition)
     /// `(SELECT …)` used as a value.
     case subquery(SelectStatement, SQLPosition)
+    /// `EXISTS (SELECT …)`
+    case exists(SelectStatement, SQLPosition)
     /// `[1.0, 2.0, …]` array literal (vectors).
     case array([Expr], SQLPosition)
     /// `f(args) OVER (PARTITION BY … ORDER BY … [frame])`: `function` is the `.function` call.
@@ -344,7 +367,7 @@ public indirect enum Expr: Sendable, Hashable {
              .binary(_, _, _, let p), .function(_, _, _, _, _, _, let p), .cast(_, _, _, let p),
              .inList(_, _, _, let p), .inSubquery(_, _, _, let p), .between(_, _, _, _, let p),
              .like(_, _, _, _, _, let p), .isNull(_, _, let p), .caseWhen(_, _, _, let p),
-             .extract(_, _, let p), .subquery(_, let p), .array(_, let p), .window(_, let p):
+             .extract(_, _, let p), .subquery(_, let p), .exists(_, let p), .array(_, let p), .window(_, let p):
             p
         }
     }

@@ -6,7 +6,7 @@ extension Expr {
         switch self {
         case .column(nil, let name, _):
             return replacement(name) ?? self
-        case .literal, .column, .parameter, .subquery:
+        case .literal, .column, .parameter, .subquery, .exists:
             return self
         case .unary(let op, let x, let p):
             return .unary(op, r(x), p)
@@ -62,7 +62,7 @@ extension Expr {
         if match(self) { return true }
         func c(_ e: Expr) -> Bool { e.contains(where: match) }
         switch self {
-        case .literal, .column, .parameter, .subquery:
+        case .literal, .column, .parameter, .subquery, .exists:
             return false
         case .unary(_, let x, _), .cast(let x, _, _, _), .isNull(let x, _, _), .extract(_, let x, _), .inSubquery(let x, _, _, _):
             return c(x)

@@ -232,7 +232,7 @@ struct Lexer {
         case ascii(";"): (symbol, length) = (.semicolon, 1)
         case ascii("+"): (symbol, length) = (.plus, 1)
         case ascii("*"): (symbol, length) = (.star, 1)
-        case ascii("/"): (symbol, length) = (.slash, 1)
+        case ascii("/"): (symbol, length) = next == ascii("/") ? (.doubleSlash, 2) : (.slash, 1)
         case ascii("%"): (symbol, length) = (.percent, 1)
         case ascii("="): (symbol, length) = (.equal, 1)
         case ascii("-"):

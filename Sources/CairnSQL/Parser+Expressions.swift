@@ -59,7 +59,7 @@ extension Parser {
             case .concat, .arrow, .doubleArrow, .l2Distance, .negativeInnerProduct, .cosineDistance,
                  .regexMatch, .regexMatchInsensitive, .notRegexMatch, .notRegexMatchInsensitive: return .other
             case .plus, .minus: return .additive
-            case .star, .slash, .percent: return .multiplicative
+            case .star, .slash, .doubleSlash, .percent: return .multiplicative
             case .doubleColon: return .cast
             default: return nil
             }
@@ -86,6 +86,20 @@ extension Parser {
             // Operator symbols are spelled like their `BinaryOperator` (`!=` lexes as `<>`).
             guard let op = BinaryOperator(rawValue: symbol.rawValue) else { throw unexpected() }
             advance()
+            if let quantifier = ["ANY", "SOME", "ALL"].first(where: current.isWord), peek().isSymbol(.leftParen),
+               peek(2).isKeyword(.select) || peek(2).isKeyword(.with) {
+                // `x = ANY (SELECT …)` is `x IN (…)`, `x <> ALL (SELECT …)` is `x NOT IN (…)`.
+                let any = quantifier != "ALL"
+                guard (op == .equal && any) || (op == .notEqual && !any) else {
+                    throw SQLSyntaxError("only = ANY (SELECT …) and <> ALL (SELECT …) are supported; write IN or NOT IN, or compare with min()/max() of the subquery",
+                                         at: current.position)
+                }
+                advance()
+                advance()
+                let query = try parseSelect()
+                try expect(.rightParen)
+                return .inSubquery(left, query, negated: !any, position)
+            }
             let right = try parseExpression(above: precedence)
             return .binary(op, left, right, position)
         case .word(_, .and?):
@@ -246,6 +260,12 @@ extension Parser {
                 advance()
             }
             return .function(name: text, args: [], distinct: false, star: false, withinGroup: nil, filter: nil, token.position)
+        case .exists? where next.isSymbol(.leftParen) && (peek(2).isKeyword(.select) || peek(2).isKeyword(.with)):
+            advance()
+            advance()
+            let query = try parseSelect()
+            try expect(.rightParen)
+            return .exists(query, token.position)
         case .array? where next.isSymbol(.leftBracket):
             advance()
             return try parseArrayLiteral(position: token.position)

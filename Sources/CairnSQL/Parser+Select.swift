@@ -95,20 +95,40 @@ extension Parser {
 
     private mutating func parseSelectItem() throws(SQLSyntaxError) -> SelectItem {
         let token = current
-        if accept(.star) { return .star(qualifier: nil, position: token.position) }
+        if accept(.star) { return .star(qualifier: nil, modifiers: try parseStarModifiers(), position: token.position) }
         if peek().isSymbol(.dot) && peek(2).isSymbol(.star) {
             switch token.kind {
             case .quotedIdentifier(let qualifier), .word(let qualifier, _):
                 advance()
                 advance()
                 advance()
-                return .star(qualifier: qualifier, position: token.position)
+                return .star(qualifier: qualifier, modifiers: try parseStarModifiers(), position: token.position)
             default:
                 break
             }
         }
         let expr = try parseExpression()
         return .expr(expr, alias: try parseOptionalAlias())
+    }
+
+    /// DuckDB's `EXCLUDE (a, b)` / `EXCLUDE a` and `REPLACE (expr AS a, …)` after a `*`.
+    private mutating func parseStarModifiers() throws(SQLSyntaxError) -> StarModifiers {
+        var m = StarModifiers()
+        if current.isWord("EXCLUDE") {
+            advance()
+            if current.isSymbol(.leftParen) { m.exclude = try parseIdentifierList() } else { m.exclude = [try parseIdentifier("a column name").name] }
+        }
+        if current.isWord("REPLACE") {
+            advance()
+            let parenthesized = accept(.leftParen)
+            repeat {
+                let expr = try parseExpression()
+                try expect(.as)
+                m.replace.append((try parseIdentifier("a column name").name, expr))
+            } while parenthesized && accept(.comma)
+            if parenthesized { try expect(.rightParen) }
+        }
+        return m
     }
 
     /// `AS name` (any word), or a bare quoted identifier or non-reserved word.
@@ -167,13 +187,14 @@ extension Parser {
                 continue
             } else if accept(.cross) {
                 kind = .cross
-            } else if accept(.left) {
+            } else if current.isKeyword(.left) || current.isKeyword(.right) || current.isKeyword(.full) {
+                kind = current.isKeyword(.left) ? .left : (current.isKeyword(.right) ? .right : .full)
+                advance()
                 _ = accept(.outer)
-                kind = .left
             } else if accept(.inner) || current.isKeyword(.join) {
                 kind = .inner
-            } else if current.isKeyword(.right) || current.isKeyword(.full) || current.isKeyword(.natural) {
-                throw SQLSyntaxError("\(text(of: current).uppercased()) joins are not supported (INNER, LEFT and CROSS are)", at: current.position)
+            } else if current.isKeyword(.natural) {
+                throw SQLSyntaxError("NATURAL joins are not supported; name the columns with USING (…)", at: current.position)
             } else {
                 return left
             }
@@ -218,6 +239,13 @@ extension Parser {
             table = .subquery(query, alias: alias, position: position)
         } else {
             let name = try parseIdentifier("a table name").name
+            if accept(.leftParen) {
+                let args = current.isSymbol(.rightParen) ? [] : try parseExpressionList()
+                try expect(.rightParen)
+                let alias = try parseOptionalAlias()
+                let columns = alias != nil && current.isSymbol(.leftParen) ? try parseIdentifierList() : []
+                return .function(name: name.lowercased(), args: args, alias: alias, columnAliases: columns, position: position)
+            }
             let alias = try parseOptionalAlias()
             if let query = commonTables.reversed().lazy.compactMap({ $0[name.lowercased()] }).first {
                 table = .subquery(query, alias: alias ?? name, position: position)

@@ -5,6 +5,8 @@ enum Symbol: String, Sendable {
     case leftParen = "(", rightParen = ")", leftBracket = "[", rightBracket = "]"
     case comma = ",", dot = ".", semicolon = ";"
     case plus = "+", minus = "-", star = "*", slash = "/", percent = "%"
+    /// DuckDB's integer division.
+    case doubleSlash = "//"
     /// `<>` and `!=` both lex to `notEqual`.
     case equal = "=", notEqual = "<>", less = "<", lessOrEqual = "<=", greater = ">", greaterOrEqual = ">="
     case concat = "||", doubleColon = "::", arrow = "->", doubleArrow = "->>"

@@ -36,6 +36,7 @@ func render(_ expr: Expr) -> String {
         return "CASE(\(parts.joined(separator: "; ")))"
     case .extract(let field, let source, _): return "EXTRACT(\(field) FROM \(render(source)))"
     case .subquery: return "SUBQUERY"
+    case .exists: return "EXISTS(SUBQUERY)"
     case .array(let elements, _): return "[\(elements.map(render).joined(separator: ", "))]"
     case .window(let w, _):
         var parts: [String] = []

@@ -21,7 +21,7 @@ import Testing
         ("SELECT 123abc", "trailing junk after numeric literal at or near \"123abc\"", 1, 8),
         ("SELECT $0", "there is no parameter $0", 1, 8),
         ("SELECT a @ b", "syntax error at or near \"@\"", 1, 10),
-        ("SELECT a FROM t FULL JOIN u ON t.id = u.id", "FULL joins are not supported (INNER, LEFT and CROSS are)", 1, 17),
+        ("SELECT a FROM t NATURAL JOIN u", "NATURAL joins are not supported; name the columns with USING (…)", 1, 17),
         ("SELECT a FROM t JOIN u", "expected ON or USING but found end of input", 1, 23),
         ("SELECT * FROM (VALUES (1), (2, 3)) v", "VALUES lists must all be the same length", 1, 28),
         ("SELECT 1 UNION BY NAME SELECT 2", "UNION BY NAME is not supported", 1, 16),

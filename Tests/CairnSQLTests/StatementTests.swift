@@ -13,7 +13,7 @@ import Testing
     private func itemTexts(_ select: SelectStatement) -> [String] {
         select.items.map { item in
             switch item {
-            case .star(let qualifier, _): (qualifier.map { $0 + "." } ?? "") + "*"
+            case .star(let qualifier, _, _): (qualifier.map { $0 + "." } ?? "") + "*"
             case .expr(let expr, let alias): render(expr) + (alias.map { " AS " + $0 } ?? "")
             }
         }
@@ -85,6 +85,44 @@ import Testing
         #expect(bareAlias == "s")
         #expect(try select("SELECT * FROM t x").from == .table(name: "t", alias: "x", position: pos(1, 15, 14)))
         #expect(try select("SELECT * FROM \"Logs\"").from == .table(name: "Logs", alias: nil, position: pos(1, 15, 14)))
+    }
+
+    @Test func duckDBSelectForms() throws {
+        // * EXCLUDE / REPLACE
+        guard case .star(nil, let m, _) = try select("SELECT * EXCLUDE (a, \"B\") REPLACE (a + 1 AS c) FROM t").items[0] else {
+            Issue.record("expected a star")
+            return
+        }
+        #expect(m.exclude == ["a", "B"])
+        #expect(m.replace.map(\.name) == ["c"] && m.replace.map { render($0.expr) } == ["(+ a 1)"])
+        guard case .star("t", let single, _) = try select("SELECT t.* EXCLUDE a FROM t").items[0] else {
+            Issue.record("expected t.*")
+            return
+        }
+        #expect(single.exclude == ["a"])
+        // `//` is one operator; `/ /` is a syntax error.
+        #expect(itemTexts(try select("SELECT a // 2")) == ["(// a 2)"])
+        #expect(throws: SQLSyntaxError.self) { try parseOne("SELECT a / / 2") }
+        // EXISTS, = ANY and <> ALL
+        #expect(render(try select("SELECT 1 WHERE NOT EXISTS (SELECT 1 FROM t)").whereClause!) == "(NOT EXISTS(SUBQUERY))")
+        guard case .inSubquery(_, _, let negated, _)? = try select("SELECT 1 WHERE a <> ALL (SELECT b FROM t)").whereClause else {
+            Issue.record("expected NOT IN")
+            return
+        }
+        #expect(negated)
+        #expect(throws: SQLSyntaxError.self) { try parseOne("SELECT 1 WHERE a < ANY (SELECT b FROM t)") }
+        // RIGHT / FULL joins and table functions
+        guard case .join(_, let right, .full, _, _)? = try select("SELECT 1 FROM t FULL OUTER JOIN range(3) AS r(i) ON t.a = r.i").from,
+              case .function("range", let args, "r", ["i"], _) = right else {
+            Issue.record("expected a FULL join to range(3)")
+            return
+        }
+        #expect(args.map(render) == ["3"])
+        guard case .join(_, _, .right, _, _)? = try select("SELECT 1 FROM t RIGHT JOIN u USING (a)").from else {
+            Issue.record("expected a RIGHT join")
+            return
+        }
+        #expect(throws: SQLSyntaxError.self) { try parseOne("SELECT 1 FROM t NATURAL JOIN u") }
     }
 
     @Test func selectWithoutFrom() throws {

@@ -313,6 +313,84 @@ let eventsRows = """
         #expect(e?.message.contains("column reference \"tenant_id\" is ambiguous") == true)
     }
 
+    /// Expected values are DuckDB 2.0.1's answers on the same rows.
+    @Test func duckDBFunctionsAndOperatorsAnswerAsDuckDB() throws {
+        let t = try loaded()
+        #expect(try t.rows("SELECT status // 100, -7 // 2, 7.5 // 2 FROM events ORDER BY ts LIMIT 2") == [["2", "-3", "3.75"], ["2", "-3", "3.75"]])
+        // Ties go to the smallest value (DuckDB leaves them unspecified; here it agrees).
+        #expect(try t.rows("SELECT mode(user_id), mode(status) FROM events") == [["u1", "200"]])
+        #expect(try t.rows("SELECT tenant_id, mode(event_type) FROM events GROUP BY 1 ORDER BY 1")
+                == [["acme", "page_view"], ["globex", "login_failed"], ["initech", "page_view"]])
+        #expect(try t.rows("SELECT md5(tenant_id), md5('') FROM events ORDER BY ts LIMIT 1")
+                == [["53bce4f1dfa0fe8e7ca126f91b35d3a6", "d41d8cd98f00b204e9800998ecf8427e"]])
+        #expect(try t.rows("SELECT json_type(metadata), json_type(metadata->'attempt'), json_type(metadata->'geo') FROM events ORDER BY ts")
+                == [["OBJECT", "NULL", "OBJECT"], ["OBJECT", "NULL", "OBJECT"], ["OBJECT", "NULL", "NULL"],
+                    ["OBJECT", "UBIGINT", "NULL"], ["OBJECT", "UBIGINT", "NULL"], ["NULL", "NULL", "NULL"]])
+        #expect(try t.rows("SELECT json_object('tenant', tenant_id, 'n', count(*), 'latency', max(latency_ms)) FROM events GROUP BY tenant_id ORDER BY tenant_id")
+                == [[#"{"tenant":"acme","n":3,"latency":250.0}"#], [#"{"tenant":"globex","n":2,"latency":null}"#], [#"{"tenant":"initech","n":1,"latency":5.0}"#]])
+        #expect(try t.rows("SELECT strptime('2025-09-01 10:30', '%Y-%m-%d %H:%M'), strptime('01/09/2025 10:30:15.250', '%d/%m/%Y %H:%M:%S.%g')")
+                == [["2025-09-01 10:30:00", "2025-09-01 10:30:15.25"]])
+        #expect(try t.rows("SELECT count(*) FROM events WHERE ts >= strptime('Sep 2 2025', '%b %d %Y')") == [["3"]])
+        let e = #expect(throws: CairnError.self) { try t.db.execute("SELECT strptime('2025-13-01', '%Y-%m-%d')") }
+        #expect(e?.message.contains("does not match the format \"%Y-%m-%d\"") == true)
+    }
+
+    @Test func intervalArithmeticAnswersAsDuckDB() throws {
+        let t = try loaded()
+        #expect(try t.rows("SELECT max(ts) - min(ts) > INTERVAL '2 days', min(ts) + (max(ts) - min(ts)) / 2 FROM events")
+                == [["true", "2025-09-02 16:59:59.5"]])
+        #expect(try t.rows("SELECT count(*) FROM events WHERE ts > TIMESTAMP '2025-09-02 12:00' - 3 * INTERVAL '1 hour'") == [["2"]])
+        #expect(try t.rows("SELECT ts + status * INTERVAL '1 second' FROM events WHERE status IS NOT NULL ORDER BY ts LIMIT 2")
+                == [["2025-09-01 10:03:20"], ["2025-09-01 10:33:20"]])
+        // Months have no length in microseconds: only a constant interval of months meets a timestamp.
+        let e = #expect(throws: CairnError.self) { try t.db.execute("SELECT ts + status * INTERVAL '1 month' FROM events") }
+        #expect(e?.message.contains("months have no fixed length") == true)
+    }
+
+    @Test func starModifiersAndLateralAliasesAnswerAsDuckDB() throws {
+        let t = try loaded()
+        #expect(try t.rows("SELECT * EXCLUDE (metadata, latency_ms) FROM events ORDER BY ts LIMIT 1")
+                == [["2025-09-01 10:00:00", "acme", "u1", "login", "200"]])
+        #expect(try t.rows("SELECT * EXCLUDE (metadata) REPLACE (upper(tenant_id) AS tenant_id) FROM events ORDER BY ts LIMIT 1")
+                == [["2025-09-01 10:00:00", "ACME", "u1", "login", "200", "12.5"]])
+        #expect(try t.db.execute("SELECT * EXCLUDE metadata FROM events LIMIT 1").columnNames
+                == ["ts", "tenant_id", "user_id", "event_type", "status", "latency_ms"])
+        #expect(try t.rows("SELECT count(*) AS total, count(*) FILTER (WHERE status >= 400) AS errors, errors / total AS rate FROM events")
+                == [["6", "3", "0.5"]])
+        let e = #expect(throws: CairnError.self) { try t.db.execute("SELECT * EXCLUDE (nope) FROM events") }
+        #expect(e?.message.contains("column \"nope\" in EXCLUDE or REPLACE") == true)
+    }
+
+    @Test func existsAnyAllSubqueriesAnswerAsDuckDB() throws {
+        let t = try loaded()
+        #expect(try t.rows("SELECT count(*) FROM events WHERE user_id = ANY (SELECT user_id FROM events WHERE event_type = 'login')") == [["2"]])
+        #expect(try t.rows("SELECT count(*) FROM events WHERE user_id <> ALL (SELECT user_id FROM events WHERE event_type = 'login')") == [["3"]])
+        #expect(try t.rows("SELECT EXISTS (SELECT 1 FROM events WHERE status = 401), NOT EXISTS (SELECT 1 FROM events WHERE status = 999)")
+                == [["true", "true"]])
+        #expect(throws: CairnError.self) { try t.db.execute("SELECT count(*) FROM events WHERE status > ANY (SELECT status FROM events)") }
+        // Subqueries inside subqueries.
+        #expect(try t.rows("SELECT count(*) FROM events WHERE user_id IN (SELECT user_id FROM events WHERE tenant_id = (SELECT max(tenant_id) FROM events WHERE status IN (SELECT 401)))")
+                == [["2"]])
+    }
+
+    @Test func outerJoinsAndSeriesAnswerAsDuckDB() throws {
+        let t = try loaded()
+        let plans = "(VALUES ('acme', 'enterprise'), ('hooli', 'free')) AS p(tenant_id, plan)"
+        #expect(try t.rows("SELECT p.plan, e.n FROM (SELECT tenant_id, count(*) AS n FROM events GROUP BY 1) e RIGHT JOIN \(plans) ON p.tenant_id = e.tenant_id ORDER BY 1")
+                == [["enterprise", "3"], ["free", "NULL"]])
+        #expect(try t.rows("SELECT e.tenant_id, p.plan FROM (SELECT DISTINCT tenant_id FROM events) e FULL JOIN \(plans) ON p.tenant_id = e.tenant_id ORDER BY 1 NULLS FIRST, 2")
+                == [["NULL", "free"], ["acme", "enterprise"], ["globex", "NULL"], ["initech", "NULL"]])
+        #expect(try t.rows("SELECT d.day, count(e.ts) FROM generate_series(TIMESTAMP '2025-09-01', TIMESTAMP '2025-09-04', INTERVAL 1 DAY) AS d(day) LEFT JOIN events e ON date_trunc('day', e.ts) = d.day GROUP BY 1 ORDER BY 1")
+                == [["2025-09-01 00:00:00", "3"], ["2025-09-02 00:00:00", "2"], ["2025-09-03 00:00:00", "1"], ["2025-09-04 00:00:00", "0"]])
+        #expect(try t.rows("SELECT * FROM range(3)") == [["0"], ["1"], ["2"]])
+        #expect(try t.db.execute("SELECT * FROM range(3)").columnNames == ["range"])
+        #expect(try t.rows("SELECT * FROM generate_series(5, 1, -2)") == [["5"], ["3"], ["1"]])
+        #expect(try t.rows("SELECT * FROM generate_series(DATE '2025-01-31', DATE '2025-04-30', INTERVAL 1 MONTH)")
+                == [["2025-01-31 00:00:00"], ["2025-02-28 00:00:00"], ["2025-03-28 00:00:00"], ["2025-04-28 00:00:00"]])
+        let e = #expect(throws: CairnError.self) { try t.db.execute("SELECT * FROM range(0, 10, 0)") }
+        #expect(e?.message.contains("step must not be zero") == true)
+    }
+
     @Test func orderLimitOffsetNulls() throws {
         let t = try loaded()
         #expect(try t.rows("SELECT status FROM events ORDER BY status LIMIT 2") == [["200"], ["200"]])

@@ -356,8 +356,45 @@ class QueryGenerator:
                      f"SELECT event_type, count(*) FROM events WHERE {self.atom()} GROUP BY event_type {op} "
                      f"SELECT 'all', count(*) FROM events", False)
 
+    def duckdb_forms(self):
+        """`//`, md5, json_type, strptime, interval arithmetic, lateral aliases, * EXCLUDE, EXISTS,
+        = ANY / <> ALL and generate_series, as DuckDB users write them."""
+        shape = self.rng.randrange(9)
+        if shape == 0:
+            key = self.choice(["status // 100", "user_id // 7", "md5(tenant_id)", "json_type(metadata->'attempt')",
+                               "json_type(metadata)", "strptime(strftime(ts, '%d/%m/%Y %H'), '%d/%m/%Y %H')"])
+            return Query("duckdb", f"SELECT {key} AS k, count(*) AS n FROM events{self.where(0.5)} GROUP BY 1", False)
+        if shape == 1:
+            return Query("duckdb", f"SELECT count(*) AS total, count(*) FILTER (WHERE {self.atom()}) AS hits, "
+                         f"hits * 100 // greatest(total, 1) AS pct FROM events{self.where(0.5)}", False)
+        if shape == 2:
+            hours = self.rng.randint(1, 72)
+            return Query("duckdb", f"SELECT count(*) AS n FROM events WHERE ts > TIMESTAMP '{self.timestamp()}' - {hours} * INTERVAL '1 hour'"
+                         f" AND ts <= TIMESTAMP '{self.timestamp()}' + (TIMESTAMP '2025-09-02' - TIMESTAMP '2025-09-01') / {self.rng.randint(1, 4)}", False)
+        if shape == 3:
+            return Query("duckdb", "SELECT tenant_id AS k, extract(epoch FROM max(ts) - min(ts)) AS span, "
+                         f"max(ts) - min(ts) > INTERVAL '{self.rng.randint(1, 12)} days' AS long FROM events{self.where(0.5)} GROUP BY 1", False)
+        if shape == 4:
+            return Query("duckdb", f"SELECT * EXCLUDE (metadata, url) FROM events WHERE {self.atom()} "
+                         f"ORDER BY {self.ROW_ORDER} LIMIT {self.rng.randint(1, 20)}", True)
+        if shape == 5:
+            return Query("duckdb", f"SELECT count(*) AS n FROM events WHERE {self.atom()} AND {self.choice(['', 'NOT '])}EXISTS "
+                         f"(SELECT 1 FROM events WHERE {self.atom()} AND {self.atom()})", False)
+        if shape == 6:
+            column = self.choice(["user_id", "tenant_id", "status"])
+            quantified = self.choice(["= ANY", "<> ALL"])
+            return Query("duckdb", f"SELECT count(*) AS n FROM events WHERE {column} {quantified} (SELECT {column} FROM events WHERE {self.atom()})", False)
+        days = sorted(self.sample(self.days, 2, 2))
+        if shape == 7:
+            return Query("duckdb", f"SELECT d.day AS d, count(e.ts) AS n FROM generate_series(TIMESTAMP '{days[0]}', TIMESTAMP '{days[-1]}', "
+                         f"INTERVAL '{self.choice(['6 hours', '1 day', '12 hours'])}') AS d(day) LEFT JOIN events e "
+                         f"ON date_trunc('hour', e.ts) = d.day AND {self.atom()} GROUP BY 1 ORDER BY 1", True)
+        return Query("duckdb", f"SELECT r.i AS i, count(e.user_id) AS n FROM range({self.rng.randint(0, 3)}, {self.rng.randint(3, 12)}) AS r(i) "
+                     f"{self.choice(['LEFT', 'FULL', 'RIGHT'])} JOIN (SELECT user_id % 10 AS k, user_id FROM events WHERE {self.atom()}) e ON e.k = r.i "
+                     "GROUP BY 1", False)
+
     def join(self):
-        kind = self.choice(["JOIN", "LEFT JOIN"])
+        kind = self.choice(["JOIN", "LEFT JOIN", "RIGHT JOIN", "FULL JOIN"])
         key = self.choice(["tenant_id", "event_type", "status"])
         if self.rng.random() < 0.5:
             return Query("join", f"SELECT a.{key} AS k, a.n AS n, b.m AS m FROM (SELECT {key}, count(*) AS n FROM events WHERE {self.atom()} GROUP BY {key}) a "
@@ -369,7 +406,7 @@ class QueryGenerator:
     def generate(self, count):
         shapes = [(self.filtered_count, 18), (self.filtered_rows, 20), (self.unordered_rows, 8),
                   (self.grouped, 30), (self.scalar_aggregates, 14), (self.empty, 4), (self.nested, 6), (self.window, 5),
-                  (self.set_operation, 4), (self.join, 4)]
+                  (self.set_operation, 4), (self.join, 4), (self.duckdb_forms, 5)]
         total = sum(weight for _, weight in shapes)
         queries = []
         for _ in range(count):

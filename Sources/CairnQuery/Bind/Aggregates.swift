@@ -14,6 +14,8 @@ package enum AggregateKind: String, Hashable, Sendable {
     case stddevSamp = "stddev_samp", varSamp = "var_samp", stddevPop = "stddev_pop", varPop = "var_pop"
     /// `arg_max(x, by)`, `arg_min(x, by)`: `x` of the row with the largest (smallest) `by`.
     case argMax = "arg_max", argMin = "arg_min"
+    /// The most frequent non-NULL value; of equally frequent ones, the smallest (DuckDB leaves ties unspecified).
+    case mode
 }
 
 /// One aggregate computed by a GROUP BY: the function, its bound argument and result type.

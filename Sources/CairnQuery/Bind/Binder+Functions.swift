@@ -37,6 +37,7 @@ extension Binder {
         case "var_pop": .varPop
         case "arg_max", "argmax", "max_by": .argMax
         case "arg_min", "argmin", "min_by": .argMin
+        case "mode": .mode
         default: nil
         }
     }
@@ -116,7 +117,7 @@ extension Binder {
         case .quantileDisc:
             guard at.isNumeric || at.isTemporal else { throw error("\(name) needs a numeric or temporal argument, got \(at)", p) }
             type = at
-        case .min, .max, .first, .last, .argMax, .argMin: type = at
+        case .min, .max, .first, .last, .argMax, .argMin, .mode: type = at
         case .boolAnd, .boolOr:
             guard at == .boolean else { throw error("\(name) needs a boolean argument", p) }
             type = .boolean
@@ -272,6 +273,36 @@ extension Binder {
                 throw self.error("unknown strftime format specifier \(error.spec)", pos(formatAt))
             }
             return .function(.strftime(format), [try timestamp(a[1 - formatAt], name, pos(1 - formatAt))], .varchar)
+        case "strptime":
+            try expectArgs(name, a, 2...2, p)
+            let formatText = try constantString(a[1], "the strptime format", pos(1))
+            let format: TimeFormat
+            do {
+                format = try TimeFormat(formatText)
+            } catch {
+                throw self.error("unknown strptime format specifier \(error.spec)", pos(1))
+            }
+            return .function(.strptime(format), [try text(a[0], name, pos(0))], .timestamp)
+        case "md5":
+            try expectArgs(name, a, 1...1, p)
+            return .function(.md5, [try text(a[0], name, pos(0))], .varchar)
+        case "json_type":
+            try expectArgs(name, a, 1...1, p)
+            return .function(.jsonType, [try text(a[0], name, pos(0))], .varchar)
+        case "json_object":
+            guard a.count % 2 == 0 else { throw error("json_object takes key, value pairs; got \(a.count) arguments", p) }
+            var args: [BoundExpr] = []
+            var embedded: [Bool] = []
+            for (i, x) in a.enumerated() {
+                if i % 2 == 0 {
+                    guard x.type == .varchar || x.isNullConstant else { throw error("json_object keys must be text, got \(x.type)", pos(i)) }
+                    args.append(x); embedded.append(false)
+                } else {
+                    guard x.type != .vector else { throw error("json_object cannot hold a VECTOR value", pos(i)) }
+                    args.append(x.isStringConstant ? .constant(x.constantValue, .varchar) : x); embedded.append(x.type == .json)
+                }
+            }
+            return .function(.jsonObject(embedded: embedded), args, .json)
         case "date_diff", "datediff":
             try expectArgs(name, a, 3...3, p)
             let unitName = try constantString(a[0], "the date_diff unit", pos(0))

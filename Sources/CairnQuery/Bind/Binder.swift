@@ -225,6 +225,10 @@ package struct Binder {
                 throw error("more than one row returned by a subquery used as an expression", p)
             }
             return .constant(out.columns[0].first ?? .null, out.types[0])
+        case .exists(var sub, _):
+            // One row answers it.
+            if sub.limit == nil { sub.limit = .literal(.integer(1), sub.position) }
+            return .constant(.bool(!(try context.runSubquery(sub).columns.first?.isEmpty ?? true)), .boolean)
         case .array(let elements, let p):
             return try bindArrayLiteral(elements, p)
         }
@@ -382,9 +386,40 @@ package struct Binder {
         case .l2Distance: return try bindVectorDistance(.l2, [le, re], op.rawValue, p)
         case .negativeInnerProduct: return try bindVectorDistance(.negativeInnerProduct, [le, re], op.rawValue, p)
         case .cosineDistance: return try bindVectorDistance(.cosine, [le, re], op.rawValue, p)
-        case .add, .subtract, .multiply, .divide, .modulo:
+        case .add, .subtract, .multiply, .divide, .integerDivide, .modulo:
             return try bindArithmetic(op, try bind(le), try bind(re), p)
         }
+    }
+
+    /// `n * interval`, `interval * n` and `interval / n` for an integer `n`: a constant when both
+    /// are, else microseconds computed per row (months have no fixed length, so those must be constant).
+    private func scaledInterval(_ op: BinaryOperator, _ l: BoundExpr, _ r: BoundExpr, _ p: SQLPosition) throws(CairnError) -> BoundExpr? {
+        let (interval, factor) = l.type == .interval ? (l, r) : (r, l)
+        guard interval.type == .interval, factor.type.isInteger,
+              op == .multiply || (op == .divide && l.type == .interval) else { return nil }
+        if case .constant(.interval(let m, let d, let us), _) = interval, case .constant(.int(let k), _) = factor {
+            if op == .divide {
+                guard k != 0 else { throw error("division by zero", p) }
+                guard m == 0 else { return try scaledInterval(op, try intervalMicros(interval, p), factor, p) }
+                return .constant(.interval(months: 0, days: 0, micros: (Int64(d) * Calendar.microsPerDay + us) / k), .interval)
+            }
+            guard let km = Int32(exactly: Int64(m) * k), let kd = Int32(exactly: Int64(d) * k),
+                  case (let kus, false) = us.multipliedReportingOverflow(by: k) else { throw error("interval out of range", p) }
+            return .constant(.interval(months: km, days: kd, micros: kus), .interval)
+        }
+        if factor.isNullConstant || interval.isNullConstant { return .constant(.null, .interval) }
+        return .arithmetic(op == .multiply ? .multiply : .integerDivide, try intervalMicros(interval, p),
+                           try coerce(factor, to: .bigint, p), .interval)
+    }
+
+    /// An interval as microseconds, for arithmetic on computed intervals; a constant must not hold months.
+    private func intervalMicros(_ b: BoundExpr, _ p: SQLPosition) throws(CairnError) -> BoundExpr {
+        guard case .constant(.interval(let m, let d, let us), _) = b else { return b }
+        guard m == 0 else {
+            throw CairnError(.unsupported, "an interval of months cannot be scaled or computed per row (months have no fixed length); add a constant one to a timestamp instead",
+                             location: loc(p))
+        }
+        return .constant(.int(Int64(d) * Calendar.microsPerDay + us), .bigint)
     }
 
     private func toText(_ b: BoundExpr, _ p: SQLPosition) throws(CairnError) -> BoundExpr {
@@ -408,15 +443,21 @@ package struct Binder {
                 r = try coerce(r, to: op == .subtract ? l.type : .interval, p)
             }
             if l.type == .interval, r.type.isTemporal, op == .add { swap(&l, &r) }
+            if let scaled = try scaledInterval(op, l, r, p) { return scaled }
             if r.type == .interval, l.type.isTemporal, op == .add || op == .subtract {
                 guard case .constant(let iv, _) = r, case .interval(let m, let d, let us) = iv else {
                     if r.isNullConstant { return .constant(.null, .timestamp) }
-                    throw CairnError(.unsupported, "only constant intervals can be added to timestamps", location: loc(p))
+                    // A computed interval (a difference of timestamps) is microseconds.
+                    let ts = l.type == .date ? BoundExpr.cast(l, to: .timestamp, tryCast: false) : l
+                    return .arithmetic(op == .add ? .add : .subtract, ts, r, ts.type)
                 }
                 let sign: Int32 = op == .add ? 1 : -1
                 let ts = l.type == .date ? BoundExpr.cast(l, to: .timestamp, tryCast: false) : l
                 let resultType: ColumnType = l.type == .date ? .timestamp : l.type
                 return .function(.addInterval(months: sign * m, days: sign * d, micros: Int64(sign) * us), [ts], resultType)
+            }
+            if l.type == .interval, r.type == .interval, op == .add || op == .subtract {
+                return .arithmetic(op == .add ? .add : .subtract, try intervalMicros(l, p), try intervalMicros(r, p), .interval)
             }
             if l.type == .date, r.type.isInteger, op == .add || op == .subtract {
                 let days = op == .add ? r : .negate(r)
@@ -438,14 +479,15 @@ package struct Binder {
         guard l.type.isNumeric, r.type.isNumeric else {
             throw error("no operator \(op.rawValue) for \(l.type) and \(r.type)", p)
         }
+        let isFloat = l.type == .double || l.type == .real || r.type == .double || r.type == .real
         let aop: ArithmeticOp = switch op {
         case .add: .add
         case .subtract: .subtract
         case .multiply: .multiply
         case .divide: .divide
+        case .integerDivide: isFloat ? .divide : .integerDivide
         default: .modulo
         }
-        let isFloat = l.type == .double || l.type == .real || r.type == .double || r.type == .real
         let t: ColumnType = (isFloat || aop == .divide) ? .double : .bigint
         return .arithmetic(aop, try coerce(l, to: t == .double ? .double : .bigint, p),
                            try coerce(r, to: t == .double ? .double : .bigint, p), t)

@@ -153,6 +153,8 @@ package indirect enum BoundExpr: Hashable, Sendable {
 
 package enum ArithmeticOp: String, Hashable, Sendable {
     case add = "+", subtract = "-", multiply = "*", divide = "/", modulo = "%"
+    /// Truncating division of BIGINTs (`//`).
+    case integerDivide = "//"
 }
 
 package enum CompareOp: String, Hashable, Sendable {
@@ -178,6 +180,14 @@ package enum ScalarFunction: Hashable, Sendable {
     case regexpMatches(RegexPattern), regexpExtract(RegexPattern), regexpReplace(RegexPattern)
     /// `strftime(t, format)` with a constant format.
     case strftime(TimeFormat)
+    /// `strptime(text, format)` with a constant format; text that does not match is an error.
+    case strptime(TimeFormat)
+    /// `md5(text)`: the digest as 32 hex digits.
+    case md5
+    /// `json_type(json)`: DuckDB's name of the document's top-level type (OBJECT, ARRAY, VARCHAR, …).
+    case jsonType
+    /// `json_object(key, value, …)`: values whose flag is set are JSON and embedded as they are.
+    case jsonObject(embedded: [Bool])
     /// `date_diff(unit, a, b)`: unit boundaries from timestamp `a` to `b` (DuckDB's rule; weeks are whole 7 days).
     case dateDiffUnits(TimeUnit)
     /// `epoch_ms(t)`, `epoch_us(t)`; `epoch_ms(n)` is `fromEpochMillis`.

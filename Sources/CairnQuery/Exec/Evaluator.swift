@@ -262,7 +262,7 @@ package struct Evaluator: Sendable {
             return ColumnVector(storage: .bytes(ByteArray(offsets: offsets, data: data)))
         case .interval(let m, let d, let us):
             guard m == 0, let dayMicros = Calendar.micros(days: Int64(d)), case (let total, false) = dayMicros.addingReportingOverflow(us) else {
-                throw CairnError(.unsupported, "this interval cannot be used as a value here")
+                throw CairnError(.unsupported, "an interval of months (\(Value.interval(months: m, days: d, micros: us))) can only be added to or subtracted from a timestamp: months have no fixed length")
             }
             return ColumnVector(storage: .int64([Int64](repeating: total, count: n)))
         case .vector(let f):
@@ -281,7 +281,8 @@ package struct Evaluator: Sendable {
         let n = batch.count
         let validity = andValidity(lv.validity, rv.validity)
         switch (lv.storage, rv.storage) {
-        case (.int64(let a), .int64(let b)) where t == .bigint:
+        // BIGINT arithmetic; timestamps and intervals are microseconds and computed the same way.
+        case (.int64(let a), .int64(let b)) where t == .bigint || t == .interval || t == .timestamp || t == .timestamptz:
             var out = [Int64](repeating: 0, count: n)
             try out.withUnsafeMutableBufferPointer { (o: inout UnsafeMutableBufferPointer<Int64>) throws(CairnError) in
                 try a.withUnsafeBufferPointer { (pa: UnsafeBufferPointer<Int64>) throws(CairnError) in
@@ -293,7 +294,7 @@ package struct Evaluator: Sendable {
                             case .add: (res, overflow) = x.addingReportingOverflow(y)
                             case .subtract: (res, overflow) = x.subtractingReportingOverflow(y)
                             case .multiply: (res, overflow) = x.multipliedReportingOverflow(by: y)
-                            case .modulo, .divide:
+                            case .modulo, .divide, .integerDivide:
                                 if y == 0 {
                                     if validity?[i] ?? true { throw CairnError(.invalidInput, "division by zero in \(x) \(op.rawValue) 0") }
                                     (res, overflow) = (0, false)
@@ -327,7 +328,7 @@ package struct Evaluator: Sendable {
                         case .add: for i in 0..<n { o[i] = pa[i] + pb[i] }
                         case .subtract: for i in 0..<n { o[i] = pa[i] - pb[i] }
                         case .multiply: for i in 0..<n { o[i] = pa[i] * pb[i] }
-                        case .divide: for i in 0..<n { o[i] = pa[i] / pb[i] }
+                        case .divide, .integerDivide: for i in 0..<n { o[i] = pa[i] / pb[i] }
                         case .modulo: for i in 0..<n where pb[i] != 0 { o[i] = pa[i].truncatingRemainder(dividingBy: pb[i]) }
                         }
                     }

@@ -197,6 +197,8 @@ final class Accumulator {
     private var values: [Value] = []
     private var lists: [[Double]] = []
     private var strings: [[String]] = []
+    /// mode: each group's values and how often each was seen.
+    private var frequencies: [[Value: Int]] = []
     /// DISTINCT state of all groups in one table, keyed by (group number, value).
     private var distinctPairs = BytesGroupTable()
     private var distinctCounts: [Int64] = []
@@ -233,6 +235,7 @@ final class Accumulator {
         case .stringAgg: strings.append([])
         case .approxCountDistinct: hll.append(HyperLogLog())
         case .argMax, .argMin: values.append(.null); byValues.append(.null)
+        case .mode: frequencies.append([:])
         case .countStar, .count: break
         }
         if spec.distinct { distinctCounts.append(0) }
@@ -374,6 +377,8 @@ final class Accumulator {
             }
         case .stringAgg:
             if case .bytes(let b) = arg.storage { strings[g].append(b.string(at: i)) }
+        case .mode:
+            frequencies[g][arg.value(at: i, type: t), default: 0] += 1
         case .argMax, .argMin:
             break   // fed by update(_:_:by:count:), which has the compared values
         }
@@ -413,6 +418,7 @@ final class Accumulator {
             }
         case .quantileCont, .quantileDisc: lists[g].append(contentsOf: other.lists[h])
         case .stringAgg: strings[g].append(contentsOf: other.strings[h])
+        case .mode: frequencies[g].merge(other.frequencies[h], uniquingKeysWith: +)
         case .approxCountDistinct: hll[g].merge(other.hll[h])
         case .argMax, .argMin:
             if other.seen[h] { offer(g, other.values[h], by: other.byValues[h]) }
@@ -535,6 +541,9 @@ final class Accumulator {
                 return .timestamp(Int64(micros.rounded()))
             }
             return .double(v)
+        case .mode:
+            // Most frequent first; equally frequent values by value, so the answer does not depend on block order.
+            return frequencies[g].min { a, b in a.value != b.value ? a.value > b.value : ValueOrder.compare(a.key, b.key) < 0 }?.key ?? .null
         case .stringAgg:
             guard !strings[g].isEmpty, case .string(let sep) = spec.parameter else { return .null }
             return .string(strings[g].joined(separator: sep))

@@ -86,6 +86,19 @@ enum Functions {
             return try regexpReplace(a[0], a[1], pattern, n)
         case .strftime(let format):
             return mapTimestampToString(a[0], n) { format.format($0) }
+        case .strptime(let format):
+            guard case .bytes(let b) = a[0].storage else { break }
+            var out = [Int64](repeating: 0, count: n)
+            for i in 0..<n where !a[0].isNull(i) {
+                let parsed = b.data.withUnsafeBufferPointer { d in format.parse(UnsafeBufferPointer(rebasing: d[b.offsets[i]..<b.offsets[i + 1]])) }
+                guard let parsed else { throw CairnError(.invalidInput, "strptime: \"\(b.string(at: i))\" does not match the format \"\(format.text)\"") }
+                out[i] = parsed
+            }
+            return ColumnVector(storage: .int64(out), validity: a[0].validity)
+        case .md5:
+            return mapString(a[0]) { MD5.hex($0) }
+        case .jsonType:
+            return mapString(a[0]) { Array(JSONScanner.typeName($0).utf8) }
         case .dayName:
             return mapTimestampToString(a[0], n) { TimeFormat.weekdayName($0) }
         case .monthName:
@@ -218,6 +231,14 @@ enum Functions {
             return .string(s)
         case .nullIf:
             return !a[0].isNull && !a[1].isNull && ValueOrder.compare(a[0], a[1]) == 0 ? .null : a[0]
+        case .jsonObject(let embedded):
+            var out = "{"
+            for k in stride(from: 0, to: a.count, by: 2) {
+                guard case .string(let key) = a[k] else { throw CairnError(.invalidInput, "json_object keys must not be NULL") }
+                if k > 0 { out += "," }
+                out += JSONText.quoted(key) + ":" + JSONText.value(a[k + 1], embedded: embedded[k + 1])
+            }
+            return .json(out + "}")
         case .greatest, .least:
             let vals = a.filter { !$0.isNull }
             guard var best = vals.first else { return .null }

@@ -434,3 +434,59 @@ package enum JSONScanner {
         return out
     }
 }
+
+extension JSONScanner {
+    /// DuckDB's `json_type` of a document: OBJECT, ARRAY, VARCHAR, BOOLEAN, NULL, DOUBLE, BIGINT
+    /// (a negative integer) or UBIGINT.
+    static func typeName(_ d: UnsafeBufferPointer<UInt8>) -> String {
+        let p = skipSpace(d, 0)
+        guard p < d.count else { return "NULL" }
+        switch d[p] {
+        case UInt8(ascii: "{"): return "OBJECT"
+        case UInt8(ascii: "["): return "ARRAY"
+        case UInt8(ascii: "\""): return "VARCHAR"
+        case UInt8(ascii: "t"), UInt8(ascii: "f"): return "BOOLEAN"
+        case UInt8(ascii: "n"): return "NULL"
+        default:
+            let number = d[p...].prefix { ![UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\n"), UInt8(ascii: "\r")].contains($0) }
+            if number.contains(where: { $0 == UInt8(ascii: ".") || $0 | 0x20 == UInt8(ascii: "e") }) { return "DOUBLE" }
+            return d[p] == UInt8(ascii: "-") ? "BIGINT" : "UBIGINT"
+        }
+    }
+}
+
+/// JSON text of SQL values, for `json_object`.
+enum JSONText {
+    /// `s` as a JSON string literal.
+    static func quoted(_ s: String) -> String {
+        var out = "\""
+        for u in s.unicodeScalars {
+            switch u {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where u.value < 0x20:
+                let hex = String(u.value, radix: 16)
+                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: out.unicodeScalars.append(u)
+            }
+        }
+        return out + "\""
+    }
+
+    /// `v` as a JSON value: numbers and booleans as they are, NULL as null, JSON documents
+    /// embedded (`embedded`), anything else as its text in quotes.
+    static func value(_ v: Value, embedded: Bool) -> String {
+        switch v {
+        case .null: "null"
+        case .bool(let b): b ? "true" : "false"
+        case .int(let i): String(i)
+        case .double(let x): x.isFinite ? v.description : "null"
+        case .json(let s): s
+        case .string(let s): embedded ? s : quoted(s)
+        default: quoted(v.description)
+        }
+    }
+}

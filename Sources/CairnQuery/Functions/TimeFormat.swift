@@ -11,6 +11,8 @@ package struct TimeFormat: Hashable, Sendable {
     }
 
     let pieces: [Piece]
+    /// The format as written, for messages.
+    let text: String
 
     private static let fields: Set<Character> = [
         "Y", "y", "m", "d", "H", "I", "M", "S", "p", "f", "g", "n", "j", "a", "A", "b", "h", "B", "w", "u",
@@ -40,6 +42,7 @@ package struct TimeFormat: Hashable, Sendable {
         }
         if !text.isEmpty { pieces.append(.text(text)) }
         self.pieces = pieces
+        self.text = format
     }
 
     struct UnknownSpecifier: Error { let spec: String }
@@ -109,9 +112,113 @@ package struct TimeFormat: Hashable, Sendable {
         return out
     }
 
+    /// `text` read by this format (`strptime`): the UTC timestamp, or nil when it does not match.
+    /// Numbers may be written without padding; a space matches any run of spaces; `%z` takes
+    /// `±hh[[:]mm]` or `Z` and converts to UTC; day and month names are matched case-insensitively.
+    func parse(_ text: UnsafeBufferPointer<UInt8>) -> Int64? {
+        var p = 0
+        var year = 1900, month = 1, day = 1, hour = 0, minute = 0, second = 0, micros = 0, offsetMinutes = 0
+        var dayOfYear: Int?, pm: Bool?
+        func number(maxDigits: Int, signed: Bool = false) -> Int? {
+            var negative = false
+            if signed, p < text.count, text[p] == UInt8(ascii: "-") || text[p] == UInt8(ascii: "+") {
+                negative = text[p] == UInt8(ascii: "-"); p += 1
+            }
+            var v = 0, digits = 0
+            while p < text.count, digits < maxDigits, text[p] >= 0x30, text[p] <= 0x39 {
+                v = v * 10 + Int(text[p] - 0x30); p += 1; digits += 1
+            }
+            return digits == 0 ? nil : (negative ? -v : v)
+        }
+        func name(_ names: [String]) -> Int? {
+            for (i, full) in names.enumerated() {
+                for candidate in [full, String(full.prefix(3))] {
+                    let bytes = Array(candidate.lowercased().utf8)
+                    guard p + bytes.count <= text.count else { continue }
+                    if (0..<bytes.count).allSatisfy({ text[p + $0] | 0x20 == bytes[$0] }) { p += bytes.count; return i }
+                }
+            }
+            return nil
+        }
+        func fields(_ f: TimeFormat) -> Bool {
+            for piece in f.pieces {
+                switch piece {
+                case .text(let t):
+                    for c in t.utf8 {
+                        if c == 0x20 {
+                            while p < text.count, text[p] == 0x20 { p += 1 }
+                            continue
+                        }
+                        guard p < text.count, text[p] == c else { return false }
+                        p += 1
+                    }
+                case .field(let spec, _):
+                    switch spec {
+                    case "Y": guard let v = number(maxDigits: 6, signed: true) else { return false }; year = v
+                    case "y": guard let v = number(maxDigits: 2) else { return false }; year = v < 69 ? 2000 + v : 1900 + v
+                    case "m": guard let v = number(maxDigits: 2) else { return false }; month = v
+                    case "d": guard let v = number(maxDigits: 2) else { return false }; day = v
+                    case "H", "I": guard let v = number(maxDigits: 2) else { return false }; hour = v
+                    case "M": guard let v = number(maxDigits: 2) else { return false }; minute = v
+                    case "S": guard let v = number(maxDigits: 2) else { return false }; second = v
+                    case "j": guard let v = number(maxDigits: 3) else { return false }; dayOfYear = v
+                    case "f", "g", "n":
+                        let start = p
+                        guard var v = number(maxDigits: spec == "g" ? 3 : (spec == "f" ? 6 : 9)) else { return false }
+                        for _ in (p - start)..<6 { v *= 10 }
+                        micros = p - start > 6 ? v / 1000 : v
+                    case "p":
+                        guard p + 2 <= text.count else { return false }
+                        let a = text[p] | 0x20, m = text[p + 1] | 0x20
+                        guard (a == UInt8(ascii: "a") || a == UInt8(ascii: "p")) && m == UInt8(ascii: "m") else { return false }
+                        pm = a == UInt8(ascii: "p"); p += 2
+                    case "b", "h", "B": guard let v = name(Self.months) else { return false }; month = v + 1
+                    case "a", "A": guard name(Self.weekdays) != nil else { return false }
+                    case "w", "u": guard number(maxDigits: 1) != nil else { return false }
+                    case "U", "W", "V": guard number(maxDigits: 2) != nil else { return false }
+                    case "G": guard number(maxDigits: 6, signed: true) != nil else { return false }
+                    case "z":
+                        if p < text.count, text[p] == UInt8(ascii: "Z") { p += 1; continue }
+                        guard p < text.count, text[p] == UInt8(ascii: "+") || text[p] == UInt8(ascii: "-") else { return false }
+                        let sign = text[p] == UInt8(ascii: "-") ? -1 : 1
+                        p += 1
+                        guard let h = number(maxDigits: 2) else { return false }
+                        if p < text.count, text[p] == UInt8(ascii: ":") { p += 1 }
+                        let m = number(maxDigits: 2) ?? 0
+                        offsetMinutes = sign * (h * 60 + m)
+                    case "Z": while p < text.count, text[p] != 0x20 { p += 1 }
+                    case "c": guard fields(TimeFormat.iso) else { return false }
+                    case "x": guard fields(TimeFormat.date) else { return false }
+                    case "X", "T": guard fields(TimeFormat.time) else { return false }
+                    default: return false
+                    }
+                }
+            }
+            return true
+        }
+        guard fields(self), p == text.count else { return nil }
+        if let pm {
+            guard (1...12).contains(hour) else { return nil }
+            hour = hour % 12 + (pm ? 12 : 0)
+        }
+        guard (1...12).contains(month), hour < 24, minute < 60, second < 60 else { return nil }
+        let days: Int64
+        if let dayOfYear {
+            guard (1...366).contains(dayOfYear) else { return nil }
+            days = Calendar.days(year: year, month: 1, day: 1) + Int64(dayOfYear - 1)
+        } else {
+            guard day >= 1, day <= Calendar.daysInMonth(year: year, month: month) else { return nil }
+            days = Calendar.days(year: year, month: month, day: day)
+        }
+        let seconds = Int64(hour * 3600 + minute * 60 + second - offsetMinutes * 60)
+        guard let dayMicros = Calendar.micros(days: days) else { return nil }
+        let (t, overflow) = dayMicros.addingReportingOverflow(seconds * Calendar.microsPerSecond + Int64(micros))
+        return overflow ? nil : t
+    }
+
     private static let date = TimeFormat(pieces: [.field("Y", padded: true), .text("-"), .field("m", padded: true), .text("-"), .field("d", padded: true)])
     private static let time = TimeFormat(pieces: [.field("H", padded: true), .text(":"), .field("M", padded: true), .text(":"), .field("S", padded: true)])
     private static let iso = TimeFormat(pieces: date.pieces + [.text(" ")] + time.pieces)
 
-    private init(pieces: [Piece]) { self.pieces = pieces }
+    private init(pieces: [Piece]) { self.pieces = pieces; text = "" }
 }

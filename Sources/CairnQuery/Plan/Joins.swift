@@ -20,6 +20,13 @@ extension Planner {
             return try source(query, qualifier: alias ?? name, at: p)
         case .subquery(let query, let alias, let p):
             return try source(query, qualifier: alias, at: p)
+        case .function(let name, let args, let alias, let columnAliases, let p):
+            let (column, type) = try TableFunctions.rows(name, args, context: context, at: p)
+            guard columnAliases.count <= 1 else {
+                throw CairnError(.binder, "\(name) has 1 column, but \(columnAliases.count) names were given", location: SourceLocation(line: p.line, column: p.column))
+            }
+            let scope = Scope(columns: [.init(qualifier: alias ?? name, name: columnAliases.first ?? name, type: type)])
+            return (scope, Batch(columns: [column], count: column.count))
         case .join(let leftRef, let rightRef, let kind, let on, let p):
             let left = try rows(of: leftRef), right = try rows(of: rightRef)
             let scope = Scope(columns: left.scope.columns + right.scope.columns)
@@ -38,7 +45,7 @@ extension Planner {
                 }
             }
             let pairs = try match(left.rows, right.rows, width: width, equalities, at: p)
-            var joined = Self.gather(left.rows, right.rows, pairs)
+            var joined = Self.gather(left.rows, right.rows, pairs.map { ($0.0, $0.1) })
             var keep = pairs.indices.map { _ in true }
             if !residual.isEmpty {
                 let evaluator = Evaluator(context: context)
@@ -46,12 +53,18 @@ extension Planner {
                 keep = [Bool](repeating: false, count: pairs.count)
                 for i in try evaluator.select(condition, joined) { keep[i] = true }
             }
-            var kept = pairs.indices.filter { keep[$0] }.map { pairs[$0] }
-            if kind == .left {
+            var kept: [(Int?, Int?)] = pairs.indices.filter { keep[$0] }.map { pairs[$0] }
+            // Outer joins add the rows of their preserved side that met no row of the other, NULL-padded.
+            if kind == .left || kind == .full {
                 var matched = [Bool](repeating: false, count: left.rows.count)
-                for (l, _) in kept { matched[l] = true }
+                for case (let l?, _) in kept { matched[l] = true }
                 kept += (0..<left.rows.count).filter { !matched[$0] }.map { ($0, nil) }
-                kept.sort { $0.0 < $1.0 }
+                kept.sort { ($0.0 ?? -1) < ($1.0 ?? -1) }
+            }
+            if kind == .right || kind == .full {
+                var matched = [Bool](repeating: false, count: right.rows.count)
+                for case (_, let r?) in kept { matched[r] = true }
+                kept += (0..<right.rows.count).filter { !matched[$0] }.map { (nil, $0) }
             }
             joined = Self.gather(left.rows, right.rows, kept)
             return (scope, joined)
@@ -136,21 +149,19 @@ extension Planner {
         throw CairnError(.binder, "cannot join \(a) with \(b); CAST one side", location: SourceLocation(line: p.line, column: p.column))
     }
 
-    /// The rows `pairs` name, left columns then right ones (NULLs for a missing right row).
-    private static func gather(_ left: Batch, _ right: Batch, _ pairs: [(Int, Int?)]) -> Batch {
-        let l = pairs.map(\.0)
-        var columns = left.columns.map { $0.gather(l) }
-        let r = pairs.map { $0.1 ?? -1 }
-        let hasMissing = r.contains(-1)
-        for column in right.columns {
-            if !hasMissing { columns.append(column.gather(r)); continue }
-            let present = r.map { max($0, 0) }
-            var gathered = column.count == 0 ? ColumnVector.nulls(column.physical, count: r.count) : column.gather(present)
-            var validity = gathered.validity ?? [Bool](repeating: true, count: r.count)
-            for (i, j) in r.enumerated() where j < 0 { validity[i] = false }
-            gathered.validity = validity
-            columns.append(gathered)
+    /// The rows `pairs` name, left columns then right ones (NULLs for a missing row of either side).
+    private static func gather(_ left: Batch, _ right: Batch, _ pairs: [(Int?, Int?)]) -> Batch {
+        func side(_ columns: [ColumnVector], _ rows: [Int?]) -> [ColumnVector] {
+            guard rows.contains(where: { $0 == nil }) else { return columns.map { $0.gather(rows.map { $0 ?? 0 }) } }
+            let present = rows.map { $0 ?? 0 }
+            return columns.map { column in
+                var gathered = column.count == 0 ? ColumnVector.nulls(column.physical, count: rows.count) : column.gather(present)
+                var validity = gathered.validity ?? [Bool](repeating: true, count: rows.count)
+                for (i, j) in rows.enumerated() where j == nil { validity[i] = false }
+                gathered.validity = validity
+                return gathered
+            }
         }
-        return Batch(columns: columns, count: pairs.count)
+        return Batch(columns: side(left.columns, pairs.map(\.0)) + side(right.columns, pairs.map(\.1)), count: pairs.count)
     }
 }

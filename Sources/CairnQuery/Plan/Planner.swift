@@ -87,23 +87,36 @@ package struct Planner {
 
         // SELECT list, with * expanded.
         var items: [(Expr, String)] = []
+        // A SELECT item may use an earlier item's alias that is no input column (DuckDB's lateral aliases).
+        var earlier: [String: Expr] = [:]
         for item in s.items {
             switch item {
-            case .star(let q, let p):
+            case .star(let q, let modifiers, let p):
+                let location = SourceLocation(line: p.line, column: p.column)
                 let cols = scope.columns.enumerated().filter { q == nil || $0.element.qualifier?.lowercased() == q?.lowercased() }
                 if cols.isEmpty {
-                    throw CairnError(.binder, s.from == nil ? "SELECT * needs a FROM clause" : "no columns match \(q ?? "")*",
-                                     location: SourceLocation(line: p.line, column: p.column))
+                    throw CairnError(.binder, s.from == nil ? "SELECT * needs a FROM clause" : "no columns match \(q ?? "")*", location: location)
                 }
-                for (_, c) in cols { items.append((.column(qualifier: c.qualifier, name: c.name, p), c.name)) }
-            case .expr(let e, let alias):
-                items.append((e, alias ?? ExprNaming.name(e)))
+                for name in modifiers.exclude + modifiers.replace.map(\.name)
+                where !cols.contains(where: { $0.element.name.lowercased() == name.lowercased() }) {
+                    throw CairnError(.binder, "column \"\(name)\" in EXCLUDE or REPLACE is not among the columns of \(q ?? "")*", location: location)
+                }
+                for (_, c) in cols where !modifiers.exclude.contains(where: { $0.lowercased() == c.name.lowercased() }) {
+                    let replacement = modifiers.replace.first { $0.name.lowercased() == c.name.lowercased() }?.expr
+                    items.append((replacement ?? .column(qualifier: c.qualifier, name: c.name, p), c.name))
+                }
+            case .expr(let e0, let alias):
+                let e = earlier.isEmpty ? e0 : e0.replacingColumns { name in
+                    guard case .failure = scope.resolve(qualifier: nil, name: name) else { return nil }
+                    return earlier[name.lowercased()]
+                }
+                items.append((e, alias ?? ExprNaming.name(e0)))
+                if let alias, earlier[alias.lowercased()] == nil { earlier[alias.lowercased()] = e }
             }
         }
         // A name that is no column of the input but a SELECT item's alias stands for that item, in
         // WHERE, GROUP BY, HAVING and ORDER BY expressions alike (as in DuckDB).
-        var aliased: [String: Expr] = [:]
-        for case .expr(let e, let alias?) in s.items where aliased[alias.lowercased()] == nil { aliased[alias.lowercased()] = e }
+        let aliased = earlier
         func resolvingAliases(_ e: Expr) -> Expr {
             guard !aliased.isEmpty else { return e }
             return e.replacingColumns { name in
@@ -377,6 +390,7 @@ enum ExprNaming {
         case .unary(let op, let x, _): return op == .not ? "(NOT \(name(x)))" : "\(op.rawValue)\(name(x))"
         case .cast(let x, let t, _, _): return "CAST(\(name(x)) AS \(t.name))"
         case .extract(let f, let x, _): return "extract('\(f)' FROM \(name(x)))"
+        case .exists: return "EXISTS(SUBQUERY)"
         case .caseWhen: return "CASE"
         case .isNull(let x, let n, _): return "(\(name(x)) IS \(n ? "NOT " : "")NULL)"
         case .window(let w, _):
