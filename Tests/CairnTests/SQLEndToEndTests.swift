@@ -373,6 +373,29 @@ let eventsRows = """
                 == [["2"]])
     }
 
+    @Test func correlatedSubqueriesAnswerAsDuckDB() throws {
+        let t = try loaded()
+        #expect(try t.rows("SELECT ts, latency_ms FROM events e WHERE latency_ms > (SELECT avg(latency_ms) FROM events x WHERE x.tenant_id = e.tenant_id) ORDER BY ts")
+                == [["2025-09-01 11:15:00", "250.0"]])
+        #expect(try t.rows("SELECT user_id, ts FROM events e WHERE event_type = 'login_failed' AND EXISTS (SELECT 1 FROM events s WHERE s.user_id = e.user_id AND s.ts > e.ts) ORDER BY ts")
+                == [["u3", "2025-09-02 09:00:00"]])
+        // In the SELECT list of a grouped query, over a group key.
+        #expect(try t.rows("SELECT e.tenant_id, (SELECT count(*) FROM events x WHERE x.tenant_id = e.tenant_id AND x.status >= 400) AS errors FROM events e GROUP BY e.tenant_id ORDER BY 1")
+                == [["acme", "1"], ["globex", "2"], ["initech", "0"]])
+        #expect(try t.rows("SELECT count(*) FROM events e WHERE e.user_id IN (SELECT x.user_id FROM events x WHERE x.tenant_id = e.tenant_id AND x.event_type = 'login')") == [["2"]])
+        // NOT IN with NULLs in the subquery's rows is NULL, so those rows drop out.
+        #expect(try t.rows("SELECT count(*) FROM events e WHERE e.status NOT IN (SELECT x.status FROM events x WHERE x.tenant_id = e.tenant_id AND x.ts < e.ts)") == [["4"]])
+        #expect(try t.rows("SELECT ts, (SELECT x.event_type FROM events x WHERE x.tenant_id = e.tenant_id AND x.ts < e.ts ORDER BY x.ts DESC LIMIT 1) AS previous FROM events e ORDER BY ts")
+                == [["2025-09-01 10:00:00", "NULL"], ["2025-09-01 10:30:00", "login"], ["2025-09-01 11:15:00", "page_view"],
+                    ["2025-09-02 09:00:00", "NULL"], ["2025-09-02 09:05:00", "login_failed"], ["2025-09-03 23:59:59", "NULL"]])
+        let many = #expect(throws: CairnError.self) { try t.db.execute("SELECT tenant_id, (SELECT x.user_id FROM events x WHERE x.tenant_id = e.tenant_id) FROM events e") }
+        #expect(many?.message.contains("more than one row returned by a subquery") == true)
+        let grouped = #expect(throws: CairnError.self) {
+            try t.db.execute("SELECT tenant_id, (SELECT count(*) FROM events x WHERE x.user_id = e.user_id) FROM events e GROUP BY tenant_id")
+        }
+        #expect(grouped?.message.contains("must appear in the GROUP BY clause") == true)
+    }
+
     @Test func outerJoinsAndSeriesAnswerAsDuckDB() throws {
         let t = try loaded()
         let plans = "(VALUES ('acme', 'enterprise'), ('hooli', 'free')) AS p(tenant_id, plan)"
@@ -482,12 +505,12 @@ let eventsRows = """
         #expect(e?.code == .binder)
         #expect(e?.location == SourceLocation(line: 1, column: 8))
         #expect(e?.message.contains("unknown column \"tenant\"") == true)
-        // An outer alias in a subquery is named as such, with no hint of a same-named column here,
-        // which would silently uncorrelate the query.
+        // An alias known neither here nor outside is named as such, with no hint of a same-named
+        // column here, which would silently uncorrelate the query.
         let c = #expect(throws: CairnError.self) {
-            try t.db.execute("SELECT count(*) FROM events e WHERE status > (SELECT avg(status) FROM events x WHERE x.tenant_id = e.tenant_id)")
+            try t.db.execute("SELECT count(*) FROM events e WHERE status > (SELECT avg(status) FROM events x WHERE x.tenant_id = f.tenant_id)")
         }
-        #expect(c?.message == "missing FROM-clause entry for table \"e\" (this query reads \"x\"; a subquery cannot refer to an outer query's columns)")
+        #expect(c?.message == "missing FROM-clause entry for table \"f\" (this query reads \"x\")")
         #expect(c?.location == SourceLocation(line: 1, column: 100))
         let s = #expect(throws: CairnError.self) { try t.db.execute("SELECT * FORM events") }
         #expect(s?.code == .syntax)

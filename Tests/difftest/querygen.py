@@ -359,7 +359,16 @@ class QueryGenerator:
     def duckdb_forms(self):
         """`//`, md5, json_type, strptime, interval arithmetic, lateral aliases, * EXCLUDE, EXISTS,
         = ANY / <> ALL and generate_series, as DuckDB users write them."""
-        shape = self.rng.randrange(9)
+        shape = self.rng.randrange(11)
+        if shape == 9:
+            # Correlated on a key with few values, and on one with a value per row.
+            key = self.choice(["tenant_id", "event_type", "status"])
+            return Query("correlated", f"SELECT e.{key} AS k, count(*) AS n FROM events e WHERE e.latency_ms > "
+                         f"{self.choice(['1', '2', '0.5'])} * (SELECT avg(x.latency_ms) FROM events x WHERE x.{key} = e.{key}{self.choice(['', ' AND ' + self.atom()])}) "
+                         "GROUP BY 1", False)
+        if shape == 10:
+            return Query("correlated", f"SELECT count(*) AS n FROM events e WHERE {self.atom()} AND {self.choice(['', 'NOT '])}EXISTS "
+                         f"(SELECT 1 FROM events s WHERE s.user_id = e.user_id AND s.ts > e.ts AND s.ts < e.ts + INTERVAL '{self.choice(['1 hour', '1 day'])}')", False)
         if shape == 0:
             key = self.choice(["status // 100", "user_id // 7", "md5(tenant_id)", "json_type(metadata->'attempt')",
                                "json_type(metadata)", "strptime(strftime(ts, '%d/%m/%Y %H'), '%d/%m/%Y %H')"])

@@ -59,10 +59,10 @@ package struct Binder {
             case .failure(.notFound):
                 let known = Set(scope.columns.compactMap { $0.qualifier?.lowercased() })
                 if let q, !known.contains(q.lowercased()) {
-                    // Most often an outer query's alias: suggesting a column of this FROM would run the
-                    // query against the wrong rows.
+                    // A misspelt alias (an outer query's are resolved before this): suggesting a column
+                    // of this FROM could run the query against the wrong rows.
                     let here = known.isEmpty ? "this query has no FROM" : "this query reads " + known.sorted().map { "\"\($0)\"" }.joined(separator: ", ")
-                    throw error("missing FROM-clause entry for table \"\(q)\" (\(here); a subquery cannot refer to an outer query's columns)", p)
+                    throw error("missing FROM-clause entry for table \"\(q)\" (\(here))", p)
                 }
                 let shown = q.map { "\($0).\(name)" } ?? name
                 var msg = "unknown column \"\(shown)\""
@@ -147,7 +147,13 @@ package struct Binder {
             return negated ? .not(result) : result
         case .inSubquery(let inner, let sub, let negated, let p):
             let b = try bind(inner)
-            let out = try context.runSubquery(sub)
+            if let c = correlation(sub) {
+                let s = CorrelatedSubquery(c.statement, kind: .member(negated: negated), firstParameter: c.firstParameter)
+                let types = try s.resultTypes(outerTypes: c.outer.map(\.type), context)
+                guard types.count == 1 else { throw error("subquery in IN must return one column", p) }
+                return .function(.correlated(s), c.outer + [b.type == types[0] ? b : try coerce(b, to: types[0], p)], .boolean)
+            }
+            let out = try context.runSubquery(sub, context.parameters)
             guard out.columns.count == 1 else { throw error("subquery in IN must return one column", p) }
             var values: [Value] = []
             var hasNull = false
@@ -219,16 +225,27 @@ package struct Binder {
             let b = try bind(inner)
             return try bindDatePart(field, b, p)
         case .subquery(let sub, let p):
-            let out = try context.runSubquery(sub)
+            if let c = correlation(sub) {
+                let s = CorrelatedSubquery(c.statement, kind: .scalar, firstParameter: c.firstParameter)
+                let types = try s.resultTypes(outerTypes: c.outer.map(\.type), context)
+                guard types.count == 1 else { throw error("scalar subquery must return one column", p) }
+                return .function(.correlated(s), c.outer, types[0])
+            }
+            let out = try context.runSubquery(sub, context.parameters)
             guard out.columns.count == 1 else { throw error("scalar subquery must return one column", p) }
             guard out.columns[0].count <= 1 else {
                 throw error("more than one row returned by a subquery used as an expression", p)
             }
             return .constant(out.columns[0].first ?? .null, out.types[0])
         case .exists(var sub, _):
+            if let c = correlation(sub) {
+                let s = CorrelatedSubquery(c.statement, kind: .exists, firstParameter: c.firstParameter)
+                _ = try s.resultTypes(outerTypes: c.outer.map(\.type), context)
+                return .function(.correlated(s), c.outer, .boolean)
+            }
             // One row answers it.
             if sub.limit == nil { sub.limit = .literal(.integer(1), sub.position) }
-            return .constant(.bool(!(try context.runSubquery(sub).columns.first?.isEmpty ?? true)), .boolean)
+            return .constant(.bool(!(try context.runSubquery(sub, context.parameters).columns.first?.isEmpty ?? true)), .boolean)
         case .array(let elements, let p):
             return try bindArrayLiteral(elements, p)
         }

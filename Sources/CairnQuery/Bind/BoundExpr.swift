@@ -215,6 +215,8 @@ package enum ScalarFunction: Hashable, Sendable {
     /// pgvector distances and helpers.
     case vectorDistance(VectorDistance)
     case vectorDims, l2Norm
+    /// A subquery over the enclosing query's columns; the arguments are their values (and the IN operand).
+    case correlated(CorrelatedSubquery)
 }
 
 extension ScalarFunction {

@@ -7,12 +7,14 @@ package struct QueryContext: Sendable {
     package var parameters: [Value]
     package var now: Int64
     package var isCancelled: @Sendable () -> Bool
-    package var runSubquery: @Sendable (SelectStatement) throws(CairnError) -> MaterializedResult
+    /// Runs a subquery of the statement with these parameters (the statement's, then a correlated
+    /// subquery's outer values).
+    package var runSubquery: @Sendable (SelectStatement, [Value]) throws(CairnError) -> MaterializedResult
     /// `SET ivfflat.probes`, or a per-statement override; nil means the index's default.
     package var ivfProbes: Int? = nil
 
     package init(parameters: [Value], now: Int64, isCancelled: @escaping @Sendable () -> Bool = { false },
-                 runSubquery: @escaping @Sendable (SelectStatement) throws(CairnError) -> MaterializedResult) {
+                 runSubquery: @escaping @Sendable (SelectStatement, [Value]) throws(CairnError) -> MaterializedResult) {
         self.parameters = parameters
         self.now = now
         self.isCancelled = isCancelled

@@ -95,6 +95,8 @@ enum Functions {
                 out[i] = parsed
             }
             return ColumnVector(storage: .int64(out), validity: a[0].validity)
+        case .correlated(let subquery):
+            return try subquery.evaluate(a, argTypes: argTypes, resultType: resultType, count: n, context: context)
         case .md5:
             return mapString(a[0]) { MD5.hex($0) }
         case .jsonType:

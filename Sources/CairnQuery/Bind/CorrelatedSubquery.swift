@@ -1,0 +1,130 @@
+import CairnFormat
+import CairnSQL
+import Synchronization
+
+/// A subquery that refers to columns of the query around it (`WHERE x.tenant_id = e.tenant_id`).
+/// Those references become parameters numbered after the statement's own, and the subquery runs
+/// once per distinct combination of their values, its answer kept for the rest of the statement:
+/// a correlation by tenant runs it once per tenant, one by timestamp once per row.
+///
+/// It is bound as `.function(.correlated(self), outer values [+ the IN operand], type)`, so the
+/// planner moves, renumbers and groups its outer values like any function's arguments.
+package final class CorrelatedSubquery: Hashable, Sendable {
+    package enum Kind: Hashable, Sendable {
+        /// `(SELECT …)`: its one value, NULL without rows.
+        case scalar
+        /// `EXISTS (SELECT …)`
+        case exists
+        /// `x [NOT] IN (SELECT …)`: the operand is the last argument.
+        case member(negated: Bool)
+    }
+
+    private enum Answer: Sendable {
+        case value(Value)
+        case rows(Set<Value>, hasNull: Bool)
+    }
+
+    let statement: SelectStatement
+    let kind: Kind
+    /// Outer values are parameters `firstParameter`, `firstParameter + 1`, …
+    let firstParameter: Int
+    private let answers = Mutex<[[Value]: Answer]>([:])
+
+    init(_ statement: SelectStatement, kind: Kind, firstParameter: Int) {
+        self.statement = statement; self.kind = kind; self.firstParameter = firstParameter
+    }
+
+    package static func == (a: CorrelatedSubquery, b: CorrelatedSubquery) -> Bool { a === b }
+    package func hash(into h: inout Hasher) { h.combine(ObjectIdentifier(self)) }
+
+    /// The statement's parameters followed by one row's outer values.
+    private func parameters(_ outer: [Value], _ context: QueryContext) -> [Value] {
+        Array(context.parameters.prefix(firstParameter - 1)) + outer
+    }
+
+    /// Runs the subquery for sample outer values (of their types), for its result types and to
+    /// report its mistakes when the statement is bound rather than on the first row.
+    func resultTypes(outerTypes: [ColumnType], _ context: QueryContext) throws(CairnError) -> [ColumnType] {
+        try context.runSubquery(statement, parameters(outerTypes.map(Self.sample), context)).types
+    }
+
+    private static func sample(_ t: ColumnType) -> Value {
+        switch t {
+        case .boolean: .bool(false)
+        case .double, .real: .double(1)
+        case _ where t.isInteger: .int(1)
+        case .timestamp, .timestamptz: .timestamp(0)
+        case .date: .date(0)
+        case .interval: .interval(months: 0, days: 0, micros: 0)
+        case .json: .json("null")
+        default: .string("")
+        }
+    }
+
+    /// The answers for `n` rows; `a` are the evaluated arguments (outer values, then the IN operand).
+    func evaluate(_ a: [ColumnVector], argTypes: [ColumnType], resultType: ColumnType, count n: Int,
+                  context: QueryContext) throws(CairnError) -> ColumnVector {
+        let outerCount = kind == .scalar || kind == .exists ? a.count : a.count - 1
+        var builder = VectorBuilder(type: resultType, capacity: n)
+        var key = [Value](repeating: .null, count: outerCount)
+        for i in 0..<n {
+            if i & 255 == 0, context.isCancelled() { throw CairnError(.cancelled, "query cancelled") }
+            for k in 0..<outerCount { key[k] = a[k].value(at: i, type: argTypes[k]) }
+            let answer = try self.answer(key, context)
+            switch (kind, answer) {
+            case (.member(let negated), .rows(let values, let hasNull)):
+                let x = a[outerCount].value(at: i, type: argTypes[outerCount])
+                let found: Bool? = x.isNull ? (values.isEmpty && !hasNull ? false : nil)
+                    : (values.contains(x) ? true : (hasNull ? nil : false))
+                builder.append(found.map { .bool($0 != negated) } ?? .null)
+            case (_, .value(let v)):
+                builder.append(v)
+            default:
+                builder.append(.null)
+            }
+        }
+        return builder.finish()
+    }
+
+    private func answer(_ key: [Value], _ context: QueryContext) throws(CairnError) -> Answer {
+        if let known = answers.withLock({ $0[key] }) { return known }
+        var query = statement
+        if kind == .exists, query.limit == nil { query.limit = .literal(.integer(1), query.position) }
+        let out = try context.runSubquery(query, parameters(key, context))
+        let answer: Answer
+        switch kind {
+        case .scalar:
+            guard out.columns.count == 1 else { throw CairnError(.binder, "scalar subquery must return one column") }
+            guard out.columns[0].count <= 1 else { throw CairnError(.invalidInput, "more than one row returned by a subquery used as an expression") }
+            answer = .value(out.columns[0].first ?? .null)
+        case .exists:
+            answer = .value(.bool(!(out.columns.first?.isEmpty ?? true)))
+        case .member:
+            let values = out.columns.first ?? []
+            answer = .rows(Set(values.filter { !$0.isNull }), hasNull: values.contains { $0.isNull })
+        }
+        answers.withLock { $0[key] = answer }
+        return answer
+    }
+}
+
+extension Binder {
+    /// `sub` with its references to this query's columns (qualified by a name its own FROM clauses
+    /// do not introduce) replaced by parameters, and those columns bound here; nil when it has none.
+    func correlation(_ sub: SelectStatement) -> (statement: SelectStatement, outer: [BoundExpr], firstParameter: Int)? {
+        let inner = sub.introducedNames
+        let first = context.parameters.count + 1
+        var numbers: [Int: Int] = [:]   // column index here → parameter number
+        var outer: [BoundExpr] = []
+        let rewritten = sub.rewritten { e in
+            guard case .column(let q?, let name, let p) = e, !inner.contains(q.lowercased()),
+                  case .success(let i) = scope.resolve(qualifier: q, name: name) else { return nil }
+            if let n = numbers[i] { return .parameter(n, p) }
+            let n = first + outer.count
+            numbers[i] = n
+            outer.append(.column(i, scope.columns[i].type))
+            return .parameter(n, p)
+        }
+        return outer.isEmpty ? nil : (rewritten, outer, first)
+    }
+}

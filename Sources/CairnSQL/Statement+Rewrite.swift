@@ -1,0 +1,114 @@
+// Rewrites that reach into every expression of a statement, subqueries included: correlated
+// subqueries are run with the outer query's values in place of its columns.
+
+extension Expr {
+    /// This expression with every node that `transform` maps replaced (top-down: a replaced node's
+    /// children are not visited), descending into subqueries and their clauses.
+    public func rewritten(_ transform: (Expr) -> Expr?) -> Expr {
+        if let replaced = transform(self) { return replaced }
+        func r(_ e: Expr) -> Expr { e.rewritten(transform) }
+        func order(_ o: OrderItem) -> OrderItem { OrderItem(expr: r(o.expr), descending: o.descending, nullsFirst: o.nullsFirst) }
+        switch self {
+        case .literal, .column, .parameter:
+            return self
+        case .subquery(let s, let p): return .subquery(s.rewritten(transform), p)
+        case .exists(let s, let p): return .exists(s.rewritten(transform), p)
+        case .inSubquery(let x, let s, let negated, let p): return .inSubquery(r(x), s.rewritten(transform), negated: negated, p)
+        case .unary(let op, let x, let p): return .unary(op, r(x), p)
+        case .binary(let op, let a, let b, let p): return .binary(op, r(a), r(b), p)
+        case .function(let name, let args, let distinct, let star, let within, let filter, let p):
+            return .function(name: name, args: args.map(r), distinct: distinct, star: star, withinGroup: within.map(order),
+                             filter: filter.map(r), p)
+        case .cast(let x, let type, let tryCast, let p): return .cast(r(x), type, tryCast: tryCast, p)
+        case .inList(let x, let items, let negated, let p): return .inList(r(x), items.map(r), negated: negated, p)
+        case .between(let x, let low, let high, let negated, let p):
+            return .between(r(x), low: r(low), high: r(high), negated: negated, p)
+        case .like(let x, let pattern, let negated, let caseInsensitive, let escape, let p):
+            return .like(r(x), pattern: r(pattern), negated: negated, caseInsensitive: caseInsensitive, escape: escape.map(r), p)
+        case .isNull(let x, let negated, let p): return .isNull(r(x), negated: negated, p)
+        case .caseWhen(let operand, let branches, let elseResult, let p):
+            return .caseWhen(operand: operand.map(r), branches: branches.map { CaseBranch(condition: r($0.condition), result: r($0.result)) },
+                             elseResult: elseResult.map(r), p)
+        case .extract(let field, let x, let p): return .extract(field: field, r(x), p)
+        case .array(let elements, let p): return .array(elements.map(r), p)
+        case .window(let w, let p):
+            return .window(WindowCall(function: r(w.function), partitionBy: w.partitionBy.map(r), orderBy: w.orderBy.map(order), frame: w.frame), p)
+        }
+    }
+
+    /// Whether `match` holds for this node or any below it, subqueries included.
+    public func containsDeep(_ match: (Expr) -> Bool) -> Bool {
+        var found = false
+        _ = rewritten { e in
+            if !found, match(e) { found = true }
+            return found ? e : nil
+        }
+        return found
+    }
+}
+
+extension SelectStatement {
+    /// ``Expr/rewritten(_:)`` applied to every expression of the statement: its items, FROM
+    /// (subqueries, join conditions, table function arguments), clauses and set operations.
+    public func rewritten(_ transform: (Expr) -> Expr?) -> SelectStatement {
+        func r(_ e: Expr) -> Expr { e.rewritten(transform) }
+        func order(_ o: OrderItem) -> OrderItem { OrderItem(expr: r(o.expr), descending: o.descending, nullsFirst: o.nullsFirst) }
+        var s = self
+        s.distinctOn = distinctOn.map(r)
+        s.items = items.map { item in
+            switch item {
+            case .expr(let e, let alias): return .expr(r(e), alias: alias)
+            case .star(let q, var modifiers, let p):
+                modifiers.replace = modifiers.replace.map { ($0.name, r($0.expr)) }
+                return .star(qualifier: q, modifiers: modifiers, position: p)
+            }
+        }
+        s.from = from.map { $0.rewritten(transform) }
+        s.whereClause = whereClause.map(r)
+        s.groupBy = groupBy.map(r)
+        s.having = having.map(r)
+        s.qualify = qualify.map(r)
+        s.orderBy = orderBy.map(order)
+        s.limit = limit.map(r)
+        s.offset = offset.map(r)
+        s.setOperations = setOperations.map { SetOperation(op: $0.op, query: $0.query.rewritten(transform)) }
+        return s
+    }
+
+    /// The table names and aliases the statement's FROM clauses introduce, at any depth, lower-cased:
+    /// a qualified column whose qualifier is not among them belongs to an enclosing query.
+    public var introducedNames: Set<String> {
+        var names = Set<String>()
+        func add(_ ref: TableRef) {
+            switch ref {
+            case .table(let name, let alias, _): names.insert((alias ?? name).lowercased()); names.insert(name.lowercased())
+            case .subquery(let s, let alias, _): if let alias { names.insert(alias.lowercased()) }; names.formUnion(s.introducedNames)
+            case .join(let a, let b, _, _, _): add(a); add(b)
+            case .function(let name, _, let alias, _, _): names.insert((alias ?? name).lowercased())
+            }
+        }
+        if let from { add(from) }
+        for op in setOperations { names.formUnion(op.query.introducedNames) }
+        _ = rewritten { e in
+            switch e {
+            case .subquery(let s, _), .exists(let s, _), .inSubquery(_, let s, _, _): names.formUnion(s.introducedNames)
+            default: break
+            }
+            return nil
+        }
+        return names
+    }
+}
+
+extension TableRef {
+    func rewritten(_ transform: (Expr) -> Expr?) -> TableRef {
+        switch self {
+        case .table: self
+        case .subquery(let s, let alias, let p): .subquery(s.rewritten(transform), alias: alias, position: p)
+        case .join(let a, let b, let kind, let on, let p):
+            .join(a.rewritten(transform), b.rewritten(transform), kind: kind, on: on.map { $0.rewritten(transform) }, position: p)
+        case .function(let name, let args, let alias, let columns, let p):
+            .function(name: name, args: args.map { $0.rewritten(transform) }, alias: alias, columnAliases: columns, position: p)
+        }
+    }
+}
