@@ -179,6 +179,9 @@ public struct SelectStatement: Sendable, Hashable {
     public var groupBy: [Expr]
     /// `GROUP BY ALL`: every select item without an aggregate is a key (`groupBy` is empty).
     public var groupByAll = false
+    /// `GROUP BY ROLLUP (…)`, `CUBE (…)`, `GROUPING SETS (…)` (with any plain keys beside them):
+    /// the key lists to group by in turn (`groupBy` is empty).
+    public var groupingSets: [[Expr]] = []
     public var having: Expr?
     /// `QUALIFY condition`: filters rows after window functions are computed.
     public var qualify: Expr?
@@ -390,9 +393,11 @@ public struct WindowCall: Sendable, Hashable {
 
 /// `ROWS|RANGE BETWEEN start AND end` (or `ROWS|RANGE start`, which ends at the current row).
 public struct WindowFrame: Sendable, Hashable {
-    /// One end of a frame; `n` counts rows (ROWS only).
+    /// One end of a frame; `n` counts rows (ROWS), or is a distance in the ORDER BY key's units
+    /// (RANGE), as the value forms are (`INTERVAL 1 HOUR PRECEDING`, `0.5 FOLLOWING`).
     public enum Bound: Sendable, Hashable {
         case unboundedPreceding, preceding(Int), currentRow, following(Int), unboundedFollowing
+        case precedingValue(Expr), followingValue(Expr)
     }
     /// `ROWS` counts rows; `RANGE` (with these bounds) treats the current row's peers as one.
     public var rows: Bool

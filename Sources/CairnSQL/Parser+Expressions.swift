@@ -344,9 +344,15 @@ extension Parser {
             if !distinct { _ = accept(.all) }
             args = try parseExpressionList()
         }
-        try expect(.rightParen)
+        // `string_agg(x, ', ' ORDER BY y)`: kept like `WITHIN GROUP (ORDER BY y)`, which means the same for it.
         var withinGroup: OrderItem?
-        if current.isKeyword(.within) && peek().isKeyword(.group) {
+        if accept(.order) {
+            try expect(.by)
+            withinGroup = try parseOrderItem()
+            if current.isSymbol(.comma) { throw SQLSyntaxError("an aggregate call takes one ORDER BY key", at: current.position) }
+        }
+        try expect(.rightParen)
+        if withinGroup == nil, current.isKeyword(.within) && peek().isKeyword(.group) {
             advance()
             advance()
             try expect(.leftParen)
@@ -413,13 +419,16 @@ extension Parser {
             try expect(.row)
             return .currentRow
         }
-        guard case .integer(let value) = current.kind, let n = Int(exactly: value) else {
-            throw SQLSyntaxError("window frame offsets must be integer constants (UNBOUNDED, n PRECEDING/FOLLOWING or CURRENT ROW)",
-                                 at: current.position)
+        if case .integer(let value) = current.kind, let n = Int(exactly: value) {
+            advance()
+            if current.isWord("PRECEDING") { advance(); return .preceding(n) }
+            if current.isWord("FOLLOWING") { advance(); return .following(n) }
+            throw expected("PRECEDING or FOLLOWING")
         }
-        advance()
-        if current.isWord("PRECEDING") { advance(); return .preceding(n) }
-        if current.isWord("FOLLOWING") { advance(); return .following(n) }
+        // A RANGE distance: an interval or a number.
+        let offset = try parseExpression(above: .comparison)
+        if current.isWord("PRECEDING") { advance(); return .precedingValue(offset) }
+        if current.isWord("FOLLOWING") { advance(); return .followingValue(offset) }
         throw expected("PRECEDING or FOLLOWING")
     }
 

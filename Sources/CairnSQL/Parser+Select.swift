@@ -75,12 +75,59 @@ extension Parser {
             if accept(.all) {
                 select.groupByAll = true
             } else {
-                select.groupBy = try parseExpressionList()
+                try parseGroupingKeys(into: &select)
             }
         }
         if accept(.having) { select.having = try parseExpression() }
         if accept(.qualify) { select.qualify = try parseExpression() }
         return select
+    }
+
+    /// Plain keys, or keys with `ROLLUP (a, b)` (sets (a, b), (a), ()), `CUBE (a, b)` (every
+    /// subset) and `GROUPING SETS ((a, b), a, ())` among them: the sets are then every combination
+    /// of one set from each of those and the plain keys, as in PostgreSQL and DuckDB.
+    private mutating func parseGroupingKeys(into select: inout SelectStatement) throws(SQLSyntaxError) {
+        var components: [[[Expr]]] = []
+        var plain: [Expr] = []
+        repeat {
+            if current.isWord("ROLLUP") || current.isWord("CUBE"), peek().isSymbol(.leftParen) {
+                let cube = current.isWord("CUBE")
+                advance()
+                try expect(.leftParen)
+                let keys = try parseExpressionList()
+                try expect(.rightParen)
+                components.append(cube ? (0..<(1 << keys.count)).reversed().map { mask in
+                    keys.indices.filter { mask & (1 << (keys.count - 1 - $0)) != 0 }.map { keys[$0] }
+                } : (0...keys.count).reversed().map { Array(keys.prefix($0)) })
+            } else if current.isWord("GROUPING"), peek().isWord("SETS") {
+                advance()
+                advance()
+                try expect(.leftParen)
+                var sets: [[Expr]] = []
+                repeat {
+                    if accept(.leftParen) {
+                        sets.append(current.isSymbol(.rightParen) ? [] : try parseExpressionList())
+                        try expect(.rightParen)
+                    } else {
+                        sets.append([try parseExpression()])
+                    }
+                } while accept(.comma)
+                try expect(.rightParen)
+                components.append(sets)
+            } else {
+                let key = try parseExpression()
+                plain.append(key)
+                components.append([[key]])
+            }
+        } while accept(.comma)
+        guard components.count > plain.count else {
+            select.groupBy = plain
+            return
+        }
+        var sets: [[Expr]] = [[]]
+        for component in components { sets = sets.flatMap { set in component.map { set + $0 } } }
+        guard sets.count <= 4096 else { throw SQLSyntaxError("GROUP BY makes \(sets.count) grouping sets; 4096 at most", at: select.position) }
+        select.groupingSets = sets
     }
 
     private mutating func parseSelectItems() throws(SQLSyntaxError) -> [SelectItem] {

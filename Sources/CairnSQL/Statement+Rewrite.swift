@@ -35,16 +35,6 @@ extension Expr {
             return .window(WindowCall(function: r(w.function), partitionBy: w.partitionBy.map(r), orderBy: w.orderBy.map(order), frame: w.frame), p)
         }
     }
-
-    /// Whether `match` holds for this node or any below it, subqueries included.
-    public func containsDeep(_ match: (Expr) -> Bool) -> Bool {
-        var found = false
-        _ = rewritten { e in
-            if !found, match(e) { found = true }
-            return found ? e : nil
-        }
-        return found
-    }
 }
 
 extension SelectStatement {
@@ -66,6 +56,7 @@ extension SelectStatement {
         s.from = from.map { $0.rewritten(transform) }
         s.whereClause = whereClause.map(r)
         s.groupBy = groupBy.map(r)
+        s.groupingSets = groupingSets.map { $0.map(r) }
         s.having = having.map(r)
         s.qualify = qualify.map(r)
         s.orderBy = orderBy.map(order)

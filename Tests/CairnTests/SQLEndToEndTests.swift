@@ -396,6 +396,51 @@ let eventsRows = """
         #expect(grouped?.message.contains("must appear in the GROUP BY clause") == true)
     }
 
+    @Test func groupingSetsAnswerAsDuckDB() throws {
+        let t = try loaded()
+        #expect(try t.rows("SELECT tenant_id, event_type, count(*) AS n FROM events GROUP BY ROLLUP (tenant_id, event_type) ORDER BY tenant_id NULLS LAST, event_type NULLS LAST")
+                == [["acme", "login", "1"], ["acme", "page_view", "2"], ["acme", "NULL", "3"], ["globex", "login_failed", "2"],
+                    ["globex", "NULL", "2"], ["initech", "page_view", "1"], ["initech", "NULL", "1"], ["NULL", "NULL", "6"]])
+        // A SELECT alias as a key, the empty set, and grouping()'s mask (1 = not grouped).
+        #expect(try t.rows("SELECT tenant_id, metadata->>'browser' AS browser, count(*) AS n, grouping(tenant_id, browser) AS g FROM events GROUP BY GROUPING SETS ((tenant_id), (browser), ()) ORDER BY ALL")
+                == [["acme", "NULL", "3", "1"], ["globex", "NULL", "2", "1"], ["initech", "NULL", "1", "1"], ["NULL", "chrome", "1", "2"],
+                    ["NULL", "firefox", "2", "2"], ["NULL", "NULL", "3", "2"], ["NULL", "NULL", "6", "3"]])
+        // HAVING per set; ORDER BY an aggregate of the SELECT list.
+        #expect(try t.rows("SELECT tenant_id, status, count(*) FROM events GROUP BY CUBE (tenant_id, status) HAVING count(*) > 1 ORDER BY count(*) DESC, 1 NULLS FIRST, 2 NULLS FIRST")
+                == [["NULL", "NULL", "6"], ["acme", "NULL", "3"], ["NULL", "200", "2"], ["NULL", "401", "2"], ["acme", "200", "2"],
+                    ["globex", "NULL", "2"], ["globex", "401", "2"]])
+        #expect(try t.rows("SELECT upper(tenant_id) AS t, sum(latency_ms) FROM events GROUP BY ROLLUP (1) ORDER BY 1 NULLS FIRST")
+                == [["NULL", "297.5"], ["ACME", "292.5"], ["GLOBEX", "NULL"], ["INITECH", "5.0"]])
+    }
+
+    @Test func orderedStringAggAnswersAsDuckDB() throws {
+        let t = try loaded()
+        #expect(try t.rows("SELECT tenant_id, string_agg(event_type, ' > ' ORDER BY ts DESC) FROM events GROUP BY 1 ORDER BY 1")
+                == [["acme", "page_view > page_view > login"], ["globex", "login_failed > login_failed"], ["initech", "page_view"]])
+        #expect(try t.rows("SELECT string_agg(DISTINCT tenant_id, ',' ORDER BY tenant_id DESC), string_agg(user_id, '' ORDER BY latency_ms NULLS FIRST) FROM events")
+                == [["initech,globex,acme", "u3u3u1u2u1"]])
+        #expect(try t.rows("SELECT listagg(event_type, ';') WITHIN GROUP (ORDER BY ts) FROM events WHERE tenant_id = 'acme'")
+                == [["login;page_view;page_view"]])
+        let e = #expect(throws: CairnError.self) { try t.db.execute("SELECT string_agg(DISTINCT tenant_id, ',' ORDER BY ts) FROM events") }
+        #expect(e?.message.contains("ORDER BY must be the aggregated value") == true)
+    }
+
+    @Test func rangeFramesWithOffsetsAnswerAsDuckDB() throws {
+        let t = try loaded()
+        // Time windows around each row, in either order of the key.
+        #expect(try t.rows("SELECT ts, count(*) OVER (ORDER BY ts RANGE BETWEEN INTERVAL 1 HOUR PRECEDING AND CURRENT ROW) AS n, "
+                           + "sum(latency_ms) OVER (ORDER BY ts DESC RANGE BETWEEN INTERVAL '1 day' PRECEDING AND INTERVAL '30 minutes' FOLLOWING) AS s FROM events ORDER BY ts")
+                == [["2025-09-01 10:00:00", "1", "292.5"], ["2025-09-01 10:30:00", "2", "292.5"], ["2025-09-01 11:15:00", "2", "250.0"],
+                    ["2025-09-02 09:00:00", "1", "NULL"], ["2025-09-02 09:05:00", "2", "NULL"], ["2025-09-03 23:59:59", "1", "5.0"]])
+        // Numeric distances; a NULL key's frame is its NULL peers.
+        #expect(try t.rows("SELECT status, count(*) OVER (ORDER BY status NULLS FIRST RANGE BETWEEN 1 PRECEDING AND 100 FOLLOWING) AS n FROM events ORDER BY status NULLS FIRST")
+                == [["NULL", "1"], ["200", "2"], ["200", "2"], ["401", "3"], ["401", "3"], ["500", "1"]])
+        let two = #expect(throws: CairnError.self) { try t.db.execute("SELECT count(*) OVER (ORDER BY ts, status RANGE INTERVAL 1 HOUR PRECEDING) FROM events") }
+        #expect(two?.message.contains("exactly one ORDER BY key") == true)
+        let kind = #expect(throws: CairnError.self) { try t.db.execute("SELECT count(*) OVER (ORDER BY ts RANGE 5 PRECEDING) FROM events") }
+        #expect(kind?.message.contains("must be a constant INTERVAL") == true)
+    }
+
     @Test func outerJoinsAndSeriesAnswerAsDuckDB() throws {
         let t = try loaded()
         let plans = "(VALUES ('acme', 'enterprise'), ('hooli', 'free')) AS p(tenant_id, plan)"

@@ -321,7 +321,15 @@ class QueryGenerator:
     ROW_ORDER = "ts, user_id, event_type, url, latency_ms, status, ip"
 
     def window(self):
-        shape = self.rng.randrange(4)
+        shape = self.rng.randrange(5)
+        if shape == 4:
+            # A time window before (or around) each row; rows with the same key and time get the same answer.
+            key = self.choice(["tenant_id", "ip", "user_id", "event_type"])
+            end = self.choice(["CURRENT ROW", "INTERVAL '10 minutes' FOLLOWING"])
+            return Query("window", f"SELECT {key} AS k, ts AS t, count(*) OVER (PARTITION BY {key} ORDER BY ts{self.choice(['', ' DESC'])} "
+                         f"RANGE BETWEEN INTERVAL '{self.choice(['1 hour', '30 minutes', '1 day'])}' PRECEDING AND {end}) AS n, "
+                         f"max(latency_ms) OVER (PARTITION BY {key} ORDER BY ts RANGE BETWEEN INTERVAL 2 HOUR PRECEDING AND CURRENT ROW) AS m "
+                         f"FROM events WHERE {self.atom()} QUALIFY n > 1", False)
         if shape == 0:
             key = self.choice(["tenant_id", "event_type", "status"])
             return Query("window", f"SELECT {key} AS k, ts AS t, latency_ms AS l, row_number() OVER (PARTITION BY {key} ORDER BY {self.ROW_ORDER}) AS rn "
@@ -359,7 +367,14 @@ class QueryGenerator:
     def duckdb_forms(self):
         """`//`, md5, json_type, strptime, interval arithmetic, lateral aliases, * EXCLUDE, EXISTS,
         = ANY / <> ALL and generate_series, as DuckDB users write them."""
-        shape = self.rng.randrange(11)
+        shape = self.rng.randrange(12)
+        if shape == 11:
+            keys = self.sample(["tenant_id", "event_type", "status", "metadata->>'browser'"], 2, 3)
+            grouping = self.choice([f"ROLLUP ({', '.join(keys)})", f"CUBE ({', '.join(keys)})",
+                                    f"GROUPING SETS (({keys[0]}), ({', '.join(keys[1:])}), ())", f"{keys[0]}, ROLLUP ({', '.join(keys[1:])})"])
+            items = ", ".join(f"{k} AS k{i}" for i, k in enumerate(keys))
+            return Query("grouping", f"SELECT {items}, count(*) AS n, sum(latency_ms) AS s, grouping({', '.join(keys)}) AS g "
+                         f"FROM events{self.where(0.5)} GROUP BY {grouping}", False)
         if shape == 9:
             # Correlated on a key with few values, and on one with a value per row.
             key = self.choice(["tenant_id", "event_type", "status"])

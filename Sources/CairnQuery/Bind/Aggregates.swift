@@ -27,6 +27,9 @@ package struct AggregateSpec: Hashable, Sendable {
     /// Quantile fraction, or the separator of `string_agg` encoded as `.string`.
     package var parameter: Value
     package var type: ColumnType
-    /// The value `arg_max`/`arg_min` compare rows by, bound like `argument`.
+    /// The value `arg_max`/`arg_min` compare rows by, or `string_agg` orders its values by, bound like `argument`.
     package var by: BoundExpr? = nil
+    /// `string_agg(… ORDER BY by DESC [NULLS FIRST|LAST])`.
+    package var descending = false
+    package var nullsFirst: Bool? = nil
 }

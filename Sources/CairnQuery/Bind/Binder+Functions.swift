@@ -53,9 +53,26 @@ extension Binder {
         var argument: BoundExpr?
         var by: BoundExpr?
         var parameter = Value.null
+        var descending = false, nullsFirst: Bool?
         if star {
             guard kind == .count else { throw error("\(name)(*) is not supported", p) }
             kind = .countStar
+        } else if let within, kind == .stringAgg {
+            guard (1...2).contains(args.count) else { throw error("\(name) takes a value and an optional separator", p) }
+            argument = try inner.bind(args[0])
+            parameter = .string(",")
+            if args.count == 2 {
+                guard case .constant(.string(let sep), _) = try inner.bind(args[1]) else {
+                    throw error("string_agg separator must be a constant string", args[1].position)
+                }
+                parameter = .string(sep)
+            }
+            by = try inner.bind(within.expr)
+            if distinct, by != argument {
+                throw error("in string_agg(DISTINCT …), ORDER BY must be the aggregated value", within.expr.position)
+            }
+            descending = within.descending
+            nullsFirst = within.nullsFirst
         } else if let within {
             guard kind == .quantileCont || kind == .quantileDisc, args.count == 1 else {
                 throw error("WITHIN GROUP is only supported for percentile_cont/percentile_disc", p)
@@ -125,8 +142,10 @@ extension Binder {
             if let a = argument, !a.type.isString { argument = .cast(a, to: .varchar, tryCast: false) }
             type = .varchar
         }
-        let spec = AggregateSpec(kind: kind, argument: argument, distinct: distinct && kind != .countStar,
+        var spec = AggregateSpec(kind: kind, argument: argument, distinct: distinct && kind != .countStar,
                                  parameter: parameter, type: type, by: by)
+        spec.descending = descending
+        spec.nullsFirst = nullsFirst
         let index: Int
         if let existing = collected.firstIndex(of: spec) {
             index = existing

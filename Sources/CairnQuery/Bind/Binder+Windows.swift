@@ -41,6 +41,10 @@ package struct WindowSpec: Hashable, Sendable {
     package var nullsFirst: [Bool]
     /// The frame, the default one filled in when the query gave none.
     package var frame: WindowFrame
+    /// A RANGE frame's distances from the current row's ORDER BY value, at its start and end (a
+    /// number, or an interval for a temporal key); nil for the other kinds of bound.
+    package var startOffset: Value? = nil
+    package var endOffset: Value? = nil
     package var type: ColumnType
 
     /// Every expression the window reads, for column pruning and renumbering.
@@ -56,6 +60,26 @@ package struct WindowSpec: Hashable, Sendable {
 }
 
 extension Binder {
+    /// A RANGE frame distance: a non-negative constant, numeric for a numeric ORDER BY key and an
+    /// interval (or interval text) for a DATE or TIMESTAMP one; the window must order by one key.
+    private mutating func rangeOffset(_ e: Expr, order: [BoundExpr], _ p: SQLPosition) throws(CairnError) -> Value {
+        guard order.count == 1 else { throw error("a RANGE frame with an offset needs exactly one ORDER BY key", p) }
+        var b = try bind(e)
+        if order[0].type.isTemporal {
+            if b.isStringConstant || b.type == .interval { b = try coerce(b, to: .interval, e.position) }
+            guard case .constant(.interval(let m, let d, let us), _) = b else {
+                throw error("a RANGE offset over \(order[0].type) must be a constant INTERVAL", e.position)
+            }
+            guard m >= 0, d >= 0, us >= 0 else { throw error("a RANGE offset must not be negative", e.position) }
+            return b.constantValue
+        }
+        guard order[0].type.isNumeric, case .constant(let v, let t) = b, t.isNumeric, !v.isNull else {
+            throw error("a RANGE offset must be a constant number over a numeric ORDER BY key, or an INTERVAL over a temporal one", e.position)
+        }
+        guard (v.doubleValue ?? -1) >= 0 else { throw error("a RANGE offset must not be negative", e.position) }
+        return v
+    }
+
     /// Placeholder column of the first window function (above every aggregate placeholder).
     package static let windowBase = 1 << 50
 
@@ -148,10 +172,16 @@ extension Binder {
         let frame = w.frame ?? (w.orderBy.isEmpty
             ? WindowFrame(rows: true, start: .unboundedPreceding, end: .unboundedFollowing)
             : WindowFrame(rows: false, start: .unboundedPreceding, end: .currentRow))
-        if !frame.rows {
-            for bound in [frame.start, frame.end] {
-                if case .preceding = bound { throw error("RANGE frames with offsets are not supported; use ROWS", p) }
-                if case .following = bound { throw error("RANGE frames with offsets are not supported; use ROWS", p) }
+        var offsets: [Value?] = []
+        for bound in [frame.start, frame.end] {
+            switch bound {
+            case .preceding(let n), .following(let n):
+                offsets.append(frame.rows ? nil : try rangeOffset(.literal(.integer(Int64(n)), p), order: order, p))
+            case .precedingValue(let e), .followingValue(let e):
+                guard !frame.rows else { throw error("ROWS frame offsets must be integer constants", e.position) }
+                offsets.append(try rangeOffset(e, order: order, p))
+            default:
+                offsets.append(nil)
             }
         }
         if frame.start == .unboundedFollowing || frame.end == .unboundedPreceding {
@@ -159,16 +189,19 @@ extension Binder {
         }
         // As in PostgreSQL and DuckDB, a frame may not end before its start by construction.
         switch (frame.start, frame.end) {
-        case (.currentRow, .preceding):
+        case (.currentRow, .preceding), (.currentRow, .precedingValue):
             throw error("a window frame starting from the current row cannot have preceding rows", p)
-        case (.following, .preceding), (.following, .currentRow):
+        case (.following, .preceding), (.following, .currentRow), (.followingValue, .precedingValue), (.followingValue, .currentRow),
+             (.following, .precedingValue), (.followingValue, .preceding):
             throw error("a window frame starting from following rows cannot end with preceding rows or the current row", p)
         default:
             break
         }
-        let spec = WindowSpec(function: function, arguments: bound, partitionBy: partition, orderBy: order,
+        var spec = WindowSpec(function: function, arguments: bound, partitionBy: partition, orderBy: order,
                               descending: w.orderBy.map(\.descending), nullsFirst: w.orderBy.map { $0.nullsFirst ?? false },
                               frame: frame, type: type)
+        spec.startOffset = offsets[0]
+        spec.endOffset = offsets[1]
         let index = collected.firstIndex(of: spec) ?? {
             collected.append(spec)
             return collected.count - 1

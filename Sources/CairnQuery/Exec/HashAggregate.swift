@@ -197,6 +197,8 @@ final class Accumulator {
     private var values: [Value] = []
     private var lists: [[Double]] = []
     private var strings: [[String]] = []
+    /// string_agg(… ORDER BY …): each group's values with their sort keys.
+    private var keyedStrings: [[(key: Value, text: String)]] = []
     /// mode: each group's values and how often each was seen.
     private var frequencies: [[Value: Int]] = []
     /// DISTINCT state of all groups in one table, keyed by (group number, value).
@@ -232,7 +234,7 @@ final class Accumulator {
         case .sum, .min, .max, .avg, .first, .last, .boolAnd, .boolOr, .stddevSamp, .varSamp, .stddevPop, .varPop:
             ints.append(0); doubles.append(0); sums.append(CompensatedSum()); values.append(.null); wide.append(0); means.append(0); m2.append(0)
         case .quantileCont, .quantileDisc: lists.append([])
-        case .stringAgg: strings.append([])
+        case .stringAgg: strings.append([]); keyedStrings.append([])
         case .approxCountDistinct: hll.append(HyperLogLog())
         case .argMax, .argMin: values.append(.null); byValues.append(.null)
         case .mode: frequencies.append([:])
@@ -243,6 +245,11 @@ final class Accumulator {
 
     /// Adds rows of `arg` (nil for count(*)) to their groups; `by` is arg_max/arg_min's compared value.
     func update(_ groups: [Int], _ arg: ColumnVector?, by: ColumnVector? = nil, count n: Int) throws(CairnError) {
+        if let arg, let by, spec.kind == .stringAgg, !spec.distinct, case .bytes(let b) = arg.storage {
+            let byType = spec.by?.type ?? .bigint
+            for i in 0..<n where !arg.isNull(i) { keyedStrings[groups[i]].append((by.value(at: i, type: byType), b.string(at: i))) }
+            return
+        }
         if let arg, let by, spec.kind == .argMax || spec.kind == .argMin {
             // Rows where either is NULL are skipped, as DuckDB does; the first of equal rows wins.
             let t = spec.argument?.type ?? .bigint, byType = spec.by?.type ?? .bigint
@@ -417,7 +424,9 @@ final class Accumulator {
             default: break
             }
         case .quantileCont, .quantileDisc: lists[g].append(contentsOf: other.lists[h])
-        case .stringAgg: strings[g].append(contentsOf: other.strings[h])
+        case .stringAgg:
+            strings[g].append(contentsOf: other.strings[h])
+            keyedStrings[g].append(contentsOf: other.keyedStrings[h])
         case .mode: frequencies[g].merge(other.frequencies[h], uniquingKeysWith: +)
         case .approxCountDistinct: hll[g].merge(other.hll[h])
         case .argMax, .argMin:
@@ -545,8 +554,19 @@ final class Accumulator {
             // Most frequent first; equally frequent values by value, so the answer does not depend on block order.
             return frequencies[g].min { a, b in a.value != b.value ? a.value > b.value : ValueOrder.compare(a.key, b.key) < 0 }?.key ?? .null
         case .stringAgg:
-            guard !strings[g].isEmpty, case .string(let sep) = spec.parameter else { return .null }
-            return .string(strings[g].joined(separator: sep))
+            guard case .string(let sep) = spec.parameter else { return .null }
+            if spec.by != nil && !spec.distinct {
+                guard !keyedStrings[g].isEmpty else { return .null }
+                let ordered = keyedStrings[g].sorted { a, b in
+                    ValueOrder.compare(a.key, b.key, descending: spec.descending, nullsFirst: spec.nullsFirst ?? false) < 0
+                }
+                return .string(ordered.map(\.text).joined(separator: sep))
+            }
+            guard !strings[g].isEmpty else { return .null }
+            // DISTINCT values ordered by themselves (the only ORDER BY DISTINCT allows).
+            let texts = spec.by == nil ? strings[g]
+                : strings[g].sorted { ValueOrder.compare(.string($0), .string($1), descending: spec.descending, nullsFirst: false) < 0 }
+            return .string(texts.joined(separator: sep))
         }
     }
 

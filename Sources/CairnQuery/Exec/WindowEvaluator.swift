@@ -46,14 +46,14 @@ enum WindowEvaluator {
             var end = start + 1
             while end < n, samePartition(sorted[start], sorted[end]) { end += 1 }
             if evaluator.context.isCancelled() { throw CairnError(.cancelled, "statement cancelled") }
-            try fill(w, Array(sorted[start..<end]), args, orderCompare, evaluator.context, &out)
+            try fill(w, Array(sorted[start..<end]), args, order.first, orderCompare, evaluator.context, &out)
             start = end
         }
         return ColumnVector.from(out, type: w.type)
     }
 
     /// Fills `out` for the rows of one partition (`rows`, in window order).
-    private static func fill(_ w: WindowSpec, _ rows: [Int], _ args: [[Value]], _ orderCompare: (Int, Int) -> Int,
+    private static func fill(_ w: WindowSpec, _ rows: [Int], _ args: [[Value]], _ orderKey: [Value]?, _ orderCompare: (Int, Int) -> Int,
                              _ context: QueryContext, _ out: inout [Value]) throws(CairnError) {
         let m = rows.count
         // The range of positions of each row's peers (rows equal in every ORDER BY value).
@@ -97,7 +97,83 @@ enum WindowEvaluator {
                 out[rows[i]] = (0..<m).contains(j) ? args[0][rows[j]] : (args.count > 2 ? args[2][rows[i]] : .null)
             }
         case .firstValue, .lastValue, .aggregate:
-            try fillFramed(w, rows, args, peerStart, peerEnd, context, &out)
+            var frames = (0..<m).map { frame(w.frame, $0, m, peerStart, peerEnd) }
+            if w.startOffset != nil || w.endOffset != nil, let orderKey {
+                try rangeFrames(w, rows.map { orderKey[$0] }, peerStart, peerEnd, &frames)
+            }
+            try fillFramed(w, rows, args, frames, context, &out)
+        }
+    }
+
+    /// Replaces the ends of `frames` that a RANGE offset bounds: the first row whose ORDER BY value
+    /// is not before (start) or the first that is after (end) the current row's value moved by the
+    /// offset, backward for PRECEDING and forward for FOLLOWING in the window's order. A row whose
+    /// value is NULL has its NULL peers as those ends; other rows never reach NULLs.
+    private static func rangeFrames(_ w: WindowSpec, _ keys: [Value], _ peerStart: [Int], _ peerEnd: [Int],
+                                    _ frames: inout [Range<Int>]) throws(CairnError) {
+        let descending = w.descending.first ?? false
+        // Values as numbers: timestamps and dates as microseconds, in ascending order of the window.
+        func number(_ v: Value) -> Double? {
+            switch v {
+            case .int(let i): Double(i)
+            case .double(let d): d
+            case .timestamp(let t): Double(t)
+            case .date(let d): Calendar.micros(days: Int64(d)).map(Double.init)
+            default: nil
+            }
+        }
+        let numbers = keys.map(number)
+        guard let first = numbers.firstIndex(where: { $0 != nil }), let last = numbers.lastIndex(where: { $0 != nil }) else { return }
+        let nonNull = first..<(last + 1)
+        func target(_ v: Value, _ offset: Value, backward: Bool) -> Double? {
+            let down = backward != descending   // toward smaller values
+            if case .interval(let m, let d, let us) = offset {
+                let micros: Int64?
+                switch v {
+                case .timestamp(let t): micros = t
+                case .date(let day): micros = Calendar.micros(days: Int64(day))
+                default: micros = nil
+                }
+                guard let micros else { return nil }
+                let sign: Int32 = down ? -1 : 1
+                // Past the calendar's range, every row is within the offset.
+                return Calendar.add(micros: micros, months: sign * m, days: sign * d, micros: Int64(sign) * us).map(Double.init)
+                    ?? (down ? -.infinity : .infinity)
+            }
+            guard let x = number(v), let o = offset.doubleValue else { return nil }
+            return down ? x - o : x + o
+        }
+        // The first position in the non-NULL rows at which `passed` starts to hold (it holds from there on).
+        func firstPosition(_ passed: (Double) -> Bool) -> Int {
+            var lo = nonNull.lowerBound, hi = nonNull.upperBound
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                if let x = numbers[mid], passed(x) { hi = mid } else { lo = mid + 1 }
+            }
+            return lo
+        }
+        for i in frames.indices {
+            var lo = frames[i].lowerBound, hi = frames[i].upperBound
+            for (isEnd, bound, offset) in [(false, w.frame.start, w.startOffset), (true, w.frame.end, w.endOffset)] {
+                guard let offset else { continue }
+                guard numbers[i] != nil else {
+                    if isEnd { hi = peerEnd[i] } else { lo = peerStart[i] }
+                    continue
+                }
+                let backward: Bool
+                switch bound {
+                case .preceding, .precedingValue: backward = true
+                default: backward = false
+                }
+                guard let t = target(keys[i], offset, backward: backward) else { continue }
+                // In the window's order, "not before t" is ≥ t ascending and ≤ t descending.
+                if isEnd {
+                    hi = firstPosition { descending ? $0 < t : $0 > t }
+                } else {
+                    lo = firstPosition { descending ? $0 <= t : $0 >= t }
+                }
+            }
+            frames[i] = lo < hi ? lo..<hi : lo..<lo
         }
     }
 
@@ -112,6 +188,7 @@ enum WindowEvaluator {
             case .currentRow: return f.rows ? i + past : (end ? peerEnd[i] : peerStart[i])
             case .preceding(let k): return k > i + past ? 0 : i + past - k
             case .following(let k): return k >= m - i - past ? m : i + past + k
+            case .precedingValue, .followingValue: return end ? m : 0   // RANGE offsets: placed by rangeFrames
             }
         }
         let lo = position(f.start, end: false), hi = position(f.end, end: true)
@@ -121,11 +198,10 @@ enum WindowEvaluator {
     /// first_value, last_value and aggregates over each row's frame. Frames that start at the
     /// partition's first row (or end at its last) grow (or shrink) by one row at a time: running
     /// totals from that end serve every row. Other frames are summed row by row.
-    private static func fillFramed(_ w: WindowSpec, _ rows: [Int], _ args: [[Value]], _ peerStart: [Int], _ peerEnd: [Int],
+    private static func fillFramed(_ w: WindowSpec, _ rows: [Int], _ args: [[Value]], _ frames: [Range<Int>],
                                    _ context: QueryContext, _ out: inout [Value]) throws(CairnError) {
         let m = rows.count
         let xs: [Value] = args.first.map { column in rows.map { column[$0] } } ?? []
-        let frames = (0..<m).map { frame(w.frame, $0, m, peerStart, peerEnd) }
         guard case .aggregate(let kind) = w.function else {
             for i in 0..<m where !frames[i].isEmpty {
                 out[rows[i]] = w.function == .firstValue ? xs[frames[i].lowerBound] : xs[frames[i].upperBound - 1]

@@ -34,6 +34,7 @@ package struct Planner {
     }
 
     package func plan(_ s: SelectStatement) throws(CairnError) -> SelectPlan {
+        if !s.groupingSets.isEmpty { return try plan(GroupingSets.expand(s)) }
         var plan: SelectPlan
         if s.setOperations.isEmpty {
             plan = try self.plan(s, over: nil)
