@@ -40,6 +40,8 @@ extension Parser {
     private func infixPrecedence() -> Precedence? {
         let token = current
         switch token.kind {
+        case .word("at", nil) where peek().isKeyword(.time) && peek(2).isKeyword(.zone):
+            return .unary
         case .word(_, let keyword?):
             switch keyword {
             case .or: return .or
@@ -72,6 +74,13 @@ extension Parser {
         let position = left.position
         let token = current
         switch token.kind {
+        case .word("at", nil):
+            // `t AT TIME ZONE zone` is DuckDB's and PostgreSQL's `timezone(zone, t)`.
+            advance()
+            advance()
+            advance()
+            let zone = try parseExpression(above: precedence)
+            return .function(name: "timezone", args: [zone, left], distinct: false, star: false, withinGroup: nil, filter: nil, position)
         case .symbol(.doubleColon):
             advance()
             return .cast(left, try parseTypeName(), tryCast: false, position)

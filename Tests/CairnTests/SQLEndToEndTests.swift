@@ -336,6 +336,19 @@ let eventsRows = """
         #expect(e?.message.contains("does not match the format \"%Y-%m-%d\"") == true)
     }
 
+    @Test func timeZonesAnswerAsDuckDB() throws {
+        let t = try loaded()
+        // UTC-stored timestamps to a zone's wall clock, and back; 01:30 on the day Berlin springs forward is still CET.
+        #expect(try t.rows("SELECT ts AT TIME ZONE 'UTC' AT TIME ZONE 'America/Los_Angeles' FROM events ORDER BY ts LIMIT 1") == [["2025-09-01 03:00:00"]])
+        #expect(try t.rows("SELECT TIMESTAMP '2025-03-30 01:30:00' AT TIME ZONE 'Europe/Berlin', timezone('America/New_York', TIMESTAMP '2025-07-01 12:00:00')")
+                == [["2025-03-30 00:30:00", "2025-07-01 16:00:00"]])
+        #expect(try t.db.execute("SELECT TIMESTAMP '2025-07-01 12:00' AT TIME ZONE 'UTC'").columnTypes == [.timestamptz])
+        #expect(try t.rows("SELECT date_trunc('day', ts AT TIME ZONE 'UTC' AT TIME ZONE 'Asia/Tokyo') AS d, count(*) FROM events GROUP BY 1 ORDER BY 1")
+                == [["2025-09-01 00:00:00", "3"], ["2025-09-02 00:00:00", "2"], ["2025-09-04 00:00:00", "1"]])
+        let e = #expect(throws: CairnError.self) { try t.db.execute("SELECT ts AT TIME ZONE 'Mars/Olympus' FROM events") }
+        #expect(e?.message.contains("unknown time zone 'Mars/Olympus'") == true)
+    }
+
     @Test func intervalArithmeticAnswersAsDuckDB() throws {
         let t = try loaded()
         #expect(try t.rows("SELECT max(ts) - min(ts) > INTERVAL '2 days', min(ts) + (max(ts) - min(ts)) / 2 FROM events")

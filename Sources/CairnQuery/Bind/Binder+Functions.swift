@@ -302,6 +302,16 @@ extension Binder {
                 throw self.error("unknown strptime format specifier \(error.spec)", pos(1))
             }
             return .function(.strptime(format), [try text(a[0], name, pos(0))], .timestamp)
+        case "timezone":
+            try expectArgs(name, a, 2...2, p)
+            let zoneName = try constantString(a[0], "the time zone", pos(0))
+            guard let zone = ZoneRule(zoneName) else {
+                throw error("unknown time zone '\(zoneName)' (use an IANA name such as 'Europe/Berlin', or 'UTC')", pos(0))
+            }
+            let t = try temporal(a[1], name, pos(1))
+            if t.type == .timestamptz { return .function(.atTimeZone(zone, toInstant: false), [t], .timestamp) }
+            let local = t.type == .date ? BoundExpr.cast(t, to: .timestamp, tryCast: false) : t
+            return .function(.atTimeZone(zone, toInstant: true), [local], .timestamptz)
         case "md5":
             try expectArgs(name, a, 1...1, p)
             return .function(.md5, [try text(a[0], name, pos(0))], .varchar)

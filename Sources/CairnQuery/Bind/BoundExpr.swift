@@ -182,6 +182,9 @@ package enum ScalarFunction: Hashable, Sendable {
     case strftime(TimeFormat)
     /// `strptime(text, format)` with a constant format; text that does not match is an error.
     case strptime(TimeFormat)
+    /// `timezone(zone, t)`, `t AT TIME ZONE zone`: a TIMESTAMP read as local time in `zone` becomes
+    /// the TIMESTAMPTZ instant (`toInstant`), a TIMESTAMPTZ becomes the local TIMESTAMP there.
+    case atTimeZone(ZoneRule, toInstant: Bool)
     /// `md5(text)`: the digest as 32 hex digits.
     case md5
     /// `json_type(json)`: DuckDB's name of the document's top-level type (OBJECT, ARRAY, VARCHAR, …).

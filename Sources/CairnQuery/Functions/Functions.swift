@@ -97,6 +97,9 @@ enum Functions {
             return ColumnVector(storage: .int64(out), validity: a[0].validity)
         case .correlated(let subquery):
             return try subquery.evaluate(a, argTypes: argTypes, resultType: resultType, count: n, context: context)
+        case .atTimeZone(let zone, let toInstant):
+            var offsets = ZoneRule.Offsets(zone)
+            return mapInt(a[0]) { toInstant ? offsets.instant(local: $0) : $0 + offsets.seconds(at: $0) * Calendar.microsPerSecond }
         case .md5:
             return mapString(a[0]) { MD5.hex($0) }
         case .jsonType:
