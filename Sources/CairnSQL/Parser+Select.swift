@@ -10,12 +10,22 @@ extension Parser {
             defer { commonTables.removeLast() }
             return try parseSelect()
         }
-        var select = try parseSelectCore()
+        var select: SelectStatement
+        if current.isSymbol(.leftParen), startsParenthesizedQuery {
+            // `(SELECT … ORDER BY … LIMIT …) UNION …`: the parenthesized query is read whole, as a FROM subquery.
+            let position = try expect(.leftParen)
+            let first = try parseSelect()
+            try expect(.rightParen)
+            select = SelectStatement(items: [.star(qualifier: nil, position: position)], from: .subquery(first, alias: nil, position: position),
+                                     position: position)
+        } else {
+            select = try parseSelectCore()
+        }
         // Set operations: ORDER BY and LIMIT that follow apply to the combined rows.
         while let op = try parseSetOperator() {
             let part: SelectStatement
             if accept(.leftParen) {
-                guard atQuery else { throw expected("\"SELECT\"") }
+                guard atQuery || startsParenthesizedQuery else { throw expected("\"SELECT\"") }
                 part = try parseSelect()
                 try expect(.rightParen)
             } else {
@@ -276,7 +286,7 @@ extension Parser {
             if current.isKeyword(.values) {
                 query = try parseValuesList()
             } else {
-                guard atQuery else { throw expected("\"SELECT\" or VALUES") }
+                guard atQuery || startsParenthesizedQuery else { throw expected("\"SELECT\" or VALUES") }
                 query = try parseSelect()
             }
             try expect(.rightParen)

@@ -81,6 +81,7 @@ struct Parser {
             return .checkpoint
         case .check: return try parseMaintenance()
         default:
+            if current.isSymbol(.leftParen), startsParenthesizedQuery { return .select(try parseSelect()) }
             if current.isWord("REINDEX") { return try parseReindex() }
             if current.isWord("DELETE") { return try parseDelete() }
             if current.isWord("VACUUM") || current.isWord("COMPACT") || current.isWord("BACKUP") { return try parseMaintenance() }
@@ -94,6 +95,13 @@ struct Parser {
 
     /// Whether a query starts here: `SELECT …` or `WITH … SELECT …`.
     var atQuery: Bool { current.isKeyword(.select) || current.isKeyword(.with) }
+
+    /// Whether a query in parentheses starts here (`(SELECT …) UNION …`), through any number of `(`.
+    var startsParenthesizedQuery: Bool {
+        var k = 0
+        while peek(k).isSymbol(.leftParen) { k += 1 }
+        return k > 0 && (peek(k).isKeyword(.select) || peek(k).isKeyword(.with))
+    }
 
     /// The token `distance` places ahead (the `.end` token when past the end).
     func peek(_ distance: Int = 1) -> Token { tokens[min(index + distance, tokens.count - 1)] }

@@ -455,6 +455,16 @@ let eventsRows = """
         #expect(kind?.message.contains("must be a constant INTERVAL") == true)
     }
 
+    @Test func parenthesizedQueriesNullAggregatesAndNamesAsDuckDB() throws {
+        let t = try loaded()
+        #expect(try t.rows("(SELECT tenant_id FROM events ORDER BY ts LIMIT 1) UNION ALL (SELECT tenant_id FROM events ORDER BY ts DESC LIMIT 1)")
+                == [["acme"], ["initech"]])
+        #expect(try t.rows("SELECT * FROM ((SELECT 1 AS a) UNION SELECT 3) t ORDER BY a") == [["1"], ["3"]])
+        #expect(try t.rows("SELECT sum(NULL), avg(NULL), max(NULL)") == [["NULL", "NULL", "NULL"]])
+        #expect(try t.db.execute("SELECT status IS DISTINCT FROM 200, status IS NOT DISTINCT FROM NULL FROM events").columnNames
+                == ["(status IS DISTINCT FROM 200)", "(status IS NOT DISTINCT FROM NULL)"])
+    }
+
     @Test func outerJoinsAndSeriesAnswerAsDuckDB() throws {
         let t = try loaded()
         let plans = "(VALUES ('acme', 'enterprise'), ('hooli', 'free')) AS p(tenant_id, plan)"

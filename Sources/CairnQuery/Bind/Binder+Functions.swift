@@ -110,6 +110,10 @@ extension Binder {
             }
         }
         if var a = argument, a.isStringConstant { a = .constant(a.constantValue, .varchar); argument = a }
+        // A bare NULL has no type; numeric aggregates of it are NULL, as in DuckDB.
+        if argument?.isNullConstant == true, [.sum, .avg, .stddevSamp, .varSamp, .stddevPop, .varPop].contains(kind) {
+            argument = .constant(.null, .bigint)
+        }
         if let filter {
             // Every aggregate skips NULL inputs, so a row the filter rejects is fed as NULL;
             // count(*) becomes a count of the rows it accepts.

@@ -392,6 +392,10 @@ enum ExprNaming {
         case .cast(let x, let t, _, _): return "CAST(\(name(x)) AS \(t.name))"
         case .extract(let f, let x, _): return "extract('\(f)' FROM \(name(x)))"
         case .exists: return "EXISTS(SUBQUERY)"
+        case .caseWhen(nil, let branches, .binary(let op, let a, let b, _)?, _)
+            where branches.count == 2 && (op == .notEqual || op == .equal) && branches[0].condition == .isNull(a, negated: false, a.position):
+            // The parser's form of `a IS [NOT] DISTINCT FROM b`.
+            return "(\(name(a)) IS \(op == .equal ? "NOT " : "")DISTINCT FROM \(name(b)))"
         case .caseWhen: return "CASE"
         case .isNull(let x, let n, _): return "(\(name(x)) IS \(n ? "NOT " : "")NULL)"
         case .window(let w, _):
