@@ -825,6 +825,24 @@ let eventsRows = """
         #expect(e?.code == .readOnly)
     }
 
+    /// Web-server access logs write times their own way; DuckDB reads them with the same options.
+    @Test func copyReadsTimestampsInTheFormatGiven() throws {
+        let t = try TempDatabase()
+        try t.db.execute("CREATE TABLE access (ts TIMESTAMP, request VARCHAR, status INTEGER, day DATE)")
+        let csv = FileManager.default.temporaryDirectory.appendingPathComponent("cairn-access-\(UUID().uuidString).csv").path
+        defer { try? FileManager.default.removeItem(atPath: csv) }
+        try "10/Oct/2000:13:55:36 -0700,GET /a,200,03-15-2024\n11/Oct/2000:01:02:03 +0000,POST /b,500,12-31-2023\n"
+            .write(toFile: csv, atomically: true, encoding: .utf8)
+        try t.db.execute("COPY access FROM '\(csv)' (TIMESTAMPFORMAT '%d/%b/%Y:%H:%M:%S %z', DATEFORMAT '%m-%d-%Y')")
+        #expect(try t.rows("SELECT * FROM access ORDER BY ts") == [
+            ["2000-10-10 20:55:36", "GET /a", "200", "2024-03-15"], ["2000-10-11 01:02:03", "POST /b", "500", "2023-12-31"],
+        ])
+        let e = #expect(throws: CairnError.self) { try t.db.execute("COPY access FROM '\(csv)' (TIMESTAMPFORMAT '%Y-%m-%d')") }
+        #expect(e?.line == 1)
+        #expect(e?.message.contains("does not match TIMESTAMPFORMAT '%Y-%m-%d'") == true)
+        #expect(try t.rows("SELECT count(*) FROM access") == [["2"]])
+    }
+
     @Test func copyIsAtomicAndPointsAtTheBadLine() throws {
         let t = try TempDatabase()
         try t.db.execute(eventsDDL)

@@ -50,6 +50,7 @@ struct CopyLoader {
         var nullString: [UInt8] = []
         var dimension: Int?
         var firstID: Int64 = 0
+        var timestampFormat: TimeFormat?, dateFormat: TimeFormat?
         if c.path.lowercased().hasSuffix(".npy") { format = .npy }
         for (key, value) in c.options {
             let v: Value
@@ -92,6 +93,11 @@ struct CopyLoader {
             case "null", "nullstr":
                 guard case .string(let s) = v else { throw fail("NULL must be a string") }
                 nullString = Array(s.utf8)
+            case "timestampformat", "timestamp_format", "dateformat", "date_format":
+                guard case .string(let s) = v else { throw fail("\(key.uppercased()) must be a strptime format string, e.g. '%d/%m/%Y %H:%M:%S'") }
+                let parsed: TimeFormat
+                do { parsed = try TimeFormat(s) } catch { throw fail("unknown \(key.uppercased()) specifier \(error.spec)") }
+                if key.hasPrefix("timestamp") { timestampFormat = parsed } else { dateFormat = parsed }
             case "auto_detect", "compression":
                 continue
             default:
@@ -115,8 +121,11 @@ struct CopyLoader {
         }
         let syntax: TextFileLoader.Syntax = format == .json
             ? .jsonLines : .csv(delimiter: delimiter, quote: quote, header: header, nullString: nullString)
-        return try TextFileLoader(engine: engine, schema: schema, targets: targets, path: c.path, syntax: syntax,
-                                  isCancelled: isCancelled, progress: progress).load()
+        var loader = TextFileLoader(engine: engine, schema: schema, targets: targets, path: c.path, syntax: syntax,
+                                    isCancelled: isCancelled, progress: progress)
+        loader.timestampFormat = timestampFormat
+        loader.dateFormat = dateFormat
+        return try loader.load()
     }
 }
 

@@ -20,10 +20,14 @@ struct RowConverter {
     /// Lowercased UTF-8 names of the target columns, for matching JSON keys.
     private let targetNames: [(name: [UInt8], column: Int)]
     private let capacity: Int
+    /// COPY's TIMESTAMPFORMAT and DATEFORMAT: how text fields of those types are written.
+    private let timestampFormat: TimeFormat?, dateFormat: TimeFormat?
     private var builders: [VectorBuilder]
     private(set) var rows = 0
 
-    init(schema: TableSchema, targets: [Int], file: String, capacity: Int) {
+    init(schema: TableSchema, targets: [Int], file: String, capacity: Int, timestampFormat: TimeFormat? = nil, dateFormat: TimeFormat? = nil) {
+        self.timestampFormat = timestampFormat
+        self.dateFormat = dateFormat
         self.schema = schema
         self.targets = targets
         self.file = file
@@ -169,13 +173,23 @@ struct RowConverter {
                 try appendSlow(col, text, line)
             }
         case .timestamp, .timestamptz:
-            if let t = Calendar.parseTimestamp(bytes: text) {
+            if let timestampFormat {
+                guard let t = timestampFormat.parse(text) else {
+                    throw error(line, col, "\"\(Casts.truncate(String(decoding: text, as: UTF8.self)))\" does not match TIMESTAMPFORMAT '\(timestampFormat.text)'")
+                }
+                builders[col].appendInt(t)
+            } else if let t = Calendar.parseTimestamp(bytes: text) {
                 builders[col].appendInt(t)
             } else {
                 try appendSlow(col, text, line)
             }
         case .date:
-            if let d = Calendar.parseDate(bytes: text) {
+            if let dateFormat {
+                guard let t = dateFormat.parse(text) else {
+                    throw error(line, col, "\"\(Casts.truncate(String(decoding: text, as: UTF8.self)))\" does not match DATEFORMAT '\(dateFormat.text)'")
+                }
+                builders[col].appendInt(Calendar.dayOf(micros: t))
+            } else if let d = Calendar.parseDate(bytes: text) {
                 builders[col].appendInt(d)
             } else {
                 try appendSlow(col, text, line)

@@ -29,6 +29,8 @@ struct TextFileLoader {
     let targets: [Int]
     let path: String
     let syntax: Syntax
+    var timestampFormat: TimeFormat? = nil
+    var dateFormat: TimeFormat? = nil
     let isCancelled: @Sendable () -> Bool
     let progress: (@Sendable (Double) -> Void)?
     /// Bytes read per chunk; a record longer than this makes its chunk longer.
@@ -58,7 +60,8 @@ struct TextFileLoader {
     /// lines counted from `firstLine`, the line `buf` starts on.
     func parse(_ buf: UnsafeBufferPointer<UInt8>, atEOF: Bool, skipHeader: Bool, firstLine: Int) throws(CairnError) -> Parsed {
         let lineFeeds = ByteCount.occurrences(of: 0x0A, in: buf)
-        var converter = RowConverter(schema: schema, targets: targets, file: path, capacity: lineFeeds + 1)
+        var converter = RowConverter(schema: schema, targets: targets, file: path, capacity: lineFeeds + 1,
+                                     timestampFormat: timestampFormat, dateFormat: dateFormat)
         var line = firstLine
         var pos = 0
         switch syntax {
@@ -229,7 +232,10 @@ final class FileChunks {
     deinit { close(fd) }
 
     /// Appends up to `count` bytes to `buffer`; returns true once the end of the file is reached.
-    func fill(_ buffer: inout [UInt8], adding count: Int) throws(CairnError) -> Bool {
+    func fill(_ buffer: inout [UInt8], adding requested: Int) throws(CairnError) -> Bool {
+        // No more room than the file has left (plus slack, should it have grown): zeroing a whole
+        // chunk for a small file costs more than reading it.
+        let count = min(requested, max(size - consumed, 0) + 65_536)
         let old = buffer.count
         buffer.reserveCapacity(old + count)
         buffer.append(contentsOf: repeatElement(0, count: count))
