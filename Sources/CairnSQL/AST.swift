@@ -228,9 +228,9 @@ public indirect enum TableRef: Sendable, Hashable {
     case table(name: String, alias: String?, position: SQLPosition)
     /// `(SELECT …) [AS] alias`
     case subquery(SelectStatement, alias: String?, position: SQLPosition)
-    /// `left [INNER|LEFT [OUTER]|CROSS] JOIN right [ON condition | USING (columns)]`, or `left, right`;
-    /// `USING` is parsed into the equalities it stands for, and a cross join has no condition.
-    case join(TableRef, TableRef, kind: JoinKind, on: Expr?, position: SQLPosition)
+    /// `left [INNER|{LEFT|RIGHT|FULL} [OUTER]|CROSS] JOIN right [ON condition | USING (columns)]`,
+    /// or `left, right`; a cross join has neither condition.
+    case join(TableRef, TableRef, kind: JoinKind, on: Expr?, using: [String], position: SQLPosition)
     /// A table function: `generate_series(…)`, `range(…)` `[AS] alias[(column)]`; name lower-cased.
     case function(name: String, args: [Expr], alias: String?, columnAliases: [String], position: SQLPosition)
 }
@@ -248,7 +248,7 @@ extension TableRef {
         switch self {
         case .table(let name, let alias, _): alias ?? name
         case .subquery(_, let alias, _): alias
-        case .join(_, let right, _, _, _): right.qualifier
+        case .join(_, let right, _, _, _, _): right.qualifier
         case .function(let name, _, let alias, _, _): alias ?? name
         }
     }

@@ -240,7 +240,7 @@ extension Parser {
             let position = current.position
             let kind: JoinKind
             if accept(.comma) {
-                left = .join(left, try parseTableSource(), kind: .cross, on: nil, position: position)
+                left = .join(left, try parseTableSource(), kind: .cross, on: nil, using: [], position: position)
                 continue
             } else if accept(.cross) {
                 kind = .cross
@@ -258,20 +258,13 @@ extension Parser {
             try expect(.join)
             let right = try parseTableSource()
             guard kind != .cross else {
-                left = .join(left, right, kind: .cross, on: nil, position: position)
+                left = .join(left, right, kind: .cross, on: nil, using: [], position: position)
                 continue
             }
             if accept(.on) {
-                left = .join(left, right, kind: kind, on: try parseExpression(), position: position)
+                left = .join(left, right, kind: kind, on: try parseExpression(), using: [], position: position)
             } else if accept(.using) {
-                // USING (a, b) is ON left.a = right.a AND left.b = right.b.
-                let columns = try parseIdentifierList()
-                let l = left.qualifier, r = right.qualifier
-                let equalities = columns.map { c in
-                    Expr.binary(.equal, .column(qualifier: l, name: c, position), .column(qualifier: r, name: c, position), position)
-                }
-                let condition = equalities.dropFirst().reduce(equalities[0]) { .binary(.and, $0, $1, position) }
-                left = .join(left, right, kind: kind, on: condition, position: position)
+                left = .join(left, right, kind: kind, on: nil, using: try parseIdentifierList(), position: position)
             } else {
                 throw expected("ON or USING")
             }

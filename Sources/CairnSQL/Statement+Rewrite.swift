@@ -74,7 +74,7 @@ extension SelectStatement {
             switch ref {
             case .table(let name, let alias, _): names.insert((alias ?? name).lowercased()); names.insert(name.lowercased())
             case .subquery(let s, let alias, _): if let alias { names.insert(alias.lowercased()) }; names.formUnion(s.introducedNames)
-            case .join(let a, let b, _, _, _): add(a); add(b)
+            case .join(let a, let b, _, _, _, _): add(a); add(b)
             case .function(let name, _, let alias, _, _): names.insert((alias ?? name).lowercased())
             }
         }
@@ -96,8 +96,8 @@ extension TableRef {
         switch self {
         case .table: self
         case .subquery(let s, let alias, let p): .subquery(s.rewritten(transform), alias: alias, position: p)
-        case .join(let a, let b, let kind, let on, let p):
-            .join(a.rewritten(transform), b.rewritten(transform), kind: kind, on: on.map { $0.rewritten(transform) }, position: p)
+        case .join(let a, let b, let kind, let on, let using, let p):
+            .join(a.rewritten(transform), b.rewritten(transform), kind: kind, on: on.map { $0.rewritten(transform) }, using: using, position: p)
         case .function(let name, let args, let alias, let columns, let p):
             .function(name: name, args: args.map { $0.rewritten(transform) }, alias: alias, columnAliases: columns, position: p)
         }

@@ -112,13 +112,13 @@ import Testing
         #expect(negated)
         #expect(throws: SQLSyntaxError.self) { try parseOne("SELECT 1 WHERE a < ANY (SELECT b FROM t)") }
         // RIGHT / FULL joins and table functions
-        guard case .join(_, let right, .full, _, _)? = try select("SELECT 1 FROM t FULL OUTER JOIN range(3) AS r(i) ON t.a = r.i").from,
+        guard case .join(_, let right, .full, _, _, _)? = try select("SELECT 1 FROM t FULL OUTER JOIN range(3) AS r(i) ON t.a = r.i").from,
               case .function("range", let args, "r", ["i"], _) = right else {
             Issue.record("expected a FULL join to range(3)")
             return
         }
         #expect(args.map(render) == ["3"])
-        guard case .join(_, _, .right, _, _)? = try select("SELECT 1 FROM t RIGHT JOIN u USING (a)").from else {
+        guard case .join(_, _, .right, _, let using, _)? = try select("SELECT 1 FROM t RIGHT JOIN u USING (a)").from else {
             Issue.record("expected a RIGHT join")
             return
         }

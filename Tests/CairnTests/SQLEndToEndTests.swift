@@ -349,6 +349,30 @@ let eventsRows = """
         #expect(e?.message.contains("unknown time zone 'Mars/Olympus'") == true)
     }
 
+    @Test func constructionTrimPrintfAndJSONFunctionsAnswerAsDuckDB() throws {
+        let t = try loaded()
+        #expect(try t.rows("SELECT make_date(2025, 9, 3), make_timestamp(2025, 9, 3, 14, 5, 30.5), make_timestamp(1756908330000000)")
+                == [["2025-09-03", "2025-09-03 14:05:30.5", "2025-09-03 14:05:30"]])
+        #expect(try t.rows("SELECT date_add(DATE '2025-01-31', INTERVAL 1 MONTH), date_add(TIMESTAMP '2025-01-31 10:00', INTERVAL 2 HOUR)")
+                == [["2025-02-28 00:00:00", "2025-01-31 12:00:00"]])
+        #expect(try t.rows("SELECT ltrim('  ab  '), rtrim('  ab  '), trim('xxabxx', 'x'), ltrim('xxabxx', 'x'), rtrim('xyabyx', 'xy')")
+                == [["ab  ", "  ab", "ab", "abxx", "xyab"]])
+        #expect(try t.rows("SELECT printf('%s has %d events (%.2f%%)', 'acme', 42, 12.345), printf('%5d|%-5s|%05.1f|%x', 42, 'ab', 3.14159, 255), format('{} and {}', 'a', 42), format('{:.2f}', 3.14159)")
+                == [["acme has 42 events (12.35%)", "   42|ab   |003.1|ff", "a and 42", "3.14"]])
+        #expect(try t.rows("SELECT json_array_length(metadata->'geo'), json_array_length('[1,2,3]'), json_array_length('{\"a\":[1,2]}', '$.a'), json_type(metadata, '$.geo') FROM events ORDER BY ts LIMIT 1")
+                == [["0", "3", "2", "OBJECT"]])
+        #expect(try t.rows("SELECT date_part('yearweek', DATE '2025-01-01'), yearweek(DATE '2024-12-30')") == [["202501", "202501"]])
+        // Decimal text to integers rounds half away from zero; DOUBLE math follows IEEE (nan, -inf), as in DuckDB.
+        #expect(try t.rows("SELECT TRY_CAST('12.5' AS INTEGER), '-0.5'::INT, '1e3'::INT, TRY_CAST('12.5x' AS INT), sqrt(-1), ln(0)")
+                == [["13", "-1", "1000", "NULL", "nan", "-inf"]])
+        #expect(try t.rows("SELECT INTERVAL '1 month' > INTERVAL '29 days', INTERVAL '1 month' = INTERVAL '30 days', strptime('20250903 1405', '%Y%m%d %H%M')")
+                == [["true", "true", "2025-09-03 14:05:00"]])
+        let lag = #expect(throws: CairnError.self) { try t.db.execute("SELECT lag(ts) FROM events") }
+        #expect(lag?.message.contains("lag is a window function: add OVER") == true)
+        let printf = #expect(throws: CairnError.self) { try t.db.execute("SELECT printf('%d and %d', 1)") }
+        #expect(printf?.message.contains("needs more than 1 arguments") == true)
+    }
+
     @Test func intervalArithmeticAnswersAsDuckDB() throws {
         let t = try loaded()
         #expect(try t.rows("SELECT max(ts) - min(ts) > INTERVAL '2 days', min(ts) + (max(ts) - min(ts)) / 2 FROM events")
@@ -463,6 +487,21 @@ let eventsRows = """
         #expect(try t.rows("SELECT sum(NULL), avg(NULL), max(NULL)") == [["NULL", "NULL", "NULL"]])
         #expect(try t.db.execute("SELECT status IS DISTINCT FROM 200, status IS NOT DISTINCT FROM NULL FROM events").columnNames
                 == ["(status IS DISTINCT FROM 200)", "(status IS NOT DISTINCT FROM NULL)"])
+    }
+
+    @Test func usingJoinsShowTheirKeyOnceAsDuckDB() throws {
+        let t = try loaded()
+        let a = "(VALUES (1, 'a'), (2, 'c')) a(k, x)", b = "(VALUES (1, 'b'), (3, 'd')) b(k, y)"
+        let inner = try t.db.execute("SELECT * FROM \(a) JOIN \(b) USING (k)")
+        #expect(inner.columnNames == ["k", "x", "y"])
+        #expect(try t.rows("SELECT * FROM \(a) FULL JOIN \(b) USING (k) ORDER BY k") == [["1", "a", "b"], ["2", "c", "NULL"], ["3", "NULL", "d"]])
+        // The key unqualified is the merged one; qualified, each side's own.
+        #expect(try t.rows("SELECT k, a.k, b.k FROM \(a) RIGHT JOIN \(b) USING (k) ORDER BY k") == [["1", "1", "1"], ["3", "NULL", "3"]])
+        #expect(try t.rows("SELECT tenant_id, count(*) FROM events JOIN (SELECT DISTINCT tenant_id FROM events WHERE status = 401) f USING (tenant_id) GROUP BY tenant_id")
+                == [["globex", "2"]])
+        #expect(try t.db.execute("SELECT * FROM events JOIN (SELECT DISTINCT tenant_id FROM events) f USING (tenant_id)").columnNames.count == 7)
+        let e = #expect(throws: CairnError.self) { try t.db.execute("SELECT * FROM \(a) JOIN \(b) USING (y)") }
+        #expect(e?.message.contains("column \"y\" of USING must be a column of both sides") == true)
     }
 
     @Test func outerJoinsAndSeriesAnswerAsDuckDB() throws {

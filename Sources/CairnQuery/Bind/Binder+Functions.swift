@@ -212,6 +212,12 @@ extension Binder {
         return t.type == .date ? .cast(t, to: .timestamp, tryCast: false) : t
     }
 
+    /// `doc` at the constant JSON path `path`, as JSON (the two-argument forms of the json_* functions).
+    private func jsonAt(_ doc: BoundExpr, _ path: BoundExpr, _ name: String, _ p: SQLPosition) throws(CairnError) -> BoundExpr {
+        guard case .constant(let pv, _) = path, let parsed = JSONPath(pv) else { throw error("\(name) needs a constant JSON path", p) }
+        return .function(.jsonExtract(parsed, asText: false), [try text(doc, name, p)], .json)
+    }
+
     private func constantString(_ b: BoundExpr, _ what: String, _ p: SQLPosition) throws(CairnError) -> String {
         guard case .constant(.string(let s), _) = b else { throw error("\(what) must be a constant string", p) }
         return s
@@ -220,6 +226,10 @@ extension Binder {
     private func bindScalar(_ name: String, _ a: [BoundExpr], _ exprs: [Expr], _ p: SQLPosition) throws(CairnError) -> BoundExpr {
         func pos(_ i: Int) -> SQLPosition { i < exprs.count ? exprs[i].position : p }
         switch name {
+        case _ where name == "ltrim" || name == "rtrim" || (name == "trim" && a.count == 2):
+            try expectArgs(name, a, 1...2, p)
+            let f = ScalarFunction.trimCharacters(leading: name != "rtrim", trailing: name != "ltrim")
+            return .function(f, try a.enumerated().map { (i, x) throws(CairnError) in try text(x, name, pos(i)) }, .varchar)
         case "lower", "lcase", "upper", "ucase", "trim":
             try expectArgs(name, a, 1...1, p)
             let f: ScalarFunction = name == "trim" ? .trim : (name.hasPrefix("l") ? .lower : .upper)
@@ -316,12 +326,33 @@ extension Binder {
             if t.type == .timestamptz { return .function(.atTimeZone(zone, toInstant: false), [t], .timestamp) }
             let local = t.type == .date ? BoundExpr.cast(t, to: .timestamp, tryCast: false) : t
             return .function(.atTimeZone(zone, toInstant: true), [local], .timestamptz)
+        case "make_date":
+            try expectArgs(name, a, 3...3, p)
+            return .function(.makeDate, try a.enumerated().map { (i, x) throws(CairnError) in try integer(x, name, pos(i)) }, .date)
+        case "make_timestamp":
+            if a.count == 1 { return .function(.makeTimestamp, [try integer(a[0], name, pos(0))], .timestamp) }   // microseconds
+            try expectArgs(name, a, 6...6, p)
+            var args: [BoundExpr] = []
+            for i in 0..<5 { args.append(try integer(a[i], name, pos(i))) }
+            args.append(try coerce(try number(a[5], name, pos(5)), to: .double, pos(5)))
+            return .function(.makeTimestamp, args, .timestamp)
+        case "date_add":
+            try expectArgs(name, a, 2...2, p)
+            return try bindArithmetic(.add, a[0], a[1], p)
+        case "printf", "format":
+            guard !a.isEmpty else { throw error("\(name) needs a format string", p) }
+            return .function(name == "printf" ? .printf : .format, [try text(a[0], name, pos(0))] + a.dropFirst(), .varchar)
+        case "json_array_length":
+            try expectArgs(name, a, 1...2, p)
+            let doc = a.count == 2 ? try jsonAt(a[0], a[1], name, pos(1)) : try text(a[0], name, pos(0))
+            return .function(.jsonArrayLength, [doc], .bigint)
         case "md5":
             try expectArgs(name, a, 1...1, p)
             return .function(.md5, [try text(a[0], name, pos(0))], .varchar)
         case "json_type":
-            try expectArgs(name, a, 1...1, p)
-            return .function(.jsonType, [try text(a[0], name, pos(0))], .varchar)
+            try expectArgs(name, a, 1...2, p)
+            let doc = a.count == 2 ? try jsonAt(a[0], a[1], name, pos(1)) : try text(a[0], name, pos(0))
+            return .function(.jsonType, [doc], .varchar)
         case "json_object":
             guard a.count % 2 == 0 else { throw error("json_object takes key, value pairs; got \(a.count) arguments", p) }
             var args: [BoundExpr] = []
@@ -417,7 +448,7 @@ extension Binder {
             let field = try constantString(a[0], "date_part field", pos(0))
             return try bindDatePart(field, a[1], p)
         case "year", "month", "day", "hour", "minute", "second", "dayofweek", "dayofyear", "week", "quarter", "epoch",
-             "isodow", "weekday":
+             "isodow", "weekday", "yearweek":
             try expectArgs(name, a, 1...1, p)
             return try bindDatePart(name, a[0], p)
         case "time_bucket":
@@ -456,6 +487,8 @@ extension Binder {
         case "to_timestamp":
             try expectArgs(name, a, 1...1, p)
             return .function(.toTimestamp, [try coerce(try number(a[0], name, pos(0)), to: .double, pos(0))], .timestamptz)
+        case "row_number", "rank", "dense_rank", "percent_rank", "cume_dist", "ntile", "lag", "lead", "first_value", "last_value":
+            throw error("\(name) is a window function: add OVER (…), e.g. \(name)(…) OVER (ORDER BY ts)", p)
         default:
             throw error("unknown function \(name)()", p)
         }
@@ -498,6 +531,7 @@ extension Binder {
         case "century", "centuries": .century
         case "millennium", "millennia": .millennium
         case "isoyear": .isoyear
+        case "yearweek": .yearweek
         default: nil
         }
     }

@@ -373,7 +373,9 @@ package struct Binder {
             }
             return op == .and ? .and(parts) : .or(parts)
         case .equal, .notEqual, .less, .lessOrEqual, .greater, .greaterOrEqual:
-            let (l, r) = try unify(try bind(le), try bind(re), p)
+            var (l, r) = try unify(try bind(le), try bind(re), p)
+            // Intervals compare as microseconds with a month counted as 30 days, as in DuckDB.
+            if l.type == .interval { l = Self.thirtyDayMonths(l); r = Self.thirtyDayMonths(r) }
             guard l.type != .vector else { throw error("VECTOR values cannot be compared with \(op.rawValue)", p) }
             let cop: CompareOp = switch op {
             case .equal: .eq
@@ -439,6 +441,11 @@ package struct Binder {
         return .constant(.int(Int64(d) * Calendar.microsPerDay + us), .bigint)
     }
 
+    private static func thirtyDayMonths(_ b: BoundExpr) -> BoundExpr {
+        guard case .constant(.interval(let m, let d, let us), let t) = b, m != 0 else { return b }
+        return .constant(.interval(months: 0, days: 0, micros: (Int64(m) * 30 + Int64(d)) * Calendar.microsPerDay + us), t)
+    }
+
     private func toText(_ b: BoundExpr, _ p: SQLPosition) throws(CairnError) -> BoundExpr {
         if b.type == .varchar { return b }
         if case .constant(let v, let t) = b {
@@ -451,7 +458,7 @@ package struct Binder {
         do { return try Casts.castConstant(v, from: from, to: to) } catch { throw self.error(error.message, p) }
     }
 
-    private func bindArithmetic(_ op: BinaryOperator, _ l0: BoundExpr, _ r0: BoundExpr, _ p: SQLPosition) throws(CairnError) -> BoundExpr {
+    func bindArithmetic(_ op: BinaryOperator, _ l0: BoundExpr, _ r0: BoundExpr, _ p: SQLPosition) throws(CairnError) -> BoundExpr {
         var l = l0, r = r0
         // Temporal arithmetic.
         if l.type.isTemporal || r.type.isTemporal || l.type == .interval || r.type == .interval {

@@ -185,6 +185,14 @@ package enum ScalarFunction: Hashable, Sendable {
     /// `timezone(zone, t)`, `t AT TIME ZONE zone`: a TIMESTAMP read as local time in `zone` becomes
     /// the TIMESTAMPTZ instant (`toInstant`), a TIMESTAMPTZ becomes the local TIMESTAMP there.
     case atTimeZone(ZoneRule, toInstant: Bool)
+    /// `make_date(y, m, d)`, `make_timestamp(y, m, d, h, min, s)`.
+    case makeDate, makeTimestamp
+    /// `ltrim`/`rtrim`/`trim(s, characters)`: which ends to strip of the given characters.
+    case trimCharacters(leading: Bool, trailing: Bool)
+    /// `printf(format, …)` (C-style specifiers) and `format(format, …)` (`{}` placeholders).
+    case printf, format
+    /// `json_array_length(json)`: elements of a JSON array, 0 for anything else.
+    case jsonArrayLength
     /// `md5(text)`: the digest as 32 hex digits.
     case md5
     /// `json_type(json)`: DuckDB's name of the document's top-level type (OBJECT, ARRAY, VARCHAR, …).
@@ -238,4 +246,6 @@ package enum TimeUnit: String, Hashable, Sendable {
 package enum DatePart: String, Hashable, Sendable {
     case year, month, day, hour, minute, second, millisecond, microsecond, dow, isodow, doy, week, quarter, epoch
     case decade, century, millennium, isoyear
+    /// ISO year × 100 + ISO week (DuckDB's `yearweek`).
+    case yearweek
 }

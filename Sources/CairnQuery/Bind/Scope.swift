@@ -7,6 +7,12 @@ package struct Scope: Sendable {
         package var qualifier: String?
         package var name: String
         package var type: ColumnType
+        /// The right side's copy of a `USING` key: found by its qualifier only, and not in `*`.
+        package var hidden = false
+
+        package init(qualifier: String?, name: String, type: ColumnType, hidden: Bool = false) {
+            self.qualifier = qualifier; self.name = name; self.type = type; self.hidden = hidden
+        }
     }
     package var columns: [Column]
 
@@ -23,7 +29,7 @@ package struct Scope: Sendable {
     package func resolve(qualifier: String?, name: String) -> Result<Int, LookupFailure> {
         let lname = name.lowercased(), lq = qualifier?.lowercased()
         var found: Int?
-        for (i, c) in columns.enumerated() where c.name.lowercased() == lname {
+        for (i, c) in columns.enumerated() where c.name.lowercased() == lname && (lq != nil || !c.hidden) {
             if let lq, c.qualifier?.lowercased() != lq { continue }
             if found != nil { return .failure(.ambiguous) }
             found = i

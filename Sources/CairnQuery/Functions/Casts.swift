@@ -58,8 +58,9 @@ package enum Casts {
                 i = Int64(r)
             case .string(let s):
                 let t = s.trimmingSpaces
+                // Decimal text rounds half away from zero, as DuckDB reads '12.5' (13).
                 if let x = Int64(t) { i = x }
-                else if let d = Double(t), d.isFinite, d == d.rounded(), abs(d) < 9.2e18 { i = Int64(d) }
+                else if let d = Double(t), d.isFinite, abs(d.rounded(.toNearestOrAwayFromZero)) < 9.2e18 { i = Int64(d.rounded(.toNearestOrAwayFromZero)) }
                 else { throw conversion(s, to) }
             default: throw unsupported(from, to)
             }

@@ -102,6 +102,15 @@ enum Functions {
             return mapInt(a[0]) { toInstant ? offsets.instant(local: $0) : $0 + offsets.seconds(at: $0) * Calendar.microsPerSecond }
         case .md5:
             return mapString(a[0]) { MD5.hex($0) }
+        case .jsonArrayLength:
+            guard case .bytes(let b) = a[0].storage else { break }
+            var out = [Int64](repeating: 0, count: n)
+            b.data.withUnsafeBufferPointer { d in
+                for i in 0..<n where !a[0].isNull(i) {
+                    out[i] = Int64(JSONScanner.arrayLength(UnsafeBufferPointer(rebasing: d[b.offsets[i]..<b.offsets[i + 1]])))
+                }
+            }
+            return ColumnVector(storage: .int64(out), validity: a[0].validity)
         case .jsonType:
             return mapString(a[0]) { Array(JSONScanner.typeName($0).utf8) }
         case .dayName:
@@ -236,6 +245,25 @@ enum Functions {
             return .string(s)
         case .nullIf:
             return !a[0].isNull && !a[1].isNull && ValueOrder.compare(a[0], a[1]) == 0 ? .null : a[0]
+        case .makeDate, .makeTimestamp:
+            if a.contains(where: \.isNull) { return .null }
+            if a.count == 1 { return a[0].intValue.map { .timestamp($0) } ?? .null }
+            let parts = a.prefix(5).map { $0.intValue ?? 0 }
+            guard parts.count >= 3, let y = Int(exactly: parts[0]), let m = Int(exactly: parts[1]), let d = Int(exactly: parts[2]),
+                  (1...12).contains(m), d >= 1, d <= Calendar.daysInMonth(year: y, month: m) else {
+                throw CairnError(.invalidInput, "\(f == .makeDate ? "make_date" : "make_timestamp"): no such date \(a.prefix(3).map(\.description).joined(separator: "-"))")
+            }
+            let days = Calendar.days(year: y, month: m, day: d)
+            if f == .makeDate { return .date(Int32(clamping: days)) }
+            let h = parts.count > 3 ? parts[3] : 0, mi = parts.count > 4 ? parts[4] : 0
+            let s = a.count > 5 ? (a[5].doubleValue ?? 0) : 0
+            guard (0..<24).contains(h), (0..<60).contains(mi), s >= 0, s < 60, let dayMicros = Calendar.micros(days: days) else {
+                throw CairnError(.invalidInput, "make_timestamp: no such time \(h):\(mi):\(s)")
+            }
+            return .timestamp(dayMicros + (h * 3600 + mi * 60) * Calendar.microsPerSecond + Int64((s * 1e6).rounded()))
+        case .printf, .format:
+            guard case .string(let pattern) = a[0] else { return .null }
+            return .string(try f == .printf ? TextFormatting.printf(pattern, Array(a.dropFirst())) : TextFormatting.format(pattern, Array(a.dropFirst())))
         case .jsonObject(let embedded):
             var out = "{"
             for k in stride(from: 0, to: a.count, by: 2) {
@@ -257,6 +285,13 @@ enum Functions {
         }
         if a.contains(where: \.isNull) { return .null }
         switch f {
+        case .trimCharacters(let leading, let trailing):
+            guard case .string(let s) = a[0] else { return .null }
+            let set: Set<Unicode.Scalar> = a.count > 1 ? (a[1].stringValue.map { Set($0.unicodeScalars) } ?? [" "]) : [" "]
+            var scalars = Substring(s).unicodeScalars[...]
+            if leading { while let c = scalars.first, set.contains(c) { scalars.removeFirst() } }
+            if trailing { while let c = scalars.last, set.contains(c) { scalars.removeLast() } }
+            return .string(String(String.UnicodeScalarView(scalars)))
         case .substr:
             guard case .string(let s) = a[0], case .int(let start) = a[1] else { return .null }
             let chars = Array(s.unicodeScalars)
@@ -343,12 +378,11 @@ enum Functions {
             default: return .null
             }
         case .sqrt:
+            // IEEE results, as DuckDB gives them: sqrt(-1) is nan, ln(0) is -inf, ln(-1) nan.
             guard let d = a[0].doubleValue else { return .null }
-            guard d >= 0 else { throw CairnError(.invalidInput, "cannot take the square root of a negative number") }
             return .double(d.squareRoot())
         case .ln, .log10:
             guard let d = a[0].doubleValue else { return .null }
-            guard d > 0 else { throw CairnError(.invalidInput, "cannot take the logarithm of zero or a negative number") }
             return .double(f == .ln ? Foundation.log(d) : Foundation.log10(d))
         case .power:
             guard let x = a[0].doubleValue, let y = a[1].doubleValue else { return .null }
@@ -405,6 +439,7 @@ extension Functions {
 
 extension Value {
     var intValue: Int64? { if case .int(let i) = self { i } else { nil } }
+    var stringValue: String? { if case .string(let s) = self { s } else { nil } }
     var doubleValue: Double? {
         switch self {
         case .double(let d): d
@@ -483,9 +518,9 @@ enum DateMath {
         case .decade: return Calendar.floorDiv(Int64(y), 10)
         case .century: return y > 0 ? Int64((y - 1) / 100 + 1) : Int64(y / 100 - 1)
         case .millennium: return y > 0 ? Int64((y - 1) / 1000 + 1) : Int64(y / 1000 - 1)
-        case .week, .isoyear:
+        case .week, .isoyear, .yearweek:
             let (isoYear, week) = isoWeek(day)
-            return part == .week ? week : isoYear
+            return part == .week ? week : (part == .isoyear ? isoYear : isoYear * 100 + week)
         default: return 0
         }
     }

@@ -122,7 +122,7 @@ package enum JSONScanner {
     }
 
     /// The number of elements of the array starting at `p`.
-    private static func arrayCount(_ d: UnsafeBufferPointer<UInt8>, _ p: Int) -> Int? {
+    fileprivate static func arrayCount(_ d: UnsafeBufferPointer<UInt8>, _ p: Int) -> Int? {
         var pos = skipSpace(d, p + 1)
         var count = 0
         while pos < d.count, d[pos] != UInt8(ascii: "]") {
@@ -436,6 +436,13 @@ package enum JSONScanner {
 }
 
 extension JSONScanner {
+    /// The number of elements of a JSON array document; 0 for any other value (as DuckDB's `json_array_length`).
+    static func arrayLength(_ d: UnsafeBufferPointer<UInt8>) -> Int {
+        let p = skipSpace(d, 0)
+        guard p < d.count, d[p] == UInt8(ascii: "[") else { return 0 }
+        return arrayCount(d, p) ?? 0
+    }
+
     /// DuckDB's `json_type` of a document: OBJECT, ARRAY, VARCHAR, BOOLEAN, NULL, DOUBLE, BIGINT
     /// (a negative integer) or UBIGINT.
     static func typeName(_ d: UnsafeBufferPointer<UInt8>) -> String {

@@ -154,7 +154,8 @@ package struct TimeFormat: Hashable, Sendable {
                     }
                 case .field(let spec, _):
                     switch spec {
-                    case "Y": guard let v = number(maxDigits: 6, signed: true) else { return false }; year = v
+                    // Four digits at most, so `%Y%m%d` reads 20250903.
+                    case "Y": guard let v = number(maxDigits: 4, signed: true) else { return false }; year = v
                     case "y": guard let v = number(maxDigits: 2) else { return false }; year = v < 69 ? 2000 + v : 1900 + v
                     case "m": guard let v = number(maxDigits: 2) else { return false }; month = v
                     case "d": guard let v = number(maxDigits: 2) else { return false }; day = v

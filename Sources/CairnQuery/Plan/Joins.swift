@@ -27,12 +27,29 @@ extension Planner {
             }
             let scope = Scope(columns: [.init(qualifier: alias ?? name, name: columnAliases.first ?? name, type: type)])
             return (scope, Batch(columns: [column], count: column.count))
-        case .join(let leftRef, let rightRef, let kind, let on, let p):
+        case .join(let leftRef, let rightRef, let kind, let on, let using, let p):
             let left = try rows(of: leftRef), right = try rows(of: rightRef)
-            let scope = Scope(columns: left.scope.columns + right.scope.columns)
+            var scope = Scope(columns: left.scope.columns + right.scope.columns)
             let width = left.scope.columns.count
             var equalities: [(BoundExpr, BoundExpr)] = []
             var residual: [BoundExpr] = []
+            // USING (k): the sides' own k (whatever they are qualified by) are equal; the result has
+            // one k, the left's or else the right's, and the right's copy answers only to its qualifier.
+            var merged: [(left: Int, right: Int)] = []
+            for name in using {
+                let location = SourceLocation(line: p.line, column: p.column)
+                guard case .success(let l) = left.scope.resolve(qualifier: nil, name: name),
+                      case .success(let r) = right.scope.resolve(qualifier: nil, name: name) else {
+                    throw CairnError(.binder, "column \"\(name)\" of USING must be a column of both sides, once each", location: location)
+                }
+                _ = try Self.keyType(left.scope.columns[l].type, right.scope.columns[r].type, p)
+                guard left.scope.columns[l].type.physical == right.scope.columns[r].type.physical else {
+                    throw CairnError(.binder, "USING (\(name)) joins \(left.scope.columns[l].type) with \(right.scope.columns[r].type); use ON with a CAST", location: location)
+                }
+                equalities.append((.column(l, left.scope.columns[l].type), .column(r, right.scope.columns[r].type)))
+                merged.append((l, r))
+                scope.columns[width + r].hidden = true
+            }
             if let on {
                 var binder = Binder(scope: scope, context: context)
                 let condition = try binder.coerce(try binder.bind(on), to: .boolean, on.position)
@@ -67,6 +84,16 @@ extension Planner {
                 kept += (0..<right.rows.count).filter { !matched[$0] }.map { (nil, $0) }
             }
             joined = Self.gather(left.rows, right.rows, kept)
+            // Past an outer join's right side, the left's k would be NULL where the right's is not: the
+            // merged k takes its place (unqualified), and the left's own moves to the end, by qualifier only.
+            for (l, r) in merged where kind == .right || kind == .full {
+                var own = scope.columns[l]
+                own.hidden = true
+                scope.columns.append(own)
+                joined.columns.append(joined.columns[l])
+                scope.columns[l].qualifier = nil
+                joined.columns[l] = Self.coalesce(joined.columns[l], joined.columns[width + r], type: scope.columns[l].type)
+            }
             return (scope, joined)
         }
     }
@@ -147,6 +174,13 @@ extension Planner {
         if a.isTemporal && b.isTemporal { return .timestamp }
         if a.isString && b.isString { return .varchar }
         throw CairnError(.binder, "cannot join \(a) with \(b); CAST one side", location: SourceLocation(line: p.line, column: p.column))
+    }
+
+    /// `a` where it is not NULL, else `b` (vectors of one type).
+    private static func coalesce(_ a: ColumnVector, _ b: ColumnVector, type: ColumnType) -> ColumnVector {
+        guard a.validity != nil else { return a }
+        let values = (0..<a.count).map { a.isNull($0) ? b.value(at: $0, type: type) : a.value(at: $0, type: type) }
+        return ColumnVector.from(values, type: type)
     }
 
     /// The rows `pairs` name, left columns then right ones (NULLs for a missing row of either side).
