@@ -124,6 +124,12 @@ extension Parser {
                 try expect(.from)
                 return Self.isDistinct(left, try parseExpression(above: .isNull), negated: negated, position)
             }
+            if current.isKeyword(.true) || current.isKeyword(.false) {
+                // `x IS TRUE` is `x IS NOT DISTINCT FROM true`: never NULL.
+                let value = current.isKeyword(.true)
+                advance()
+                return Self.isDistinct(left, .literal(.bool(value), position), negated: !negated, position)
+            }
             try expect(.null)
             return .isNull(left, negated: negated, position)
         case .word(_, .not?):
@@ -352,6 +358,11 @@ extension Parser {
             distinct = accept(.distinct)
             if !distinct { _ = accept(.all) }
             args = try parseExpressionList()
+            // The SQL-standard `SUBSTRING(s FROM start [FOR length])` and `SUBSTRING(s FOR length)`.
+            if (name == "substring" || name == "substr"), args.count == 1, current.isKeyword(.from) || current.isKeyword(.for) {
+                args.append(accept(.from) ? try parseExpression() : .literal(.integer(1), position))
+                if accept(.for) { args.append(try parseExpression()) }
+            }
         }
         // `string_agg(x, ', ' ORDER BY y)`: kept like `WITHIN GROUP (ORDER BY y)`, which means the same for it.
         var withinGroup: OrderItem?

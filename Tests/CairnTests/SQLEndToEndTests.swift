@@ -367,6 +367,9 @@ let eventsRows = """
                 == [["13", "-1", "1000", "NULL", "nan", "-inf"]])
         #expect(try t.rows("SELECT INTERVAL '1 month' > INTERVAL '29 days', INTERVAL '1 month' = INTERVAL '30 days', strptime('20250903 1405', '%Y%m%d %H%M')")
                 == [["true", "true", "2025-09-03 14:05:00"]])
+        #expect(try t.rows("SELECT (status > 300) IS TRUE, (status > 300) IS NOT FALSE, SUBSTRING(tenant_id FROM 2 FOR 3), nth_value(user_id, 2) OVER (ORDER BY ts) FROM events ORDER BY ts")
+                == [["false", "false", "cme", "NULL"], ["false", "false", "cme", "u2"], ["true", "true", "cme", "u2"],
+                    ["true", "true", "lob", "u2"], ["true", "true", "lob", "u2"], ["false", "true", "nit", "u2"]])
         let lag = #expect(throws: CairnError.self) { try t.db.execute("SELECT lag(ts) FROM events") }
         #expect(lag?.message.contains("lag is a window function: add OVER") == true)
         let printf = #expect(throws: CairnError.self) { try t.db.execute("SELECT printf('%d and %d', 1)") }

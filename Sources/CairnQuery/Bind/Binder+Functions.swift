@@ -487,7 +487,7 @@ extension Binder {
         case "to_timestamp":
             try expectArgs(name, a, 1...1, p)
             return .function(.toTimestamp, [try coerce(try number(a[0], name, pos(0)), to: .double, pos(0))], .timestamptz)
-        case "row_number", "rank", "dense_rank", "percent_rank", "cume_dist", "ntile", "lag", "lead", "first_value", "last_value":
+        case "row_number", "rank", "dense_rank", "percent_rank", "cume_dist", "ntile", "lag", "lead", "first_value", "last_value", "nth_value":
             throw error("\(name) is a window function: add OVER (…), e.g. \(name)(…) OVER (ORDER BY ts)", p)
         default:
             throw error("unknown function \(name)()", p)

@@ -7,6 +7,8 @@ package enum WindowFunction: Hashable, Sendable {
     /// `lag`/`lead(value [, offset [, default]])`.
     case lag, lead
     case firstValue, lastValue
+    /// `nth_value(value, n)`: the frame's n-th row (1-based), NULL when it has fewer.
+    case nthValue(Int)
     /// `count(*)`, `count`, `sum`, `avg`, `min`, `max` over the frame.
     case aggregate(AggregateKind)
 
@@ -22,6 +24,7 @@ package enum WindowFunction: Hashable, Sendable {
         case .lag: "lag"
         case .lead: "lead"
         case .firstValue: "first_value"
+        case .nthValue: "nth_value"
         case .lastValue: "last_value"
         case .aggregate(let kind): kind.rawValue
         }
@@ -140,6 +143,14 @@ extension Binder {
                 if bound[0].isNullConstant { type = bound[2].type }
                 bound[2] = try coerce(bound[2], to: type, fp)
             }
+        case "nth_value":
+            try arity(2...2)
+            guard case .constant(.int(let n), _) = bound[1], n >= 1 else {
+                throw error("nth_value needs a positive integer constant position", w.function.position)
+            }
+            function = .nthValue(Int(clamping: n))
+            bound = [bound[0]]
+            type = bound[0].type
         case "first_value", "last_value":
             try arity(1...1)
             function = name == "first_value" ? .firstValue : .lastValue
@@ -167,7 +178,7 @@ extension Binder {
             }
         default:
             throw error("\(name) is not a window function (supported: row_number, rank, dense_rank, percent_rank, cume_dist, "
-                        + "ntile, lag, lead, first_value, last_value, count, sum, avg, min, max)", fp)
+                        + "ntile, lag, lead, first_value, last_value, nth_value, count, sum, avg, min, max)", fp)
         }
         let frame = w.frame ?? (w.orderBy.isEmpty
             ? WindowFrame(rows: true, start: .unboundedPreceding, end: .unboundedFollowing)

@@ -96,7 +96,7 @@ enum WindowEvaluator {
                 let j = w.function == .lag ? (offset > i ? -1 : i - offset) : (offset >= m - i ? m : i + offset)
                 out[rows[i]] = (0..<m).contains(j) ? args[0][rows[j]] : (args.count > 2 ? args[2][rows[i]] : .null)
             }
-        case .firstValue, .lastValue, .aggregate:
+        case .firstValue, .lastValue, .nthValue, .aggregate:
             var frames = (0..<m).map { frame(w.frame, $0, m, peerStart, peerEnd) }
             if w.startOffset != nil || w.endOffset != nil, let orderKey {
                 try rangeFrames(w, rows.map { orderKey[$0] }, peerStart, peerEnd, &frames)
@@ -204,7 +204,11 @@ enum WindowEvaluator {
         let xs: [Value] = args.first.map { column in rows.map { column[$0] } } ?? []
         guard case .aggregate(let kind) = w.function else {
             for i in 0..<m where !frames[i].isEmpty {
-                out[rows[i]] = w.function == .firstValue ? xs[frames[i].lowerBound] : xs[frames[i].upperBound - 1]
+                switch w.function {
+                case .firstValue: out[rows[i]] = xs[frames[i].lowerBound]
+                case .nthValue(let k): if k <= frames[i].count { out[rows[i]] = xs[frames[i].lowerBound + k - 1] }
+                default: out[rows[i]] = xs[frames[i].upperBound - 1]
+                }
             }
             return
         }
