@@ -38,7 +38,7 @@ import Testing
         ("SELECT a FROM t LIMIT 1 LIMIT 2", "multiple LIMIT clauses not allowed", 1, 25),
         ("DROP TABLE", "expected a table name but found end of input", 1, 11),
         ("DROP TABLE select", "expected a table name but found \"select\"", 1, 12),
-        ("SELECT x IS TRUE", "expected \"NULL\" but found \"TRUE\"", 1, 13),
+        ("SELECT x IS MAYBE", "expected \"NULL\" but found \"MAYBE\"", 1, 13),
         ("SELECT INTERVAL 7 fortnights", "expected an interval unit such as DAY but found \"fortnights\"", 1, 19),
         ("SELECT a FROM t ORDER BY a NULLS", "expected \"FIRST\" or \"LAST\" but found end of input", 1, 33),
         ("SELECT rank() OVER w FROM t", "named windows are not supported; write the window in parentheses after OVER", 1, 20),
