@@ -65,12 +65,13 @@ package final class Session: Sendable {
         let probes = probes ?? settings.withLock { s in if case .int(let p)? = s["ivfflat.probes"] { Int(p) } else { nil } }
         // Each subquery runs with a context whose own subqueries go one level deeper.
         @Sendable func context(depth: Int) -> QueryContext {
-            var context = QueryContext(parameters: parameters, now: now, isCancelled: cancel, runSubquery: { sub, values throws(CairnError) in
+            var context = QueryContext(parameters: parameters, now: now, isCancelled: cancel, runSubquery: { sub, values, nullTypes throws(CairnError) in
                 guard depth < Self.maximumSubqueryDepth else {
                     throw CairnError(.unsupported, "subqueries nest too deeply (more than \(Self.maximumSubqueryDepth) levels)")
                 }
                 var inner = context(depth: depth + 1)
                 inner.parameters = values
+                inner.nullParameterTypes = nullTypes
                 let plan = try Planner(snapshot: snapshot, context: inner).plan(sub)
                 return try Executor(context: inner).run(plan).result
             })

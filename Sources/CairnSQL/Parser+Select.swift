@@ -106,6 +106,7 @@ extension Parser {
                 try expect(.leftParen)
                 let keys = try parseExpressionList()
                 try expect(.rightParen)
+                if cube, keys.count > 12 { throw SQLSyntaxError("CUBE of \(keys.count) keys makes 2^\(keys.count) grouping sets; 4096 at most", at: select.position) }
                 components.append(cube ? (0..<(1 << keys.count)).reversed().map { mask in
                     keys.indices.filter { mask & (1 << (keys.count - 1 - $0)) != 0 }.map { keys[$0] }
                 } : (0...keys.count).reversed().map { Array(keys.prefix($0)) })
@@ -134,9 +135,10 @@ extension Parser {
             select.groupBy = plain
             return
         }
+        let total = components.reduce(1) { $0.multipliedReportingOverflow(by: $1.count).overflow ? Int.max : $0 * $1.count }
+        guard total <= 4096 else { throw SQLSyntaxError("GROUP BY makes more than 4096 grouping sets", at: select.position) }
         var sets: [[Expr]] = [[]]
         for component in components { sets = sets.flatMap { set in component.map { set + $0 } } }
-        guard sets.count <= 4096 else { throw SQLSyntaxError("GROUP BY makes \(sets.count) grouping sets; 4096 at most", at: select.position) }
         select.groupingSets = sets
     }
 

@@ -66,27 +66,76 @@ extension SelectStatement {
         return s
     }
 
-    /// The table names and aliases the statement's FROM clauses introduce, at any depth, lower-cased:
-    /// a qualified column whose qualifier is not among them belongs to an enclosing query.
-    public var introducedNames: Set<String> {
+    /// The statement with each qualified column reference `q.name` whose qualifier no FROM clause
+    /// between here and the reference introduces (it names an enclosing query's source) replaced by
+    /// what `outer` returns for it, at any depth. A subquery that introduces the same name hides the
+    /// enclosing one from its own references, as SQL scoping has it.
+    public func replacingOuterColumns(_ outer: (_ qualifier: String, _ name: String, SQLPosition) -> Expr?) -> SelectStatement {
+        replacingOuterColumns(hidden: [], outer)
+    }
+
+    private func replacingOuterColumns(hidden: Set<String>, _ outer: (String, String, SQLPosition) -> Expr?) -> SelectStatement {
+        let inScope = hidden.union(ownNames)
+        func expr(_ e: Expr) -> Expr {
+            e.rewritten { node in
+                switch node {
+                case .column(let q?, let name, let p) where !inScope.contains(q.lowercased()):
+                    return outer(q, name, p) ?? node
+                case .subquery(let s, let p): return .subquery(s.replacingOuterColumns(hidden: inScope, outer), p)
+                case .exists(let s, let p): return .exists(s.replacingOuterColumns(hidden: inScope, outer), p)
+                case .inSubquery(let x, let s, let negated, let p):
+                    return .inSubquery(expr(x), s.replacingOuterColumns(hidden: inScope, outer), negated: negated, p)
+                default: return nil
+                }
+            }
+        }
+        func source(_ ref: TableRef) -> TableRef {
+            switch ref {
+            case .table: ref
+            case .subquery(let s, let alias, let p): .subquery(s.replacingOuterColumns(hidden: inScope, outer), alias: alias, position: p)
+            case .join(let a, let b, let kind, let on, let using, let p):
+                .join(source(a), source(b), kind: kind, on: on.map(expr), using: using, position: p)
+            case .function(let name, let args, let alias, let columns, let p):
+                .function(name: name, args: args.map(expr), alias: alias, columnAliases: columns, position: p)
+            }
+        }
+        var s = self
+        s.distinctOn = distinctOn.map(expr)
+        s.items = items.map { item in
+            switch item {
+            case .expr(let e, let alias): return .expr(expr(e), alias: alias)
+            case .star(let q, var modifiers, let p):
+                modifiers.replace = modifiers.replace.map { ($0.name, expr($0.expr)) }
+                return .star(qualifier: q, modifiers: modifiers, position: p)
+            }
+        }
+        s.from = from.map(source)
+        s.whereClause = whereClause.map(expr)
+        s.groupBy = groupBy.map(expr)
+        s.groupingSets = groupingSets.map { $0.map(expr) }
+        s.having = having.map(expr)
+        s.qualify = qualify.map(expr)
+        s.orderBy = orderBy.map { OrderItem(expr: expr($0.expr), descending: $0.descending, nullsFirst: $0.nullsFirst) }
+        s.limit = limit.map(expr)
+        s.offset = offset.map(expr)
+        // Set-operation parts are queries beside this one, not inside it.
+        s.setOperations = setOperations.map { SetOperation(op: $0.op, query: $0.query.replacingOuterColumns(hidden: hidden, outer)) }
+        return s
+    }
+
+    /// The names this statement's own FROM introduces, lower-cased: each source's alias, or its
+    /// table (or function) name when it has none.
+    private var ownNames: Set<String> {
         var names = Set<String>()
         func add(_ ref: TableRef) {
             switch ref {
-            case .table(let name, let alias, _): names.insert((alias ?? name).lowercased()); names.insert(name.lowercased())
-            case .subquery(let s, let alias, _): if let alias { names.insert(alias.lowercased()) }; names.formUnion(s.introducedNames)
+            case .table(let name, let alias, _): names.insert((alias ?? name).lowercased())
+            case .subquery(_, let alias, _): if let alias { names.insert(alias.lowercased()) }
             case .join(let a, let b, _, _, _, _): add(a); add(b)
             case .function(let name, _, let alias, _, _): names.insert((alias ?? name).lowercased())
             }
         }
         if let from { add(from) }
-        for op in setOperations { names.formUnion(op.query.introducedNames) }
-        _ = rewritten { e in
-            switch e {
-            case .subquery(let s, _), .exists(let s, _), .inSubquery(_, let s, _, _): names.formUnion(s.introducedNames)
-            default: break
-            }
-            return nil
-        }
         return names
     }
 }

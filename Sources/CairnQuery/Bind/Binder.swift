@@ -74,7 +74,7 @@ package struct Binder {
                 throw error("no value supplied for parameter $\(n) (\(context.parameters.count) given)", p)
             }
             let v = context.parameters[n - 1]
-            return .constant(v, Self.typeOf(v))
+            return .constant(v, v.isNull ? context.nullParameterTypes[n] ?? .varchar : Self.typeOf(v))
         case .unary(let op, let inner, let p):
             let b = try bind(inner)
             switch op {
@@ -148,12 +148,14 @@ package struct Binder {
         case .inSubquery(let inner, let sub, let negated, let p):
             let b = try bind(inner)
             if let c = correlation(sub) {
-                let s = CorrelatedSubquery(c.statement, kind: .member(negated: negated), firstParameter: c.firstParameter)
-                let types = try s.resultTypes(outerTypes: c.outer.map(\.type), context)
+                let types = try CorrelatedSubquery.resultTypes(c.statement, firstParameter: c.firstParameter, outerTypes: c.outer.map(\.type), context)
                 guard types.count == 1 else { throw error("subquery in IN must return one column", p) }
-                return .function(.correlated(s), c.outer + [b.type == types[0] ? b : try coerce(b, to: types[0], p)], .boolean)
+                // Both sides meet at a common type, as the uncorrelated IN compares them.
+                let common = b.isNullConstant ? types[0] : try commonType(b.type, .constant(.null, types[0]), p)
+                let s = CorrelatedSubquery(c.statement, kind: .member(negated: negated), firstParameter: c.firstParameter, memberType: (types[0], common))
+                return .function(.correlated(s), c.outer + [b.type == common ? b : try coerce(b, to: common, p)], .boolean)
             }
-            let out = try context.runSubquery(sub, context.parameters)
+            let out = try context.runSubquery(sub, context.parameters, context.nullParameterTypes)
             guard out.columns.count == 1 else { throw error("subquery in IN must return one column", p) }
             var values: [Value] = []
             var hasNull = false
@@ -227,11 +229,11 @@ package struct Binder {
         case .subquery(let sub, let p):
             if let c = correlation(sub) {
                 let s = CorrelatedSubquery(c.statement, kind: .scalar, firstParameter: c.firstParameter)
-                let types = try s.resultTypes(outerTypes: c.outer.map(\.type), context)
+                let types = try CorrelatedSubquery.resultTypes(c.statement, firstParameter: c.firstParameter, outerTypes: c.outer.map(\.type), context)
                 guard types.count == 1 else { throw error("scalar subquery must return one column", p) }
                 return .function(.correlated(s), c.outer, types[0])
             }
-            let out = try context.runSubquery(sub, context.parameters)
+            let out = try context.runSubquery(sub, context.parameters, context.nullParameterTypes)
             guard out.columns.count == 1 else { throw error("scalar subquery must return one column", p) }
             guard out.columns[0].count <= 1 else {
                 throw error("more than one row returned by a subquery used as an expression", p)
@@ -240,12 +242,12 @@ package struct Binder {
         case .exists(var sub, _):
             if let c = correlation(sub) {
                 let s = CorrelatedSubquery(c.statement, kind: .exists, firstParameter: c.firstParameter)
-                _ = try s.resultTypes(outerTypes: c.outer.map(\.type), context)
+                _ = try CorrelatedSubquery.resultTypes(c.statement, firstParameter: c.firstParameter, outerTypes: c.outer.map(\.type), context)
                 return .function(.correlated(s), c.outer, .boolean)
             }
             // One row answers it.
             if sub.limit == nil { sub.limit = .literal(.integer(1), sub.position) }
-            return .constant(.bool(!(try context.runSubquery(sub, context.parameters).columns.first?.isEmpty ?? true)), .boolean)
+            return .constant(.bool(!(try context.runSubquery(sub, context.parameters, context.nullParameterTypes).columns.first?.isEmpty ?? true)), .boolean)
         case .array(let elements, let p):
             return try bindArrayLiteral(elements, p)
         }
@@ -419,12 +421,14 @@ package struct Binder {
         if case .constant(.interval(let m, let d, let us), _) = interval, case .constant(.int(let k), _) = factor {
             if op == .divide {
                 guard k != 0 else { throw error("division by zero", p) }
-                guard m == 0 else { return try scaledInterval(op, try intervalMicros(interval, p), factor, p) }
-                return .constant(.interval(months: 0, days: 0, micros: (Int64(d) * Calendar.microsPerDay + us) / k), .interval)
+                // A month is 30 days here, as DuckDB divides intervals.
+                guard let total = Self.micros(months: m, days: d, micros: us) else { throw error("interval out of range", p) }
+                return .constant(.interval(months: 0, days: 0, micros: total / k), .interval)
             }
-            guard let km = Int32(exactly: Int64(m) * k), let kd = Int32(exactly: Int64(d) * k),
+            let (km, o1) = Int64(m).multipliedReportingOverflow(by: k), (kd, o2) = Int64(d).multipliedReportingOverflow(by: k)
+            guard !o1, !o2, let km32 = Int32(exactly: km), let kd32 = Int32(exactly: kd),
                   case (let kus, false) = us.multipliedReportingOverflow(by: k) else { throw error("interval out of range", p) }
-            return .constant(.interval(months: km, days: kd, micros: kus), .interval)
+            return .constant(.interval(months: km32, days: kd32, micros: kus), .interval)
         }
         if factor.isNullConstant || interval.isNullConstant { return .constant(.null, .interval) }
         return .arithmetic(op == .multiply ? .multiply : .integerDivide, try intervalMicros(interval, p),
@@ -438,12 +442,22 @@ package struct Binder {
             throw CairnError(.unsupported, "an interval of months cannot be scaled or computed per row (months have no fixed length); add a constant one to a timestamp instead",
                              location: loc(p))
         }
-        return .constant(.int(Int64(d) * Calendar.microsPerDay + us), .bigint)
+        guard let total = Self.micros(months: 0, days: d, micros: us) else { throw error("interval out of range", p) }
+        return .constant(.int(total), .bigint)
+    }
+
+    /// An interval's length in microseconds, a month counting 30 days; nil past the BIGINT range.
+    static func micros(months: Int32, days: Int32, micros: Int64) -> Int64? {
+        let (dayMicros, o) = (Int64(months) * 30 + Int64(days)).multipliedReportingOverflow(by: Calendar.microsPerDay)
+        guard !o, case (let total, false) = dayMicros.addingReportingOverflow(micros) else { return nil }
+        return total
     }
 
     private static func thirtyDayMonths(_ b: BoundExpr) -> BoundExpr {
         guard case .constant(.interval(let m, let d, let us), let t) = b, m != 0 else { return b }
-        return .constant(.interval(months: 0, days: 0, micros: (Int64(m) * 30 + Int64(d)) * Calendar.microsPerDay + us), t)
+        // Past the microsecond range every such interval is longer than any computed one.
+        let total = micros(months: m, days: d, micros: us) ?? (m > 0 ? Int64.max : Int64.min)
+        return .constant(.interval(months: 0, days: 0, micros: total), t)
     }
 
     private func toText(_ b: BoundExpr, _ p: SQLPosition) throws(CairnError) -> BoundExpr {

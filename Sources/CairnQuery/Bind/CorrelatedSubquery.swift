@@ -28,37 +28,32 @@ package final class CorrelatedSubquery: Hashable, Sendable {
     let kind: Kind
     /// Outer values are parameters `firstParameter`, `firstParameter + 1`, …
     let firstParameter: Int
+    /// IN: the subquery column's type and the type both sides are compared in.
+    let memberType: (column: ColumnType, compared: ColumnType)?
     private let answers = Mutex<[[Value]: Answer]>([:])
 
-    init(_ statement: SelectStatement, kind: Kind, firstParameter: Int) {
-        self.statement = statement; self.kind = kind; self.firstParameter = firstParameter
+    init(_ statement: SelectStatement, kind: Kind, firstParameter: Int, memberType: (ColumnType, ColumnType)? = nil) {
+        self.statement = statement; self.kind = kind; self.firstParameter = firstParameter; self.memberType = memberType
     }
 
     package static func == (a: CorrelatedSubquery, b: CorrelatedSubquery) -> Bool { a === b }
     package func hash(into h: inout Hasher) { h.combine(ObjectIdentifier(self)) }
 
     /// The statement's parameters followed by one row's outer values.
-    private func parameters(_ outer: [Value], _ context: QueryContext) -> [Value] {
-        Array(context.parameters.prefix(firstParameter - 1)) + outer
+    private static func parameters(_ outer: [Value], first: Int, _ context: QueryContext) -> [Value] {
+        Array(context.parameters.prefix(first - 1)) + outer
     }
 
-    /// Runs the subquery for sample outer values (of their types), for its result types and to
-    /// report its mistakes when the statement is bound rather than on the first row.
-    func resultTypes(outerTypes: [ColumnType], _ context: QueryContext) throws(CairnError) -> [ColumnType] {
-        try context.runSubquery(statement, parameters(outerTypes.map(Self.sample), context)).types
-    }
-
-    private static func sample(_ t: ColumnType) -> Value {
-        switch t {
-        case .boolean: .bool(false)
-        case .double, .real: .double(1)
-        case _ where t.isInteger: .int(1)
-        case .timestamp, .timestamptz: .timestamp(0)
-        case .date: .date(0)
-        case .interval: .interval(months: 0, days: 0, micros: 0)
-        case .json: .json("null")
-        default: .string("")
-        }
+    /// Runs the subquery with NULL outer values of their types, for its result types and to report
+    /// its mistakes when the statement is bound rather than on the first row. (NULLs make no
+    /// arithmetic fail, and match no rows.)
+    static func resultTypes(_ statement: SelectStatement, firstParameter: Int, outerTypes: [ColumnType],
+                            _ context: QueryContext) throws(CairnError) -> [ColumnType] {
+        var query = statement
+        if query.limit == nil { query.limit = .literal(.integer(0), query.position) }
+        var types = context.nullParameterTypes
+        for (k, t) in outerTypes.enumerated() { types[firstParameter + k] = t }
+        return try context.runSubquery(query, parameters(outerTypes.map { _ in .null }, first: firstParameter, context), types).types
     }
 
     /// The answers for `n` rows; `a` are the evaluated arguments (outer values, then the IN operand).
@@ -90,7 +85,7 @@ package final class CorrelatedSubquery: Hashable, Sendable {
         if let known = answers.withLock({ $0[key] }) { return known }
         var query = statement
         if kind == .exists, query.limit == nil { query.limit = .literal(.integer(1), query.position) }
-        let out = try context.runSubquery(query, parameters(key, context))
+        let out = try context.runSubquery(query, Self.parameters(key, first: firstParameter, context), context.nullParameterTypes)
         let answer: Answer
         switch kind {
         case .scalar:
@@ -100,7 +95,10 @@ package final class CorrelatedSubquery: Hashable, Sendable {
         case .exists:
             answer = .value(.bool(!(out.columns.first?.isEmpty ?? true)))
         case .member:
-            let values = out.columns.first ?? []
+            var values = out.columns.first ?? []
+            if let (column, compared) = memberType, column != compared {
+                values = try values.map { (v) throws(CairnError) in try Casts.castConstant(v, from: column, to: compared) }
+            }
             answer = .rows(Set(values.filter { !$0.isNull }), hasNull: values.contains { $0.isNull })
         }
         answers.withLock { $0[key] = answer }
@@ -112,13 +110,11 @@ extension Binder {
     /// `sub` with its references to this query's columns (qualified by a name its own FROM clauses
     /// do not introduce) replaced by parameters, and those columns bound here; nil when it has none.
     func correlation(_ sub: SelectStatement) -> (statement: SelectStatement, outer: [BoundExpr], firstParameter: Int)? {
-        let inner = sub.introducedNames
         let first = context.parameters.count + 1
         var numbers: [Int: Int] = [:]   // column index here → parameter number
         var outer: [BoundExpr] = []
-        let rewritten = sub.rewritten { e in
-            guard case .column(let q?, let name, let p) = e, !inner.contains(q.lowercased()),
-                  case .success(let i) = scope.resolve(qualifier: q, name: name) else { return nil }
+        let rewritten = sub.replacingOuterColumns { q, name, p in
+            guard case .success(let i) = scope.resolve(qualifier: q, name: name) else { return nil }
             if let n = numbers[i] { return .parameter(n, p) }
             let n = first + outer.count
             numbers[i] = n

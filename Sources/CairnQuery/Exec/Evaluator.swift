@@ -9,12 +9,15 @@ package struct QueryContext: Sendable {
     package var isCancelled: @Sendable () -> Bool
     /// Runs a subquery of the statement with these parameters (the statement's, then a correlated
     /// subquery's outer values).
-    package var runSubquery: @Sendable (SelectStatement, [Value]) throws(CairnError) -> MaterializedResult
+    package var runSubquery: @Sendable (SelectStatement, [Value], _ nullTypes: [Int: ColumnType]) throws(CairnError) -> MaterializedResult
+    /// The types of parameters passed as NULL, by number (a correlated subquery's outer values when
+    /// it is run for its result types); other NULL parameters are VARCHAR-typed like a NULL literal.
+    package var nullParameterTypes: [Int: ColumnType] = [:]
     /// `SET ivfflat.probes`, or a per-statement override; nil means the index's default.
     package var ivfProbes: Int? = nil
 
     package init(parameters: [Value], now: Int64, isCancelled: @escaping @Sendable () -> Bool = { false },
-                 runSubquery: @escaping @Sendable (SelectStatement, [Value]) throws(CairnError) -> MaterializedResult) {
+                 runSubquery: @escaping @Sendable (SelectStatement, [Value], [Int: ColumnType]) throws(CairnError) -> MaterializedResult) {
         self.parameters = parameters
         self.now = now
         self.isCancelled = isCancelled

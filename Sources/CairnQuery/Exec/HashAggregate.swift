@@ -564,8 +564,12 @@ final class Accumulator {
             }
             guard !strings[g].isEmpty else { return .null }
             // DISTINCT values ordered by themselves (the only ORDER BY DISTINCT allows).
-            let texts = spec.by == nil ? strings[g]
-                : strings[g].sorted { ValueOrder.compare(.string($0), .string($1), descending: spec.descending, nullsFirst: false) < 0 }
+            // (The values are text by now: numbers sort as numbers again.)
+            let numeric = spec.by?.type.isNumeric == true
+            let texts = spec.by == nil ? strings[g] : strings[g].sorted { a, b in
+                let (x, y): (Value, Value) = numeric ? (.double(Double(a) ?? 0), .double(Double(b) ?? 0)) : (.string(a), .string(b))
+                return ValueOrder.compare(x, y, descending: spec.descending, nullsFirst: false) < 0
+            }
             return .string(texts.joined(separator: sep))
         }
     }

@@ -249,21 +249,18 @@ enum Functions {
             if a.contains(where: \.isNull) { return .null }
             if a.count == 1 { return a[0].intValue.map { .timestamp($0) } ?? .null }
             let parts = a.prefix(5).map { $0.intValue ?? 0 }
-            guard parts.count >= 3, let y = Int(exactly: parts[0]), let m = Int(exactly: parts[1]), let d = Int(exactly: parts[2]),
+            guard parts.count >= 3, let y = Int(exactly: parts[0]), abs(y) <= 5_000_000, let m = Int(exactly: parts[1]), let d = Int(exactly: parts[2]),
                   (1...12).contains(m), d >= 1, d <= Calendar.daysInMonth(year: y, month: m) else {
                 throw CairnError(.invalidInput, "\(f == .makeDate ? "make_date" : "make_timestamp"): no such date \(a.prefix(3).map(\.description).joined(separator: "-"))")
             }
             let days = Calendar.days(year: y, month: m, day: d)
-            if f == .makeDate { return .date(Int32(clamping: days)) }
+            if f == .makeDate { return .date(Int32(days)) }   // |days| < 2³¹ for |year| ≤ 5,000,000
             let h = parts.count > 3 ? parts[3] : 0, mi = parts.count > 4 ? parts[4] : 0
             let s = a.count > 5 ? (a[5].doubleValue ?? 0) : 0
             guard (0..<24).contains(h), (0..<60).contains(mi), s >= 0, s < 60, let dayMicros = Calendar.micros(days: days) else {
                 throw CairnError(.invalidInput, "make_timestamp: no such time \(h):\(mi):\(s)")
             }
             return .timestamp(dayMicros + (h * 3600 + mi * 60) * Calendar.microsPerSecond + Int64((s * 1e6).rounded()))
-        case .printf, .format:
-            guard case .string(let pattern) = a[0] else { return .null }
-            return .string(try f == .printf ? TextFormatting.printf(pattern, Array(a.dropFirst())) : TextFormatting.format(pattern, Array(a.dropFirst())))
         case .jsonObject(let embedded):
             var out = "{"
             for k in stride(from: 0, to: a.count, by: 2) {
@@ -285,6 +282,10 @@ enum Functions {
         }
         if a.contains(where: \.isNull) { return .null }
         switch f {
+        case .printf, .format:
+            // NULL when any argument is (as DuckDB).
+            guard case .string(let pattern) = a[0] else { return .null }
+            return .string(try f == .printf ? TextFormatting.printf(pattern, Array(a.dropFirst())) : TextFormatting.format(pattern, Array(a.dropFirst())))
         case .trimCharacters(let leading, let trailing):
             guard case .string(let s) = a[0] else { return .null }
             let set: Set<Unicode.Scalar> = a.count > 1 ? (a[1].stringValue.map { Set($0.unicodeScalars) } ?? [" "]) : [" "]

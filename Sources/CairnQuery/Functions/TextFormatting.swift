@@ -3,9 +3,9 @@ import Foundation
 
 /// `printf(format, …)` and `format(format, …)`, DuckDB's two ways of building text from values.
 enum TextFormatting {
-    /// C-style: `%s`, `%d`/`%i`, `%f`/`%.Nf`, `%e`, `%x`/`%X`, `%o`, `%c`, `%%`, with the flags `-`
-    /// (left-align), `0` (zero-pad) and `+`, and a width. Decimals round half away from zero, as
-    /// DuckDB prints 12.345 with `%.2f` as 12.35.
+    /// C-style: `%s`, `%d`/`%i`, `%f`/`%.Nf`, `%e`, `%g`, `%x`/`%X`, `%o`, `%c`, `%%`, with the flags
+    /// `-` (left-align), `0` (zero-pad) and `+`, a width and a precision (both at most 1000).
+    /// Numbers round from their exact binary value, as C and DuckDB do (27.415 with `%.2f` is 27.41).
     static func printf(_ pattern: String, _ args: [Value]) throws(CairnError) -> String {
         var out = ""
         let chars = Array(pattern)
@@ -25,14 +25,20 @@ enum TextFormatting {
                 if chars[i] == "-" { left = true } else if chars[i] == "0" { zero = true } else if chars[i] == "+" { plus = true }
                 i += 1
             }
-            var width = 0
-            while i < chars.count, let d = chars[i].wholeNumberValue { width = width * 10 + d; i += 1 }
+            func count() throws(CairnError) -> Int {
+                var n = 0
+                while i < chars.count, let d = chars[i].wholeNumberValue {
+                    n = n * 10 + d
+                    guard n <= 1000 else { throw CairnError(.invalidInput, "printf: a width or precision above 1000 in \"\(pattern)\"") }
+                    i += 1
+                }
+                return n
+            }
+            let width = try count()
             var precision: Int?
             if i < chars.count, chars[i] == "." {
                 i += 1
-                var p = 0
-                while i < chars.count, let d = chars[i].wholeNumberValue { p = p * 10 + d; i += 1 }
-                precision = p
+                precision = try count()
             }
             while i < chars.count, "lhqjzt".contains(chars[i]) { i += 1 }   // length modifiers mean nothing here
             guard i < chars.count else { throw CairnError(.invalidInput, "printf: incomplete specifier at the end of \"\(pattern)\"") }
@@ -41,13 +47,15 @@ enum TextFormatting {
             let v = try argument()
             var text: String
             switch spec {
-            case "s": text = v.isNull ? "NULL" : (v.stringValue ?? v.description)
+            case "s":
+                text = v.stringValue ?? v.description
+                if let precision, text.count > precision { text = String(text.prefix(precision)) }
             case "d", "i":
-                guard let n = v.intValue ?? v.doubleValue.map({ Int64($0.rounded(.towardZero)) }) else { throw mismatch(spec, v) }
+                guard let n = v.intValue else { throw mismatch(spec, v) }
                 text = (plus && n >= 0 ? "+" : "") + String(n)
             case "f", "F", "e", "E", "g", "G":
                 guard let x = v.doubleValue else { throw mismatch(spec, v) }
-                text = (plus && x >= 0 ? "+" : "") + fixed(x, precision ?? 6, style: spec)
+                text = (plus && x >= 0 ? "+" : "") + String(format: "%.\(precision ?? 6)\(spec)", x)
             case "x", "X", "o":
                 guard let n = v.intValue else { throw mismatch(spec, v) }
                 text = String(UInt64(bitPattern: n), radix: spec == "o" ? 8 : 16, uppercase: spec == "X")
@@ -87,8 +95,8 @@ enum TextFormatting {
             next += 1
             if spec.isEmpty {
                 out += v.isNull ? "NULL" : (v.stringValue ?? v.description)
-            } else if spec.hasPrefix(":."), spec.hasSuffix("f"), let digits = Int(spec.dropFirst(2).dropLast()), let x = v.doubleValue {
-                out += fixed(x, digits, style: "f")
+            } else if spec.hasPrefix(":."), spec.hasSuffix("f"), let digits = Int(spec.dropFirst(2).dropLast()), digits <= 1000, let x = v.doubleValue {
+                out += String(format: "%.\(digits)f", x)
             } else {
                 throw CairnError(.invalidInput, "format: unsupported placeholder {\(spec)} (use {} or {:.Nf})")
             }
@@ -98,26 +106,5 @@ enum TextFormatting {
 
     private static func mismatch(_ spec: Character, _ v: Value) -> CairnError {
         CairnError(.invalidInput, "printf: %\(spec) cannot format \(v.description)")
-    }
-
-    /// `x` with `digits` decimals, rounding half away from zero on the decimal value nearest `x`
-    /// (so 12.345 gives 12.35, as DuckDB's formatting does); `e` styles in scientific notation.
-    private static func fixed(_ x: Double, _ digits: Int, style: Character) -> String {
-        guard x.isFinite else { return x.isNaN ? "nan" : (x < 0 ? "-inf" : "inf") }
-        if style == "e" || style == "E" || style == "g" || style == "G" {
-            let text = String(describing: x)
-            return style.isUppercase ? text.uppercased() : text
-        }
-        let scale = (0..<min(digits, 15)).reduce(1.0) { r, _ in r * 10 }
-        let scaled = (abs(x) * scale).rounded(.toNearestOrAwayFromZero)
-        guard scaled < 9e15 else { return String(format: "%.\(digits)f", x) }
-        let whole = Int64(scaled)
-        let intPart = whole / Int64(scale), frac = whole % Int64(scale)
-        var text = (x < 0 && whole != 0 ? "-" : "") + String(intPart)
-        if digits > 0 {
-            let f = String(frac)
-            text += "." + String(repeating: "0", count: min(digits, 15) - f.count) + f + String(repeating: "0", count: max(0, digits - 15))
-        }
-        return text
     }
 }

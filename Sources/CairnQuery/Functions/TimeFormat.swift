@@ -166,8 +166,10 @@ package struct TimeFormat: Hashable, Sendable {
                     case "f", "g", "n":
                         let start = p
                         guard var v = number(maxDigits: spec == "g" ? 3 : (spec == "f" ? 6 : 9)) else { return false }
-                        for _ in (p - start)..<6 { v *= 10 }
-                        micros = p - start > 6 ? v / 1000 : v
+                        let digits = p - start
+                        if digits < 6 { for _ in digits..<6 { v *= 10 } }
+                        for _ in 6..<max(6, digits) { v /= 10 }   // nanoseconds to microseconds
+                        micros = v
                     case "p":
                         guard p + 2 <= text.count else { return false }
                         let a = text[p] | 0x20, m = text[p + 1] | 0x20

@@ -1,3 +1,4 @@
+import CairnFormat
 import CairnSQL
 
 /// `GROUP BY ROLLUP / CUBE / GROUPING SETS` as the UNION ALL of one grouped query per set, as the
@@ -6,7 +7,14 @@ import CairnSQL
 /// of the arguments outside it (1 for a key that is not grouped). ORDER BY, LIMIT and OFFSET apply
 /// to the combined rows; an ORDER BY expression that is a SELECT item sorts by that item.
 enum GroupingSets {
-    static func expand(_ s: SelectStatement) -> SelectStatement {
+    static func expand(_ s: SelectStatement) throws(CairnError) -> SelectStatement {
+        // Those apply to all the sets' rows together, which this expansion computes apart.
+        let windowed = s.items.contains { if case .expr(let e, _) = $0 { e.containsWindow } else { false } }
+        if windowed || s.qualify != nil || s.distinct || !s.distinctOn.isEmpty {
+            throw CairnError(.unsupported, "window functions, QUALIFY and DISTINCT cannot be combined with ROLLUP, CUBE or GROUPING SETS; "
+                             + "group in a subquery and apply them outside it",
+                             location: SourceLocation(line: s.position.line, column: s.position.column))
+        }
         // Keys by text; a position (`ROLLUP (1, 2)`) stands for that SELECT item.
         let items: [(expr: Expr, alias: String?)] = s.items.compactMap { if case .expr(let e, let a) = $0 { (e, a) } else { nil } }
         func resolved(_ key: Expr) -> Expr {
@@ -43,7 +51,8 @@ enum GroupingSets {
             }
             var branch = s
             branch.groupingSets = []
-            branch.groupBy = set
+            // The empty set is one group of all rows, aggregates or not.
+            branch.groupBy = set.isEmpty ? [.literal(.bool(true), s.position)] : set
             branch.items = s.items.map { item in
                 guard case .expr(let e, let alias) = item else { return item }
                 let name = alias ?? ExprNaming.name(e)

@@ -34,7 +34,7 @@ package struct Planner {
     }
 
     package func plan(_ s: SelectStatement) throws(CairnError) -> SelectPlan {
-        if !s.groupingSets.isEmpty { return try plan(GroupingSets.expand(s)) }
+        if !s.groupingSets.isEmpty { return try plan(try GroupingSets.expand(s)) }
         var plan: SelectPlan
         if s.setOperations.isEmpty {
             plan = try self.plan(s, over: nil)
@@ -94,7 +94,7 @@ package struct Planner {
             switch item {
             case .star(let q, let modifiers, let p):
                 let location = SourceLocation(line: p.line, column: p.column)
-                let cols = scope.columns.enumerated().filter { !$0.element.hidden && (q == nil || $0.element.qualifier?.lowercased() == q?.lowercased()) }
+                let cols = scope.columns.enumerated().filter { q == nil ? !$0.element.hidden : $0.element.qualifier?.lowercased() == q?.lowercased() }
                 if cols.isEmpty {
                     throw CairnError(.binder, s.from == nil ? "SELECT * needs a FROM clause" : "no columns match \(q ?? "")*", location: location)
                 }

@@ -72,7 +72,7 @@ enum RetentionFilter {
     /// The context retention rules are bound in: they are stored and re-bound at every use, so they
     /// take no parameters and run no subqueries.
     static func context(now: Int64) -> QueryContext {
-        QueryContext(parameters: [], now: now, runSubquery: { _, _ throws(CairnError) in
+        QueryContext(parameters: [], now: now, runSubquery: { _, _, _ throws(CairnError) in
             throw CairnError(.unsupported, "subqueries are not allowed in retention rules")
         })
     }

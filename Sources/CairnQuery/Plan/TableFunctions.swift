@@ -65,6 +65,9 @@ enum TableFunctions {
         guard m != 0 || d != 0 || us != 0 else {
             throw CairnError(.invalidInput, "\(name) step must not be zero", location: location)
         }
+        guard (m >= 0 && d >= 0 && us >= 0) || (m <= 0 && d <= 0 && us <= 0) else {
+            throw CairnError(.invalidInput, "\(name) step must not mix positive and negative parts", location: location)
+        }
         let forward = m > 0 || (m == 0 && (d > 0 || (d == 0 && us > 0)))
         var out: [Int64] = []
         var next: Int64? = start
