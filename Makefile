@@ -3,7 +3,7 @@
 SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
 
-APT_PACKAGES := libzstd-dev libblas-dev libopenblas-dev libedit-dev pkg-config
+APT_PACKAGES := libzstd-dev libblas-dev libopenblas-dev libedit-dev pkg-config tzdata
 RELEASE_CAIRN := .build/release/cairn
 DEBUG_CAIRN := .build/debug/cairn
 VENV := .venv
