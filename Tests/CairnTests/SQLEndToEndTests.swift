@@ -510,6 +510,10 @@ let eventsRows = """
         // Numeric distances; a NULL key's frame is its NULL peers.
         #expect(try t.rows("SELECT status, count(*) OVER (ORDER BY status NULLS FIRST RANGE BETWEEN 1 PRECEDING AND 100 FOLLOWING) AS n FROM events ORDER BY status NULLS FIRST")
                 == [["NULL", "1"], ["200", "2"], ["200", "2"], ["401", "3"], ["401", "3"], ["500", "1"]])
+        // FILTER on a windowed aggregate.
+        #expect(try t.rows("SELECT count(*) FILTER (WHERE status >= 400) OVER (ORDER BY ts ROWS BETWEEN 2 PRECEDING AND CURRENT ROW), "
+                           + "sum(latency_ms) FILTER (WHERE event_type = 'page_view') OVER (PARTITION BY tenant_id) FROM events ORDER BY ts")
+                == [["0", "280.0"], ["0", "280.0"], ["1", "280.0"], ["2", "NULL"], ["3", "NULL"], ["2", "5.0"]])
         let two = #expect(throws: CairnError.self) { try t.db.execute("SELECT count(*) OVER (ORDER BY ts, status RANGE INTERVAL 1 HOUR PRECEDING) FROM events") }
         #expect(two?.message.contains("exactly one ORDER BY key") == true)
         let kind = #expect(throws: CairnError.self) { try t.db.execute("SELECT count(*) OVER (ORDER BY ts RANGE 5 PRECEDING) FROM events") }

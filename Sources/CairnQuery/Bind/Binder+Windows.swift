@@ -94,8 +94,8 @@ extension Binder {
         guard case .function(let name, let args, let distinct, let star, let within, let filter, let fp) = w.function else {
             throw error("OVER must follow a function call", p)
         }
-        guard !distinct, within == nil, filter == nil else {
-            throw error("DISTINCT, WITHIN GROUP and FILTER are not supported in window functions", fp)
+        guard !distinct, within == nil else {
+            throw error("DISTINCT and WITHIN GROUP are not supported in window functions", fp)
         }
         // The window's own expressions may use aggregates (sum(count(*)) OVER ()), not windows.
         windows = nil
@@ -113,7 +113,7 @@ extension Binder {
                 throw error("\(name) takes \(count) argument\(range.upperBound == 1 ? "" : "s") as a window function, got \(args.count)", fp)
             }
         }
-        let function: WindowFunction
+        var function: WindowFunction
         var type: ColumnType
         switch name {
         case "row_number", "rank", "dense_rank":
@@ -179,6 +179,19 @@ extension Binder {
         default:
             throw error("\(name) is not a window function (supported: row_number, rank, dense_rank, percent_rank, cume_dist, "
                         + "ntile, lag, lead, first_value, last_value, nth_value, count, sum, avg, min, max)", fp)
+        }
+        if let filter {
+            // As for a plain aggregate: rows the condition rejects are fed as NULL, which every one skips.
+            guard case .aggregate(let kind) = function else {
+                throw error("FILTER applies to count, sum, avg, min and max used as window functions, not to \(name)", fp)
+            }
+            let accepts = try coerce(try bind(filter), to: .boolean, filter.position)
+            if kind == .countStar {
+                function = .aggregate(.count)
+                bound = [.caseWhen([(accepts, .constant(.int(1), .bigint))], elseResult: .constant(.null, .bigint), .bigint)]
+            } else {
+                bound[0] = .caseWhen([(accepts, bound[0])], elseResult: .constant(.null, bound[0].type), bound[0].type)
+            }
         }
         let frame = w.frame ?? (w.orderBy.isEmpty
             ? WindowFrame(rows: true, start: .unboundedPreceding, end: .unboundedFollowing)
