@@ -70,16 +70,18 @@ extension SelectStatement {
     /// between here and the reference introduces (it names an enclosing query's source) replaced by
     /// what `outer` returns for it, at any depth. A subquery that introduces the same name hides the
     /// enclosing one from its own references, as SQL scoping has it.
-    public func replacingOuterColumns(_ outer: (_ qualifier: String, _ name: String, SQLPosition) -> Expr?) -> SelectStatement {
+    /// Unqualified references are offered too (with a nil qualifier), for names the caller knows
+    /// the subquery's sources lack.
+    public func replacingOuterColumns(_ outer: (_ qualifier: String?, _ name: String, SQLPosition) -> Expr?) -> SelectStatement {
         replacingOuterColumns(hidden: [], outer)
     }
 
-    private func replacingOuterColumns(hidden: Set<String>, _ outer: (String, String, SQLPosition) -> Expr?) -> SelectStatement {
+    private func replacingOuterColumns(hidden: Set<String>, _ outer: (String?, String, SQLPosition) -> Expr?) -> SelectStatement {
         let inScope = hidden.union(ownNames)
         func expr(_ e: Expr) -> Expr {
             e.rewritten { node in
                 switch node {
-                case .column(let q?, let name, let p) where !inScope.contains(q.lowercased()):
+                case .column(let q, let name, let p) where q.map { !inScope.contains($0.lowercased()) } ?? true:
                     return outer(q, name, p) ?? node
                 case .subquery(let s, let p): return .subquery(s.replacingOuterColumns(hidden: inScope, outer), p)
                 case .exists(let s, let p): return .exists(s.replacingOuterColumns(hidden: inScope, outer), p)

@@ -463,6 +463,9 @@ let eventsRows = """
         #expect(try t.rows("SELECT ts, (SELECT x.event_type FROM events x WHERE x.tenant_id = e.tenant_id AND x.ts < e.ts ORDER BY x.ts DESC LIMIT 1) AS previous FROM events e ORDER BY ts")
                 == [["2025-09-01 10:00:00", "NULL"], ["2025-09-01 10:30:00", "login"], ["2025-09-01 11:15:00", "page_view"],
                     ["2025-09-02 09:00:00", "NULL"], ["2025-09-02 09:05:00", "login_failed"], ["2025-09-03 23:59:59", "NULL"]])
+        // An unqualified name the subquery's sources lack is the outer query's.
+        #expect(try t.rows("SELECT count(*) FROM events WHERE EXISTS (SELECT 1 FROM (SELECT 'acme' kb) c WHERE c.kb = tenant_id)") == [["3"]])
+        #expect(try t.rows("SELECT count(*) FROM events WHERE status IN (SELECT s FROM (VALUES (200), (401)) v(s) WHERE s > latency_ms)") == [["2"]])
         let many = #expect(throws: CairnError.self) { try t.db.execute("SELECT tenant_id, (SELECT x.user_id FROM events x WHERE x.tenant_id = e.tenant_id) FROM events e") }
         #expect(many?.message.contains("more than one row returned by a subquery") == true)
         let grouped = #expect(throws: CairnError.self) {

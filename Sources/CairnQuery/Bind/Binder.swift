@@ -146,26 +146,7 @@ package struct Binder {
             }
             return negated ? .not(result) : result
         case .inSubquery(let inner, let sub, let negated, let p):
-            let b = try bind(inner)
-            if let c = correlation(sub) {
-                let types = try CorrelatedSubquery.resultTypes(c.statement, firstParameter: c.firstParameter, outerTypes: c.outer.map(\.type), context)
-                guard types.count == 1 else { throw error("subquery in IN must return one column", p) }
-                // Both sides meet at a common type, as the uncorrelated IN compares them.
-                let common = b.isNullConstant ? types[0] : try commonType(b.type, .constant(.null, types[0]), p)
-                let s = CorrelatedSubquery(c.statement, kind: .member(negated: negated), firstParameter: c.firstParameter, memberType: (types[0], common))
-                return .function(.correlated(s), c.outer + [b.type == common ? b : try coerce(b, to: common, p)], .boolean)
-            }
-            let out = try context.runSubquery(sub, context.parameters, context.nullParameterTypes)
-            guard out.columns.count == 1 else { throw error("subquery in IN must return one column", p) }
-            var values: [Value] = []
-            var hasNull = false
-            for v in out.columns[0] {
-                if v.isNull { hasNull = true; continue }
-                let (_, r) = try unify(b, .constant(v, out.types[0]), p)
-                if case .constant(let cv, _) = r { values.append(cv) }
-            }
-            let target = values.isEmpty ? b : try unify(b, .constant(values[0], Self.typeOf(values[0])), p).0
-            return .inList(target, values, hasNull: hasNull, negated: negated)
+            return try bindSubquery(sub, .member(try bind(inner), negated: negated), p)
         case .between(let inner, let lo, let hi, let negated, let p):
             let b = try bind(inner)
             let (l1, r1) = try unify(b, try bind(lo), p)
@@ -227,27 +208,9 @@ package struct Binder {
             let b = try bind(inner)
             return try bindDatePart(field, b, p)
         case .subquery(let sub, let p):
-            if let c = correlation(sub) {
-                let s = CorrelatedSubquery(c.statement, kind: .scalar, firstParameter: c.firstParameter)
-                let types = try CorrelatedSubquery.resultTypes(c.statement, firstParameter: c.firstParameter, outerTypes: c.outer.map(\.type), context)
-                guard types.count == 1 else { throw error("scalar subquery must return one column", p) }
-                return .function(.correlated(s), c.outer, types[0])
-            }
-            let out = try context.runSubquery(sub, context.parameters, context.nullParameterTypes)
-            guard out.columns.count == 1 else { throw error("scalar subquery must return one column", p) }
-            guard out.columns[0].count <= 1 else {
-                throw error("more than one row returned by a subquery used as an expression", p)
-            }
-            return .constant(out.columns[0].first ?? .null, out.types[0])
-        case .exists(var sub, _):
-            if let c = correlation(sub) {
-                let s = CorrelatedSubquery(c.statement, kind: .exists, firstParameter: c.firstParameter)
-                _ = try CorrelatedSubquery.resultTypes(c.statement, firstParameter: c.firstParameter, outerTypes: c.outer.map(\.type), context)
-                return .function(.correlated(s), c.outer, .boolean)
-            }
-            // One row answers it.
-            if sub.limit == nil { sub.limit = .literal(.integer(1), sub.position) }
-            return .constant(.bool(!(try context.runSubquery(sub, context.parameters, context.nullParameterTypes).columns.first?.isEmpty ?? true)), .boolean)
+            return try bindSubquery(sub, .scalar, p)
+        case .exists(let sub, let p):
+            return try bindSubquery(sub, .exists, p)
         case .array(let elements, let p):
             return try bindArrayLiteral(elements, p)
         }

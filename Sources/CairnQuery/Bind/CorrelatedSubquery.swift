@@ -108,13 +108,15 @@ package final class CorrelatedSubquery: Hashable, Sendable {
 
 extension Binder {
     /// `sub` with its references to this query's columns (qualified by a name its own FROM clauses
-    /// do not introduce) replaced by parameters, and those columns bound here; nil when it has none.
-    func correlation(_ sub: SelectStatement) -> (statement: SelectStatement, outer: [BoundExpr], firstParameter: Int)? {
+    /// do not introduce, or unqualified names in `borrowed`) replaced by parameters, and those
+    /// columns bound here; nil when it has none.
+    func correlation(_ sub: SelectStatement, borrowed: Set<String>) -> (statement: SelectStatement, outer: [BoundExpr], firstParameter: Int)? {
         let first = context.parameters.count + 1
         var numbers: [Int: Int] = [:]   // column index here → parameter number
         var outer: [BoundExpr] = []
         let rewritten = sub.replacingOuterColumns { q, name, p in
-            guard case .success(let i) = scope.resolve(qualifier: q, name: name) else { return nil }
+            guard q != nil || borrowed.contains(name.lowercased()),
+                  case .success(let i) = scope.resolve(qualifier: q, name: name) else { return nil }
             if let n = numbers[i] { return .parameter(n, p) }
             let n = first + outer.count
             numbers[i] = n
@@ -122,5 +124,87 @@ extension Binder {
             return .parameter(n, p)
         }
         return outer.isEmpty ? nil : (rewritten, outer, first)
+    }
+}
+
+/// How a query uses a subquery.
+enum SubqueryUse {
+    case scalar, exists
+    /// `operand [NOT] IN (subquery)`
+    case member(BoundExpr, negated: Bool)
+}
+
+extension Binder {
+    /// Binds a subquery used as a value, an EXISTS test or an IN list: run once now when it is
+    /// uncorrelated, else once per distinct outer value as the statement runs. A name the subquery
+    /// cannot resolve but this query can is this query's column, as DuckDB resolves it (the
+    /// subquery is then bound again with it correlated).
+    mutating func bindSubquery(_ sub: SelectStatement, _ use: SubqueryUse, _ p: SQLPosition) throws(CairnError) -> BoundExpr {
+        var borrowed = Set<String>()
+        while true {
+            do {
+                return try bindSubqueryOnce(sub, use, p, borrowed: borrowed)
+            } catch {
+                guard borrowed.count < 16, error.code == .binder, let name = Self.unknownUnqualifiedColumn(error),
+                      !borrowed.contains(name.lowercased()), case .success = scope.resolve(qualifier: nil, name: name) else { throw error }
+                borrowed.insert(name.lowercased())
+            }
+        }
+    }
+
+    /// The name in an "unknown column" error about an unqualified name.
+    private static func unknownUnqualifiedColumn(_ e: CairnError) -> String? {
+        let prefix = "unknown column \""
+        guard e.message.hasPrefix(prefix) else { return nil }
+        let rest = e.message.dropFirst(prefix.count)
+        guard let end = rest.firstIndex(of: "\"") else { return nil }
+        let name = String(rest[..<end])
+        return name.contains(".") ? nil : name
+    }
+
+    private mutating func bindSubqueryOnce(_ sub: SelectStatement, _ use: SubqueryUse, _ p: SQLPosition,
+                                           borrowed: Set<String>) throws(CairnError) -> BoundExpr {
+        if let c = correlation(sub, borrowed: borrowed) {
+            let types = try CorrelatedSubquery.resultTypes(c.statement, firstParameter: c.firstParameter, outerTypes: c.outer.map(\.type), context)
+            switch use {
+            case .scalar:
+                guard types.count == 1 else { throw error("scalar subquery must return one column", p) }
+                return .function(.correlated(CorrelatedSubquery(c.statement, kind: .scalar, firstParameter: c.firstParameter)), c.outer, types[0])
+            case .exists:
+                return .function(.correlated(CorrelatedSubquery(c.statement, kind: .exists, firstParameter: c.firstParameter)), c.outer, .boolean)
+            case .member(let b, let negated):
+                guard types.count == 1 else { throw error("subquery in IN must return one column", p) }
+                // Both sides meet at a common type, as the uncorrelated IN compares them.
+                let common = b.isNullConstant ? types[0] : try commonType(b.type, .constant(.null, types[0]), p)
+                let s = CorrelatedSubquery(c.statement, kind: .member(negated: negated), firstParameter: c.firstParameter, memberType: (types[0], common))
+                return .function(.correlated(s), c.outer + [b.type == common ? b : try coerce(b, to: common, p)], .boolean)
+            }
+        }
+        switch use {
+        case .scalar:
+            let out = try context.runSubquery(sub, context.parameters, context.nullParameterTypes)
+            guard out.columns.count == 1 else { throw error("scalar subquery must return one column", p) }
+            guard out.columns[0].count <= 1 else {
+                throw error("more than one row returned by a subquery used as an expression", p)
+            }
+            return .constant(out.columns[0].first ?? .null, out.types[0])
+        case .exists:
+            // One row answers it.
+            var query = sub
+            if query.limit == nil { query.limit = .literal(.integer(1), query.position) }
+            return .constant(.bool(!(try context.runSubquery(query, context.parameters, context.nullParameterTypes).columns.first?.isEmpty ?? true)), .boolean)
+        case .member(let b, let negated):
+            let out = try context.runSubquery(sub, context.parameters, context.nullParameterTypes)
+            guard out.columns.count == 1 else { throw error("subquery in IN must return one column", p) }
+            var values: [Value] = []
+            var hasNull = false
+            for v in out.columns[0] {
+                if v.isNull { hasNull = true; continue }
+                let (_, r) = try unify(b, .constant(v, out.types[0]), p)
+                if case .constant(let cv, _) = r { values.append(cv) }
+            }
+            let target = values.isEmpty ? b : try unify(b, .constant(values[0], Self.typeOf(values[0])), p).0
+            return .inList(target, values, hasNull: hasNull, negated: negated)
+        }
     }
 }
