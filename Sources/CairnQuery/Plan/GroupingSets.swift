@@ -51,15 +51,16 @@ enum GroupingSets {
             }
             var branch = s
             branch.groupingSets = []
-            // The empty set is one group of all rows, aggregates or not.
-            branch.groupBy = set.isEmpty ? [.literal(.bool(true), s.position)] : set
+            branch.groupBy = set
             branch.items = s.items.map { item in
                 guard case .expr(let e, let alias) = item else { return item }
                 let name = alias ?? ExprNaming.name(e)
                 if let alias, missingAliases.contains(alias.lowercased()) { return .expr(.literal(.null, e.position), alias: alias) }
                 return .expr(nulled(e), alias: name)
             }
-            branch.having = s.having.map(nulled)
+            // The empty set is one row over all rows, aggregates or not, even over none: HAVING
+            // makes a query without aggregates aggregate.
+            branch.having = s.having.map(nulled) ?? (set.isEmpty ? .literal(.bool(true), s.position) : nil)
             branch.qualify = s.qualify.map(nulled)
             branch.orderBy = []
             branch.orderByAll = nil
