@@ -386,6 +386,9 @@ public struct WindowCall: Sendable, Hashable {
     public var orderBy: [OrderItem]
     /// nil: the default frame (the whole partition without ORDER BY, else up to the current row's last peer).
     public var frame: WindowFrame?
+    /// `OVER w` or `OVER (w ORDER BY …)`: a window of the query's `WINDOW w AS (…)` clause this one
+    /// builds on; the parser replaces it with what it names once the clause is read.
+    public var base: String? = nil
     public init(function: Expr, partitionBy: [Expr], orderBy: [OrderItem], frame: WindowFrame?) {
         self.function = function; self.partitionBy = partitionBy; self.orderBy = orderBy; self.frame = frame
     }

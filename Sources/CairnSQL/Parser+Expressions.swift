@@ -393,15 +393,23 @@ extension Parser {
         guard current.isKeyword(.over) else { return call }
         advance()
         guard current.isSymbol(.leftParen) else {
-            throw SQLSyntaxError("named windows are not supported; write the window in parentheses after OVER", at: current.position)
+            var window = WindowCall(function: call, partitionBy: [], orderBy: [], frame: nil)
+            window.base = try parseIdentifier("a window name or (").name
+            return .window(window, position)
         }
         return .window(try parseWindow(call), position)
     }
 
     /// `( [PARTITION BY e, …] [ORDER BY …] [ROWS|RANGE frame] )` after OVER.
-    private mutating func parseWindow(_ function: Expr) throws(SQLSyntaxError) -> WindowCall {
+    mutating func parseWindow(_ function: Expr) throws(SQLSyntaxError) -> WindowCall {
         try expect(.leftParen)
         var window = WindowCall(function: function, partitionBy: [], orderBy: [], frame: nil)
+        // `(w ORDER BY …)`: a named window, refined.
+        if case .word(let name, let keyword) = current.kind, keyword == nil || keyword?.isReserved == false,
+           !["partition", "order", "rows", "range"].contains(name) {
+            window.base = name
+            advance()
+        }
         if accept(.partition) {
             try expect(.by)
             window.partitionBy = try parseExpressionList()

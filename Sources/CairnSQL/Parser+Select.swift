@@ -89,8 +89,58 @@ extension Parser {
             }
         }
         if accept(.having) { select.having = try parseExpression() }
+        var windows: [String: WindowCall] = [:]
+        if accept(.window) {
+            // `WINDOW w AS (…), v AS (w ORDER BY …)`: definitions may build on earlier ones.
+            repeat {
+                let (name, position) = try parseIdentifier("a window name")
+                try expect(.as)
+                var window = try parseWindow(.literal(.null, position))
+                if let base = window.base {
+                    guard let named = windows[base.lowercased()] else { throw SQLSyntaxError("window \"\(base)\" is not defined before it is used", at: position) }
+                    window = Self.refine(named, with: window)
+                }
+                windows[name.lowercased()] = window
+            } while accept(.comma)
+        }
         if accept(.qualify) { select.qualify = try parseExpression() }
+        try resolveNamedWindows(in: &select, windows)
         return select
+    }
+
+    /// Replaces each `OVER w` / `OVER (w …)` in the query's SELECT list, QUALIFY and ORDER BY with
+    /// the window the WINDOW clause names.
+    private func resolveNamedWindows(in select: inout SelectStatement, _ windows: [String: WindowCall]) throws(SQLSyntaxError) {
+        var missing: (String, SQLPosition)?
+        func resolve(_ e: Expr) -> Expr {
+            e.rewritten { node in
+                guard case .window(let w, let p) = node, let base = w.base else { return nil }
+                guard let named = windows[base.lowercased()] else {
+                    if missing == nil { missing = (base, p) }
+                    return node
+                }
+                var refined = Self.refine(named, with: w)
+                refined.function = resolve(w.function)
+                return .window(refined, p)
+            }
+        }
+        select.items = select.items.map { item in
+            if case .expr(let e, let alias) = item { return .expr(resolve(e), alias: alias) }
+            return item
+        }
+        select.qualify = select.qualify.map(resolve)
+        select.orderBy = select.orderBy.map { OrderItem(expr: resolve($0.expr), descending: $0.descending, nullsFirst: $0.nullsFirst) }
+        if let (name, p) = missing { throw SQLSyntaxError("window \"\(name)\" is not defined (add WINDOW \(name) AS (…))", at: p) }
+    }
+
+    /// `named` with what `call` adds: its ORDER BY and frame when `named` has none (as SQL allows).
+    static func refine(_ named: WindowCall, with call: WindowCall) -> WindowCall {
+        var w = named
+        w.function = call.function
+        w.base = nil
+        if w.orderBy.isEmpty { w.orderBy = call.orderBy }
+        if w.frame == nil { w.frame = call.frame }
+        return w
     }
 
     /// Plain keys, or keys with `ROLLUP (a, b)` (sets (a, b), (a), ()), `CUBE (a, b)` (every

@@ -41,7 +41,7 @@ import Testing
         ("SELECT x IS MAYBE", "expected \"NULL\" but found \"MAYBE\"", 1, 13),
         ("SELECT INTERVAL 7 fortnights", "expected an interval unit such as DAY but found \"fortnights\"", 1, 19),
         ("SELECT a FROM t ORDER BY a NULLS", "expected \"FIRST\" or \"LAST\" but found end of input", 1, 33),
-        ("SELECT rank() OVER w FROM t", "named windows are not supported; write the window in parentheses after OVER", 1, 20),
+        ("SELECT rank() OVER w FROM t", "window \"w\" is not defined (add WINDOW w AS (…))", 1, 8),
         ("SELECT sum(a) OVER (ROWS BETWEEN 1 AND CURRENT ROW)", "expected PRECEDING or FOLLOWING but found \"AND\"", 1, 36),
         ("COPY t TO 'x.csv'", "COPY … TO is not supported; only COPY … FROM", 1, 8),
         ("COPY t FROM x", "expected a quoted file path but found \"x\"", 1, 13),

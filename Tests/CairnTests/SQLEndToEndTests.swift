@@ -249,7 +249,7 @@ let eventsRows = """
             ("SELECT median(status) OVER () FROM events", "median is not a window function"),
             ("SELECT lag(status, -1) OVER (ORDER BY ts) FROM events", "lag offset must be a non-negative integer constant"),
             ("SELECT ntile(0) OVER (ORDER BY ts) FROM events", "ntile needs a positive number of buckets"),
-            ("SELECT count(*) OVER w FROM events", "named windows are not supported"),
+            ("SELECT count(*) OVER w FROM events", "window \"w\" is not defined"),
             ("SELECT sum(status) OVER (ORDER BY ts ROWS BETWEEN CURRENT ROW AND 1 PRECEDING) FROM events",
              "a window frame starting from the current row cannot have preceding rows"),
             ("SELECT sum(status) OVER (ORDER BY ts ROWS BETWEEN 1 FOLLOWING AND CURRENT ROW) FROM events",
@@ -513,6 +513,10 @@ let eventsRows = """
         // Numeric distances; a NULL key's frame is its NULL peers.
         #expect(try t.rows("SELECT status, count(*) OVER (ORDER BY status NULLS FIRST RANGE BETWEEN 1 PRECEDING AND 100 FOLLOWING) AS n FROM events ORDER BY status NULLS FIRST")
                 == [["NULL", "1"], ["200", "2"], ["200", "2"], ["401", "3"], ["401", "3"], ["500", "1"]])
+        // Named windows, one built on another.
+        #expect(try t.rows("SELECT ts, row_number() OVER w AS rn, count(*) OVER t AS n FROM events WINDOW t AS (PARTITION BY tenant_id), w AS (t ORDER BY ts) ORDER BY ts")
+                == [["2025-09-01 10:00:00", "1", "3"], ["2025-09-01 10:30:00", "2", "3"], ["2025-09-01 11:15:00", "3", "3"],
+                    ["2025-09-02 09:00:00", "1", "2"], ["2025-09-02 09:05:00", "2", "2"], ["2025-09-03 23:59:59", "1", "1"]])
         // FILTER on a windowed aggregate.
         #expect(try t.rows("SELECT count(*) FILTER (WHERE status >= 400) OVER (ORDER BY ts ROWS BETWEEN 2 PRECEDING AND CURRENT ROW), "
                            + "sum(latency_ms) FILTER (WHERE event_type = 'page_view') OVER (PARTITION BY tenant_id) FROM events ORDER BY ts")

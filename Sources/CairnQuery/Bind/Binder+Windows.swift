@@ -97,6 +97,7 @@ extension Binder {
         guard !distinct, within == nil else {
             throw error("DISTINCT and WITHIN GROUP are not supported in window functions", fp)
         }
+        if let base = w.base { throw error("window \"\(base)\" is not defined here (WINDOW definitions serve the SELECT list and QUALIFY)", p) }
         // The window's own expressions may use aggregates (sum(count(*)) OVER ()), not windows.
         windows = nil
         defer { windows = collected }
