@@ -321,7 +321,14 @@ class QueryGenerator:
     ROW_ORDER = "ts, user_id, event_type, url, latency_ms, status, ip"
 
     def window(self):
-        shape = self.rng.randrange(5)
+        shape = self.rng.randrange(6)
+        if shape == 5:
+            # A named window refined per call, and FILTER on a windowed aggregate.
+            key = self.choice(["tenant_id", "event_type", "status"])
+            return Query("window", f"SELECT {key} AS k, ts AS t, row_number() OVER w AS rn, "
+                         f"count(*) FILTER (WHERE {self.atom()}) OVER (w ROWS BETWEEN 3 PRECEDING AND CURRENT ROW) AS recent, "
+                         f"sum(status) FILTER (WHERE status >= 400) OVER p AS errs FROM events WHERE {self.atom()} "
+                         f"WINDOW p AS (PARTITION BY {key}), w AS (p ORDER BY {self.ROW_ORDER}) QUALIFY rn <= {self.rng.randint(2, 5)}", False)
         if shape == 4:
             # A time window before (or around) each row; rows with the same key and time get the same answer.
             key = self.choice(["tenant_id", "ip", "user_id", "event_type"])
