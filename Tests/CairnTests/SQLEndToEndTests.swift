@@ -381,6 +381,9 @@ let eventsRows = """
     @Test func reviewedEdgeCasesAnswerAsDuckDB() throws {
         let t = try loaded()
         #expect(try t.rows("SELECT strptime('2024-01-01 00:00:00.123456789', '%Y-%m-%d %H:%M:%S.%n')") == [["2024-01-01 00:00:00.123456"]])
+        #expect(try t.rows("SELECT strptime('2024-366', '%Y-%j')") == [["2024-12-31 00:00:00"]])
+        #expect(throws: CairnError.self) { try t.db.execute("SELECT strptime('2023-366', '%Y-%j')") }
+        #expect(try t.db.execute("SELECT strptime('2025-09-03 10:00 +0200', '%Y-%m-%d %H:%M %z')").columnTypes == [.timestamptz])
         #expect(try t.rows("SELECT INTERVAL '1000000 years' > INTERVAL '1 day', INTERVAL '1 month' / 2") == [["true", "15 days"]])
         for bad in ["SELECT INTERVAL '2 days' * 9223372036854775807", "SELECT printf('%99999999999999999999d', 1)",
                     "SELECT printf('%d', 1e300)", "SELECT make_date(9223372036854775807, 1, 1)", "SELECT make_date(10000000, 1, 1)",

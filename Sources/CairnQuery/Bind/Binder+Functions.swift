@@ -315,7 +315,7 @@ extension Binder {
             } catch {
                 throw self.error("unknown strptime format specifier \(error.spec)", pos(1))
             }
-            return .function(.strptime(format), [try text(a[0], name, pos(0))], .timestamp)
+            return .function(.strptime(format), [try text(a[0], name, pos(0))], format.readsOffset ? .timestamptz : .timestamp)
         case "timezone":
             try expectArgs(name, a, 2...2, p)
             let zoneName = try constantString(a[0], "the time zone", pos(0))

@@ -28,6 +28,7 @@ package final class CorrelatedSubquery: Hashable, Sendable {
     let kind: Kind
     /// Outer values are parameters `firstParameter`, `firstParameter + 1`, …
     let firstParameter: Int
+    static let maximumKeptAnswers = 100_000
     /// IN: the subquery column's type and the type both sides are compared in.
     let memberType: (column: ColumnType, compared: ColumnType)?
     private let answers = Mutex<[[Value]: Answer]>([:])
@@ -101,7 +102,9 @@ package final class CorrelatedSubquery: Hashable, Sendable {
             }
             answer = .rows(Set(values.filter { !$0.isNull }), hasNull: values.contains { $0.isNull })
         }
-        answers.withLock { $0[key] = answer }
+        // Kept while they are few: a correlation with a value per row of a large table would
+        // otherwise hold every answer until the statement ends.
+        answers.withLock { if $0.count >= Self.maximumKeptAnswers { $0.removeAll(keepingCapacity: true) }; $0[key] = answer }
         return answer
     }
 }

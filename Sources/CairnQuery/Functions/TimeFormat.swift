@@ -14,6 +14,9 @@ package struct TimeFormat: Hashable, Sendable {
     /// The format as written, for messages.
     let text: String
 
+    /// Whether the format reads a UTC offset (`%z`): its times are instants, TIMESTAMPTZ in DuckDB.
+    var readsOffset: Bool { pieces.contains(.field("z", padded: true)) }
+
     private static let fields: Set<Character> = [
         "Y", "y", "m", "d", "H", "I", "M", "S", "p", "f", "g", "n", "j", "a", "A", "b", "h", "B", "w", "u",
         "U", "W", "V", "G", "z", "Z", "c", "x", "X", "T",
@@ -207,7 +210,8 @@ package struct TimeFormat: Hashable, Sendable {
         guard (1...12).contains(month), hour < 24, minute < 60, second < 60 else { return nil }
         let days: Int64
         if let dayOfYear {
-            guard (1...366).contains(dayOfYear) else { return nil }
+            let yearDays = Calendar.days(year: year + 1, month: 1, day: 1) - Calendar.days(year: year, month: 1, day: 1)
+            guard dayOfYear >= 1, dayOfYear <= yearDays else { return nil }
             days = Calendar.days(year: year, month: 1, day: 1) + Int64(dayOfYear - 1)
         } else {
             guard day >= 1, day <= Calendar.daysInMonth(year: year, month: month) else { return nil }
