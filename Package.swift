@@ -46,7 +46,7 @@ let package = Package(
         ]),
         .target(name: "Cairn", dependencies: ["CairnFormat", "CairnTables", "CairnSQL", "CairnQuery", "CairnVector"]),
         .executableTarget(name: "cairn", dependencies: [
-            "Cairn", "CEditLine",
+            "Cairn", "CairnFormat", "CEditLine",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "CairnFormatTests", dependencies: [

@@ -2,44 +2,13 @@ extension Expr {
     /// The expression with each unqualified column reference that `replacement` maps replaced by
     /// what it returns. Subqueries are left alone: their names belong to their own FROM.
     public func replacingColumns(_ replacement: (_ name: String) -> Expr?) -> Expr {
-        func r(_ e: Expr) -> Expr { e.replacingColumns(replacement) }
-        switch self {
-        case .column(nil, let name, _):
-            return replacement(name) ?? self
-        case .literal, .column, .parameter, .subquery, .exists:
-            return self
-        case .unary(let op, let x, let p):
-            return .unary(op, r(x), p)
-        case .binary(let op, let a, let b, let p):
-            return .binary(op, r(a), r(b), p)
-        case .function(let name, let args, let distinct, let star, let within, let filter, let p):
-            let order = within.map { OrderItem(expr: r($0.expr), descending: $0.descending, nullsFirst: $0.nullsFirst) }
-            return .function(name: name, args: args.map(r), distinct: distinct, star: star, withinGroup: order,
-                             filter: filter.map(r), p)
-        case .cast(let x, let type, let tryCast, let p):
-            return .cast(r(x), type, tryCast: tryCast, p)
-        case .inList(let x, let items, let negated, let p):
-            return .inList(r(x), items.map(r), negated: negated, p)
-        case .inSubquery(let x, let query, let negated, let p):
-            return .inSubquery(r(x), query, negated: negated, p)
-        case .between(let x, let low, let high, let negated, let p):
-            return .between(r(x), low: r(low), high: r(high), negated: negated, p)
-        case .like(let x, let pattern, let negated, let caseInsensitive, let escape, let p):
-            return .like(r(x), pattern: r(pattern), negated: negated, caseInsensitive: caseInsensitive, escape: escape.map(r), p)
-        case .isNull(let x, let negated, let p):
-            return .isNull(r(x), negated: negated, p)
-        case .caseWhen(let operand, let branches, let elseResult, let p):
-            return .caseWhen(operand: operand.map(r),
-                             branches: branches.map { CaseBranch(condition: r($0.condition), result: r($0.result)) },
-                             elseResult: elseResult.map(r), p)
-        case .extract(let field, let x, let p):
-            return .extract(field: field, r(x), p)
-        case .array(let elements, let p):
-            return .array(elements.map(r), p)
-        case .window(let w, let p):
-            return .window(WindowCall(function: r(w.function), partitionBy: w.partitionBy.map(r),
-                                      orderBy: w.orderBy.map { OrderItem(expr: r($0.expr), descending: $0.descending, nullsFirst: $0.nullsFirst) },
-                                      frame: w.frame), p)
+        rewritten { node in
+            switch node {
+            case .column(nil, let name, _): return replacement(name) ?? node
+            case .subquery, .exists: return node
+            case .inSubquery(let x, let query, let negated, let p): return .inSubquery(x.replacingColumns(replacement), query, negated: negated, p)
+            default: return nil
+            }
         }
     }
 

@@ -129,7 +129,7 @@ extension Parser {
             return item
         }
         select.qualify = select.qualify.map(resolve)
-        select.orderBy = select.orderBy.map { OrderItem(expr: resolve($0.expr), descending: $0.descending, nullsFirst: $0.nullsFirst) }
+        select.orderBy = select.orderBy.map { $0.mapping(resolve) }
         if let (name, p) = missing { throw SQLSyntaxError("window \"\(name)\" is not defined (add WINDOW \(name) AS (…))", at: p) }
     }
 

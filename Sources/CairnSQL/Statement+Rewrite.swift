@@ -7,7 +7,7 @@ extension Expr {
     public func rewritten(_ transform: (Expr) -> Expr?) -> Expr {
         if let replaced = transform(self) { return replaced }
         func r(_ e: Expr) -> Expr { e.rewritten(transform) }
-        func order(_ o: OrderItem) -> OrderItem { OrderItem(expr: r(o.expr), descending: o.descending, nullsFirst: o.nullsFirst) }
+        func order(_ o: OrderItem) -> OrderItem { o.mapping(r) }
         switch self {
         case .literal, .column, .parameter:
             return self
@@ -31,8 +31,11 @@ extension Expr {
                              elseResult: elseResult.map(r), p)
         case .extract(let field, let x, let p): return .extract(field: field, r(x), p)
         case .array(let elements, let p): return .array(elements.map(r), p)
-        case .window(let w, let p):
-            return .window(WindowCall(function: r(w.function), partitionBy: w.partitionBy.map(r), orderBy: w.orderBy.map(order), frame: w.frame), p)
+        case .window(var w, let p):
+            w.function = r(w.function)
+            w.partitionBy = w.partitionBy.map(r)
+            w.orderBy = w.orderBy.map(order)
+            return .window(w, p)
         }
     }
 }
@@ -41,28 +44,33 @@ extension SelectStatement {
     /// ``Expr/rewritten(_:)`` applied to every expression of the statement: its items, FROM
     /// (subqueries, join conditions, table function arguments), clauses and set operations.
     public func rewritten(_ transform: (Expr) -> Expr?) -> SelectStatement {
-        func r(_ e: Expr) -> Expr { e.rewritten(transform) }
-        func order(_ o: OrderItem) -> OrderItem { OrderItem(expr: r(o.expr), descending: o.descending, nullsFirst: o.nullsFirst) }
+        mappingClauses(expr: { $0.rewritten(transform) }, source: { $0.rewritten(transform) }, part: { $0.rewritten(transform) })
+    }
+
+    /// The statement with `expr` applied to each of its own expressions (items, clauses, ORDER BY,
+    /// LIMIT), `source` to its FROM and `part` to each set-operation query: the walk both rewrites share.
+    private func mappingClauses(expr: (Expr) -> Expr, source: (TableRef) -> TableRef,
+                                part: (SelectStatement) -> SelectStatement) -> SelectStatement {
         var s = self
-        s.distinctOn = distinctOn.map(r)
+        s.distinctOn = distinctOn.map(expr)
         s.items = items.map { item in
             switch item {
-            case .expr(let e, let alias): return .expr(r(e), alias: alias)
+            case .expr(let e, let alias): return .expr(expr(e), alias: alias)
             case .star(let q, var modifiers, let p):
-                modifiers.replace = modifiers.replace.map { ($0.name, r($0.expr)) }
+                modifiers.replace = modifiers.replace.map { ($0.name, expr($0.expr)) }
                 return .star(qualifier: q, modifiers: modifiers, position: p)
             }
         }
-        s.from = from.map { $0.rewritten(transform) }
-        s.whereClause = whereClause.map(r)
-        s.groupBy = groupBy.map(r)
-        s.groupingSets = groupingSets.map { $0.map(r) }
-        s.having = having.map(r)
-        s.qualify = qualify.map(r)
-        s.orderBy = orderBy.map(order)
-        s.limit = limit.map(r)
-        s.offset = offset.map(r)
-        s.setOperations = setOperations.map { SetOperation(op: $0.op, query: $0.query.rewritten(transform)) }
+        s.from = from.map(source)
+        s.whereClause = whereClause.map(expr)
+        s.groupBy = groupBy.map(expr)
+        s.groupingSets = groupingSets.map { $0.map(expr) }
+        s.having = having.map(expr)
+        s.qualify = qualify.map(expr)
+        s.orderBy = orderBy.map { $0.mapping(expr) }
+        s.limit = limit.map(expr)
+        s.offset = offset.map(expr)
+        s.setOperations = setOperations.map { SetOperation(op: $0.op, query: part($0.query)) }
         return s
     }
 
@@ -91,38 +99,10 @@ extension SelectStatement {
                 }
             }
         }
-        func source(_ ref: TableRef) -> TableRef {
-            switch ref {
-            case .table: ref
-            case .subquery(let s, let alias, let p): .subquery(s.replacingOuterColumns(hidden: inScope, outer), alias: alias, position: p)
-            case .join(let a, let b, let kind, let on, let using, let p):
-                .join(source(a), source(b), kind: kind, on: on.map(expr), using: using, position: p)
-            case .function(let name, let args, let alias, let columns, let p):
-                .function(name: name, args: args.map(expr), alias: alias, columnAliases: columns, position: p)
-            }
-        }
-        var s = self
-        s.distinctOn = distinctOn.map(expr)
-        s.items = items.map { item in
-            switch item {
-            case .expr(let e, let alias): return .expr(expr(e), alias: alias)
-            case .star(let q, var modifiers, let p):
-                modifiers.replace = modifiers.replace.map { ($0.name, expr($0.expr)) }
-                return .star(qualifier: q, modifiers: modifiers, position: p)
-            }
-        }
-        s.from = from.map(source)
-        s.whereClause = whereClause.map(expr)
-        s.groupBy = groupBy.map(expr)
-        s.groupingSets = groupingSets.map { $0.map(expr) }
-        s.having = having.map(expr)
-        s.qualify = qualify.map(expr)
-        s.orderBy = orderBy.map { OrderItem(expr: expr($0.expr), descending: $0.descending, nullsFirst: $0.nullsFirst) }
-        s.limit = limit.map(expr)
-        s.offset = offset.map(expr)
-        // Set-operation parts are queries beside this one, not inside it.
-        s.setOperations = setOperations.map { SetOperation(op: $0.op, query: $0.query.replacingOuterColumns(hidden: hidden, outer)) }
-        return s
+        // FROM subqueries see the enclosing queries; set-operation parts are queries beside this one, not inside it.
+        return mappingClauses(expr: expr,
+                              source: { $0.mapping(expr: expr, query: { $0.replacingOuterColumns(hidden: inScope, outer) }) },
+                              part: { $0.replacingOuterColumns(hidden: hidden, outer) })
     }
 
     /// The names this statement's own FROM introduces, lower-cased: each source's alias, or its
@@ -144,13 +124,26 @@ extension SelectStatement {
 
 extension TableRef {
     func rewritten(_ transform: (Expr) -> Expr?) -> TableRef {
+        mapping(expr: { $0.rewritten(transform) }, query: { $0.rewritten(transform) })
+    }
+
+    /// This source with `expr` applied to its join conditions and function arguments and `query`
+    /// to its subqueries.
+    func mapping(expr: (Expr) -> Expr, query: (SelectStatement) -> SelectStatement) -> TableRef {
         switch self {
         case .table: self
-        case .subquery(let s, let alias, let p): .subquery(s.rewritten(transform), alias: alias, position: p)
+        case .subquery(let s, let alias, let p): .subquery(query(s), alias: alias, position: p)
         case .join(let a, let b, let kind, let on, let using, let p):
-            .join(a.rewritten(transform), b.rewritten(transform), kind: kind, on: on.map { $0.rewritten(transform) }, using: using, position: p)
+            .join(a.mapping(expr: expr, query: query), b.mapping(expr: expr, query: query), kind: kind, on: on.map(expr), using: using, position: p)
         case .function(let name, let args, let alias, let columns, let p):
-            .function(name: name, args: args.map { $0.rewritten(transform) }, alias: alias, columnAliases: columns, position: p)
+            .function(name: name, args: args.map(expr), alias: alias, columnAliases: columns, position: p)
         }
+    }
+}
+
+extension OrderItem {
+    /// The same ordering of `f` applied to its expression.
+    public func mapping(_ f: (Expr) -> Expr) -> OrderItem {
+        OrderItem(expr: f(expr), descending: descending, nullsFirst: nullsFirst)
     }
 }

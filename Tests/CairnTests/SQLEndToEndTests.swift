@@ -250,6 +250,7 @@ let eventsRows = """
             ("SELECT lag(status, -1) OVER (ORDER BY ts) FROM events", "lag offset must be a non-negative integer constant"),
             ("SELECT ntile(0) OVER (ORDER BY ts) FROM events", "ntile needs a positive number of buckets"),
             ("SELECT count(*) OVER w FROM events", "window \"w\" is not defined"),
+            ("SELECT ts FROM events WINDOW w AS (ORDER BY ts) ORDER BY row_number() OVER w", "window \"w\" is not defined here"),
             ("SELECT sum(status) OVER (ORDER BY ts ROWS BETWEEN CURRENT ROW AND 1 PRECEDING) FROM events",
              "a window frame starting from the current row cannot have preceding rows"),
             ("SELECT sum(status) OVER (ORDER BY ts ROWS BETWEEN 1 FOLLOWING AND CURRENT ROW) FROM events",

@@ -218,6 +218,12 @@ extension Binder {
         return .function(.jsonExtract(parsed, asText: false), [try text(doc, name, p)], .json)
     }
 
+    /// The constant format string of strftime/strptime, parsed; an unknown specifier is an error at it.
+    private func timeFormat(_ b: BoundExpr, _ name: String, _ p: SQLPosition) throws(CairnError) -> TimeFormat {
+        let text = try constantString(b, "the \(name) format", p)
+        do { return try TimeFormat(text) } catch { throw self.error("unknown \(name) format specifier \(error.spec)", p) }
+    }
+
     private func constantString(_ b: BoundExpr, _ what: String, _ p: SQLPosition) throws(CairnError) -> String {
         guard case .constant(.string(let s), _) = b else { throw error("\(what) must be a constant string", p) }
         return s
@@ -298,23 +304,11 @@ extension Binder {
             try expectArgs(name, a, 2...2, p)
             // DuckDB takes the format first or second.
             let formatAt = a[0].isStringConstant && !a[1].isStringConstant ? 0 : 1
-            let formatText = try constantString(a[formatAt], "the strftime format", pos(formatAt))
-            let format: TimeFormat
-            do {
-                format = try TimeFormat(formatText)
-            } catch {
-                throw self.error("unknown strftime format specifier \(error.spec)", pos(formatAt))
-            }
+            let format = try timeFormat(a[formatAt], name, pos(formatAt))
             return .function(.strftime(format), [try timestamp(a[1 - formatAt], name, pos(1 - formatAt))], .varchar)
         case "strptime":
             try expectArgs(name, a, 2...2, p)
-            let formatText = try constantString(a[1], "the strptime format", pos(1))
-            let format: TimeFormat
-            do {
-                format = try TimeFormat(formatText)
-            } catch {
-                throw self.error("unknown strptime format specifier \(error.spec)", pos(1))
-            }
+            let format = try timeFormat(a[1], name, pos(1))
             return .function(.strptime(format), [try text(a[0], name, pos(0))], format.readsOffset ? .timestamptz : .timestamp)
         case "timezone":
             try expectArgs(name, a, 2...2, p)

@@ -245,28 +245,12 @@ enum Functions {
             return .string(s)
         case .nullIf:
             return !a[0].isNull && !a[1].isNull && ValueOrder.compare(a[0], a[1]) == 0 ? .null : a[0]
-        case .makeDate, .makeTimestamp:
-            if a.contains(where: \.isNull) { return .null }
-            if a.count == 1 { return a[0].intValue.map { .timestamp($0) } ?? .null }
-            let parts = a.prefix(5).map { $0.intValue ?? 0 }
-            guard parts.count >= 3, let y = Int(exactly: parts[0]), abs(y) <= 5_000_000, let m = Int(exactly: parts[1]), let d = Int(exactly: parts[2]),
-                  (1...12).contains(m), d >= 1, d <= Calendar.daysInMonth(year: y, month: m) else {
-                throw CairnError(.invalidInput, "\(f == .makeDate ? "make_date" : "make_timestamp"): no such date \(a.prefix(3).map(\.description).joined(separator: "-"))")
-            }
-            let days = Calendar.days(year: y, month: m, day: d)
-            if f == .makeDate { return .date(Int32(days)) }   // |days| < 2³¹ for |year| ≤ 5,000,000
-            let h = parts.count > 3 ? parts[3] : 0, mi = parts.count > 4 ? parts[4] : 0
-            let s = a.count > 5 ? (a[5].doubleValue ?? 0) : 0
-            guard (0..<24).contains(h), (0..<60).contains(mi), s >= 0, s < 60, let dayMicros = Calendar.micros(days: days) else {
-                throw CairnError(.invalidInput, "make_timestamp: no such time \(h):\(mi):\(s)")
-            }
-            return .timestamp(dayMicros + (h * 3600 + mi * 60) * Calendar.microsPerSecond + Int64((s * 1e6).rounded()))
         case .jsonObject(let embedded):
             var out = "{"
             for k in stride(from: 0, to: a.count, by: 2) {
                 guard case .string(let key) = a[k] else { throw CairnError(.invalidInput, "json_object keys must not be NULL") }
                 if k > 0 { out += "," }
-                out += JSONText.quoted(key) + ":" + JSONText.value(a[k + 1], embedded: embedded[k + 1])
+                out += JSONText.quote(key) + ":" + Self.jsonObjectMember(a[k + 1], embedded: embedded[k + 1])
             }
             return .json(out + "}")
         case .greatest, .least:
@@ -282,6 +266,21 @@ enum Functions {
         }
         if a.contains(where: \.isNull) { return .null }
         switch f {
+        case .makeDate, .makeTimestamp:
+            if a.count == 1 { return a[0].intValue.map { .timestamp($0) } ?? .null }
+            let parts = a.prefix(5).map { $0.intValue ?? 0 }
+            guard parts.count >= 3, let y = Int(exactly: parts[0]), abs(y) <= 5_000_000, let m = Int(exactly: parts[1]), let d = Int(exactly: parts[2]),
+                  (1...12).contains(m), d >= 1, d <= Calendar.daysInMonth(year: y, month: m) else {
+                throw CairnError(.invalidInput, "\(f == .makeDate ? "make_date" : "make_timestamp"): no such date \(a.prefix(3).map(\.description).joined(separator: "-"))")
+            }
+            let days = Calendar.days(year: y, month: m, day: d)
+            if f == .makeDate { return .date(Int32(days)) }   // |days| < 2³¹ for |year| ≤ 5,000,000
+            let h = parts.count > 3 ? parts[3] : 0, mi = parts.count > 4 ? parts[4] : 0
+            let s = a.count > 5 ? (a[5].doubleValue ?? 0) : 0
+            guard (0..<24).contains(h), (0..<60).contains(mi), s >= 0, s < 60, let dayMicros = Calendar.micros(days: days) else {
+                throw CairnError(.invalidInput, "make_timestamp: no such time \(h):\(mi):\(s)")
+            }
+            return .timestamp(dayMicros + (h * 3600 + mi * 60) * Calendar.microsPerSecond + Int64((s * 1e6).rounded()))
         case .printf, .format:
             // NULL when any argument is (as DuckDB).
             guard case .string(let pattern) = a[0] else { return .null }
@@ -435,6 +434,18 @@ extension Functions {
             if error != 0 && (error < 0) != (y < 0) { r = truncated }
         }
         return r / scale
+    }
+}
+
+extension Functions {
+    /// A `json_object` value: as the JSON output mode spells values, except that a JSON argument
+    /// read as text is embedded, and NaN and infinities (which JSON lacks) are null.
+    static func jsonObjectMember(_ v: Value, embedded: Bool) -> String {
+        switch v {
+        case .string(let s) where embedded: s
+        case .double(let x) where !x.isFinite: "null"
+        default: JSONText.value(v)
+        }
     }
 }
 

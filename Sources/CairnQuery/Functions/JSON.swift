@@ -461,39 +461,3 @@ extension JSONScanner {
         }
     }
 }
-
-/// JSON text of SQL values, for `json_object`.
-enum JSONText {
-    /// `s` as a JSON string literal.
-    static func quoted(_ s: String) -> String {
-        var out = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where u.value < 0x20:
-                let hex = String(u.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(u)
-            }
-        }
-        return out + "\""
-    }
-
-    /// `v` as a JSON value: numbers and booleans as they are, NULL as null, JSON documents
-    /// embedded (`embedded`), anything else as its text in quotes.
-    static func value(_ v: Value, embedded: Bool) -> String {
-        switch v {
-        case .null: "null"
-        case .bool(let b): b ? "true" : "false"
-        case .int(let i): String(i)
-        case .double(let x): x.isFinite ? v.description : "null"
-        case .json(let s): s
-        case .string(let s): embedded ? s : quoted(s)
-        default: quoted(v.description)
-        }
-    }
-}

@@ -92,7 +92,8 @@ extension Planner {
                 scope.columns.append(own)
                 joined.columns.append(joined.columns[l])
                 scope.columns[l].qualifier = nil
-                joined.columns[l] = Self.coalesce(joined.columns[l], joined.columns[width + r], type: scope.columns[l].type)
+                let type = scope.columns[l].type
+                joined.columns[l] = try Evaluator(context: context).evaluate(.coalesce([.column(l, type), .column(width + r, type)], type), joined)
             }
             return (scope, joined)
         }
@@ -177,12 +178,6 @@ extension Planner {
     }
 
     /// `a` where it is not NULL, else `b` (vectors of one type).
-    private static func coalesce(_ a: ColumnVector, _ b: ColumnVector, type: ColumnType) -> ColumnVector {
-        guard a.validity != nil else { return a }
-        let values = (0..<a.count).map { a.isNull($0) ? b.value(at: $0, type: type) : a.value(at: $0, type: type) }
-        return ColumnVector.from(values, type: type)
-    }
-
     /// The rows `pairs` name, left columns then right ones (NULLs for a missing row of either side).
     private static func gather(_ left: Batch, _ right: Batch, _ pairs: [(Int?, Int?)]) -> Batch {
         func side(_ columns: [ColumnVector], _ rows: [Int?]) -> [ColumnVector] {

@@ -26,7 +26,7 @@ enum TableFunctions {
             if b.isStringConstant { b = try binder.coerce(b, to: i == 2 ? .interval : .timestamp, a.position) }
             // A constant is taken as it is: an interval of months has no per-row (microsecond) form.
             if case .constant(let v, let t) = b { values.append((v, t)); continue }
-            values.append((try evaluator.evaluate(b, Batch(columns: [], count: 1)).value(at: 0, type: b.type), b.type))
+            values.append((try evaluator.evaluateConstant(b), b.type))
         }
         if values.contains(where: { $0.0.isNull }) { return (.nulls(.int64, count: 0), values[0].1.isTemporal ? .timestamp : .bigint) }
         let inclusive = name == "generate_series"
