@@ -1,6 +1,7 @@
 /// JSON spelling of values: numbers and booleans as JSON literals, NULL as `null`, JSON documents
 /// embedded as they are, everything else as a string of its SQL text.
 package enum JSONText {
+    /// `value` as a JSON value (vectors as their `[…]` text, which is a JSON array).
     package static func value(_ value: Value) -> String {
         switch value {
         case .null: "null"
