@@ -78,8 +78,10 @@ package enum VectorKernels {
     }
 
     /// Scores of every row of `a` against each of `queryCount` queries (row-major `queryCount × d`),
-    /// as a `queryCount × a.count` matrix, from one `sgemm`. Same meaning as ``scores(_:query:metric:)``.
-    /// `out` is reused between calls (its pages stay mapped); it is resized to `queryCount × a.count`.
+    /// as a `queryCount × a.count` matrix, from one `sgemm` on the calling thread (wrap the call in
+    /// ``BLAS/wide(_:_:)`` to spread one large product over the cores). Same meaning as
+    /// ``scores(_:query:metric:)``. `out` is reused between calls (its pages stay mapped); it is
+    /// resized to `queryCount × a.count`.
     package static func scores(_ a: VectorArray, queries: [Float], queryCount q: Int, metric: VectorMetric, into out: inout [Float]) {
         let n = a.count, d = a.dimension
         if out.count != q * n { out = [Float](repeating: 0, count: q * n) }
@@ -89,7 +91,7 @@ package enum VectorKernels {
             queries.withUnsafeBufferPointer { qs in
                 out.withUnsafeMutableBufferPointer { o in
                     guard let mb = m.baseAddress, let qb = qs.baseAddress, let ob = o.baseAddress else { return }
-                    BLAS.wide { BLAS.sgemmTransposedB(m: q, n: n, k: d, qb, mb, ob) }
+                    BLAS.sgemmTransposedB(m: q, n: n, k: d, qb, mb, ob)
                     for j in 0..<q { rank(ob + j * n, n, rowNorms: norms, query: qb + j * d, dimension: d, metric: metric) }
                 }
             }

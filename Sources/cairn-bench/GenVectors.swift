@@ -61,7 +61,7 @@ struct GenVectors: ParsableCommand {
             let rows = min(block, n - start)
             let part = VectorArray(dimension: dim, floats: Array(base[start * dim..<(start + rows) * dim]))
             var scores: [Float] = []
-            VectorKernels.scores(part, queries: queryVectors, queryCount: queries, metric: .innerProduct, into: &scores)
+            BLAS.wide { VectorKernels.scores(part, queries: queryVectors, queryCount: queries, metric: .innerProduct, into: &scores) }
             for q in 0..<queries {
                 let top = TopK.smallest(Array(scores[q * rows..<(q + 1) * rows]), keep: truthK)
                 best[q] += top.map { (scores[q * rows + $0], Int32(start + $0)) }
