@@ -171,12 +171,14 @@ def worker_limits(args):
                 best = min(_timed(lambda: a @ v) for _ in range(7))
             out[f"read_gb_s_{threads}"] = a.nbytes / best / 1e9
         out["read_gb_s_1_sgemv"] = out["read_gb_s_1"]
+        out["read_gb_s_1_median"] = 0
         with threadpool_limits(limits=1):
             words = a.reshape(-1).view(np.uint64)
-            for scan in (lambda: a.max(), lambda: np.bitwise_or.reduce(words)):
+            for scan in (lambda: a @ v, lambda: a.max(), lambda: np.bitwise_or.reduce(words)):
                 scan()
-                best = min(_timed(scan) for _ in range(7))
-                out["read_gb_s_1"] = max(out["read_gb_s_1"], a.nbytes / best / 1e9)
+                times = sorted(_timed(scan) for _ in range(7))
+                out["read_gb_s_1"] = max(out["read_gb_s_1"], a.nbytes / times[0] / 1e9)
+                out["read_gb_s_1_median"] = max(out["read_gb_s_1_median"], a.nbytes / times[3] / 1e9)
         del a
     x = rng.random((1000, d), dtype=np.float32)
     y = rng.random((d, 4096), dtype=np.float32)
@@ -660,9 +662,12 @@ def write_report(ctx):
     d = ctx["dim"]
     w("| measure | 1 thread | 2 threads |")
     w("|---|---:|---:|")
-    w(f"| memory read, GB/s over 1 GiB (1 thread: fastest of sgemv, float32 max, uint64 OR-reduce; sgemv alone "
-      f"{fmt(limits.get('read_gb_s_1_sgemv'), 1)}. 2 threads: sgemv) | {fmt(limits.get('read_gb_s_1'), 1)} | "
+    w(f"| memory read, GB/s over 1 GiB (1 thread: fastest of sgemv, float32 max, uint64 OR-reduce, best of 7 "
+      f"passes; sgemv alone {fmt(limits.get('read_gb_s_1_sgemv'), 1)}. 2 threads: sgemv) | {fmt(limits.get('read_gb_s_1'), 1)} | "
       f"{fmt(limits.get('read_gb_s_2'), 1)} |")
+    if limits.get("read_gb_s_1_median"):
+        w(f"| memory read, GB/s, 1 thread, the same scans' median pass (what a scan sustains; the bound below "
+          f"uses the best pass) | {fmt(limits['read_gb_s_1_median'], 1)} | |")
     w(f"| sgemm GFLOPS, numpy float32 1000×{d} · {d}×4096, OPENBLAS_CORETYPE={ct or '(unset)'} | "
       f"{fmt(limits.get('sgemm_gflops_1'))} | {fmt(limits.get('sgemm_gflops_2'))} |")
     other = limits.get("other", {})
@@ -679,6 +684,8 @@ def write_report(ctx):
     for ds in ctx["datasets"]:
         n, dd = ds["meta"]["n"], ds["meta"]["dim"]
         ds["bound_single"] = limits["read_gb_s_1"] * 1e9 / (n * dd * 4) if limits.get("read_gb_s_1") else None
+        ds["bound_single_median"] = (limits["read_gb_s_1_median"] * 1e9 / (n * dd * 4)
+                                     if limits.get("read_gb_s_1_median") else None)
         ds["bound_batch"] = (limits[f"sgemm_gflops_{ctx['batch_threads']}"] * 1e9 / (2 * n * dd)
                              if limits.get(f"sgemm_gflops_{ctx['batch_threads']}") else None)
         w(f"- {ds['name']} ({n:,} × {dd}, {n * dd * 4 / 1e6:,.0f} MB): a flat single query reads every vector once, "
@@ -736,7 +743,9 @@ def write_dataset(w, ds, ctx):
     if flats and ds.get("bound_single"):
         parts = []
         for e, r in flats:
-            s = f"{labels.get(e, e)} single {100 * r['qps_single'] / ds['bound_single']:.0f}%" if r.get("qps_single") else None
+            s = (f"{labels.get(e, e)} single {100 * r['qps_single'] / ds['bound_single']:.0f}%"
+                 + (f" ({100 * r['qps_single'] / ds['bound_single_median']:.0f}% of the median-pass bound)"
+                    if ds.get("bound_single_median") else "") if r.get("qps_single") else None)
             b = (f"batch {100 * r['qps_batch'] / ds['bound_batch']:.0f}%" if r.get("qps_batch") and ds.get("bound_batch")
                  else None)
             parts.append(", ".join(x for x in (s, b) if x))

@@ -350,6 +350,20 @@ let eventsRows = """
         #expect(e?.message.contains("unknown time zone 'Mars/Olympus'") == true)
     }
 
+    @Test func dateSubCountsWholeUnitsAsDuckDB() throws {
+        let t = try loaded()
+        // Whole units, where date_diff counts boundaries; a span ending on a month's last day completes the month.
+        #expect(try t.rows("""
+            SELECT date_sub('month', DATE '2020-01-31', DATE '2020-02-29'), date_sub('month', DATE '2020-03-30', DATE '2020-01-31'),
+                   date_sub('year', DATE '2020-02-29', DATE '2021-02-28'), date_sub('day', TIMESTAMP '1992-09-15 10:00', TIMESTAMP '1992-09-17 09:00'),
+                   date_sub('hour', TIMESTAMP '1992-09-17 10:00', TIMESTAMP '1992-09-15 09:30'), date_diff('month', DATE '2020-01-31', DATE '2020-02-01'),
+                   date_sub('month', DATE '2020-01-31', DATE '2020-02-01'), datesub('decade', DATE '2001-06-01', DATE '2021-05-31')
+            """) == [["1", "-1", "1", "1", "-48", "1", "0", "1"]])
+        #expect(try t.rows("SELECT date_sub('minute', min(ts), max(ts)) FROM events") == [["3719"]])
+        let e = #expect(throws: CairnError.self) { try t.db.execute("SELECT date_sub('fortnight', ts, ts) FROM events") }
+        #expect(e?.message.contains("unknown date_sub unit 'fortnight'") == true)
+    }
+
     @Test func constructionTrimPrintfAndJSONFunctionsAnswerAsDuckDB() throws {
         let t = try loaded()
         #expect(try t.rows("SELECT make_date(2025, 9, 3), make_timestamp(2025, 9, 3, 14, 5, 30.5), make_timestamp(1756908330000000)")

@@ -208,6 +208,7 @@ class QueryGenerator:
             "regexp_replace(url, '[0-9]+', '#', 'g')", "strftime(ts, '%Y-%m-%d %H:00')", "strftime(ts, '%a %-d %b')",
             "left(tenant_id, 3)", "right(ip, 2)", "strpos(url, '/api')", "lpad(CAST(status AS VARCHAR), 5, '0')",
             "monthname(ts)", "date_diff('minute', TIMESTAMP '2025-09-01 00:00:00', ts)", "epoch_ms(ts)",
+            "date_sub('hour', TIMESTAMP '2025-09-01 00:30:00', ts)", "date_sub('month', TIMESTAMP '2025-08-31 12:00:00', ts)",
         ])
 
     # -- query shapes -----------------------------------------------------------------------

@@ -361,14 +361,16 @@ extension Binder {
                 }
             }
             return .function(.jsonObject(embedded: embedded), args, .json)
-        case "date_diff", "datediff":
+        case "date_diff", "datediff", "date_sub", "datesub":
             try expectArgs(name, a, 3...3, p)
-            let unitName = try constantString(a[0], "the date_diff unit", pos(0))
-            guard let unit = Self.timeUnit(unitName), [.microsecond, .millisecond, .second, .minute, .hour, .day, .week,
-                                                       .month, .quarter, .year].contains(unit) else {
-                throw error("unknown date_diff unit '\(unitName)'", pos(0))
+            let sub = name.hasSuffix("sub")
+            let unitName = try constantString(a[0], "the \(name) unit", pos(0))
+            guard let unit = Self.timeUnit(unitName),
+                  sub || [.microsecond, .millisecond, .second, .minute, .hour, .day, .week, .month, .quarter, .year].contains(unit) else {
+                throw error("unknown \(name) unit '\(unitName)'", pos(0))
             }
-            return .function(.dateDiffUnits(unit), [try timestamp(a[1], name, pos(1)), try timestamp(a[2], name, pos(2))], .bigint)
+            return .function(sub ? .dateSubUnits(unit) : .dateDiffUnits(unit),
+                             [try timestamp(a[1], name, pos(1)), try timestamp(a[2], name, pos(2))], .bigint)
         case "epoch_ms":
             try expectArgs(name, a, 1...1, p)
             if a[0].type.isInteger { return .function(.fromEpochMillis, [try integer(a[0], name, pos(0))], .timestamp) }

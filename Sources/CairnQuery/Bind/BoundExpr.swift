@@ -201,6 +201,7 @@ package enum ScalarFunction: Hashable, Sendable {
     case jsonObject(embedded: [Bool])
     /// `date_diff(unit, a, b)`: unit boundaries from timestamp `a` to `b` (DuckDB's rule; weeks are whole 7 days).
     case dateDiffUnits(TimeUnit)
+    case dateSubUnits(TimeUnit)
     /// `epoch_ms(t)`, `epoch_us(t)`; `epoch_ms(n)` is `fromEpochMillis`.
     case epochMillis, epochMicros, fromEpochMillis
     case dayName, monthName

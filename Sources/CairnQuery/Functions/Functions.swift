@@ -117,12 +117,16 @@ enum Functions {
             return mapTimestampToString(a[0], n) { TimeFormat.weekdayName($0) }
         case .monthName:
             return mapTimestampToString(a[0], n) { TimeFormat.monthName($0) }
-        case .dateDiffUnits(let unit):
+        case .dateDiffUnits(let unit), .dateSubUnits(let unit):
             guard case .int64(let x) = a[0].storage, case .int64(let y) = a[1].storage else { break }
+            let whole: Bool
+            if case .dateSubUnits = f { whole = true } else { whole = false }
             var out = [Int64](repeating: 0, count: n)
             for i in 0..<n {
-                guard let d = DateMath.unitsBetween(unit, x[i], y[i]) else {
-                    guard a[0].isNull(i) || a[1].isNull(i) else { throw CairnError(.invalidInput, "date_diff in \(unit.rawValue)s is out of the BIGINT range") }
+                guard let d = whole ? DateMath.wholeUnitsBetween(unit, x[i], y[i]) : DateMath.unitsBetween(unit, x[i], y[i]) else {
+                    guard a[0].isNull(i) || a[1].isNull(i) else {
+                        throw CairnError(.invalidInput, "\(whole ? "date_sub" : "date_diff") in \(unit.rawValue)s is out of the BIGINT range")
+                    }
                     continue
                 }
                 out[i] = d
@@ -556,6 +560,51 @@ enum DateMath {
         case .quarter: return Calendar.floorDiv(monthIndex(b), 3) - Calendar.floorDiv(monthIndex(a), 3)
         default: return Calendar.floorDiv(monthIndex(b), 12) - Calendar.floorDiv(monthIndex(a), 12)
         }
+    }
+
+    /// `date_sub(unit, a, b)`: how many whole units fit between timestamps `a` and `b` (negative when
+    /// `b` is earlier), as DuckDB counts them: fixed-length units divide the microseconds between
+    /// them, truncating toward zero; calendar units count whole months, where a span ending on the
+    /// last day of a month also completes a month begun on a later day (January 31 to February 29
+    /// is one month). Nil when the microseconds between them overflow.
+    static func wholeUnitsBetween(_ unit: TimeUnit, _ a: Int64, _ b: Int64) -> Int64? {
+        let (span, overflow) = b.subtractingReportingOverflow(a)
+        switch unit {
+        case .microsecond: return overflow ? nil : span
+        case .millisecond: return overflow ? nil : span / 1000
+        case .second: return overflow ? nil : span / Calendar.microsPerSecond
+        case .minute: return overflow ? nil : span / Calendar.microsPerMinute
+        case .hour: return overflow ? nil : span / Calendar.microsPerHour
+        case .day: return overflow ? nil : span / Calendar.microsPerDay
+        case .week: return overflow ? nil : span / (7 * Calendar.microsPerDay)
+        case .month: return wholeMonths(a, b)
+        case .quarter: return wholeMonths(a, b) / 3
+        case .year: return wholeMonths(a, b) / 12
+        case .decade: return wholeMonths(a, b) / 120
+        case .century: return wholeMonths(a, b) / 1200
+        case .millennium: return wholeMonths(a, b) / 12000
+        }
+    }
+
+    /// Whole months from `a` to `b` (see ``wholeUnitsBetween(_:_:_:)``): the months of the calendar
+    /// difference `b − a` once days borrow from months and time of day from days.
+    private static func wholeMonths(_ a: Int64, _ b: Int64) -> Int64 {
+        if a > b { return -wholeMonths(b, a) }
+        let startDay = Calendar.dayOf(micros: a), endDay = Calendar.dayOf(micros: b)
+        let startTime = a - startDay * Calendar.microsPerDay, endTime = b - endDay * Calendar.microsPerDay
+        let (sy, sm, sd0) = Calendar.civil(days: startDay)
+        let (ey, em, ed) = Calendar.civil(days: endDay)
+        var sd = sd0
+        let endMonthDays = Calendar.daysInMonth(year: ey, month: em)
+        if ed == endMonthDays, sd > endMonthDays || (sd == endMonthDays && startTime < endTime) { sd = endMonthDays }
+        var months = Int64(ey - sy) * 12 + Int64(em - sm)
+        var days = ed - sd
+        if endTime < startTime { days -= 1 }
+        while days < 0 {
+            days += Calendar.daysInMonth(year: sy, month: sm)
+            months -= 1
+        }
+        return months
     }
 
     /// ISO-8601 week-numbering year and week of a day.
