@@ -92,6 +92,17 @@ package final class Session: Sendable {
         case .select(let sel):
             let plan = try Planner(snapshot: snapshot, context: context).plan(sel)
             return try Executor(context: context, workerCount: threads, progress: progress).run(plan).result
+        case .describe(.table(let name, let p)):
+            guard let t = snapshot.table(name) else {
+                throw CairnError(.notFound, "table \"\(name)\" does not exist", location: SourceLocation(line: p.line, column: p.column))
+            }
+            return describe(t.schema.columns.map { ($0.name, $0.typeName, !$0.notNull) })
+        case .describe(.query(let sel)):
+            let plan = try Planner(snapshot: snapshot, context: context).plan(sel)
+            return describe(zip(plan.names, plan.types).map { ($0, $1.description, true) })
+        case .showTables:
+            let names = snapshot.tableNames
+            return MaterializedResult(names: ["name"], types: [.varchar], columns: [names.map { .string($0) }])
         case .explain(let sel, let analyze):
             let plan = try Planner(snapshot: snapshot, context: context).plan(sel)
             var stats: ExecutionStats?
@@ -370,6 +381,15 @@ package final class Session: Sendable {
             schema.retention = try retentionPolicy(clause, schema: schema, RetentionFilter.context(now: clock()))
         }
         return schema
+    }
+
+    /// DuckDB's `DESCRIBE` columns for `columns` (name, type name, nullable); key, default and extra are always NULL.
+    private func describe(_ columns: [(name: String, type: String, nullable: Bool)]) -> MaterializedResult {
+        let names = ["column_name", "column_type", "null", "key", "default", "extra"]
+        let nulls = [Value](repeating: .null, count: columns.count)
+        return MaterializedResult(names: names, types: [ColumnType](repeating: .varchar, count: names.count),
+                                  columns: [columns.map { .string($0.name) }, columns.map { .string($0.type) },
+                                            columns.map { .string($0.nullable ? "YES" : "NO") }, nulls, nulls, nulls])
     }
 
     /// The `CREATE TABLE` statement of a table and the `CREATE INDEX` statements of its indexes, as `.schema` prints them.

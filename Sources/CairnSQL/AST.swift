@@ -49,6 +49,16 @@ public indirect enum Statement: Sendable, Hashable {
     case backup(path: String, position: SQLPosition)
     /// `CHECK [DATABASE]`: verify every checksum in the database.
     case check
+    /// `DESCRIBE t` / `SHOW t`: a table's columns; `DESCRIBE SELECT …`: a query's result columns.
+    case describe(DescribeTarget)
+    /// `SHOW TABLES`
+    case showTables
+}
+
+/// What `DESCRIBE` describes.
+public enum DescribeTarget: Sendable, Hashable {
+    case table(String, position: SQLPosition)
+    case query(SelectStatement)
 }
 
 /// `RETENTION INTERVAL '90 days' [, INTERVAL '7 years' WHERE predicate …]`: how long rows are kept.

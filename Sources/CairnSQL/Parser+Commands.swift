@@ -86,6 +86,19 @@ extension Parser {
         return .explain(try parseSelect(), analyze: analyze)
     }
 
+    /// `DESCRIBE t`, `DESCRIBE SELECT …`, `SHOW t`, `SHOW TABLES` (DuckDB's spellings).
+    mutating func parseDescribe() throws(SQLSyntaxError) -> Statement {
+        let show = current.isWord("SHOW")
+        advance()
+        if show, current.isWord("TABLES") {
+            advance()
+            return .showTables
+        }
+        if !show, atQuery || startsParenthesizedQuery { return .describe(.query(try parseSelect())) }
+        let (name, position) = try parseIdentifier(show ? "\"TABLES\" or a table name" : "a table name or a query")
+        return .describe(.table(name, position: position))
+    }
+
     /// `SET name = value` / `SET name TO value`; dotted names such as `ivfflat.probes`.
     mutating func parseSet() throws(SQLSyntaxError) -> Statement {
         try expect(.set)

@@ -83,6 +83,7 @@ struct Parser {
         default:
             if current.isSymbol(.leftParen), startsParenthesizedQuery { return .select(try parseSelect()) }
             if current.isWord("REINDEX") { return try parseReindex() }
+            if current.isWord("DESCRIBE") || current.isWord("SHOW") { return try parseDescribe() }
             if current.isWord("DELETE") { return try parseDelete() }
             if current.isWord("VACUUM") || current.isWord("COMPACT") || current.isWord("BACKUP") { return try parseMaintenance() }
             throw unexpected()

@@ -286,6 +286,19 @@ import Testing
             options: ["header": .literal(.bool(true), pos(1, 35, 34))], position: pos(1, 6, 5))))
     }
 
+    @Test func describeAndShowTables() throws {
+        #expect(try parseOne("DESCRIBE events") == .describe(.table("events", position: pos(1, 10, 9))))
+        #expect(try parseOne("show \"My Table\"") == .describe(.table("My Table", position: pos(1, 6, 5))))
+        #expect(try parseOne("SHOW TABLES") == .showTables)
+        guard case .describe(.query(let query)) = try parseOne("DESCRIBE SELECT a FROM t") else {
+            Issue.record("not DESCRIBE SELECT")
+            return
+        }
+        #expect(query.from == .table(name: "t", alias: nil, position: pos(1, 24, 23)))
+        #expect(throws: SQLSyntaxError.self) { try parseOne("DESCRIBE") }
+        #expect(throws: SQLSyntaxError.self) { try parseOne("SHOW TABLES t") }
+    }
+
     @Test func explainSetCheckpoint() throws {
         guard case .explain(let query, analyze: true) = try parseOne("EXPLAIN ANALYZE SELECT * FROM t") else {
             Issue.record("not EXPLAIN ANALYZE")

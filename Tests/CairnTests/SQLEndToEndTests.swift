@@ -350,6 +350,19 @@ let eventsRows = """
         #expect(e?.message.contains("unknown time zone 'Mars/Olympus'") == true)
     }
 
+    @Test func describeAndShowTablesAnswerAsDuckDB() throws {
+        let t = try loaded()
+        try t.db.execute("CREATE TABLE chunks (id BIGINT NOT NULL, embedding VECTOR(3))")
+        let d = try t.db.execute("DESCRIBE chunks")
+        #expect(d.columnNames == ["column_name", "column_type", "null", "key", "default", "extra"])
+        #expect(try t.rows("DESCRIBE chunks") == [["id", "BIGINT", "NO", "NULL", "NULL", "NULL"], ["embedding", "VECTOR(3)", "YES", "NULL", "NULL", "NULL"]])
+        #expect(try t.rows("SHOW TABLES") == [["chunks"], ["events"]])
+        #expect(try t.rows("DESCRIBE SELECT tenant_id, count(*) AS n, avg(latency_ms) FROM events GROUP BY 1").map { $0.prefix(2) }
+                == [["tenant_id", "VARCHAR"], ["n", "BIGINT"], ["avg(latency_ms)", "DOUBLE"]])
+        let e = #expect(throws: CairnError.self) { try t.db.execute("DESCRIBE nope") }
+        #expect(e?.message == "table \"nope\" does not exist" && e?.location?.column == 10)
+    }
+
     @Test func dateSubCountsWholeUnitsAsDuckDB() throws {
         let t = try loaded()
         // Whole units, where date_diff counts boundaries; a span ending on a month's last day completes the month.
