@@ -259,12 +259,19 @@ struct Lexer {
         case ascii("!"):
             if next == ascii("=") {
                 (symbol, length) = (.notEqual, 2)
+            } else if next == ascii("~"), third == ascii("~") {
+                (symbol, length) = byte(at: start + 3) == ascii("*") ? (.notILike, 4) : (.notLike, 3)
             } else if next == ascii("~") {
                 (symbol, length) = third == ascii("*") ? (.notRegexMatchInsensitive, 3) : (.notRegexMatch, 2)
             } else {
                 (symbol, length) = (nil, 1)
             }
-        case ascii("~"): (symbol, length) = next == ascii("*") ? (.regexMatchInsensitive, 2) : (.regexMatch, 1)
+        case ascii("~"):
+            if next == ascii("~") {
+                (symbol, length) = third == ascii("*") ? (.ilike, 3) : (.like, 2)
+            } else {
+                (symbol, length) = next == ascii("*") ? (.regexMatchInsensitive, 2) : (.regexMatch, 1)
+            }
         case ascii("|"): (symbol, length) = next == ascii("|") ? (.concat, 2) : (nil, 1)
         case ascii(":"): (symbol, length) = next == ascii(":") ? (.doubleColon, 2) : (nil, 1)
         default: (symbol, length) = (nil, 1)

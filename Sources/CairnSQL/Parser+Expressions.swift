@@ -42,6 +42,8 @@ extension Parser {
         switch token.kind {
         case .word("at", nil) where peek().isKeyword(.time) && peek(2).isKeyword(.zone):
             return .unary
+        case .word("glob", nil):
+            return .pattern
         case .word(_, let keyword?):
             switch keyword {
             case .or: return .or
@@ -51,13 +53,14 @@ extension Parser {
             case .not:
                 switch peek().keyword {
                 case .in, .like, .ilike, .between: return .pattern
-                default: return nil
+                default: return peek().isWord("GLOB") ? .pattern : nil
                 }
             default: return nil
             }
         case .symbol(let symbol):
             switch symbol {
             case .equal, .notEqual, .less, .lessOrEqual, .greater, .greaterOrEqual: return .comparison
+            case .like, .ilike, .notLike, .notILike: return .pattern
             case .concat, .arrow, .doubleArrow, .l2Distance, .negativeInnerProduct, .cosineDistance,
                  .regexMatch, .regexMatchInsensitive, .notRegexMatch, .notRegexMatchInsensitive: return .other
             case .plus, .minus: return .additive
@@ -91,6 +94,12 @@ extension Parser {
             if symbol == .regexMatchInsensitive || symbol == .notRegexMatchInsensitive { args.append(.literal(.string("i"), token.position)) }
             let match = Expr.function(name: "regexp_matches", args: args, distinct: false, star: false, withinGroup: nil, filter: nil, position)
             return symbol == .regexMatch || symbol == .regexMatchInsensitive ? match : .unary(.not, match, position)
+        case .symbol(let symbol) where [.like, .ilike, .notLike, .notILike].contains(symbol):
+            advance()
+            let pattern = try parseExpression(above: .pattern)
+            let escape = accept(.escape) ? try parseExpression(above: .pattern) : nil
+            return .like(left, pattern: pattern, negated: symbol == .notLike || symbol == .notILike,
+                         caseInsensitive: symbol == .ilike || symbol == .notILike, escape: escape, position)
         case .symbol(let symbol):
             // Operator symbols are spelled like their `BinaryOperator` (`!=` lexes as `<>`).
             guard let op = BinaryOperator(rawValue: symbol.rawValue) else { throw unexpected() }
@@ -140,10 +149,17 @@ extension Parser {
         }
     }
 
-    /// `[NOT] IN …`, `[NOT] LIKE/ILIKE …`, `[NOT] BETWEEN …`, with the current token the keyword.
+    /// `[NOT] IN …`, `[NOT] LIKE/ILIKE …`, `[NOT] BETWEEN …`, `[NOT] GLOB …`, with the current token the keyword.
     private mutating func parsePattern(_ left: Expr, negated: Bool) throws(SQLSyntaxError) -> Expr {
         let position = left.position
         let keyword = current.keyword
+        if current.isWord("GLOB") {
+            // `s GLOB p` is `glob(s, p)`: the binder turns the constant pattern into a regular expression.
+            advance()
+            let glob = Expr.function(name: "glob", args: [left, try parseExpression(above: .pattern)], distinct: false, star: false,
+                                     withinGroup: nil, filter: nil, position)
+            return negated ? .unary(.not, glob, position) : glob
+        }
         advance()
         switch keyword {
         case .in:
@@ -385,7 +401,7 @@ extension Parser {
         if current.isKeyword(.filter) && peek().isSymbol(.leftParen) {
             advance()
             advance()
-            try expect(.where)
+            _ = accept(.where)   // DuckDB also takes FILTER (condition)
             filter = try parseExpression()
             try expect(.rightParen)
         }

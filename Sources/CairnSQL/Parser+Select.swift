@@ -175,6 +175,9 @@ extension Parser {
                 } while accept(.comma)
                 try expect(.rightParen)
                 components.append(sets)
+            } else if let keys = try parseKeyTuple() {
+                plain += keys
+                components += keys.map { [[$0]] }
             } else {
                 let key = try parseExpression()
                 plain.append(key)
@@ -190,6 +193,18 @@ extension Parser {
         var sets: [[Expr]] = [[]]
         for component in components { sets = sets.flatMap { set in component.map { set + $0 } } }
         select.groupingSets = sets
+    }
+
+    /// `(a, b)` among GROUP BY keys, which groups by `a` and `b`; nil, with nothing consumed, when
+    /// the parenthesis opens a single expression or a subquery.
+    private mutating func parseKeyTuple() throws(SQLSyntaxError) -> [Expr]? {
+        guard current.isSymbol(.leftParen), !peek().isSymbol(.rightParen), !startsParenthesizedQuery else { return nil }
+        let start = index, parameters = positionalParameters
+        advance()
+        let keys = try parseExpressionList()
+        if keys.count > 1, accept(.rightParen) { return keys }
+        rewind(to: start, parameters: parameters)
+        return nil
     }
 
     private mutating func parseSelectItems() throws(SQLSyntaxError) -> [SelectItem] {

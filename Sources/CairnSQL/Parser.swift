@@ -104,6 +104,12 @@ struct Parser {
         return k > 0 && (peek(k).isKeyword(.select) || peek(k).isKeyword(.with))
     }
 
+    /// Goes back to token `position` after a speculative parse, forgetting the `?` parameters it numbered.
+    mutating func rewind(to position: Int, parameters: Int) {
+        index = position
+        positionalParameters = parameters
+    }
+
     /// The token `distance` places ahead (the `.end` token when past the end).
     func peek(_ distance: Int = 1) -> Token { tokens[min(index + distance, tokens.count - 1)] }
 

@@ -13,6 +13,8 @@ enum Symbol: String, Sendable {
     case l2Distance = "<->", negativeInnerProduct = "<#>", cosineDistance = "<=>"
     /// PostgreSQL's regular-expression matches: `~`, `~*` (case-insensitive) and their negations.
     case regexMatch = "~", regexMatchInsensitive = "~*", notRegexMatch = "!~", notRegexMatchInsensitive = "!~*"
+    /// PostgreSQL's spellings of LIKE (`~~`), ILIKE (`~~*`) and their negations.
+    case like = "~~", ilike = "~~*", notLike = "!~~", notILike = "!~~*"
 }
 
 enum TokenKind: Sendable, Equatable {

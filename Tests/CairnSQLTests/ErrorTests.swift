@@ -49,7 +49,7 @@ import Testing
         ("SET x 1", "expected \"=\" or \"TO\" but found \"1\"", 1, 7),
         ("EXPLAIN DROP TABLE t", "expected \"SELECT\" but found \"DROP\"", 1, 9),
         ("SELECT DISTINCT ON a FROM t", "expected \"(\" but found \"a\"", 1, 20),
-        ("SELECT count(*) FILTER (a > 1) FROM t", "expected \"WHERE\" but found \"a\"", 1, 25),
+        ("SELECT count(*) FILTER (WHERE a > 1 FROM t", "expected \")\" but found \"FROM\"", 1, 37),
         ("SELECT 1 1", "syntax error at or near \"1\"", 1, 10),
         ("SELECT 'héllo' +", "syntax error at end of input", 1, 17),
         ("SELECT 'héllo' é ü", "syntax error at or near \"ü\"", 1, 18),

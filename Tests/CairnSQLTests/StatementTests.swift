@@ -286,6 +286,21 @@ import Testing
             options: ["header": .literal(.bool(true), pos(1, 35, 34))], position: pos(1, 6, 5))))
     }
 
+    @Test func globPostgresLikeOperatorsFilterWithoutWhereAndKeyTuples() throws {
+        guard case .select(let s) = try parseOne("SELECT count(*) FILTER (x > 1) FROM t WHERE a GLOB 'x*' AND b NOT GLOB 'y?' AND c !~~* 'z%' GROUP BY (a, b), c") else {
+            Issue.record("not a SELECT")
+            return
+        }
+        #expect(s.groupBy.count == 3)
+        guard case .binary(.and, .binary(.and, .function(name: "glob", _, _, _, _, _, _), .unary(.not, .function(name: "glob", _, _, _, _, _, _), _), _),
+                           .like(_, _, negated: true, caseInsensitive: true, _, _), _)? = s.whereClause else {
+            Issue.record("unexpected WHERE \(String(describing: s.whereClause))")
+            return
+        }
+        guard case .select(let single) = try parseOne("SELECT 1 FROM t GROUP BY (a + 1) * 2") else { return }
+        #expect(single.groupBy.count == 1)
+    }
+
     @Test func describeAndShowTables() throws {
         #expect(try parseOne("DESCRIBE events") == .describe(.table("events", position: pos(1, 10, 9))))
         #expect(try parseOne("show \"My Table\"") == .describe(.table("My Table", position: pos(1, 6, 5))))

@@ -350,6 +350,39 @@ let eventsRows = """
         #expect(e?.message.contains("unknown time zone 'Mars/Olympus'") == true)
     }
 
+    @Test func statisticalAndOrderedAggregatesAnswerAsDuckDB() throws {
+        let t = try loaded()
+        #expect(try t.rows("""
+            SELECT count_if(status >= 400), round(corr(latency_ms, status), 9), round(covar_samp(latency_ms, status), 6),
+                   round(regr_slope(latency_ms, status), 9), regr_count(latency_ms, status), round(skewness(latency_ms), 9),
+                   round(kurtosis(latency_ms), 9), round(entropy(tenant_id), 9), product(status) FROM events
+            """) == [["3", "0.997812449", "22875.0", "0.7625", "3", "1.953129616", "3.836021665", "1.459147917", "3216020000000.0"]])
+        // first/last keep NULLs; any_value skips them.
+        #expect(try t.rows("SELECT first(user_id ORDER BY ts DESC), last(event_type ORDER BY ts), any_value(user_id ORDER BY ts DESC), first(user_id) FROM events")
+                == [["NULL", "page_view", "u3", "u1"]])
+        #expect(try t.rows("SELECT tenant_id, count(*) FILTER (status = 401), string_agg(event_type, '|' ORDER BY ts) FROM events GROUP BY (tenant_id) ORDER BY 1")
+                == [["acme", "0", "login|page_view|page_view"], ["globex", "2", "login_failed|login_failed"], ["initech", "0", "page_view"]])
+    }
+
+    @Test func libraryFunctionsAnswerAsDuckDB() throws {
+        let t = try loaded()
+        #expect(try t.rows("SELECT count(*) FROM events WHERE event_type GLOB 'login*' OR event_type ~~ 'page%'") == [["6"]])
+        #expect(try t.rows("""
+            SELECT concat_ws('/', tenant_id, user_id, event_type), sha256(tenant_id), url_encode(metadata->>'browser'), last_day(ts),
+                   typeof(latency_ms), ends_with(event_type, '_failed') FROM events ORDER BY ts LIMIT 1 OFFSET 3
+            """) == [["globex/u3/login_failed", "5bc1a08d28e40fe79ca3ecb077b3bd14ff00df9bad0c4a0d74ecd0805ecf0b1f", "NULL", "2025-09-30", "DOUBLE", "true"]])
+        #expect(try t.rows("""
+            SELECT reverse('héllo'), translate('12345', '143', 'ax'), regexp_full_match('abc', 'a.c'), url_decode('a%20b+c%2Fd'),
+                   sha1(''), sign(-2.5), mod(-7, 3), log(2, 8), even(-3.1), gcd(12, 18), lcm(4, 6), factorial(20)
+            """) == [["olléh", "a2x5", "true", "a b+c/d", "da39a3ee5e6b4b0d3255bfef95601890afd80709", "-1", "-1", "3.0", "-4.0", "6", "12", "2432902008176640000"]])
+        #expect(try t.rows("SELECT millisecond(TIMESTAMP '2025-01-01 10:11:12.345678'), isoyear(DATE '2021-01-01'), dayofmonth(DATE '2025-03-04'), TIMESTAMP '2025-01-01' + to_hours(30)")
+                == [["12345", "2020", "4", "2025-01-02 06:00:00"]])
+        // random() is evaluated per row, not folded into one constant.
+        #expect(try t.rows("SELECT count(DISTINCT random()) > 1 FROM events") == [["true"]])
+        let e = #expect(throws: CairnError.self) { try t.db.execute("SELECT factorial(21)") }
+        #expect(e?.message.contains("out of the BIGINT range") == true)
+    }
+
     @Test func describeAndShowTablesAnswerAsDuckDB() throws {
         let t = try loaded()
         try t.db.execute("CREATE TABLE chunks (id BIGINT NOT NULL, embedding VECTOR(3))")

@@ -160,7 +160,8 @@ def run_cairn(cairn, database, sql):
             continue
         record = json.loads(line)
         names = list(record.keys())
-        rows.append(list(record.values()))
+        # JSON has no NaN or infinities: Cairn writes them as the strings DuckDB prints.
+        rows.append([float(v) if v in ("nan", "inf", "-inf") else v for v in record.values()])
     return names, rows
 
 

@@ -172,6 +172,9 @@ class QueryGenerator:
             f"quantile_disc(status, {q})", "median(latency_ms)",
             "stddev(latency_ms)", "variance(latency_ms)", "stddev_pop(latency_ms)", "var_pop(status)", "arg_max(status, latency_ms)", "arg_min(ts, latency_ms)",
             "bool_or(status >= 500)", "bool_and(ip IS NOT NULL)",
+            "count_if(status >= 500)", "corr(latency_ms, status)", "covar_samp(latency_ms, status)", "regr_slope(latency_ms, status)",
+            "regr_intercept(latency_ms, user_id)", "regr_count(latency_ms, status)", "skewness(latency_ms)", "kurtosis(latency_ms)",
+            "entropy(event_type)", "first(status ORDER BY ts)", "last(url ORDER BY ts DESC)", "any_value(ip ORDER BY ts)",
             f"sum(CASE WHEN status >= {self.choice([400, 500])} THEN 1 ELSE 0 END)",
             "count(CASE WHEN event_type LIKE 'login%' THEN 1 END)",
             # round() of an average of doubles can fall on a tie, which summation order decides: Cairn
@@ -209,6 +212,9 @@ class QueryGenerator:
             "left(tenant_id, 3)", "right(ip, 2)", "strpos(url, '/api')", "lpad(CAST(status AS VARCHAR), 5, '0')",
             "monthname(ts)", "date_diff('minute', TIMESTAMP '2025-09-01 00:00:00', ts)", "epoch_ms(ts)",
             "date_sub('hour', TIMESTAMP '2025-09-01 00:30:00', ts)", "date_sub('month', TIMESTAMP '2025-08-31 12:00:00', ts)",
+            "concat_ws('/', tenant_id, event_type, status)", "sha256(tenant_id)", "reverse(event_type)", "ends_with(url, 's')",
+            "url_decode(url)", "sign(latency_ms - 100)", "log2(latency_ms + 1)", "mod(status, 7)", "last_day(ts)", "millisecond(ts)",
+            "ip GLOB '10.*'", "url ~~ '%api%'",
         ])
 
     # -- query shapes -----------------------------------------------------------------------

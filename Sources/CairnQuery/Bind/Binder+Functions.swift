@@ -29,8 +29,29 @@ extension Binder {
         case "bool_and", "every": .boolAnd
         case "bool_or", "any": .boolOr
         case "string_agg", "group_concat", "listagg": .stringAgg
-        case "first", "any_value", "arbitrary": .first
+        case "first", "arbitrary": .first
+        case "any_value": .anyValue
         case "last": .last
+        case "count_if", "countif": .sum   // of 1 for true, 0 for false (NULL when no row is either), as DuckDB
+        case "fsum", "sumkahan", "kahan_sum": .sum
+        case "favg": .avg
+        case "product": .product
+        case "entropy": .entropy
+        case "skewness": .skewness
+        case "kurtosis": .kurtosis
+        case "kurtosis_pop": .kurtosisPop
+        case "covar_pop": .covarPop
+        case "covar_samp": .covarSamp
+        case "corr": .corr
+        case "regr_slope": .regrSlope
+        case "regr_intercept": .regrIntercept
+        case "regr_r2": .regrR2
+        case "regr_count": .regrCount
+        case "regr_avgx": .regrAvgX
+        case "regr_avgy": .regrAvgY
+        case "regr_sxx": .regrSXX
+        case "regr_syy": .regrSYY
+        case "regr_sxy": .regrSXY
         case "stddev", "stddev_samp": .stddevSamp
         case "variance", "var_samp": .varSamp
         case "stddev_pop": .stddevPop
@@ -73,13 +94,19 @@ extension Binder {
             }
             descending = within.descending
             nullsFirst = within.nullsFirst
-        } else if let within {
-            guard kind == .quantileCont || kind == .quantileDisc, args.count == 1 else {
-                throw error("WITHIN GROUP is only supported for percentile_cont/percentile_disc", p)
-            }
+        } else if let within, kind.isOrderSensitive {
+            guard args.count == 1 else { throw error("\(name) takes exactly one argument", p) }
+            guard !distinct else { throw error("\(name)(DISTINCT … ORDER BY …) is not supported", p) }
+            argument = try inner.bind(args[0])
+            by = try inner.bind(within.expr)
+            descending = within.descending
+            nullsFirst = within.nullsFirst
+        } else if let within, kind == .quantileCont || kind == .quantileDisc {
+            guard args.count == 1 else { throw error("\(name)(fraction) WITHIN GROUP (ORDER BY value) takes one argument", p) }
             argument = try inner.bind(within.expr)
             parameter = try quantileFraction(try inner.bind(args[0]), args[0].position, descending: within.descending)
         } else {
+            // An ORDER BY in the call of an aggregate whose result does not depend on order changes nothing.
             switch (kind, args.count) {
             case (.count, 0): kind = .countStar
             case (_, 1) where name == "median":
@@ -93,6 +120,11 @@ extension Binder {
                 by = try inner.bind(args[1])
             case (.argMax, _), (.argMin, _):
                 throw error("\(name) takes a value and the expression to compare rows by", p)
+            case (let k, 2) where k.isBivariate:
+                argument = try inner.coerce(try inner.number(try inner.bind(args[0]), name, args[0].position), to: .double, args[0].position)
+                by = try inner.coerce(try inner.number(try inner.bind(args[1]), name, args[1].position), to: .double, args[1].position)
+            case (let k, _) where k.isBivariate:
+                throw error("\(name) takes two arguments, y and x", p)
             case (.stringAgg, 1):
                 argument = try inner.bind(args[0]); parameter = .string(",")
             case (.stringAgg, 2):
@@ -110,8 +142,15 @@ extension Binder {
             }
         }
         if var a = argument, a.isStringConstant { a = .constant(a.constantValue, .varchar); argument = a }
+        if let a = argument, name == "count_if" || name == "countif" {
+            let condition = try inner.coerce(a, to: .boolean, args[0].position)
+            argument = .caseWhen([(condition, .constant(.int(1), .bigint)), (.not(condition), .constant(.int(0), .bigint))],
+                                 elseResult: .constant(.null, .bigint), .bigint)
+        } else if let a = argument, ["fsum", "sumkahan", "kahan_sum", "favg"].contains(name) {
+            argument = try inner.coerce(try inner.number(a, name, args[0].position), to: .double, args[0].position)
+        }
         // A bare NULL has no type; numeric aggregates of it are NULL, as in DuckDB.
-        if argument?.isNullConstant == true, [.sum, .avg, .stddevSamp, .varSamp, .stddevPop, .varPop].contains(kind) {
+        if argument?.isNullConstant == true, [.sum, .avg, .stddevSamp, .varSamp, .stddevPop, .varPop, .product, .skewness, .kurtosis, .kurtosisPop].contains(kind) {
             argument = .constant(.null, .bigint)
         }
         if let filter {
@@ -129,8 +168,12 @@ extension Binder {
         case .sum:
             guard at.isNumeric else { throw error("sum needs a numeric argument, got \(at)", p) }
             type = at.isInteger ? .bigint : .double
-        case .avg, .stddevSamp, .varSamp, .stddevPop, .varPop:
+        case .avg, .stddevSamp, .varSamp, .stddevPop, .varPop, .product, .skewness, .kurtosis, .kurtosisPop:
             guard at.isNumeric else { throw error("\(name) needs a numeric argument, got \(at)", p) }
+            type = .double
+        case .entropy: type = .double
+        case .regrCount: type = .bigint
+        case .covarPop, .covarSamp, .corr, .regrSlope, .regrIntercept, .regrR2, .regrAvgX, .regrAvgY, .regrSXX, .regrSYY, .regrSXY:
             type = .double
         case .quantileCont:
             guard at.isNumeric || at.isTemporal else { throw error("\(name) needs a numeric or temporal argument", p) }
@@ -138,7 +181,7 @@ extension Binder {
         case .quantileDisc:
             guard at.isNumeric || at.isTemporal else { throw error("\(name) needs a numeric or temporal argument, got \(at)", p) }
             type = at
-        case .min, .max, .first, .last, .argMax, .argMin, .mode: type = at
+        case .min, .max, .first, .last, .anyValue, .argMax, .argMin, .mode: type = at
         case .boolAnd, .boolOr:
             guard at == .boolean else { throw error("\(name) needs a boolean argument", p) }
             type = .boolean
@@ -173,33 +216,33 @@ extension Binder {
         return .double(descending ? 1 - f : f)
     }
 
-    private func expectArgs(_ name: String, _ args: [BoundExpr], _ range: ClosedRange<Int>, _ p: SQLPosition) throws(CairnError) {
+    func expectArgs(_ name: String, _ args: [BoundExpr], _ range: ClosedRange<Int>, _ p: SQLPosition) throws(CairnError) {
         guard range.contains(args.count) else {
             let want = range.lowerBound == range.upperBound ? "\(range.lowerBound)" : "\(range.lowerBound) to \(range.upperBound)"
             throw error("\(name) takes \(want) argument\(range.upperBound == 1 ? "" : "s"), got \(args.count)", p)
         }
     }
 
-    private func text(_ b: BoundExpr, _ name: String, _ p: SQLPosition) throws(CairnError) -> BoundExpr {
+    func text(_ b: BoundExpr, _ name: String, _ p: SQLPosition) throws(CairnError) -> BoundExpr {
         if b.type.isString { return b }
         if b.isNullConstant { return .constant(.null, .varchar) }
         throw error("\(name) needs a VARCHAR argument, got \(b.type)", p)
     }
 
-    private func number(_ b: BoundExpr, _ name: String, _ p: SQLPosition) throws(CairnError) -> BoundExpr {
+    func number(_ b: BoundExpr, _ name: String, _ p: SQLPosition) throws(CairnError) -> BoundExpr {
         if b.type.isNumeric { return b }
         if b.isStringConstant || b.isNullConstant { return try coerce(b, to: .double, p) }
         throw error("\(name) needs a numeric argument, got \(b.type)", p)
     }
 
-    private func integer(_ b: BoundExpr, _ name: String, _ p: SQLPosition) throws(CairnError) -> BoundExpr {
+    func integer(_ b: BoundExpr, _ name: String, _ p: SQLPosition) throws(CairnError) -> BoundExpr {
         if b.type.isInteger { return b.type == .bigint ? b : .cast(b, to: .bigint, tryCast: false) }
         if b.isNullConstant { return .constant(.null, .bigint) }
         if case .constant(.double(let d), _) = b, let i = Int64(exactly: d) { return .constant(.int(i), .bigint) }
         throw error("\(name) needs an integer argument, got \(b.type)", p)
     }
 
-    private func temporal(_ b: BoundExpr, _ name: String, _ p: SQLPosition) throws(CairnError) -> BoundExpr {
+    func temporal(_ b: BoundExpr, _ name: String, _ p: SQLPosition) throws(CairnError) -> BoundExpr {
         if b.type.isTemporal { return b }
         if b.isStringConstant { return try coerce(b, to: .timestamp, p) }
         if b.isNullConstant { return .constant(.null, .timestamp) }
@@ -207,7 +250,7 @@ extension Binder {
     }
 
     /// A DATE or TIMESTAMP argument as a timestamp (a date is its midnight).
-    private func timestamp(_ b: BoundExpr, _ name: String, _ p: SQLPosition) throws(CairnError) -> BoundExpr {
+    func timestamp(_ b: BoundExpr, _ name: String, _ p: SQLPosition) throws(CairnError) -> BoundExpr {
         let t = try temporal(b, name, p)
         return t.type == .date ? .cast(t, to: .timestamp, tryCast: false) : t
     }
@@ -224,7 +267,7 @@ extension Binder {
         do { return try TimeFormat(text) } catch { throw self.error("unknown \(name) format specifier \(error.spec)", p) }
     }
 
-    private func constantString(_ b: BoundExpr, _ what: String, _ p: SQLPosition) throws(CairnError) -> String {
+    func constantString(_ b: BoundExpr, _ what: String, _ p: SQLPosition) throws(CairnError) -> String {
         guard case .constant(.string(let s), _) = b else { throw error("\(what) must be a constant string", p) }
         return s
     }
@@ -395,6 +438,9 @@ extension Binder {
             try expectArgs(name, a, 1...1, p)
             let x = try number(a[0], name, pos(0))
             return .function(name == "floor" ? .floor : .ceil, [x], x.type.isInteger ? .bigint : .double)
+        case "log" where a.count == 2:   // log(base, x)
+            return .function(.library(.logBase), [try coerce(try number(a[0], name, pos(0)), to: .double, pos(0)),
+                                                  try coerce(try number(a[1], name, pos(1)), to: .double, pos(1))], .double)
         case "sqrt", "ln", "log10", "log":
             try expectArgs(name, a, 1...1, p)
             let f: ScalarFunction = name == "sqrt" ? .sqrt : (name == "ln" ? .ln : .log10)
@@ -444,7 +490,8 @@ extension Binder {
             let field = try constantString(a[0], "date_part field", pos(0))
             return try bindDatePart(field, a[1], p)
         case "year", "month", "day", "hour", "minute", "second", "dayofweek", "dayofyear", "week", "quarter", "epoch",
-             "isodow", "weekday", "yearweek":
+             "isodow", "weekday", "yearweek", "dayofmonth", "weekofyear", "millisecond", "microsecond", "isoyear", "decade",
+             "century", "millennium":
             try expectArgs(name, a, 1...1, p)
             return try bindDatePart(name, a[0], p)
         case "time_bucket":
@@ -486,6 +533,7 @@ extension Binder {
         case "row_number", "rank", "dense_rank", "percent_rank", "cume_dist", "ntile", "lag", "lead", "first_value", "last_value", "nth_value":
             throw error("\(name) is a window function: add OVER (…), e.g. \(name)(…) OVER (ORDER BY ts)", p)
         default:
+            if let b = try bindLibraryFunction(name, a, exprs, p) { return b }
             throw error("unknown function \(name)()", p)
         }
     }
@@ -511,7 +559,7 @@ extension Binder {
         switch field.lowercased() {
         case "year", "years", "y", "yr", "yrs": .year
         case "month", "months", "mon", "mons": .month
-        case "day", "days", "d": .day
+        case "day", "days", "d", "dayofmonth": .day
         case "hour", "hours", "h", "hr", "hrs": .hour
         case "minute", "minutes", "min", "mins", "m": .minute
         case "second", "seconds", "s", "sec", "secs": .second

@@ -52,12 +52,14 @@ package indirect enum BoundExpr: Hashable, Sendable {
         }
     }
 
-    /// Whether the expression reads no input column (so it can be folded to a constant).
+    /// Whether the expression reads an input column or a volatile function (`random()`): when it
+    /// does not, it can be folded to a constant.
     package var referencesColumns: Bool {
         switch self {
         case .column: true
         case .constant: false
         case .arithmetic(_, let a, let b, _), .compare(_, let a, let b): a.referencesColumns || b.referencesColumns
+        case .function(.library(let f), let es, _): f.isVolatile || es.contains { $0.referencesColumns }
         case .and(let es), .or(let es), .coalesce(let es, _), .function(_, let es, _): es.contains { $0.referencesColumns }
         case .not(let e), .negate(let e), .isNull(let e, _), .inList(let e, _, _, _), .like(let e, _, _, _, _),
              .cast(let e, _, _):
@@ -229,6 +231,8 @@ package enum ScalarFunction: Hashable, Sendable {
     case vectorDims, l2Norm
     /// A subquery over the enclosing query's columns; the arguments are their values (and the IN operand).
     case correlated(CorrelatedSubquery)
+    /// Functions computed value by value (Functions/ScalarLibrary.swift).
+    case library(LibraryFunction)
 }
 
 extension ScalarFunction {

@@ -214,6 +214,15 @@ final class Accumulator {
     private var hll: [HyperLogLog] = []
     /// arg_max/arg_min: the compared value of the row whose argument `values` holds.
     private var byValues: [Value] = []
+    /// first/last/any_value(… ORDER BY …): each group's values with their sort keys.
+    private var keyedValues: [[(key: Value, value: Value)]] = []
+    /// Third and fourth central moment sums (skewness, kurtosis), updated with `means` and `m2`.
+    private var m3: [Double] = []
+    private var m4: [Double] = []
+    /// Two-argument statistics: the x mean and squared deviations (y uses `means` and `m2`) and the co-moment.
+    private var meansX: [Double] = []
+    private var m2x: [Double] = []
+    private var coMoments: [Double] = []
 
     init(_ spec: AggregateSpec) { self.spec = spec }
 
@@ -237,9 +246,16 @@ final class Accumulator {
         case .stringAgg: strings.append([]); keyedStrings.append([])
         case .approxCountDistinct: hll.append(HyperLogLog())
         case .argMax, .argMin: values.append(.null); byValues.append(.null)
-        case .mode: frequencies.append([:])
+        case .mode, .entropy: frequencies.append([:])
         case .countStar, .count: break
+        case .anyValue: values.append(.null); keyedValues.append([])
+        case .product: doubles.append(1)
+        case .skewness, .kurtosis, .kurtosisPop: means.append(0); m2.append(0); m3.append(0); m4.append(0)
+        case .covarPop, .covarSamp, .corr, .regrSlope, .regrIntercept, .regrR2, .regrCount, .regrAvgX, .regrAvgY,
+             .regrSXX, .regrSYY, .regrSXY:
+            means.append(0); m2.append(0); meansX.append(0); m2x.append(0); coMoments.append(0)
         }
+        if spec.kind == .first || spec.kind == .last { keyedValues.append([]) }
         if spec.distinct { distinctCounts.append(0) }
     }
 
@@ -248,6 +264,27 @@ final class Accumulator {
         if let arg, let by, spec.kind == .stringAgg, !spec.distinct, case .bytes(let b) = arg.storage {
             let byType = spec.by?.type ?? .bigint
             for i in 0..<n where !arg.isNull(i) { keyedStrings[groups[i]].append((by.value(at: i, type: byType), b.string(at: i))) }
+            return
+        }
+        if let arg, let by, spec.kind.isBivariate {
+            guard case .float64(let ys) = arg.storage, case .float64(let xs) = by.storage else { return }
+            for i in 0..<n where !arg.isNull(i) && !by.isNull(i) { addPair(groups[i], y: ys[i], x: xs[i]) }
+            return
+        }
+        if let arg, let by, spec.kind == .first || spec.kind == .last || spec.kind == .anyValue {
+            let t = spec.argument?.type ?? .bigint, byType = spec.by?.type ?? .bigint
+            for i in 0..<n where spec.kind != .anyValue || !arg.isNull(i) {
+                keyedValues[groups[i]].append((by.value(at: i, type: byType), arg.value(at: i, type: t)))
+            }
+            return
+        }
+        if let arg, !spec.distinct, spec.kind == .first || spec.kind == .last {
+            // NULLs count: first and last are the values of the first and last rows.
+            let t = spec.argument?.type ?? .bigint
+            for i in 0..<n where spec.kind == .last || !seen[groups[i]] {
+                values[groups[i]] = arg.value(at: i, type: t)
+                seen[groups[i]] = true
+            }
             return
         }
         if let arg, let by, spec.kind == .argMax || spec.kind == .argMin {
@@ -339,6 +376,30 @@ final class Accumulator {
         seen[g] = true
     }
 
+    /// Adds one (y, x) pair to the running means, squared deviations and co-moment (Welford).
+    private func addPair(_ g: Int, y: Double, x: Double) {
+        counts[g] += 1
+        let n = Double(counts[g])
+        let dx = x - meansX[g], dy = y - means[g]
+        meansX[g] += dx / n
+        means[g] += dy / n
+        m2x[g] += dx * (x - meansX[g])
+        m2[g] += dy * (y - means[g])
+        coMoments[g] += dx * (y - means[g])
+    }
+
+    /// Adds one value to the running mean and central moment sums up to the fourth (Terriberry's update).
+    private func addMoment(_ g: Int, _ x: Double) {
+        let n1 = Double(counts[g])
+        counts[g] += 1
+        let n = n1 + 1
+        let delta = x - means[g], deltaN = delta / n, deltaN2 = deltaN * deltaN, term1 = delta * deltaN * n1
+        means[g] += deltaN
+        m4[g] += term1 * deltaN2 * (n * n - 3 * n + 3) + 6 * deltaN2 * m2[g] - 4 * deltaN * m3[g]
+        m3[g] += term1 * deltaN * (n - 2) - 3 * deltaN * m2[g]
+        m2[g] += term1
+    }
+
     /// Adds one row (slow path, also used for DISTINCT).
     private func add(_ g: Int, _ arg: ColumnVector, _ i: Int) throws(CairnError) {
         let t = spec.argument?.type ?? .bigint
@@ -368,10 +429,20 @@ final class Accumulator {
             if !seen[g] { values[g] = v; seen[g] = true; return }
             let c = ValueOrder.compare(v, values[g])
             if (spec.kind == .min && c < 0) || (spec.kind == .max && c > 0) { values[g] = v }
-        case .first:
+        case .first, .anyValue:
             if !seen[g] { values[g] = arg.value(at: i, type: t); seen[g] = true }
         case .last:
             values[g] = arg.value(at: i, type: t); seen[g] = true
+        case .product:
+            counts[g] += 1
+            doubles[g] *= arg.value(at: i, type: t).doubleValue ?? 1
+        case .skewness, .kurtosis, .kurtosisPop:
+            addMoment(g, arg.value(at: i, type: t).doubleValue ?? 0)
+        case .entropy:
+            frequencies[g][arg.value(at: i, type: t), default: 0] += 1
+        case .covarPop, .covarSamp, .corr, .regrSlope, .regrIntercept, .regrR2, .regrCount, .regrAvgX, .regrAvgY,
+             .regrSXX, .regrSYY, .regrSXY:
+            break   // fed pairs by update(_:_:by:count:)
         case .boolAnd, .boolOr:
             guard case .int64(let a) = arg.storage else { return }
             if !seen[g] { ints[g] = a[i]; seen[g] = true; return }
@@ -410,7 +481,26 @@ final class Accumulator {
             let delta = other.means[h] - means[g]
             means[g] += delta * nb / total
             m2[g] += other.m2[h] + delta * delta * na * nb / total
-        case .min, .max, .first, .last, .boolAnd, .boolOr:
+        case .product:
+            doubles[g] *= other.doubles[h]
+        case .skewness, .kurtosis, .kurtosisPop:
+            mergeMoments(g, na: na, nb: nb, from: other, h)
+        case .covarPop, .covarSamp, .corr, .regrSlope, .regrIntercept, .regrR2, .regrCount, .regrAvgX, .regrAvgY,
+             .regrSXX, .regrSYY, .regrSXY:
+            guard nb > 0 else { return }
+            let total = na + nb
+            let dx = other.meansX[h] - meansX[g], dy = other.means[h] - means[g]
+            coMoments[g] += other.coMoments[h] + dx * dy * na * nb / total
+            m2x[g] += other.m2x[h] + dx * dx * na * nb / total
+            m2[g] += other.m2[h] + dy * dy * na * nb / total
+            meansX[g] += dx * nb / total
+            means[g] += dy * nb / total
+        case .entropy: frequencies[g].merge(other.frequencies[h], uniquingKeysWith: +)
+        case .min, .max, .first, .last, .anyValue, .boolAnd, .boolOr:
+            if spec.by != nil {   // first/last/any_value(… ORDER BY …)
+                keyedValues[g].append(contentsOf: other.keyedValues[h])
+                return
+            }
             guard other.seen[h] else { return }
             let mine = seen[g] ? stateValue(g) : nil
             let theirs = other.stateValue(h)
@@ -432,6 +522,23 @@ final class Accumulator {
         case .argMax, .argMin:
             if other.seen[h] { offer(g, other.values[h], by: other.byValues[h]) }
         }
+    }
+
+    /// Combines two sets of central moment sums (Chan et al.; Terriberry for the third and fourth).
+    private func mergeMoments(_ g: Int, na: Double, nb: Double, from other: Accumulator, _ h: Int) {
+        guard nb > 0 else { return }
+        guard na > 0 else {
+            means[g] = other.means[h]; m2[g] = other.m2[h]; m3[g] = other.m3[h]; m4[g] = other.m4[h]
+            return
+        }
+        let n = na + nb
+        let delta = other.means[h] - means[g], delta2 = delta * delta
+        let (a2, b2, a3, b3) = (m2[g], other.m2[h], m3[g], other.m3[h])
+        m4[g] += other.m4[h] + delta2 * delta2 * na * nb * (na * na - na * nb + nb * nb) / (n * n * n)
+            + 6 * delta2 * (na * na * b2 + nb * nb * a2) / (n * n) + 4 * delta * (na * b3 - nb * a3) / n
+        m3[g] += b3 + delta * delta2 * na * nb * (na - nb) / (n * n) + 3 * delta * (na * b2 - nb * a2) / n
+        m2[g] += b2 + delta2 * na * nb / n
+        means[g] += delta * nb / n
     }
 
     /// Folds another worker's DISTINCT pairs in, renumbering its groups through `map`.
@@ -477,6 +584,7 @@ final class Accumulator {
         let t = spec.argument?.type ?? .bigint
         switch spec.kind {
         case .boolAnd, .boolOr: return .bool(ints[g] != 0)
+        case .first, .last, .anyValue: return values[g]
         default:
             if !values[g].isNull { return values[g] }
             switch t.physical {
@@ -530,9 +638,30 @@ final class Accumulator {
             guard n > (population ? 0 : 1) else { return .null }
             let variance = max(0, m2[g] / (population ? n : n - 1))
             return .double(spec.kind == .varSamp || spec.kind == .varPop ? variance : variance.squareRoot())
-        case .min, .max, .first, .last, .boolAnd, .boolOr:
+        case .min, .max, .first, .last, .anyValue, .boolAnd, .boolOr:
+            if spec.by != nil {   // first/last/any_value(… ORDER BY …)
+                // Stable: rows with equal keys keep the order they arrived in.
+                let ordered = keyedValues[g].enumerated().sorted { a, b in
+                    let c = ValueOrder.compare(a.element.key, b.element.key, descending: spec.descending, nullsFirst: spec.nullsFirst ?? false)
+                    return c != 0 ? c < 0 : a.offset < b.offset
+                }
+                return (spec.kind == .last ? ordered.last : ordered.first)?.element.value ?? .null
+            }
             guard seen[g] else { return .null }
             return stateValue(g)
+        case .product:
+            return counts[g] > 0 ? .double(doubles[g]) : .null
+        case .entropy:
+            let total = Double(frequencies[g].values.reduce(0, +))
+            return .double(frequencies[g].values.reduce(0.0) { h, c in
+                let share = Double(c) / total
+                return h - share * Foundation.log2(share)
+            })
+        case .skewness, .kurtosis, .kurtosisPop:
+            return Self.shape(spec.kind, n: Double(counts[g]), m2: m2[g], m3: m3[g], m4: m4[g])
+        case .covarPop, .covarSamp, .corr, .regrSlope, .regrIntercept, .regrR2, .regrCount, .regrAvgX, .regrAvgY,
+             .regrSXX, .regrSYY, .regrSXY:
+            return bivariate(g)
         case .quantileCont, .quantileDisc:
             var xs = lists[g]
             guard !xs.isEmpty, case .double(let f) = spec.parameter else { return .null }
@@ -571,6 +700,51 @@ final class Accumulator {
                 return ValueOrder.compare(x, y, descending: spec.descending, nullsFirst: false) < 0
             }
             return .string(texts.joined(separator: sep))
+        }
+    }
+
+    /// Skewness or kurtosis from the central moment sums of `n` values; NULL where DuckDB's is
+    /// (too few values, or no spread).
+    private static func shape(_ kind: AggregateKind, n: Double, m2: Double, m3: Double, m4: Double) -> Value {
+        guard m2 > 0 else { return .null }
+        switch kind {
+        case .skewness:
+            guard n > 2 else { return .null }
+            let g1 = (m3 / n) / Foundation.pow(m2 / n, 1.5)
+            return .double((n * (n - 1)).squareRoot() / (n - 2) * g1)
+        case .kurtosis:
+            guard n > 3 else { return .null }
+            let g2 = n * m4 / (m2 * m2) - 3
+            return .double((n - 1) / ((n - 2) * (n - 3)) * ((n + 1) * g2 + 6))
+        default:
+            return .double(n * m4 / (m2 * m2) - 3)
+        }
+    }
+
+    /// A two-argument statistic of group `g`'s (y, x) pairs, with DuckDB's NULL and NaN results at the edges.
+    private func bivariate(_ g: Int) -> Value {
+        let n = Double(counts[g])
+        if spec.kind == .regrCount { return .int(counts[g]) }
+        guard n > 0 else { return .null }
+        let covariance = coMoments[g] / n, varianceX = m2x[g] / n, varianceY = m2[g] / n
+        switch spec.kind {
+        case .covarPop: return .double(covariance)
+        case .covarSamp: return n > 1 ? .double(coMoments[g] / (n - 1)) : .null
+        case .corr: return .double(covariance / (varianceX.squareRoot() * varianceY.squareRoot()))
+        case .regrSlope: return .double(covariance / varianceX)
+        case .regrIntercept:
+            let slope = covariance / varianceX
+            return slope.isFinite ? .double(means[g] - slope * meansX[g]) : .null
+        case .regrR2:
+            guard varianceX != 0 else { return .null }
+            guard varianceY != 0 else { return .double(1) }
+            let r = covariance / (varianceX.squareRoot() * varianceY.squareRoot())
+            return .double(r * r)
+        case .regrAvgX: return .double(meansX[g])
+        case .regrAvgY: return .double(means[g])
+        case .regrSXX: return .double(m2x[g])
+        case .regrSYY: return .double(m2[g])
+        default: return .double(coMoments[g])
         }
     }
 

@@ -240,6 +240,8 @@ enum Functions {
 
     private static func scalar(_ f: ScalarFunction, _ a: [Value], _ t: ColumnType) throws(CairnError) -> Value {
         switch f {
+        case .library(let function):
+            return try ScalarLibrary.evaluate(function, a)
         case .concat:
             var s = ""
             for v in a {
