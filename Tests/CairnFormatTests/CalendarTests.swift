@@ -12,14 +12,18 @@ import Testing
     }
 
     @Test func parsesAndFormatsTimestamps() throws {
-        let t = try #require(Calendar.parseTimestamp("2025-09-01 10:00:00"))
+        let t = try #require(Calendar.parseTimestamp("2025-09-01 10:00:00", applyingOffset: true))
         #expect(Calendar.formatTimestamp(t) == "2025-09-01 10:00:00")
-        let f = try #require(Calendar.parseTimestamp("2025-09-01T10:00:00.250Z"))
+        let f = try #require(Calendar.parseTimestamp("2025-09-01T10:00:00.250Z", applyingOffset: true))
         #expect(Calendar.formatTimestamp(f) == "2025-09-01 10:00:00.25")
-        let o = try #require(Calendar.parseTimestamp("2025-09-01 12:00:00+02:00"))
+        let o = try #require(Calendar.parseTimestamp("2025-09-01 12:00:00+02:00", applyingOffset: true))
         #expect(o == t)
-        #expect(Calendar.parseTimestamp("2025-02-30") == nil)
-        #expect(Calendar.parseTimestamp("2025-09-01 25:00:00") == nil)
+        // A TIMESTAMP keeps the wall-clock time and ignores the offset, as PostgreSQL and DuckDB do.
+        #expect(Calendar.parseTimestamp("2025-09-01 10:00:00+02:00", applyingOffset: false) == t)
+        #expect(Calendar.parseTimestamp("2025-09-01 10:00:00.", applyingOffset: false) == t)
+        #expect(Calendar.parseTimestamp("2025-09-01 10:00:00+2x", applyingOffset: false) == nil)
+        #expect(Calendar.parseTimestamp("2025-02-30", applyingOffset: true) == nil)
+        #expect(Calendar.parseTimestamp("2025-09-01 25:00:00", applyingOffset: true) == nil)
         #expect(Calendar.formatTimestamp(-1) == "1969-12-31 23:59:59.999999")
     }
 

@@ -152,15 +152,15 @@ import Testing
     }
 
     @Test func dateMath() {
-        let t = Calendar.parseTimestamp("2025-09-10 10:11:12.5")!
+        let t = Calendar.parseTimestamp("2025-09-10 10:11:12.5", applyingOffset: true)!
         #expect(Calendar.formatTimestamp(DateMath.trunc(.week, t)) == "2025-09-08 00:00:00")
         #expect(Calendar.formatTimestamp(DateMath.trunc(.quarter, t)) == "2025-07-01 00:00:00")
         #expect(Calendar.formatTimestamp(DateMath.trunc(.hour, t)) == "2025-09-10 10:00:00")
         #expect(DateMath.extract(.second, t) == 12)
-        #expect(DateMath.extract(.dow, Calendar.parseTimestamp("2025-09-14")!) == 0)
-        #expect(DateMath.extract(.isodow, Calendar.parseTimestamp("2025-09-14")!) == 7)
-        #expect(DateMath.extract(.week, Calendar.parseTimestamp("2025-01-01")!) == 1)
-        #expect(DateMath.extract(.doy, Calendar.parseTimestamp("2024-12-31")!) == 366)
+        #expect(DateMath.extract(.dow, Calendar.parseTimestamp("2025-09-14", applyingOffset: true)!) == 0)
+        #expect(DateMath.extract(.isodow, Calendar.parseTimestamp("2025-09-14", applyingOffset: true)!) == 7)
+        #expect(DateMath.extract(.week, Calendar.parseTimestamp("2025-01-01", applyingOffset: true)!) == 1)
+        #expect(DateMath.extract(.doy, Calendar.parseTimestamp("2024-12-31", applyingOffset: true)!) == 366)
     }
 
     @Test func zoneMapConstraints() {

@@ -21,9 +21,11 @@ import Testing
 
         deinit { try? FileManager.default.removeItem(atPath: dir) }
 
-        func write(_ text: String, name: String) throws -> String {
+        func write(_ text: String, name: String) throws -> String { try write(Array(text.utf8), name: name) }
+
+        func write(_ bytes: [UInt8], name: String) throws -> String {
             let path = dir + "/" + name
-            try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+            try Data(bytes).write(to: URL(fileURLWithPath: path))
             return path
         }
 
@@ -62,13 +64,13 @@ import Testing
     @Test func everyChunkSizeGivesTheRowsOfOneRead() throws {
         let f = try Fixture(ddl: "CREATE TABLE t (id BIGINT, note VARCHAR, n INTEGER)")
         let path = try f.write(Self.awkwardCSV, name: "a.csv")
-        let syntax = TextFileLoader.Syntax.csv(delimiter: Self.csv, quote: Self.quote, header: true, nullString: [])
+        let syntax = TextFileLoader.Syntax.csv(delimiter: Self.csv, quote: Self.quote, escape: Self.quote, header: true, nullString: [])
         #expect(try f.load(path, syntax: syntax, chunkBytes: 1 << 20, workers: 1) == 40)
         let expected = try f.rows()
         #expect(expected.count == 40)
         #expect(expected[0] == ["1", "two\nlines", "10"])
         #expect(expected[2] == ["3", "say \"hi\"", "NULL"])
-        #expect(expected[3] == ["4", "", "40"])
+        #expect(expected[3] == ["4", "NULL", "40"])   // a quoted empty field is NULL too, as in DuckDB
         #expect(expected[4] == ["5", "a,b\r\nc", "50"])
         #expect(expected[39] == ["40", "last", "400"])
         for chunkBytes in [1, 2, 3, 7, 16, 31, 64, 100, 257] {
@@ -85,7 +87,7 @@ import Testing
         let f = try Fixture(ddl: "CREATE TABLE t (id BIGINT, note VARCHAR)")
         let text = (0..<30).map { i in i % 7 == 3 ? "\(i),ab\"c\n" : "\(i),\"q\nq\"\n" }.joined()
         let path = try f.write(text, name: "s.csv")
-        let syntax = TextFileLoader.Syntax.csv(delimiter: Self.csv, quote: Self.quote, header: false, nullString: [])
+        let syntax = TextFileLoader.Syntax.csv(delimiter: Self.csv, quote: Self.quote, escape: Self.quote, header: false, nullString: [])
         #expect(try f.load(path, syntax: syntax, chunkBytes: 1 << 20, workers: 1) == 30)
         let expected = try f.rows()
         #expect(expected[3] == ["3", "ab\"c"])
@@ -114,13 +116,64 @@ import Testing
             }
         }
         let path = try f.write(text, name: "e.csv")
-        let syntax = TextFileLoader.Syntax.csv(delimiter: Self.csv, quote: Self.quote, header: true, nullString: [])
+        let syntax = TextFileLoader.Syntax.csv(delimiter: Self.csv, quote: Self.quote, escape: Self.quote, header: true, nullString: [])
         for (chunkBytes, workers) in [(1 << 20, 1), (9, 2), (50, 2), (123, 3)] {
             let e = #expect(throws: CairnError.self) { try f.load(path, syntax: syntax, chunkBytes: chunkBytes, workers: workers) }
             #expect(e?.line == firstBad, "chunkBytes \(chunkBytes)")
             #expect(e?.message.contains("id") == true)
             #expect(try f.rows().isEmpty)
         }
+    }
+
+    @Test func malformedQuotingIsAnErrorNamingItsLine() throws {
+        let f = try Fixture(ddl: "CREATE TABLE t (id BIGINT, note VARCHAR)")
+        let syntax = TextFileLoader.Syntax.csv(delimiter: Self.csv, quote: Self.quote, escape: Self.quote, header: true, nullString: [])
+        // A quote left open (a log cut mid-line) would otherwise swallow every later row.
+        for (text, line, message) in [("id,note\n1,ok\n2,\"oops\n3,fine\n4,fine\n", 3, "never closed"),
+                                      ("id,note\n1,ok\n2,\"cut", 3, "never closed"),
+                                      ("id,note\n1,ok\n2,\"two\nlines\"\n3,\"x\"y\n", 5, "after a closing quote")] {
+            let path = try f.write(text, name: "q.csv")
+            for (chunkBytes, workers) in [(1 << 20, 1), (4, 2), (9, 3)] {
+                let e = #expect(throws: CairnError.self) { try f.load(path, syntax: syntax, chunkBytes: chunkBytes, workers: workers) }
+                #expect(e?.line == line && e?.message.contains(message) == true, "\(text) chunkBytes \(chunkBytes): \(String(describing: e))")
+                #expect(try f.rows().isEmpty)
+            }
+        }
+    }
+
+    @Test func byteOrderMarksEscapesNullStringsAndEncoding() throws {
+        let f = try Fixture(ddl: "CREATE TABLE t (id BIGINT, note VARCHAR)")
+        let plain = TextFileLoader.Syntax.csv(delimiter: Self.csv, quote: Self.quote, escape: Self.quote, header: false, nullString: [])
+        // A byte-order mark opening the file is not part of the first field, header or not.
+        var path = try f.write([0xEF, 0xBB, 0xBF] + Array("1,a\n2,b\n".utf8), name: "bom.csv")
+        #expect(try f.load(path, syntax: plain, chunkBytes: 2, workers: 2) == 2)
+        #expect(try f.rows() == [["1", "a"], ["2", "b"]])
+        try f.clear()
+        path = try f.write([0xEF, 0xBB, 0xBF] + Array("{\"id\": 1, \"note\": \"a\"}\n".utf8), name: "bom.jsonl")
+        #expect(try f.load(path, syntax: .jsonLines, chunkBytes: 1 << 20, workers: 1) == 1)
+        #expect(try f.rows() == [["1", "a"]])
+        try f.clear()
+        // ESCAPE '\\': `\"` is a quote and `\\` a backslash; before anything else the backslash stays.
+        let backslash = TextFileLoader.Syntax.csv(delimiter: Self.csv, quote: Self.quote, escape: UInt8(ascii: "\\"), header: false, nullString: [])
+        path = try f.write("1,\"say \\\"hi\\\" \\\\ \\n\"\n", name: "esc.csv")
+        #expect(try f.load(path, syntax: backslash, chunkBytes: 1 << 20, workers: 1) == 1)
+        #expect(try f.rows() == [["1", "say \"hi\" \\ \\n"]])
+        try f.clear()
+        // A field equal to the NULL string is NULL, quoted or not; with NULL '\\N' an empty field is ''.
+        let backslashN = TextFileLoader.Syntax.csv(delimiter: Self.csv, quote: Self.quote, escape: Self.quote, header: false,
+                                                   nullString: Array("\\N".utf8))
+        path = try f.write("1,\n2,\\N\n3,\"\"\n,x\n", name: "n.csv")
+        #expect(try f.load(path, syntax: backslashN, chunkBytes: 1 << 20, workers: 1) == 4)
+        #expect(try f.rows() == [["1", ""], ["2", "NULL"], ["3", ""], ["NULL", "x"]])
+        try f.clear()
+        // Text must be UTF-8; compressed files are named as such.
+        path = try f.write(Array("1,ok\n2,caf".utf8) + [0xE9] + Array("\n".utf8), name: "latin1.csv")
+        let e = #expect(throws: CairnError.self) { try f.load(path, syntax: plain, chunkBytes: 1 << 20, workers: 1) }
+        #expect(e?.line == 2 && e?.message.contains("invalid UTF-8 at byte 4") == true, "\(String(describing: e))")
+        path = try f.write([0x1F, 0x8B, 0x08, 0x00], name: "x.csv.gz")
+        let g = #expect(throws: CairnError.self) { try f.load(path, syntax: plain, chunkBytes: 1 << 20, workers: 1) }
+        #expect(g?.message.contains("gzip-compressed") == true)
+        #expect(try f.rows().isEmpty)
     }
 
     @Test func jsonLinesInChunks() throws {

@@ -91,14 +91,16 @@ package enum Calendar {
     // MARK: - Parsing
 
     /// Parses `YYYY-MM-DD`, optionally followed by ` ` or `T` and `HH:MM[:SS[.ffffff]]`, optionally followed by
-    /// `Z`, `UTC`, or an offset `±HH[:MM]`. Returns microseconds since the epoch in UTC, or nil if malformed.
-    package static func parseTimestamp(_ text: Substring) -> Int64? {
+    /// `Z`, `UTC`, or an offset `±HH[:MM]`. Returns microseconds since the epoch, or nil if malformed.
+    /// An offset is applied (the result is UTC) for a TIMESTAMPTZ; for a TIMESTAMP it is checked and
+    /// ignored, leaving the wall-clock time as written, as PostgreSQL and DuckDB do.
+    package static func parseTimestamp(_ text: Substring, applyingOffset: Bool) -> Int64? {
         var copy = String(text)
-        return copy.withUTF8 { parseTimestamp(bytes: $0) }
+        return copy.withUTF8 { parseTimestamp(bytes: $0, applyingOffset: applyingOffset) }
     }
 
-    /// ``parseTimestamp(_:)`` on UTF-8 bytes, without allocating.
-    package static func parseTimestamp(bytes: UnsafeBufferPointer<UInt8>) -> Int64? {
+    /// ``parseTimestamp(_:applyingOffset:)`` on UTF-8 bytes, without allocating.
+    package static func parseTimestamp(bytes: UnsafeBufferPointer<UInt8>, applyingOffset: Bool) -> Int64? {
         var s = bytes[...]
         while let f = s.first, f == 0x20 { s = s.dropFirst() }
         while let l = s.last, l == 0x20 { s = s.dropLast() }
@@ -125,7 +127,7 @@ package enum Calendar {
                         n += 1
                         r = r.dropFirst()
                     }
-                    if n == 0 { return nil }
+                    // `10:00:00.` (no digits after the point) is whole seconds, as DuckDB reads it.
                 }
             }
             guard hh < 24 || (hh == 24 && mm == 0 && ss == 0), mm < 60, ss < 60 else { return nil }
@@ -141,6 +143,7 @@ package enum Calendar {
             if r.first == 0x3A { r = r.dropFirst() }
             if !r.isEmpty { guard let m = readInt(&r, digits: 2...2) else { return nil }; om = m }
             guard r.isEmpty else { return nil }
+            guard applyingOffset else { return t }
             let off = oh * microsPerHour + om * microsPerMinute
             return sign == 0x2B ? t - off : t + off
         }

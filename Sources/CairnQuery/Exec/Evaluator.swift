@@ -529,7 +529,7 @@ package struct Evaluator: Sendable {
             var validity = v.validity
             for i in 0..<n where !v.isNull(i) {
                 let s = b.string(at: i)
-                if let t = Calendar.parseTimestamp(Substring(s)) { out[i] = t; continue }
+                if let t = Calendar.parseTimestamp(Substring(s), applyingOffset: to == .timestamptz) { out[i] = t; continue }
                 if !tryCast { throw Casts.conversion(s, to) }
                 var val = validity ?? [Bool](repeating: true, count: n)
                 val[i] = false

@@ -89,7 +89,7 @@ package enum Casts {
             case .timestamp(let t): return .date(Int32(clamping: Calendar.dayOf(micros: t)))
             case .string(let s):
                 if let d = Calendar.parseDate(Substring(s)) { return .date(Int32(clamping: d)) }
-                if let t = Calendar.parseTimestamp(Substring(s)) { return .date(Int32(clamping: Calendar.dayOf(micros: t))) }
+                if let t = Calendar.parseTimestamp(Substring(s), applyingOffset: false) { return .date(Int32(clamping: Calendar.dayOf(micros: t))) }
                 throw conversion(s, to)
             default: throw unsupported(from, to)
             }
@@ -100,7 +100,7 @@ package enum Casts {
                 guard let us = Calendar.micros(days: Int64(d)) else { throw CairnError(.type, "date is out of the timestamp range") }
                 return .timestamp(us)
             case .string(let s):
-                guard let t = Calendar.parseTimestamp(Substring(s)) else { throw conversion(s, to) }
+                guard let t = Calendar.parseTimestamp(Substring(s), applyingOffset: to == .timestamptz) else { throw conversion(s, to) }
                 return .timestamp(t)
             default: throw unsupported(from, to)
             }

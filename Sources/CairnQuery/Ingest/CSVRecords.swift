@@ -1,4 +1,4 @@
-/// One CSV field: a byte range of the parsed buffer, and whether it was quoted (and has `""`).
+/// One CSV field: a byte range of the parsed buffer, and whether it was quoted (and holds escapes).
 struct CSVField {
     var start: Int
     var end: Int
@@ -7,41 +7,67 @@ struct CSVField {
     var isEmpty: Bool { start == end }
 }
 
-/// Splits a buffer into RFC 4180 records; quoted fields may span lines and hold `""`.
+/// Splits a buffer into RFC 4180 records; quoted fields may span lines and hold `""` (or, with an
+/// escape character other than the quote, `\"`).
 ///
-/// A quote only opens a field at its start. Elsewhere it is kept as text (`ab"c`), and text after
-/// a closing quote is skipped up to the delimiter (`"a"b`): lenient readings of malformed input.
+/// A quote only opens a field at its start; elsewhere it is kept as text (`ab"c`), as DuckDB does.
+/// Text after a closing quote (`"a"b`) and a quote left open at the end of the input are errors,
+/// not guesses: either would otherwise silently change or drop data.
 struct CSVRecordParser {
     let delimiter: UInt8
     let quote: UInt8
+    /// Makes the next byte literal inside a quoted field; equal to `quote` for RFC 4180's `""`.
+    let escape: UInt8
 
     /// The largest of the delimiter and the line break bytes.
     private let highestSpecial: UInt8
 
-    init(delimiter: UInt8, quote: UInt8) {
+    init(delimiter: UInt8, quote: UInt8, escape: UInt8) {
         self.delimiter = delimiter
         self.quote = quote
+        self.escape = escape
         highestSpecial = max(delimiter, 0x0D)
+    }
+
+    /// Malformed input: what is wrong, and the line breaks from the record's start to where.
+    struct Malformed: Error {
+        let message: String
+        let newlines: Int
     }
 
     /// Parses the record starting at `start` into `fields`: returns where the next one starts and
     /// the line breaks consumed, or nil when the buffer ends first (unless `atEOF`, when the last
     /// record needs no terminator).
     func next(_ buf: UnsafeBufferPointer<UInt8>, from start: Int, atEOF: Bool,
-                       fields: inout [CSVField]) -> (next: Int, newlines: Int)? {
+              fields: inout [CSVField]) throws(Malformed) -> (next: Int, newlines: Int)? {
         fields.removeAll(keepingCapacity: true)
         let n = buf.count
         var i = start
         var newlines = 0
         while true {
             if i < n, buf[i] == quote {
+                let opened = newlines
                 var j = i + 1
                 var escaped = false
                 while true {
-                    guard j < n else { return nil }
+                    guard j < n else {
+                        guard atEOF else { return nil }
+                        throw Malformed(message: "a quoted field opened here is never closed", newlines: opened)
+                    }
                     let b = buf[j]
+                    if b == escape, escape != quote {
+                        guard j + 1 < n else {
+                            guard atEOF else { return nil }
+                            throw Malformed(message: "a quoted field opened here is never closed", newlines: opened)
+                        }
+                        if buf[j + 1] == quote || buf[j + 1] == escape {
+                            escaped = true
+                            j += 2
+                            continue
+                        }
+                    }
                     if b == quote {
-                        if j + 1 < n, buf[j + 1] == quote { escaped = true; j += 2; continue }
+                        if j + 1 < n, buf[j + 1] == quote, escape == quote { escaped = true; j += 2; continue }
                         if j + 1 >= n && !atEOF { return nil }
                         break
                     }
@@ -50,7 +76,10 @@ struct CSVRecordParser {
                 }
                 fields.append(CSVField(start: i + 1, end: j, quoted: true, escapedQuotes: escaped))
                 i = j + 1
-                while i < n, buf[i] != delimiter, buf[i] != 0x0A, buf[i] != 0x0D { i += 1 }
+                if i < n, buf[i] != delimiter, buf[i] != 0x0A, buf[i] != 0x0D {
+                    throw Malformed(message: "unexpected text after a closing quote (a quote inside a quoted field is written twice: \"\"\")",
+                                    newlines: newlines)
+                }
             } else {
                 var j = i
                 while j < n {
@@ -77,14 +106,20 @@ struct CSVRecordParser {
         }
     }
 
-    /// The bytes of a quoted field with `""` unescaped.
-    static func unescaped(quote: UInt8, _ buf: UnsafeBufferPointer<UInt8>, _ f: CSVField) -> [UInt8] {
+    /// The bytes of a quoted field with its escapes undone: `""`, or the escape character before a
+    /// quote or another escape character (before anything else it is kept, as text).
+    func unescaped(_ buf: UnsafeBufferPointer<UInt8>, _ f: CSVField) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(f.end - f.start)
         var i = f.start
         while i < f.end {
-            out.append(buf[i])
-            i += buf[i] == quote ? 2 : 1
+            if buf[i] == escape, i + 1 < f.end, buf[i + 1] == quote || buf[i + 1] == escape {
+                out.append(buf[i + 1])
+                i += 2
+            } else {
+                out.append(buf[i])
+                i += 1
+            }
         }
         return out
     }

@@ -47,11 +47,19 @@ struct CopyLoader {
         var header = false
         var delimiter = UInt8(ascii: c.path.lowercased().hasSuffix(".tsv") ? "\t" : ",")
         var quote = UInt8(ascii: "\"")
+        var escape: UInt8?
         var nullString: [UInt8] = []
         var dimension: Int?
         var firstID: Int64 = 0
         var timestampFormat: TimeFormat?, dateFormat: TimeFormat?
         if c.path.lowercased().hasSuffix(".npy") { format = .npy }
+        /// A one-byte option: one ASCII character, or `\t` for a tab (as DuckDB reads it).
+        func oneByte(_ v: Value, _ name: String) throws(CairnError) -> UInt8 {
+            guard case .string(let s) = v else { throw fail("\(name) must be one character") }
+            if s == "\\t" { return 0x09 }
+            guard s.utf8.count == 1, let b = s.utf8.first, b < 0x80 else { throw fail("\(name) must be one ASCII character (or '\\t' for a tab)") }
+            return b
+        }
         for (key, value) in c.options {
             let v: Value
             switch value {
@@ -85,11 +93,11 @@ struct CopyLoader {
                 default: break
                 }
             case "delimiter", "delim", "sep":
-                guard case .string(let s) = v, s.utf8.count == 1, let d = s.utf8.first else { throw fail("DELIMITER must be one character") }
-                delimiter = d
+                delimiter = try oneByte(v, "DELIMITER")
             case "quote":
-                guard case .string(let s) = v, s.utf8.count == 1, let q = s.utf8.first else { throw fail("QUOTE must be one character") }
-                quote = q
+                quote = try oneByte(v, "QUOTE")
+            case "escape":
+                escape = try oneByte(v, "ESCAPE")
             case "null", "nullstr":
                 guard case .string(let s) = v else { throw fail("NULL must be a string") }
                 nullString = Array(s.utf8)
@@ -120,7 +128,7 @@ struct CopyLoader {
                 .load(path: c.path, schema: schema, targets: targets, layout: layout, firstID: firstID)
         }
         let syntax: TextFileLoader.Syntax = format == .json
-            ? .jsonLines : .csv(delimiter: delimiter, quote: quote, header: header, nullString: nullString)
+            ? .jsonLines : .csv(delimiter: delimiter, quote: quote, escape: escape ?? quote, header: header, nullString: nullString)
         var loader = TextFileLoader(engine: engine, schema: schema, targets: targets, path: c.path, syntax: syntax,
                                     isCancelled: isCancelled, progress: progress)
         loader.timestampFormat = timestampFormat

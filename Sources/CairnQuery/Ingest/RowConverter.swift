@@ -53,7 +53,10 @@ struct RowConverter {
     }
 
     /// Adds one CSV record whose fields lie in `buf`. Unquoted empty fields and `nullString` are NULL.
-    mutating func addCSV(_ fields: borrowing [CSVField], _ buf: UnsafeBufferPointer<UInt8>, quote: UInt8,
+    /// Adds one CSV record. A field equal to the NULL string (by default the empty string), quoted
+    /// or not, is NULL, as in DuckDB; with another NULL string an empty field is '' for text columns
+    /// and NULL for the others.
+    mutating func addCSV(_ fields: borrowing [CSVField], _ buf: UnsafeBufferPointer<UInt8>, parser: CSVRecordParser,
                          line: Int, nullString: [UInt8]) throws(CairnError) {
         guard fields.count == targets.count else {
             throw CairnError(.invalidInput, "expected \(targets.count) fields but found \(fields.count)", file: file, line: line)
@@ -62,12 +65,12 @@ struct RowConverter {
             let f = fields[k]
             let col = targets[k]
             if f.escapedQuotes {
-                let bytes = CSVRecordParser.unescaped(quote: quote, buf, f)
+                let bytes = parser.unescaped(buf, f)
                 try bytes.withUnsafeBufferPointer { (b: UnsafeBufferPointer<UInt8>) throws(CairnError) in try appendText(col, b, line: line) }
                 continue
             }
             let b = UnsafeBufferPointer(rebasing: buf[f.start..<f.end])
-            let isNull = !f.quoted && (b.isEmpty || (!nullString.isEmpty && b.elementsEqual(nullString)))
+            let isNull = b.isEmpty ? nullString.isEmpty || !types[col].isString : b.elementsEqual(nullString)
             try appendText(col, isNull ? nil : b, line: line)
         }
         try fillMissing(line: line)
@@ -153,8 +156,10 @@ struct RowConverter {
         let type = types[col]
         switch type {
         case .varchar:
+            guard UTF8Text.isValid(text) else { throw error(line, col, "invalid UTF-8 \(UTF8Text.describeFirstInvalid(text))") }
             builders[col].appendBytes(text)
         case .json:
+            guard UTF8Text.isValid(text) else { throw error(line, col, "invalid UTF-8 \(UTF8Text.describeFirstInvalid(text))") }
             guard JSONScanner.isValid(text) else {
                 throw error(line, col, "malformed JSON: \(Casts.truncate(String(decoding: text, as: UTF8.self)))")
             }
@@ -178,7 +183,7 @@ struct RowConverter {
                     throw error(line, col, "\"\(Casts.truncate(String(decoding: text, as: UTF8.self)))\" does not match TIMESTAMPFORMAT '\(timestampFormat.text)'")
                 }
                 builders[col].appendInt(t)
-            } else if let t = Calendar.parseTimestamp(bytes: text) {
+            } else if let t = Calendar.parseTimestamp(bytes: text, applyingOffset: type == .timestamptz) {
                 builders[col].appendInt(t)
             } else {
                 try appendSlow(col, text, line)

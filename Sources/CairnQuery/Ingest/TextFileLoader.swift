@@ -20,7 +20,7 @@ import Darwin
 /// where each chunk ends where its parse did.
 struct TextFileLoader {
     enum Syntax: Sendable {
-        case csv(delimiter: UInt8, quote: UInt8, header: Bool, nullString: [UInt8])
+        case csv(delimiter: UInt8, quote: UInt8, escape: UInt8, header: Bool, nullString: [UInt8])
         case jsonLines
     }
 
@@ -65,15 +65,20 @@ struct TextFileLoader {
         var line = firstLine
         var pos = 0
         switch syntax {
-        case .csv(let delimiter, let quote, _, let nullString):
-            let parser = CSVRecordParser(delimiter: delimiter, quote: quote)
+        case .csv(let delimiter, let quote, let escape, _, let nullString):
+            let parser = CSVRecordParser(delimiter: delimiter, quote: quote, escape: escape)
             var skip = skipHeader
             var fields: [CSVField] = []
-            while pos < buf.count, let (next, newlines) = parser.next(buf, from: pos, atEOF: atEOF, fields: &fields) {
+            while pos < buf.count {
+                let step: (next: Int, newlines: Int)?
+                do { step = try parser.next(buf, from: pos, atEOF: atEOF, fields: &fields) } catch {
+                    throw CairnError(.invalidInput, error.message, file: path, line: line + error.newlines)
+                }
+                guard let (next, newlines) = step else { break }
                 if skip {
                     skip = false
                 } else if !(fields.count == 1 && fields[0].isEmpty && !fields[0].quoted) {   // not a blank line
-                    try converter.addCSV(fields, buf, quote: quote, line: line, nullString: nullString)
+                    try converter.addCSV(fields, buf, parser: parser, line: line, nullString: nullString)
                 }
                 pos = next
                 line += newlines
@@ -101,7 +106,7 @@ struct TextFileLoader {
     /// known (the chunk holds less than one record).
     private func boundary(_ buf: UnsafeBufferPointer<UInt8>) -> Int? {
         switch syntax {
-        case .csv(_, let quote, _, _):
+        case .csv(_, let quote, _, _, _):
             return CSVRecordParser.lastBoundary(buf, quote: quote)
         case .jsonLines:
             guard let last = buf.lastIndex(of: 0x0A) else { return nil }
@@ -110,7 +115,7 @@ struct TextFileLoader {
     }
 
     private var hasHeader: Bool {
-        if case .csv(_, _, true, _) = syntax { return true }
+        if case .csv(_, _, _, true, _) = syntax { return true }
         return false
     }
 
@@ -232,7 +237,21 @@ final class FileChunks {
     deinit { close(fd) }
 
     /// Appends up to `count` bytes to `buffer`; returns true once the end of the file is reached.
+    /// A UTF-8 byte-order mark opening the file (as Windows tools write) is dropped.
     func fill(_ buffer: inout [UInt8], adding requested: Int) throws(CairnError) -> Bool {
+        let atStart = consumed == 0, old = buffer.count
+        let eof = try readChunk(&buffer, adding: atStart ? max(requested, 4) : requested)   // a whole mark or magic number
+        guard atStart else { return eof }
+        let head = buffer[old...]
+        if head.starts(with: [0xEF, 0xBB, 0xBF]) { buffer.removeSubrange(old..<(old + 3)) }
+        for (magic, name) in [([0x1F, 0x8B] as [UInt8], "gzip"), ([0x28, 0xB5, 0x2F, 0xFD], "zstd"), ([0x42, 0x5A, 0x68], "bzip2")]
+        where head.starts(with: magic) {
+            throw CairnError(.unsupported, "\"\(path)\" is \(name)-compressed; COPY reads uncompressed text, so decompress it first", file: path)
+        }
+        return eof
+    }
+
+    private func readChunk(_ buffer: inout [UInt8], adding requested: Int) throws(CairnError) -> Bool {
         // No more room than the file has left (plus slack, should it have grown): zeroing a whole
         // chunk for a small file costs more than reading it.
         let count = min(requested, max(size - consumed, 0) + 65_536)
