@@ -176,6 +176,28 @@ import Testing
         #expect(try f.rows().isEmpty)
     }
 
+    @Test func globsLoadEveryMatchAtomicallyAndJSONArraysLoadTheirElements() throws {
+        let f = try Fixture(ddl: "CREATE TABLE t (id BIGINT, note VARCHAR)")
+        _ = try f.write("id,note\n1,a\n2,b\n", name: "p1.csv")
+        _ = try f.write("id,note\n3,c\n", name: "p2.csv")
+        #expect(try f.session.execute("COPY t FROM '\(f.dir)/p*.csv' (HEADER)", []).rowsAffected == 3)
+        #expect(try f.rows() == [["1", "a"], ["2", "b"], ["3", "c"]])
+        // A bad file among the matches loads none of them.
+        _ = try f.write("id,note\nx,d\n", name: "p3.csv")
+        let e = #expect(throws: CairnError.self) { try f.session.execute("COPY t FROM '\(f.dir)/p*.csv' (HEADER)", []) }
+        #expect(e?.file?.hasSuffix("p3.csv") == true && e?.line == 2)
+        #expect(try f.rows().count == 3)
+        let none = #expect(throws: CairnError.self) { try f.session.execute("COPY t FROM '\(f.dir)/nothing*.csv'", []) }
+        #expect(none?.message.contains("no file matches") == true)
+        try f.clear()
+        let path = try f.write("[\n  {\"id\": 1, \"note\": \"x\"},\n  {\"id\": 2, \"note\": null}\n]\n", name: "a.json")
+        #expect(try f.session.execute("COPY t FROM '\(path)'", []).rowsAffected == 2)
+        #expect(try f.rows() == [["1", "x"], ["2", "NULL"]])
+        let bad = try f.write("[{\"id\": 1},\n {\"id\": 2} {\"id\": 3}]", name: "b.json")
+        let b = #expect(throws: CairnError.self) { try f.session.execute("COPY t FROM '\(bad)'", []) }
+        #expect(b?.line == 2 && b?.message.contains("expected ',' or ']'") == true)
+    }
+
     @Test func jsonLinesInChunks() throws {
         let f = try Fixture(ddl: "CREATE TABLE t (id BIGINT, note VARCHAR, meta JSON)")
         let text = (0..<25).map { i in

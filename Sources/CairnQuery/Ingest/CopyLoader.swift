@@ -129,11 +129,29 @@ struct CopyLoader {
         }
         let syntax: TextFileLoader.Syntax = format == .json
             ? .jsonLines : .csv(delimiter: delimiter, quote: quote, escape: escape ?? quote, header: header, nullString: nullString)
-        var loader = TextFileLoader(engine: engine, schema: schema, targets: targets, path: c.path, syntax: syntax,
-                                    isCancelled: isCancelled, progress: progress)
-        loader.timestampFormat = timestampFormat
-        loader.dateFormat = dateFormat
-        return try loader.load()
+        let paths = try Self.files(matching: c.path)
+        return try TextFileLoader.loadAll(paths.map { path in
+            var loader = TextFileLoader(engine: engine, schema: schema, targets: targets, path: path, syntax: syntax,
+                                        isCancelled: isCancelled, progress: paths.count == 1 ? progress : nil)
+            loader.timestampFormat = timestampFormat
+            loader.dateFormat = dateFormat
+            return loader
+        })
+    }
+
+    /// The files a path names: itself, or when it holds `*`, `?` or `[` (`'logs/*.csv'`), the
+    /// regular files matching it as a shell pattern, sorted by name; none is an error.
+    static func files(matching pattern: String) throws(CairnError) -> [String] {
+        guard pattern.contains(where: { $0 == "*" || $0 == "?" || $0 == "[" }) else { return [pattern] }
+        var matches = glob_t()
+        defer { globfree(&matches) }
+        guard glob(pattern, GLOB_MARK, nil, &matches) == 0 else {
+            throw CairnError(.notFound, "no file matches \"\(pattern)\"")
+        }
+        let paths = (0..<Int(matches.gl_pathc)).compactMap { i in matches.gl_pathv[i].map { String(cString: $0) } }
+            .filter { !$0.hasSuffix("/") }   // GLOB_MARK marks directories
+        guard !paths.isEmpty else { throw CairnError(.notFound, "no file matches \"\(pattern)\"") }
+        return paths
     }
 }
 

@@ -40,8 +40,36 @@ struct TextFileLoader {
 
     /// Loads the file and returns the rows loaded.
     func load() throws(CairnError) -> Int {
-        if workers > 1, let rows = try loadInParallel() { return rows }
-        return try loadInOrder()
+        let array = try isJSONArray()
+        if workers > 1, !array, let rows = try loadInParallel() { return rows }
+        let bulk = try engine.beginBulkLoad(table: schema.name)
+        do throws(CairnError) {
+            let rows = array ? try loadJSONArray(into: bulk) : try loadInOrder(into: bulk)
+            try bulk.commit()
+            progress?(1)
+            return rows
+        } catch {
+            bulk.abort()
+            throw error
+        }
+    }
+
+    /// Loads several files (a glob's matches) as one atomic load, in the order given, each parsed
+    /// front to back on one thread.
+    static func loadAll(_ loaders: [TextFileLoader]) throws(CairnError) -> Int {
+        guard let first = loaders.first else { return 0 }
+        if loaders.count == 1 { return try first.load() }
+        let bulk = try first.engine.beginBulkLoad(table: first.schema.name)
+        do throws(CairnError) {
+            var rows = 0
+            for loader in loaders { rows += try loader.isJSONArray() ? loader.loadJSONArray(into: bulk) : loader.loadInOrder(into: bulk) }
+            try bulk.commit()
+            first.progress?(1)
+            return rows
+        } catch {
+            bulk.abort()
+            throw error
+        }
     }
 
     // MARK: Parsing one chunk
@@ -182,12 +210,77 @@ struct TextFileLoader {
         }
     }
 
+    // MARK: A JSON array
+
+    /// Whether a JSON file holds one array (`[{…}, {…}]`, as exporters write) rather than JSON Lines.
+    private func isJSONArray() throws(CairnError) -> Bool {
+        guard case .jsonLines = syntax else { return false }
+        let file = try FileChunks(path: path)
+        var head: [UInt8] = []
+        while true {
+            let eof = try file.fill(&head, adding: 4096)
+            if let first = head.first(where: { $0 != 0x20 && $0 != 0x0A && $0 != 0x0D && $0 != 0x09 }) { return first == UInt8(ascii: "[") }
+            if eof { return false }
+        }
+    }
+
+    /// Loads a file holding one JSON array of objects, each a row. The file is read whole.
+    private func loadJSONArray(into bulk: BulkLoad) throws(CairnError) -> Int {
+        let file = try FileChunks(path: path)
+        var text: [UInt8] = []
+        while !(try file.fill(&text, adding: chunkBytes)) {}
+        let sink = BatchSink(bulk: bulk)
+        var rows = 0
+        do throws(CairnError) {
+            try text.withUnsafeBufferPointer { (d) throws(CairnError) in
+                var converter = RowConverter(schema: schema, targets: targets, file: path, capacity: CopyLoader.batchRows,
+                                             timestampFormat: timestampFormat, dateFormat: dateFormat)
+                var line = 1, counted = 0
+                func lineAt(_ p: Int) -> Int {
+                    for k in counted..<p where d[k] == 0x0A { line += 1 }
+                    counted = max(counted, p)
+                    return line
+                }
+                func malformed(_ p: Int, _ what: String) -> CairnError {
+                    CairnError(.invalidInput, "malformed JSON array: \(what)", file: path, line: lineAt(p))
+                }
+                var i = JSONScanner.skipSpace(d, JSONScanner.skipSpace(d, 0) + 1)   // past `[`
+                if i < d.count, d[i] == UInt8(ascii: "]") {
+                    i = JSONScanner.skipSpace(d, i + 1)
+                } else {
+                    while true {
+                        if isCancelled() { throw CairnError(.cancelled, "COPY cancelled") }
+                        guard let end = JSONScanner.validValueEnd(d, i) else { throw malformed(i, "expected a JSON value") }
+                        try converter.addJSON(UnsafeBufferPointer(rebasing: d[i..<end]), line: lineAt(i))
+                        if converter.rows == CopyLoader.batchRows {
+                            rows += converter.rows
+                            try sink.add(converter.take())
+                        }
+                        i = JSONScanner.skipSpace(d, end)
+                        guard i < d.count else { throw malformed(i, "the array is never closed") }
+                        if d[i] == UInt8(ascii: "]") { i = JSONScanner.skipSpace(d, i + 1); break }
+                        guard d[i] == UInt8(ascii: ",") else { throw malformed(i, "expected ',' or ']' between elements") }
+                        i = JSONScanner.skipSpace(d, i + 1)
+                    }
+                }
+                guard i == d.count else { throw malformed(i, "text after the array") }
+                rows += converter.rows
+                if converter.rows > 0 { try sink.add(converter.take()) }
+            }
+            try sink.finish()
+        } catch {
+            _ = try? sink.finish()
+            throw error
+        }
+        return rows
+    }
+
     // MARK: In order
 
-    /// One thread parses; each chunk ends where its last complete record does.
-    private func loadInOrder() throws(CairnError) -> Int {
+    /// One thread parses into `bulk`, which the caller commits; each chunk ends where its last
+    /// complete record does.
+    private func loadInOrder(into bulk: BulkLoad) throws(CairnError) -> Int {
         let file = try FileChunks(path: path)
-        let bulk = try engine.beginBulkLoad(table: schema.name)
         let sink = BatchSink(bulk: bulk)
         var rows = 0
         do throws(CairnError) {
@@ -210,13 +303,10 @@ struct TextFileLoader {
                 if file.size > 0 { progress?(Double(file.consumed - buffer.count) / Double(file.size)) }
             }
             try sink.finish()
-            try bulk.commit()
         } catch {
             _ = try? sink.finish()
-            bulk.abort()
             throw error
         }
-        progress?(1)
         return rows
     }
 }
