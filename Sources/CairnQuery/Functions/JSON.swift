@@ -331,8 +331,9 @@ package enum JSONScanner {
         return i
     }
 
-    /// A value re-serialized the way DuckDB prints extracted JSON: containers without insignificant
-    /// whitespace, numbers in their shortest form.
+    /// A value re-serialized the way DuckDB prints JSON it has parsed (extracted values, JSON Lines
+    /// loaded into a column): containers without insignificant whitespace, numbers in their
+    /// shortest form, also inside containers.
     package static func normalized(_ v: UnsafeBufferPointer<UInt8>) -> [UInt8] {
         guard let first = v.first else { return [] }
         if first == UInt8(ascii: "{") || first == UInt8(ascii: "[") {
@@ -348,20 +349,32 @@ package enum JSONScanner {
                     continue
                 }
                 if c == 0x20 || c == 0x0A || c == 0x0D || c == 0x09 { i += 1; continue }
+                if isNumberStart(c) {
+                    var end = i + 1
+                    while end < v.count, isNumberStart(v[end]) || [UInt8(ascii: "."), UInt8(ascii: "e"), UInt8(ascii: "E"), UInt8(ascii: "+")].contains(v[end]) {
+                        end += 1
+                    }
+                    out += normalizedNumber(UnsafeBufferPointer(rebasing: v[i..<end]))
+                    i = end
+                    continue
+                }
                 out.append(c)
                 i += 1
             }
             return out
         }
-        if first == UInt8(ascii: "-") || (first >= 0x30 && first <= 0x39) {
-            let text = String(decoding: v, as: UTF8.self)
-            // DuckDB re-serializes non-integer numbers: 1.50 → 1.5, 1e2 → 100.0.
-            if Int64(text) == nil, let d = Double(text) {
-                let s = d == d.rounded() && abs(d) < 1e15 ? String(Int64(d)) + ".0" : ValueFormatter.formatDouble(d)
-                return Array(s.utf8)
-            }
-        }
-        return Array(v)
+        return isNumberStart(first) ? normalizedNumber(v) : Array(v)
+    }
+
+    private static func isNumberStart(_ c: UInt8) -> Bool { c == UInt8(ascii: "-") || (c >= 0x30 && c <= 0x39) }
+
+    /// DuckDB re-serializes non-integer numbers: 1.50 → 1.5, 1e2 → 100.0; integers and numbers out
+    /// of the double range stay as written.
+    private static func normalizedNumber(_ v: UnsafeBufferPointer<UInt8>) -> [UInt8] {
+        let text = String(decoding: v, as: UTF8.self)
+        guard Int64(text) == nil, let d = Double(text), d.isFinite else { return Array(v) }
+        let s = d == d.rounded() && abs(d) < 1e15 ? String(Int64(d)) + ".0" : ValueFormatter.formatDouble(d)
+        return Array(s.utf8)
     }
 
     /// `true`, `false`, `null`, or a number in JSON's grammar (`-?int(.digits)?([eE][+-]?digits)?`).

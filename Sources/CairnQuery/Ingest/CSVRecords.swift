@@ -12,17 +12,18 @@ struct CSVField {
 ///
 /// A quote only opens a field at its start; elsewhere it is kept as text (`ab"c`), as DuckDB does.
 /// Text after a closing quote (`"a"b`) and a quote left open at the end of the input are errors,
-/// not guesses: either would otherwise silently change or drop data.
+/// not guesses: either would otherwise silently change or drop data. Without a quote character
+/// (`QUOTE ''`) every byte but the delimiter and line breaks is text.
 struct CSVRecordParser {
     let delimiter: UInt8
-    let quote: UInt8
+    let quote: UInt8?
     /// Makes the next byte literal inside a quoted field; equal to `quote` for RFC 4180's `""`.
-    let escape: UInt8
+    let escape: UInt8?
 
     /// The largest of the delimiter and the line break bytes.
     private let highestSpecial: UInt8
 
-    init(delimiter: UInt8, quote: UInt8, escape: UInt8) {
+    init(delimiter: UInt8, quote: UInt8?, escape: UInt8?) {
         self.delimiter = delimiter
         self.quote = quote
         self.escape = escape
@@ -45,20 +46,20 @@ struct CSVRecordParser {
         var i = start
         var newlines = 0
         while true {
-            if i < n, buf[i] == quote {
+            if let quote, i < n, buf[i] == quote {
                 let opened = newlines
                 var j = i + 1
                 var escaped = false
                 while true {
                     guard j < n else {
                         guard atEOF else { return nil }
-                        throw Malformed(message: "a quoted field opened here is never closed", newlines: opened)
+                        throw Malformed(message: Self.neverClosed, newlines: opened)
                     }
                     let b = buf[j]
                     if b == escape, escape != quote {
                         guard j + 1 < n else {
                             guard atEOF else { return nil }
-                            throw Malformed(message: "a quoted field opened here is never closed", newlines: opened)
+                            throw Malformed(message: Self.neverClosed, newlines: opened)
                         }
                         if buf[j + 1] == quote || buf[j + 1] == escape {
                             escaped = true
@@ -77,8 +78,8 @@ struct CSVRecordParser {
                 fields.append(CSVField(start: i + 1, end: j, quoted: true, escapedQuotes: escaped))
                 i = j + 1
                 if i < n, buf[i] != delimiter, buf[i] != 0x0A, buf[i] != 0x0D {
-                    throw Malformed(message: "unexpected text after a closing quote (a quote inside a quoted field is written twice: \"\"\")",
-                                    newlines: newlines)
+                    throw Malformed(message: "unexpected text after a closing quote (a quote inside a quoted field is written twice: \"\"; "
+                                        + "if quotes in this file are plain text, COPY with QUOTE '')", newlines: newlines)
                 }
             } else {
                 var j = i
@@ -106,6 +107,8 @@ struct CSVRecordParser {
         }
     }
 
+    static let neverClosed = "a quoted field opened here is never closed (if quotes in this file are plain text, COPY with QUOTE '')"
+
     /// The bytes of a quoted field with its escapes undone: `""`, or the escape character before a
     /// quote or another escape character (before anything else it is kept, as text).
     func unescaped(_ buf: UnsafeBufferPointer<UInt8>, _ f: CSVField) -> [UInt8] {
@@ -127,7 +130,8 @@ struct CSVRecordParser {
     /// Where a chunk starting at a record boundary probably may end: just after its last line feed
     /// preceded by an even number of quotes, or nil if there is none. In RFC 4180 input that line
     /// feed ends a record; a quote inside an unquoted field can make it fall inside a quoted one.
-    static func lastBoundary(_ buf: UnsafeBufferPointer<UInt8>, quote: UInt8) -> Int? {
+    static func lastBoundary(_ buf: UnsafeBufferPointer<UInt8>, quote: UInt8?) -> Int? {
+        guard let quote else { return buf.lastIndex(of: 0x0A).map { $0 + 1 } }
         var quotes = ByteCount.occurrences(of: quote, in: buf)
         var i = buf.count - 1
         while i >= 0 {

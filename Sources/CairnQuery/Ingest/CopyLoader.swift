@@ -46,7 +46,7 @@ struct CopyLoader {
             : (c.path.lowercased().hasSuffix(".json") || c.path.lowercased().hasSuffix(".jsonl") || c.path.lowercased().hasSuffix(".ndjson")) ? .json : .csv
         var header = false
         var delimiter = UInt8(ascii: c.path.lowercased().hasSuffix(".tsv") ? "\t" : ",")
-        var quote = UInt8(ascii: "\"")
+        var quote: UInt8? = UInt8(ascii: "\"")
         var escape: UInt8?
         var nullString: [UInt8] = []
         var dimension: Int?
@@ -95,7 +95,7 @@ struct CopyLoader {
             case "delimiter", "delim", "sep":
                 delimiter = try oneByte(v, "DELIMITER")
             case "quote":
-                quote = try oneByte(v, "QUOTE")
+                quote = v == .string("") ? nil : try oneByte(v, "QUOTE")   // '': no quoting
             case "escape":
                 escape = try oneByte(v, "ESCAPE")
             case "null", "nullstr":

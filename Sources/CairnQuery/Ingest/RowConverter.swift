@@ -97,6 +97,8 @@ struct RowConverter {
                         values[col] = nil
                     } else if raw.first == UInt8(ascii: "\"") && types[col] != .json {
                         values[col] = JSONScanner.unescape(UnsafeBufferPointer(rebasing: raw[(raw.startIndex + 1)..<(raw.endIndex - 1)]))
+                    } else if types[col].isString {
+                        values[col] = JSONScanner.normalized(raw)   // as DuckDB prints parsed JSON: `{"a":[1,2.5]}`
                     } else {
                         values[col] = Array(raw)
                     }

@@ -20,7 +20,7 @@ import Darwin
 /// where each chunk ends where its parse did.
 struct TextFileLoader {
     enum Syntax: Sendable {
-        case csv(delimiter: UInt8, quote: UInt8, escape: UInt8, header: Bool, nullString: [UInt8])
+        case csv(delimiter: UInt8, quote: UInt8?, escape: UInt8?, header: Bool, nullString: [UInt8])
         case jsonLines
     }
 
