@@ -372,8 +372,10 @@ package enum JSONScanner {
     /// of the double range stay as written.
     private static func normalizedNumber(_ v: UnsafeBufferPointer<UInt8>) -> [UInt8] {
         let text = String(decoding: v, as: UTF8.self)
-        guard Int64(text) == nil, let d = Double(text), d.isFinite else { return Array(v) }
-        let s = d == d.rounded() && abs(d) < 1e15 ? String(Int64(d)) + ".0" : ValueFormatter.formatDouble(d)
+        if let i = Int64(text) { return Array(String(i).utf8) }   // `-0` is 0
+        guard let d = Double(text), d.isFinite else { return Array(v) }
+        let s = d == d.rounded() && abs(d) < 1e15 ? (d.sign == .minus && d == 0 ? "-0" : String(Int64(d))) + ".0"
+            : ValueFormatter.formatDouble(d)
         return Array(s.utf8)
     }
 
