@@ -5,6 +5,9 @@ extension Shell {
     static let dotCommandHelp: [(usage: String, summary: String)] = [
         (".mode MODE", "Output format: \(OutputMode.allCases.map(\.rawValue).joined(separator: ", "))"),
         (".timer on|off", "Print the run time of each statement"),
+        (".maxrows N", "Show at most N rows of a table (the first and last half); 0 for all"),
+        (".output [FILE]", "Write results to FILE (appending), or to the screen again without FILE"),
+        (".once FILE", "Write the next statement's results to FILE"),
         (".tables", "List the tables"),
         (".schema [TABLE]", "Show CREATE TABLE statements"),
         (".read FILE", "Run the statements in FILE"),
@@ -21,7 +24,7 @@ extension Shell {
 
         switch name {
         case ".mode":
-            guard arguments.count == 1, let newMode = OutputMode(rawValue: arguments[0].lowercased()) else {
+            guard arguments.count == 1, let newMode = OutputMode(name: arguments[0]) else {
                 throw ShellError("usage: .mode \(OutputMode.allCases.map(\.rawValue).joined(separator: "|"))"
                     + " (current: \(mode.rawValue))")
             }
@@ -32,6 +35,15 @@ extension Shell {
             case "off" where arguments.count == 1: timer = false
             default: throw ShellError("usage: .timer on|off")
             }
+        case ".maxrows":
+            guard arguments.count == 1, let n = Int(arguments[0]) else { throw ShellError("usage: .maxrows N (0 for all rows)") }
+            maxRows = n > 0 ? n : nil
+        case ".output":
+            guard arguments.count <= 1 else { throw ShellError("usage: .output [FILE]") }
+            try redirect(to: arguments.first, once: false)
+        case ".once":
+            guard arguments.count == 1 else { throw ShellError("usage: .once FILE") }
+            try redirect(to: arguments[0], once: true)
         case ".tables":
             let names = try openDatabase().tableNames
             if !names.isEmpty { Terminal.writeOutput(names.joined(separator: "\n") + "\n") }

@@ -14,13 +14,32 @@ enum OutputMode: String, CaseIterable, ExpressibleByArgument {
     case jsonl
     /// A GitHub-flavoured Markdown pipe table.
     case markdown
+    /// One `column = value` line per column, a blank line between rows (for wide rows).
+    case line
+    /// Values separated by `|`, a header line first; NULL is empty.
+    case list
+    /// Values separated by tabs, a header line first; NULL is empty.
+    case tabs
+
+    /// A mode by name, including the names DuckDB's and SQLite's shells use for the same output
+    /// (`box`, `duckbox`, `jsonlines`, `ndjson`, `md`).
+    init?(name: String) {
+        switch name.lowercased() {
+        case "box", "duckbox": self = .table
+        case "jsonlines", "ndjson": self = .jsonl
+        case "md": self = .markdown
+        default: self.init(rawValue: name.lowercased())
+        }
+    }
+
+    init?(argument: String) { self.init(name: argument) }
 }
 
 /// Renders a ``QueryResult`` as text in one ``OutputMode``.
 struct OutputFormatter {
     var mode: OutputMode
-    /// Tables with more rows show the first and last half of this many.
-    var maxTableRows = 40
+    /// Tables with more rows show the first and last half of this many (nil: every row).
+    var maxTableRows: Int? = 40
     /// Longer cells are cut with an ellipsis in table mode; a lone column (an EXPLAIN plan) gets more room.
     var maxCellWidth = 48
     var maxSingleColumnWidth = 160
@@ -34,6 +53,9 @@ struct OutputFormatter {
         case .json: return renderJSON(result, lines: false)
         case .jsonl: return result.isEmpty ? nil : renderJSON(result, lines: true)
         case .markdown: return renderMarkdown(result)
+        case .line: return result.isEmpty ? nil : renderLines(result)
+        case .list: return renderSeparated(result, "|")
+        case .tabs: return renderSeparated(result, "\t")
         }
     }
 
@@ -42,9 +64,10 @@ struct OutputFormatter {
     private func renderTable(_ result: QueryResult) -> String {
         let columnCount = result.columnNames.count
         let rowCount = result.count
-        let truncated = rowCount > maxTableRows
+        let maxRows = maxTableRows ?? rowCount
+        let truncated = rowCount > maxRows
         let shownRows: [Int] = truncated
-            ? Array(0..<maxTableRows / 2) + Array(rowCount - maxTableRows / 2 ..< rowCount)
+            ? Array(0..<maxRows / 2) + Array(rowCount - maxRows / 2 ..< rowCount)
             : Array(0..<rowCount)
 
         let types = result.columnTypes.map { $0.description.lowercased() }
@@ -85,7 +108,7 @@ struct OutputFormatter {
         out += centered(types)
         out += border("├", "┼", "┤")
         if truncated {
-            let half = maxTableRows / 2
+            let half = maxRows / 2
             for row in cells[..<half] { out += line(row, alignRight: rightAligned) }
             let dots = Array(repeating: "·", count: columnCount)
             for _ in 0..<3 { out += centered(dots) }
@@ -142,6 +165,23 @@ struct OutputFormatter {
             return text
         }
         return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+
+    // MARK: Line, list and tabs
+
+    private func renderLines(_ result: QueryResult) -> String {
+        let width = result.columnNames.map(\.count).max() ?? 0
+        return result.map { row in
+            row.indices.map { i in
+                String(repeating: " ", count: width - result.columnNames[i].count) + result.columnNames[i] + " = " + row[i].description
+            }.joined(separator: "\n") + "\n"
+        }.joined(separator: "\n")
+    }
+
+    private func renderSeparated(_ result: QueryResult, _ separator: String) -> String {
+        var out = result.columnNames.joined(separator: separator) + "\n"
+        for row in result { out += row.map { $0.isNull ? "" : $0.description }.joined(separator: separator) + "\n" }
+        return out
     }
 
     // MARK: JSON

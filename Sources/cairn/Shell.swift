@@ -6,6 +6,11 @@ import Foundation
 final class Shell {
     var mode: OutputMode
     var timer: Bool
+    /// `.maxrows`: rows a table shows (nil: all).
+    var maxRows: Int? = 40
+    /// `.output FILE` / `.once FILE`: where results go instead of stdout.
+    private var resultFile: FileHandle?
+    private var resultFileIsOnce = false
     /// True when a person is typing: errors do not stop the session, and notes are printed.
     let interactive: Bool
     /// A progress bar is drawn only where a person can see it.
@@ -100,6 +105,7 @@ final class Shell {
     }
 
     private func runStatement(_ sql: String) -> Bool {
+        defer { if resultFileIsOnce { try? redirect(to: nil, once: false) } }
         guard let database else {
             report(message: "no database is open; use .open PATH")
             return false
@@ -116,14 +122,37 @@ final class Shell {
 
         switch outcome {
         case .success(let result):
-            if let text = OutputFormatter(mode: mode).render(displayed(result)) {
-                Terminal.writeOutput(text)
-            }
+            var formatter = OutputFormatter(mode: mode)
+            formatter.maxTableRows = maxRows
+            if let text = formatter.render(displayed(result)) { writeResult(text) }
             if timer { Terminal.writeOutput(String(format: "Run Time: real %.3f s\n", elapsed.seconds)) }
             return true
         case .failure(let error):
             report(error, sql: sql)
             return false
+        }
+    }
+
+    /// Sends results to `path` (appending; created if missing) from now on, or for the next
+    /// statement only; nil sends them to stdout again.
+    func redirect(to path: String?, once: Bool) throws {
+        try resultFile?.close()
+        resultFile = nil
+        resultFileIsOnce = false
+        guard let path else { return }
+        if !FileManager.default.fileExists(atPath: path) {
+            guard FileManager.default.createFile(atPath: path, contents: nil) else { throw ShellError("cannot create \"\(path)\"") }
+        }
+        guard let handle = FileHandle(forWritingAtPath: path) else { throw ShellError("cannot write to \"\(path)\"") }
+        _ = try? handle.seekToEnd()
+        resultFile = handle
+        resultFileIsOnce = once
+    }
+
+    private func writeResult(_ text: String) {
+        guard let resultFile else { return Terminal.writeOutput(text) }
+        do { try resultFile.write(contentsOf: Data(text.utf8)) } catch {
+            Terminal.writeError("Error: cannot write results: \(error.localizedDescription)\n")
         }
     }
 

@@ -79,6 +79,34 @@ def table_mode_draws_a_box_with_types(cli):
 
 
 @test
+def line_list_and_tabs_modes(cli):
+    sql = "SELECT 1 AS id, NULL AS note, 'x' AS longer_name"
+    result = cli.run("-m", "line", "-c", sql + " UNION ALL SELECT 2, 'n', 'y'")
+    expect(result.stdout == "         id = 1\n       note = NULL\nlonger_name = x\n\n"
+           "         id = 2\n       note = n\nlonger_name = y\n", repr(result.stdout))
+    result = cli.run("-m", "list", "-c", sql)
+    expect(result.stdout == "id|note|longer_name\n1||x\n", repr(result.stdout))
+    result = cli.run("-m", "tabs", "-c", sql)
+    expect(result.stdout == "id\tnote\tlonger_name\n1\t\tx\n", repr(result.stdout))
+    # DuckDB's and SQLite's names for the same modes.
+    result = cli.run(stdin=".mode ndjson\nSELECT 1 AS a;\n.mode duckbox\nSELECT 2 AS b;\n")
+    expect(result.stdout.startswith('{"a":1}\n┌'), repr(result.stdout))
+
+
+@test
+def once_output_and_maxrows(cli):
+    target = os.path.join(cli.workdir, "out.csv")
+    script = (".mode csv\n.once " + target + "\nSELECT 1 AS a;\nSELECT 2 AS b;\n.output " + target +
+              "\nSELECT 3 AS c;\n.output\nSELECT 4 AS d;\n.mode table\n.maxrows 4\nSELECT * FROM range(10);\n")
+    result = cli.run(stdin=script)
+    expect(result.returncode == 0, result.stderr)
+    with open(target) as f:
+        expect(f.read() == "a\n1\nc\n3\n", "file holds the redirected results")
+    expect(result.stdout.startswith("b\n2\nd\n4\n"), repr(result.stdout))
+    expect("10 rows (4 shown)" in result.stdout, result.stdout)
+
+
+@test
 def semicolons_in_strings_and_comments_do_not_split(cli):
     result = cli.run("-m", "csv", stdin="SELECT 'a;b' AS s; -- trailing; comment\n/* ; */ SELECT 2 AS t\n;\n")
     expect(result.returncode == 0, result.stderr)
