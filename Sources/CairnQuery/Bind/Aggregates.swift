@@ -54,4 +54,7 @@ package struct AggregateSpec: Hashable, Sendable {
     /// `string_agg(… ORDER BY by DESC [NULLS FIRST|LAST])`, `first(… ORDER BY …)`.
     package var descending = false
     package var nullsFirst: Bool? = nil
+    /// `FILTER (WHERE …)` of `first`/`last`, which cannot be fed rejected rows as NULLs (the other
+    /// aggregates skip NULLs, and get their filter folded into `argument`).
+    package var filter: BoundExpr? = nil
 }

@@ -101,7 +101,7 @@ extension Binder {
             by = try inner.bind(within.expr)
             descending = within.descending
             nullsFirst = within.nullsFirst
-        } else if let within, kind == .quantileCont || kind == .quantileDisc {
+        } else if let within, kind == .quantileCont || kind == .quantileDisc, args.count == 1, name != "median" {
             guard args.count == 1 else { throw error("\(name)(fraction) WITHIN GROUP (ORDER BY value) takes one argument", p) }
             argument = try inner.bind(within.expr)
             parameter = try quantileFraction(try inner.bind(args[0]), args[0].position, descending: within.descending)
@@ -121,6 +121,7 @@ extension Binder {
             case (.argMax, _), (.argMin, _):
                 throw error("\(name) takes a value and the expression to compare rows by", p)
             case (let k, 2) where k.isBivariate:
+                guard !distinct else { throw error("\(name)(DISTINCT …) is not supported", p) }
                 argument = try inner.coerce(try inner.number(try inner.bind(args[0]), name, args[0].position), to: .double, args[0].position)
                 by = try inner.coerce(try inner.number(try inner.bind(args[1]), name, args[1].position), to: .double, args[1].position)
             case (let k, _) where k.isBivariate:
@@ -153,13 +154,18 @@ extension Binder {
         if argument?.isNullConstant == true, [.sum, .avg, .stddevSamp, .varSamp, .stddevPop, .varPop, .product, .skewness, .kurtosis, .kurtosisPop].contains(kind) {
             argument = .constant(.null, .bigint)
         }
+        var rowFilter: BoundExpr?
         if let filter {
-            // Every aggregate skips NULL inputs, so a row the filter rejects is fed as NULL;
-            // count(*) becomes a count of the rows it accepts.
             let accepts = try inner.coerce(try inner.bind(filter), to: .boolean, filter.position)
-            if kind == .countStar { kind = .count }
-            let input = argument ?? .constant(.int(1), .bigint)
-            argument = .caseWhen([(accepts, input)], elseResult: .constant(.null, input.type), input.type)
+            if kind == .first || kind == .last {
+                rowFilter = accepts   // they keep NULL values, so rejected rows must not reach them at all
+            } else {
+                // Every other aggregate skips NULL inputs, so a row the filter rejects is fed as
+                // NULL; count(*) becomes a count of the rows it accepts.
+                if kind == .countStar { kind = .count }
+                let input = argument ?? .constant(.int(1), .bigint)
+                argument = .caseWhen([(accepts, input)], elseResult: .constant(.null, input.type), input.type)
+            }
         }
         let type: ColumnType
         let at = argument?.type ?? .bigint
@@ -193,6 +199,7 @@ extension Binder {
                                  parameter: parameter, type: type, by: by)
         spec.descending = descending
         spec.nullsFirst = nullsFirst
+        spec.filter = rowFilter
         let index: Int
         if let existing = collected.firstIndex(of: spec) {
             index = existing

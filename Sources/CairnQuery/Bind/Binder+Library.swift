@@ -38,24 +38,16 @@ extension Binder {
         case "chr":
             try expectArgs(name, a, 1...1, p)
             return .function(.library(.chr), [try integer(a[0], name, pos(0))], .varchar)
-        case "regexp_full_match":
-            try expectArgs(name, a, 2...3, p)
+        case "regexp_full_match", "glob":
+            try expectArgs(name, a, 2...(name == "glob" ? 2 : 3), p)
             let pattern = try constantString(a[1], "the \(name) pattern", pos(1))
-            let options = a.count > 2 ? try constantString(a[2], "\(name) options", pos(2)) : ""
+            let options = a.count > 2 ? try constantString(a[2], "\(name) options", pos(2)) : (name == "glob" ? "s" : "")
+            let anchored = name == "glob" ? Self.globRegex(pattern) : "\\A(?:\(pattern))\\z"
             let regex: RegexPattern
-            do { regex = try RegexPattern("\\A(?:\(pattern))\\z", options: options, allowGlobal: false) } catch {
+            do { regex = try RegexPattern(anchored, options: options, allowGlobal: false) } catch {
                 throw self.error("unknown \(name) option '\(error.letter)'", pos(2))
             }
             do { _ = try regex.compile() } catch { throw self.error(error.message, pos(1)) }
-            return .function(.regexpMatches(regex), [try text(a[0], name, pos(0))], .boolean)
-        case "glob":
-            try expectArgs(name, a, 2...2, p)
-            let pattern = try constantString(a[1], "the GLOB pattern", pos(1))
-            let regex: RegexPattern
-            do { regex = try RegexPattern(Self.globRegex(pattern), options: "s", allowGlobal: false) } catch {
-                throw self.error("unknown \(name) option '\(error.letter)'", pos(1))
-            }
-            do { _ = try regex.compile() } catch { throw self.error("bad GLOB pattern: \(error.message)", pos(1)) }
             return .function(.regexpMatches(regex), [try text(a[0], name, pos(0))], .boolean)
         case "sign":
             try expectArgs(name, a, 1...1, p)
@@ -117,7 +109,8 @@ extension Binder {
     }
 
     /// A GLOB pattern as an anchored regular expression: `*` any characters, `?` one, `[…]` one of a
-    /// set (`[!…]` or `[^…]` one not in it), `\` takes the next character literally; case-sensitive.
+    /// set (`[!…]` one not in it), `\` takes the next character literally; case-sensitive. A `[`
+    /// never closed matches nothing, as in DuckDB.
     static func globRegex(_ glob: String) -> String {
         var out = "\\A"
         var chars = Array(glob)[...]
@@ -127,11 +120,11 @@ extension Binder {
             case "?": out += "."
             case "\\": out += chars.popFirst().map { escapedRegex($0) } ?? "\\\\"
             case "[":
-                guard let close = chars.dropFirst().firstIndex(of: "]") else { out += "\\["; continue }
+                guard let close = chars.dropFirst().firstIndex(of: "]") else { return "(?!)" }
                 var set = chars[chars.startIndex..<close]
                 chars = chars[(close + 1)...]
                 var negated = false
-                if set.first == "!" || set.first == "^" { negated = true; set = set.dropFirst() }
+                if set.first == "!" { negated = true; set = set.dropFirst() }
                 out += "[" + (negated ? "^" : "") + set.map { $0 == "-" ? "-" : escapedRegex($0) }.joined() + "]"
             default: out += escapedRegex(c)
             }

@@ -52,6 +52,13 @@ package indirect enum BoundExpr: Hashable, Sendable {
         }
     }
 
+    /// Whether the expression reads an input column.
+    package var readsInput: Bool {
+        var columns = Set<Int>()
+        collectColumns(into: &columns)
+        return !columns.isEmpty
+    }
+
     /// Whether the expression reads an input column or a volatile function (`random()`): when it
     /// does not, it can be folded to a constant.
     package var referencesColumns: Bool {

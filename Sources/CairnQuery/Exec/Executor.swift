@@ -332,9 +332,15 @@ package struct Executor: Sendable {
         for k in plan.groupKeys { keys.append(try evaluator.evaluate(k, batch)) }
         let groups = table.assignGroups(keys, count: batch.count)
         for (spec, acc) in zip(plan.aggregates, table.accumulators) {
-            let arg = try spec.argument.map { (a: BoundExpr) throws(CairnError) in try evaluator.evaluate(a, batch) }
-            let by = try spec.by.map { (b: BoundExpr) throws(CairnError) in try evaluator.evaluate(b, batch) }
-            try acc.update(groups, arg, by: by, count: batch.count)
+            var input = batch, inputGroups = groups
+            if let filter = spec.filter {
+                let accepted = try evaluator.select(filter, batch)
+                input = batch.gather(accepted)
+                inputGroups = accepted.map { groups[$0] }
+            }
+            let arg = try spec.argument.map { (a: BoundExpr) throws(CairnError) in try evaluator.evaluate(a, input) }
+            let by = try spec.by.map { (b: BoundExpr) throws(CairnError) in try evaluator.evaluate(b, input) }
+            try acc.update(inputGroups, arg, by: by, count: input.count)
         }
     }
 

@@ -212,10 +212,9 @@ final class Accumulator {
     private var means: [Double] = []
     private var m2: [Double] = []
     private var hll: [HyperLogLog] = []
-    /// arg_max/arg_min: the compared value of the row whose argument `values` holds.
+    /// arg_max/arg_min, and first/last/any_value(… ORDER BY key): the compared value or key of the
+    /// row whose argument `values` holds.
     private var byValues: [Value] = []
-    /// first/last/any_value(… ORDER BY …): each group's values with their sort keys.
-    private var keyedValues: [[(key: Value, value: Value)]] = []
     /// Third and fourth central moment sums (skewness, kurtosis), updated with `means` and `m2`.
     private var m3: [Double] = []
     private var m4: [Double] = []
@@ -248,14 +247,14 @@ final class Accumulator {
         case .argMax, .argMin: values.append(.null); byValues.append(.null)
         case .mode, .entropy: frequencies.append([:])
         case .countStar, .count: break
-        case .anyValue: values.append(.null); keyedValues.append([])
+        case .anyValue: values.append(.null)
         case .product: doubles.append(1)
         case .skewness, .kurtosis, .kurtosisPop: means.append(0); m2.append(0); m3.append(0); m4.append(0)
         case .covarPop, .covarSamp, .corr, .regrSlope, .regrIntercept, .regrR2, .regrCount, .regrAvgX, .regrAvgY,
              .regrSXX, .regrSYY, .regrSXY:
             means.append(0); m2.append(0); meansX.append(0); m2x.append(0); coMoments.append(0)
         }
-        if spec.kind == .first || spec.kind == .last { keyedValues.append([]) }
+        if spec.kind == .first || spec.kind == .last || spec.kind == .anyValue { byValues.append(.null) }
         if spec.distinct { distinctCounts.append(0) }
     }
 
@@ -274,7 +273,7 @@ final class Accumulator {
         if let arg, let by, spec.kind == .first || spec.kind == .last || spec.kind == .anyValue {
             let t = spec.argument?.type ?? .bigint, byType = spec.by?.type ?? .bigint
             for i in 0..<n where spec.kind != .anyValue || !arg.isNull(i) {
-                keyedValues[groups[i]].append((by.value(at: i, type: byType), arg.value(at: i, type: t)))
+                offerInOrder(groups[i], arg.value(at: i, type: t), key: by.value(at: i, type: byType))
             }
             return
         }
@@ -363,6 +362,18 @@ final class Accumulator {
         default:
             for i in 0..<n where !arg.isNull(i) { try add(groups[i], arg, i) }
         }
+    }
+
+    /// first/any_value(… ORDER BY key) keep the earliest row of the first key in that order, last
+    /// the latest row of the last key: what a stable sort of the rows would put first or last.
+    private func offerInOrder(_ g: Int, _ value: Value, key: Value) {
+        if seen[g] {
+            let c = ValueOrder.compare(key, byValues[g], descending: spec.descending, nullsFirst: spec.nullsFirst ?? false)
+            guard spec.kind == .last ? c >= 0 : c < 0 else { return }
+        }
+        values[g] = value
+        byValues[g] = key
+        seen[g] = true
     }
 
     /// arg_max/arg_min: keeps `value` for group `g` if `key` beats the group's best so far.
@@ -498,7 +509,7 @@ final class Accumulator {
         case .entropy: frequencies[g].merge(other.frequencies[h], uniquingKeysWith: +)
         case .min, .max, .first, .last, .anyValue, .boolAnd, .boolOr:
             if spec.by != nil {   // first/last/any_value(… ORDER BY …)
-                keyedValues[g].append(contentsOf: other.keyedValues[h])
+                if other.seen[h] { offerInOrder(g, other.values[h], key: other.byValues[h]) }
                 return
             }
             guard other.seen[h] else { return }
@@ -639,14 +650,7 @@ final class Accumulator {
             let variance = max(0, m2[g] / (population ? n : n - 1))
             return .double(spec.kind == .varSamp || spec.kind == .varPop ? variance : variance.squareRoot())
         case .min, .max, .first, .last, .anyValue, .boolAnd, .boolOr:
-            if spec.by != nil {   // first/last/any_value(… ORDER BY …)
-                // Stable: rows with equal keys keep the order they arrived in.
-                let ordered = keyedValues[g].enumerated().sorted { a, b in
-                    let c = ValueOrder.compare(a.element.key, b.element.key, descending: spec.descending, nullsFirst: spec.nullsFirst ?? false)
-                    return c != 0 ? c < 0 : a.offset < b.offset
-                }
-                return (spec.kind == .last ? ordered.last : ordered.first)?.element.value ?? .null
-            }
+            if spec.by != nil { return seen[g] ? values[g] : .null }   // first/last/any_value(… ORDER BY …)
             guard seen[g] else { return .null }
             return stateValue(g)
         case .product:

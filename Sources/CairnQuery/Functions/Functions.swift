@@ -533,7 +533,7 @@ enum DateMath {
         case .day: return Int64(d)
         case .quarter: return Int64((m - 1) / 3 + 1)
         case .doy: return day - Calendar.days(year: y, month: 1, day: 1) + 1
-        case .decade: return Calendar.floorDiv(Int64(y), 10)
+        case .decade: return Int64(y) / 10   // toward zero, as DuckDB: year −5 is decade 0
         case .century: return y > 0 ? Int64((y - 1) / 100 + 1) : Int64(y / 100 - 1)
         case .millennium: return y > 0 ? Int64((y - 1) / 1000 + 1) : Int64(y / 1000 - 1)
         case .week, .isoyear, .yearweek:

@@ -368,11 +368,13 @@ package enum JSONScanner {
 
     private static func isNumberStart(_ c: UInt8) -> Bool { c == UInt8(ascii: "-") || (c >= 0x30 && c <= 0x39) }
 
-    /// DuckDB re-serializes non-integer numbers: 1.50 → 1.5, 1e2 → 100.0; integers and numbers out
-    /// of the double range stay as written.
+    /// DuckDB re-serializes non-integer numbers: 1.50 → 1.5, 1e2 → 100.0; integers keep every digit
+    /// (`-0` is 0), and numbers out of the double range stay as written.
     private static func normalizedNumber(_ v: UnsafeBufferPointer<UInt8>) -> [UInt8] {
         let text = String(decoding: v, as: UTF8.self)
-        if let i = Int64(text) { return Array(String(i).utf8) }   // `-0` is 0
+        if !v.contains(where: { $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "e") || $0 == UInt8(ascii: "E") }) {
+            return Int64(text).map { Array(String($0).utf8) } ?? Array(v)
+        }
         guard let d = Double(text), d.isFinite else { return Array(v) }
         let s = d == d.rounded() && abs(d) < 1e15 ? (d.sign == .minus && d == 0 ? "-0" : String(Int64(d))) + ".0"
             : ValueFormatter.formatDouble(d)

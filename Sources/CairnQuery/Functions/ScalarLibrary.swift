@@ -63,7 +63,11 @@ enum ScalarLibrary {
             return .string(urlEncoded(s))
         case .urlDecode:
             guard let s = a[0].stringValue else { return .null }
-            return .string(urlDecoded(s))
+            let bytes = urlDecoded(s)
+            guard bytes.withUnsafeBufferPointer({ UTF8Text.isValid($0) }) else {
+                throw CairnError(.invalidInput, "url_decode: the decoded value of '\(s)' is not valid UTF-8")
+            }
+            return .string(String(decoding: bytes, as: UTF8.self))
         case .sha1:
             return a[0].stringValue.map { .string(SHA.sha1Hex(Array($0.utf8))) } ?? .null
         case .sha256:
@@ -95,6 +99,7 @@ enum ScalarLibrary {
             return .int(result)
         case .factorial:
             guard let n = a[0].intValue else { return .null }
+            guard n >= 0 else { throw CairnError(.invalidInput, "factorial of a negative number (\(n))") }
             guard n <= 20 else { throw CairnError(.invalidInput, "factorial(\(n)) is out of the BIGINT range") }
             return .int(n < 2 ? 1 : (2...n).reduce(1, *))
         case .lastDay:
@@ -159,7 +164,7 @@ enum ScalarLibrary {
     }
 
     /// Decodes `%XX` escapes; anything else, including `+` and a `%` not followed by two hex digits, stays.
-    private static func urlDecoded(_ s: String) -> String {
+    private static func urlDecoded(_ s: String) -> [UInt8] {
         let bytes = Array(s.utf8)
         func hexValue(_ c: UInt8) -> UInt8? {
             switch c {
@@ -180,6 +185,6 @@ enum ScalarLibrary {
                 i += 1
             }
         }
-        return String(decoding: out, as: UTF8.self)
+        return out
     }
 }

@@ -61,11 +61,10 @@ struct CSVRecordParser {
                             guard atEOF else { return nil }
                             throw Malformed(message: Self.neverClosed, newlines: opened)
                         }
-                        if buf[j + 1] == quote || buf[j + 1] == escape {
-                            escaped = true
-                            j += 2
-                            continue
-                        }
+                        escaped = true
+                        if buf[j + 1] == 0x0A { newlines += 1 }
+                        j += 2
+                        continue
                     }
                     if b == quote {
                         if j + 1 < n, buf[j + 1] == quote, escape == quote { escaped = true; j += 2; continue }
@@ -109,14 +108,14 @@ struct CSVRecordParser {
 
     static let neverClosed = "a quoted field opened here is never closed (if quotes in this file are plain text, COPY with QUOTE '')"
 
-    /// The bytes of a quoted field with its escapes undone: `""`, or the escape character before a
-    /// quote or another escape character (before anything else it is kept, as text).
+    /// The bytes of a quoted field with its escapes undone: `""`, or the escape character and the
+    /// byte it makes literal (whichever byte that is, as DuckDB reads it).
     func unescaped(_ buf: UnsafeBufferPointer<UInt8>, _ f: CSVField) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(f.end - f.start)
         var i = f.start
         while i < f.end {
-            if buf[i] == escape, i + 1 < f.end, buf[i + 1] == quote || buf[i + 1] == escape {
+            if buf[i] == escape, i + 1 < f.end {
                 out.append(buf[i + 1])
                 i += 2
             } else {

@@ -139,10 +139,11 @@ struct CopyLoader {
         })
     }
 
-    /// The files a path names: itself, or when it holds `*`, `?` or `[` (`'logs/*.csv'`), the
-    /// regular files matching it as a shell pattern, sorted by name; none is an error.
+    /// The files a path names: itself, or when it holds `*`, `?` or `[` (`'logs/*.csv'`) and no
+    /// file has that very name, the regular files matching it as a shell pattern, sorted by name;
+    /// none is an error.
     static func files(matching pattern: String) throws(CairnError) -> [String] {
-        guard pattern.contains(where: { $0 == "*" || $0 == "?" || $0 == "[" }) else { return [pattern] }
+        guard pattern.contains(where: { $0 == "*" || $0 == "?" || $0 == "[" }), access(pattern, F_OK) != 0 else { return [pattern] }
         var matches = glob_t()
         defer { globfree(&matches) }
         guard glob(pattern, GLOB_MARK, nil, &matches) == 0 else {

@@ -95,7 +95,10 @@ struct Inserter {
 extension Binder {
     /// Converts a bound constant to a column's type for INSERT, naming the column on failure.
     func coerceForInsert(_ b: BoundExpr, to t: ColumnType, column: String, _ p: SQLPosition) throws(CairnError) -> Value {
-        guard case .constant(let v, let vt) = b else {
+        // A volatile function of constants (`uuid()`, `random()`) is computed for its row.
+        var value = b
+        if !b.isConstant, !b.readsInput { value = .constant(try Evaluator(context: context).evaluateConstant(b), b.type) }
+        guard case .constant(let v, let vt) = value else {
             throw CairnError(.binder, "INSERT values must be constants", location: SourceLocation(line: p.line, column: p.column))
         }
         do {

@@ -52,8 +52,7 @@ struct RowConverter {
         CairnError(.invalidInput, "column \"\(schema.columns[column].name)\": \(message)", file: file, line: line)
     }
 
-    /// Adds one CSV record whose fields lie in `buf`. Unquoted empty fields and `nullString` are NULL.
-    /// Adds one CSV record. A field equal to the NULL string (by default the empty string), quoted
+    /// Adds one CSV record whose fields lie in `buf`. A field equal to the NULL string (by default the empty string), quoted
     /// or not, is NULL, as in DuckDB; with another NULL string an empty field is '' for text columns
     /// and NULL for the others.
     mutating func addCSV(_ fields: borrowing [CSVField], _ buf: UnsafeBufferPointer<UInt8>, parser: CSVRecordParser,

@@ -40,25 +40,20 @@ struct TextFileLoader {
 
     /// Loads the file and returns the rows loaded.
     func load() throws(CairnError) -> Int {
-        let array = try isJSONArray()
-        if workers > 1, !array, let rows = try loadInParallel() { return rows }
-        let bulk = try engine.beginBulkLoad(table: schema.name)
-        do throws(CairnError) {
-            let rows = array ? try loadJSONArray(into: bulk) : try loadInOrder(into: bulk)
-            try bulk.commit()
-            progress?(1)
-            return rows
-        } catch {
-            bulk.abort()
-            throw error
-        }
+        if workers > 1, try !isJSONArray(), let rows = try loadInParallel() { return rows }
+        return try Self.loadInOrder([self])
     }
 
     /// Loads several files (a glob's matches) as one atomic load, in the order given, each parsed
     /// front to back on one thread.
     static func loadAll(_ loaders: [TextFileLoader]) throws(CairnError) -> Int {
+        guard loaders.count > 1 else { return try loaders.first?.load() ?? 0 }
+        return try loadInOrder(loaders)
+    }
+
+    /// Loads the files one after another into one bulk load, committed once all have loaded.
+    private static func loadInOrder(_ loaders: [TextFileLoader]) throws(CairnError) -> Int {
         guard let first = loaders.first else { return 0 }
-        if loaders.count == 1 { return try first.load() }
         let bulk = try first.engine.beginBulkLoad(table: first.schema.name)
         do throws(CairnError) {
             var rows = 0
@@ -334,7 +329,8 @@ final class FileChunks {
         guard atStart else { return eof }
         let head = buffer[old...]
         if head.starts(with: [0xEF, 0xBB, 0xBF]) { buffer.removeSubrange(old..<(old + 3)) }
-        for (magic, name) in [([0x1F, 0x8B] as [UInt8], "gzip"), ([0x28, 0xB5, 0x2F, 0xFD], "zstd"), ([0x42, 0x5A, 0x68], "bzip2")]
+        let bzip2 = Array("BZh".utf8) + [head.dropFirst(3).first.map { (0x31...0x39).contains($0) ? $0 : 0 } ?? 0] + Array("1AY&SY".utf8)
+        for (magic, name) in [([0x1F, 0x8B] as [UInt8], "gzip"), ([0x28, 0xB5, 0x2F, 0xFD], "zstd"), (bzip2, "bzip2")]
         where head.starts(with: magic) {
             throw CairnError(.unsupported, "\"\(path)\" is \(name)-compressed; COPY reads uncompressed text, so decompress it first", file: path)
         }

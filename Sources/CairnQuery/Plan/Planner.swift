@@ -346,6 +346,7 @@ package struct Planner {
                 var s = spec
                 s.argument = spec.argument?.remapColumns(map)
                 s.by = spec.by?.remapColumns(map)
+                s.filter = spec.filter?.remapColumns(map)
                 return s
             }
         } else {

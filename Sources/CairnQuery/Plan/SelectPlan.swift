@@ -51,6 +51,7 @@ package struct SelectPlan: Sendable {
             for a in aggregates {
                 a.argument?.collectColumns(into: &used)
                 a.by?.collectColumns(into: &used)
+                a.filter?.collectColumns(into: &used)
             }
         } else {
             for p in projections { p.collectColumns(into: &used) }
