@@ -211,6 +211,18 @@ import Testing
         #expect(b?.line == 2 && b?.message.contains("expected ',' or ']'") == true)
     }
 
+    @Test func withoutHeaderOptionAFirstLineNamingTheColumnsIsSkipped() throws {
+        let f = try Fixture(ddl: "CREATE TABLE t (id BIGINT, note VARCHAR)")
+        let named = try f.write([0xEF, 0xBB, 0xBF] + Array("ID, note\n1,a\n".utf8), name: "h.csv")
+        #expect(try f.session.execute("COPY t FROM '\(named)'", []).rowsAffected == 1)
+        let plain = try f.write("2,b\n", name: "n.csv")
+        #expect(try f.session.execute("COPY t FROM '\(plain)'", []).rowsAffected == 1)
+        #expect(try f.rows() == [["1", "a"], ["2", "b"]])
+        // HEADER false reads the first line as data.
+        let e = #expect(throws: CairnError.self) { try f.session.execute("COPY t FROM '\(named)' (HEADER false)", []) }
+        #expect(e?.line == 1)
+    }
+
     @Test func jsonLinesInChunks() throws {
         let f = try Fixture(ddl: "CREATE TABLE t (id BIGINT, note VARCHAR, meta JSON)")
         let text = (0..<25).map { i in

@@ -44,7 +44,7 @@ struct CopyLoader {
 
         var format: Format = c.path.lowercased().hasSuffix(".csv") || c.path.lowercased().hasSuffix(".tsv") ? .csv
             : (c.path.lowercased().hasSuffix(".json") || c.path.lowercased().hasSuffix(".jsonl") || c.path.lowercased().hasSuffix(".ndjson")) ? .json : .csv
-        var header = false
+        var header: Bool?
         var delimiter = UInt8(ascii: c.path.lowercased().hasSuffix(".tsv") ? "\t" : ",")
         var quote: UInt8? = UInt8(ascii: "\"")
         var escape: UInt8?
@@ -127,9 +127,14 @@ struct CopyLoader {
             return try VectorFileLoader(engine: engine, isCancelled: isCancelled, progress: progress)
                 .load(path: c.path, schema: schema, targets: targets, layout: layout, firstID: firstID)
         }
-        let syntax: TextFileLoader.Syntax = format == .json
-            ? .jsonLines : .csv(delimiter: delimiter, quote: quote, escape: escape ?? quote, header: header, nullString: nullString)
         let paths = try Self.files(matching: c.path)
+        let parser = CSVRecordParser(delimiter: delimiter, quote: quote, escape: escape ?? quote)
+        let names = targets.map { schema.columns[$0].name }
+        var syntax = TextFileLoader.Syntax.jsonLines
+        if format != .json {
+            let skipsHeader = if let header { header } else { try Self.startsWithHeader(paths[0], parser, names) }
+            syntax = .csv(delimiter: delimiter, quote: quote, escape: escape ?? quote, header: skipsHeader, nullString: nullString)
+        }
         return try TextFileLoader.loadAll(paths.map { path in
             var loader = TextFileLoader(engine: engine, schema: schema, targets: targets, path: path, syntax: syntax,
                                         isCancelled: isCancelled, progress: paths.count == 1 ? progress : nil)
@@ -137,6 +142,32 @@ struct CopyLoader {
             loader.dateFormat = dateFormat
             return loader
         })
+    }
+
+    /// Without a HEADER option, whether the file's first line names the loaded columns (in any case,
+    /// in order), as DuckDB's sniffer would take it for a header.
+    static func startsWithHeader(_ path: String, _ parser: CSVRecordParser, _ names: [String]) throws(CairnError) -> Bool {
+        let file = try FileChunks(path: path)
+        var head: [UInt8] = []
+        var fields: [CSVField] = []
+        while true {
+            let eof = try file.fill(&head, adding: 65_536)
+            let record: (next: Int, newlines: Int)?
+            do {
+                record = try head.withUnsafeBufferPointer { (b) throws(CSVRecordParser.Malformed) in try parser.next(b, from: 0, atEOF: eof, fields: &fields) }
+            } catch {
+                return false   // malformed: the load reports it
+            }
+            if record != nil {
+                return head.withUnsafeBufferPointer { b in
+                    fields.count == names.count && zip(fields, names).allSatisfy { f, name in
+                        String(decoding: UnsafeBufferPointer(rebasing: b[f.start..<f.end]), as: UTF8.self)
+                            .trimmingCharacters(in: .whitespaces).lowercased() == name.lowercased()
+                    }
+                }
+            }
+            if eof || head.count > 1 << 20 { return false }
+        }
     }
 
     /// The files a path names: itself, or when it holds `*`, `?` or `[` (`'logs/*.csv'`) and no
