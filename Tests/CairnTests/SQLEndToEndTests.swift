@@ -386,6 +386,15 @@ let eventsRows = """
         }
     }
 
+    @Test func runtimeErrorsPointAtTheirSelectItemOrWhereClause() throws {
+        let t = try loaded()
+        for (sql, column) in [("SELECT ts, 1 + CAST(tenant_id AS INT) FROM events", 12),
+                              ("SELECT count(*) FROM events\nWHERE CAST(event_type AS INT) > 3", 7)] {
+            let e = #expect(throws: CairnError.self) { try t.db.execute(sql) }
+            #expect(e?.message.contains("could not convert") == true && e?.location?.column == column, "\(sql): \(String(describing: e))")
+        }
+    }
+
     @Test func libraryFunctionsAnswerAsDuckDB() throws {
         let t = try loaded()
         #expect(try t.rows("SELECT count(*) FROM events WHERE event_type GLOB 'login*' OR event_type ~~ 'page%'") == [["6"]])

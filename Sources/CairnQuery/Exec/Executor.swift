@@ -1,4 +1,5 @@
 import CairnFormat
+import CairnSQL
 import CairnTables
 import CairnVector
 import Dispatch
@@ -228,7 +229,7 @@ package struct Executor: Sendable {
                         // Deleted rows cannot make this filter fail: it runs over the stored rows, and one
                         // gather keeps the matching live ones (no gather of every column first).
                         let stored = Batch(columns: try unit.readIncludingDeleted(only: needed), count: unit.storedRowCount)
-                        var (keep, live) = unit.liveSelection(try evaluator.select(f, stored))
+                        var (keep, live) = unit.liveSelection(try Self.located(plan.wherePosition) { () throws(CairnError) in try evaluator.select(f, stored) })
                         if let picked = try probed(among: live) {
                             keep = picked.map { keep[$0] }
                             live = picked.map { live[$0] }
@@ -241,7 +242,7 @@ package struct Executor: Sendable {
                         localScanned += batch.count
                         if let f = filter {
                             // Filters see live rows only: a deleted row must not make `10 / x` fail.
-                            var sel = try evaluator.select(f, batch)
+                            var sel = try Self.located(plan.wherePosition) { () throws(CairnError) in try evaluator.select(f, batch) }
                             if let picked = try probed(among: sel) {
                                 sel = picked.map { sel[$0] }
                             } else if chosen {
@@ -316,7 +317,9 @@ package struct Executor: Sendable {
                          _ table: inout AggregateTable?, _ keyTypes: [ColumnType], _ stats: inout ExecutionStats) throws(CairnError) {
         var batch = input
         stats.rowsScanned += batch.count
-        if let f = plan.filter { batch = batch.gather(try evaluator.select(f, batch)) }
+        if let f = plan.filter {
+            batch = batch.gather(try Self.located(plan.wherePosition) { () throws(CairnError) in try evaluator.select(f, batch) })
+        }
         stats.rowsAfterFilter += batch.count
         if plan.isAggregating {
             let t = table ?? AggregateTable(keyTypes: keyTypes, specs: plan.aggregates)
@@ -347,8 +350,21 @@ package struct Executor: Sendable {
     private static func project(_ plan: SelectPlan, _ batch: Batch, _ evaluator: Evaluator) throws(CairnError) -> Batch {
         var cols: [ColumnVector] = []
         cols.reserveCapacity(plan.projections.count)
-        for p in plan.projections { cols.append(try evaluator.evaluate(p, batch)) }
+        for (i, p) in plan.projections.enumerated() {
+            let position = i < plan.itemPositions.count ? plan.itemPositions[i] : nil
+            cols.append(try located(position) { () throws(CairnError) in try evaluator.evaluate(p, batch) })
+        }
         return Batch(columns: cols, count: batch.count)
+    }
+
+    /// Runs `body`; an error it raises that says neither where in the SQL nor in which file gets
+    /// `position`, the clause or SELECT item being evaluated.
+    static func located<T>(_ position: SQLPosition?, _ body: () throws(CairnError) -> T) throws(CairnError) -> T {
+        do { return try body() } catch {
+            var e = error
+            if e.location == nil, e.file == nil, let position { e.location = SourceLocation(line: position.line, column: position.column) }
+            throw e
+        }
     }
 
     /// Sorts, de-duplicates and limits the projected rows and drops hidden sort columns.

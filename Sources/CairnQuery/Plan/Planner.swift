@@ -266,6 +266,8 @@ package struct Planner {
                               limit: limit, offset: offset)
         plan.windows = windows
         plan.qualify = qualifyBound
+        plan.wherePosition = s.whereClause?.position
+        plan.itemPositions = items.map(\.0.position)
         if let table {
             plan = prune(plan, table)
             try plan.vectorSearch?.chooseIndex(table, probes: context.ivfProbes)

@@ -1,4 +1,5 @@
 import CairnFormat
+import CairnSQL
 import CairnTables
 
 /// Where a SELECT's rows come from.
@@ -40,6 +41,10 @@ package struct SelectPlan: Sendable {
     package var windows: [WindowSpec] = []
     /// `QUALIFY`: keeps the rows it accepts once the windows are computed (over the same columns).
     package var qualify: BoundExpr?
+    /// Where the WHERE clause and each SELECT item start in the SQL, given to errors raised while
+    /// evaluating them (a cast failing on a row's value).
+    package var wherePosition: SQLPosition?
+    package var itemPositions: [SQLPosition] = []
 
     package var types: [ColumnType] { projections.prefix(visibleCount).map(\.type) }
 
