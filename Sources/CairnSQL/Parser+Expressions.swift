@@ -65,7 +65,7 @@ extension Parser {
                  .regexMatch, .regexMatchInsensitive, .notRegexMatch, .notRegexMatchInsensitive: return .other
             case .plus, .minus: return .additive
             case .star, .slash, .doubleSlash, .percent: return .multiplicative
-            case .doubleColon: return .cast
+            case .doubleColon, .leftBracket: return .cast
             default: return nil
             }
         default:
@@ -87,6 +87,12 @@ extension Parser {
         case .symbol(.doubleColon):
             advance()
             return .cast(left, try parseTypeName(), tryCast: false, position)
+        case .symbol(.leftBracket):
+            // `list[i]`: DuckDB's element access, kept as `list_extract(list, i)` for the binder.
+            advance()
+            let index = try parseExpression()
+            try expect(.rightBracket)
+            return .function(name: "list_extract", args: [left, index], distinct: false, star: false, withinGroup: nil, filter: nil, position)
         case .symbol(let symbol) where [.regexMatch, .regexMatchInsensitive, .notRegexMatch, .notRegexMatchInsensitive].contains(symbol):
             // `s ~ p` is `regexp_matches(s, p)` (a match anywhere, as in PostgreSQL and DuckDB).
             advance()

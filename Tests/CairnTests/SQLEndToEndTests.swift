@@ -408,6 +408,11 @@ let eventsRows = """
             """) == [["olléh", "a2x5", "true", "a b+c/d", "da39a3ee5e6b4b0d3255bfef95601890afd80709", "-1", "-1", "3.0", "-4.0", "6", "12", "2432902008176640000"]])
         #expect(try t.rows("SELECT millisecond(TIMESTAMP '2025-01-01 10:11:12.345678'), isoyear(DATE '2021-01-01'), dayofmonth(DATE '2025-03-04'), TIMESTAMP '2025-01-01' + to_hours(30)")
                 == [["12345", "2020", "4", "2025-01-02 06:00:00"]])
+        // string_split(s, sep)[i], DuckDB's idiom, without a list type.
+        #expect(try t.rows("SELECT string_split('a,b,c', ',')[2], string_split('a,b,c', ',')[4], string_split('a,b,c', ',')[-1], string_split('a,b', NULL)[1], str_split('a::b', '::')[2]")
+                == [["b", "NULL", "c", "a,b", "b"]])
+        let list = #expect(throws: CairnError.self) { try t.db.execute("SELECT [1, 2][1]") }
+        #expect(list?.message.contains("list values are not supported") == true)
         // random() is evaluated per row, not folded into one constant.
         #expect(try t.rows("SELECT count(DISTINCT random()) > 1 FROM events") == [["true"]])
         let e = #expect(throws: CairnError.self) { try t.db.execute("SELECT factorial(21)") }

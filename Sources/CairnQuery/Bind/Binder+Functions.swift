@@ -11,6 +11,7 @@ extension Binder {
         }
         if distinct || star || within != nil || filter != nil { throw error("\(name) is not an aggregate function", p) }
         if let v = try bindVectorFunction(name, args, p) { return v }
+        if ["list_extract", "list_element", "array_extract"].contains(name) { return try bindSplitElement(args, p) }
         var bound: [BoundExpr] = []
         for a in args { bound.append(try bind(a)) }
         return try bindScalar(name, bound, args, p)

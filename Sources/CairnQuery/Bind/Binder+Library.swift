@@ -108,6 +108,19 @@ extension Binder {
         }
     }
 
+    /// `string_split(s, sep)[i]` (also `str_split`, `string_to_array`, and `list_extract(…, i)`):
+    /// the i-th piece (1-based, negative from the end, NULL out of range), as DuckDB's list access
+    /// gives it. Cairn has no list type, so this is the one list expression it takes.
+    mutating func bindSplitElement(_ args: [Expr], _ p: SQLPosition) throws(CairnError) -> BoundExpr {
+        guard args.count == 2, case .function(let inner, let parts, false, false, nil, nil, _) = args[0],
+              ["string_split", "str_split", "string_to_array", "split"].contains(inner.lowercased()), parts.count == 2 else {
+            throw error("list values are not supported; the one list expression Cairn takes is string_split(s, separator)[i]", p)
+        }
+        return .function(.library(.splitElement), [try text(try bind(parts[0]), "string_split", parts[0].position),
+                                                   try text(try bind(parts[1]), "string_split", parts[1].position),
+                                                   try integer(try bind(args[1]), "a list index", args[1].position)], .varchar)
+    }
+
     /// A GLOB pattern as an anchored regular expression: `*` any characters, `?` one, `[…]` one of a
     /// set (`[!…]` one not in it), `\` takes the next character literally; case-sensitive. A `[`
     /// never closed matches nothing, as in DuckDB.

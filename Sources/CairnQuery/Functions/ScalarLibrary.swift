@@ -8,6 +8,8 @@ package enum LibraryFunction: Hashable, Sendable {
     case endsWith, concatWS, reverse, repeatText, ascii, chr, translate, bitLength, urlEncode, urlDecode, sha1, sha256
     case sign, exp, log2, logBase, degrees, radians, cbrt, even, truncate, gcd, lcm, isNaN, isInfinite, isFinite, factorial
     case lastDay, epochNanos
+    /// `string_split(s, sep)[i]`: the i-th piece, 1-based, negative from the end, NULL out of range.
+    case splitElement
     /// `to_days(n)`, `to_seconds(x)`, …: an interval of `n` units of `micros` microseconds each.
     case toInterval(micros: Int64)
     case jsonValid
@@ -25,6 +27,12 @@ enum ScalarLibrary {
         case .concatWS:
             guard case .string(let separator) = a[0] else { return .null }
             return .string(a.dropFirst().compactMap(\.stringValue).joined(separator: separator))
+        case .splitElement:
+            guard let s = a[0].stringValue, let i = a[2].intValue else { return .null }
+            // A NULL separator leaves the string whole and an empty one splits it into characters, as in DuckDB.
+            let pieces = a[1].stringValue.map { $0.isEmpty ? s.map(String.init) : s.components(separatedBy: $0) } ?? [s]
+            let index = i > 0 ? Int(i) - 1 : pieces.count + Int(max(i, -Int64(pieces.count) - 1))
+            return i != 0 && pieces.indices.contains(index) ? .string(pieces[index]) : .null
         default:
             if a.contains(where: \.isNull) { return .null }
         }
@@ -118,7 +126,7 @@ enum ScalarLibrary {
             return .interval(months: 0, days: 0, micros: m)
         case .jsonValid:
             return a[0].stringValue.map { .bool(JSONScanner.isValid(Array($0.utf8))) } ?? .null
-        case .random, .uuid, .concatWS:
+        case .random, .uuid, .concatWS, .splitElement:
             return .null   // handled above
         }
     }
