@@ -211,6 +211,28 @@ import Testing
         #expect(b?.line == 2 && b?.message.contains("expected ',' or ']'") == true)
     }
 
+    @Test func backslashEscapedFilesGiveTheRowsOfOneReadAtEveryChunkSize() throws {
+        // Escaped quotes make the quote-count guess at chunk boundaries wrong; the parse must still
+        // prove each cut, falling back to one thread where a guess was wrong.
+        var rng = SystemRandomNumberGenerator()
+        let pieces = ["a", "b,c", "\\\"", "\\\\", "\n", "\r\n", " ", "é"]
+        var text = ""
+        for i in 0..<200 {
+            let note = (0..<Int.random(in: 0...6, using: &rng)).map { _ in pieces.randomElement(using: &rng) ?? "" }.joined()
+            text += "\(i),\"\(note)\"\n"
+        }
+        let f = try Fixture(ddl: "CREATE TABLE t (id BIGINT, note VARCHAR)")
+        let path = try f.write(text, name: "e.csv")
+        let syntax = TextFileLoader.Syntax.csv(delimiter: Self.csv, quote: Self.quote, escape: UInt8(ascii: "\\"), header: false, nullString: [])
+        #expect(try f.load(path, syntax: syntax, chunkBytes: 1 << 20, workers: 1) == 200)
+        let expected = try f.rows()
+        for (chunkBytes, workers) in [(1, 2), (3, 3), (7, 2), (50, 2), (333, 3)] {
+            try f.clear()
+            #expect(try f.load(path, syntax: syntax, chunkBytes: chunkBytes, workers: workers) == 200)
+            #expect(try f.rows() == expected, "chunkBytes \(chunkBytes), workers \(workers)")
+        }
+    }
+
     @Test func withoutHeaderOptionAFirstLineNamingTheColumnsIsSkipped() throws {
         let f = try Fixture(ddl: "CREATE TABLE t (id BIGINT, note VARCHAR)")
         let named = try f.write([0xEF, 0xBB, 0xBF] + Array("ID, note\n1,a\n".utf8), name: "h.csv")
