@@ -48,6 +48,9 @@ struct CSVRecordParser {
         while true {
             if let quote, i < n, buf[i] == quote {
                 let opened = newlines
+                // A separate escape byte, or the quote again (then the escape test below never passes).
+                let separateEscape = escape.flatMap { $0 == quote ? nil : $0 }
+                let escapeByte = separateEscape ?? quote
                 var j = i + 1
                 var escaped = false
                 while true {
@@ -56,7 +59,9 @@ struct CSVRecordParser {
                         throw Malformed(message: Self.neverClosed, newlines: opened)
                     }
                     let b = buf[j]
-                    if b == escape, escape != quote {
+                    // Most bytes are none of the three that matter: plain compares, no optionals.
+                    if b != quote, b != escapeByte, b != 0x0A { j += 1; continue }
+                    if b == escapeByte, separateEscape != nil {
                         guard j + 1 < n else {
                             guard atEOF else { return nil }
                             throw Malformed(message: Self.neverClosed, newlines: opened)
@@ -111,20 +116,23 @@ struct CSVRecordParser {
     /// The bytes of a quoted field with its escapes undone: `""`, or the escape character and the
     /// byte it makes literal (whichever byte that is, as DuckDB reads it).
     func unescaped(_ buf: UnsafeBufferPointer<UInt8>, _ f: CSVField) -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(f.end - f.start)
-        var i = f.start
-        while i < f.end {
-            if buf[i] == escape, i + 1 < f.end {
-                out.append(buf[i + 1])
-                i += 2
-            } else {
-                out.append(buf[i])
-                i += 1
+        guard let escape else { return Array(buf[f.start..<f.end]) }
+        return [UInt8](unsafeUninitializedCapacity: f.end - f.start) { out, count in
+            var i = f.start, k = 0
+            while i < f.end {
+                if buf[i] == escape, i + 1 < f.end {
+                    out[k] = buf[i + 1]
+                    i += 2
+                } else {
+                    out[k] = buf[i]
+                    i += 1
+                }
+                k += 1
             }
+            count = k
         }
-        return out
     }
+
 
     /// Where a chunk starting at a record boundary probably may end: just after its last line feed
     /// preceded by an even number of quotes, or nil if there is none. In RFC 4180 input that line

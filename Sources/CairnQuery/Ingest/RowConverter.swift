@@ -69,7 +69,8 @@ struct RowConverter {
                 continue
             }
             let b = UnsafeBufferPointer(rebasing: buf[f.start..<f.end])
-            let isNull = b.isEmpty ? nullString.isEmpty || !types[col].isString : b.elementsEqual(nullString)
+            let isNull = b.isEmpty ? nullString.isEmpty || !types[col].isString
+                : b.count == nullString.count && b.elementsEqual(nullString)
             try appendText(col, isNull ? nil : b, line: line)
         }
         try fillMissing(line: line)
