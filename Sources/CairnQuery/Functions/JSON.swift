@@ -350,10 +350,7 @@ package enum JSONScanner {
                 }
                 if c == 0x20 || c == 0x0A || c == 0x0D || c == 0x09 { i += 1; continue }
                 if isNumberStart(c) {
-                    var end = i + 1
-                    while end < v.count, isNumberStart(v[end]) || [UInt8(ascii: "."), UInt8(ascii: "e"), UInt8(ascii: "E"), UInt8(ascii: "+")].contains(v[end]) {
-                        end += 1
-                    }
+                    let end = scalarEnd(v, i)
                     out += normalizedNumber(UnsafeBufferPointer(rebasing: v[i..<end]))
                     i = end
                     continue
