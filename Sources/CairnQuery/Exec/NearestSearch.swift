@@ -161,16 +161,11 @@ extension Session {
         // each against all queries with one single-threaded sgemm into its own heaps. Two products
         // side by side outrun one product that OpenBLAS splits over two threads (by 5–7% at
         // 1000 × 1536 · 1536 × 1365, a block of 1536-dimension rows).
-        let exactWorkers = max(1, min(threads, exactUnits.count))
-        let exactBest = (0..<exactWorkers).map { _ in BestRows(queries: queries.count, k: r.k) }
-        let state = Mutex<(next: Int, error: CairnError?)>((0, nil))
+        let exactWork = UnitClaims(exactUnits, threads: threads, context)
+        let exactBest = (0..<exactWork.workers).map { _ in BestRows(queries: queries.count, k: r.k) }
         @Sendable func scoreExactly(_ w: Int) {
             var scores: [Float] = []
-            while let u = state.withLock({ s -> Int? in
-                guard s.error == nil, !context.isCancelled(), s.next < exactUnits.count else { return nil }
-                defer { s.next += 1 }
-                return exactUnits[s.next]
-            }) {
+            while let u = exactWork.next() {
                 do throws(CairnError) {
                     let batch = try filtered(u)
                     let vectors = try evaluator.evaluate(vectorExpr, batch)
@@ -179,12 +174,11 @@ extension Session {
                     VectorKernels.scores(a, queries: flat, queryCount: queries.count, metric: r.metric, into: &scores)
                     exactBest[w].offer(scores, rows: batch.count, unit: u, validity: vectors.validity)
                 } catch {
-                    state.withLock { $0.error = $0.error ?? error }
+                    exactWork.fail(error)
                 }
             }
         }
-        if exactWorkers == 1 { scoreExactly(0) } else { DispatchQueue.concurrentPerform(iterations: exactWorkers, execute: scoreExactly) }
-        if let error = state.withLock({ $0.error }) { throw error }
+        try exactWork.run(scoreExactly)
         if context.isCancelled() { throw CairnError(.cancelled, "statement cancelled") }
 
         // Pass 2: read back only the rows that won (blocks are cached) and compute exact distances.
@@ -274,18 +268,13 @@ extension Session {
         let listed = try t.rowsByList(units, index: index, centroids: centroids, wanted: wanted)
         let exact = units.indices.filter { listed[$0] == nil }
         let probedUnits = units.indices.filter { listed[$0]?.lists.isEmpty == false }
-        let workers = max(1, min(threads, probedUnits.count))
-        let best = (0..<workers).map { _ in BestRows(queries: queryCount, k: r.k) }
-        let state = Mutex<(next: Int, error: CairnError?)>((0, nil))
+        let claims = UnitClaims(probedUnits, threads: threads, context)
+        let best = (0..<claims.workers).map { _ in BestRows(queries: queryCount, k: r.k) }
         let needed: Set<Int> = [vectorColumn]  // built once, not per block: a single query reads ~65 blocks
         @Sendable func work(_ w: Int) {
             var scores: [Float] = [], gathered: [Float] = [], listQueries: [Float] = []
             var prepared = PreparedQueries()
-            while let u = state.withLock({ s -> Int? in
-                guard s.error == nil, !context.isCancelled(), s.next < probedUnits.count else { return nil }
-                defer { s.next += 1 }
-                return probedUnits[s.next]
-            }) {
+            while let u = claims.next() {
                 do throws(CairnError) {
                     guard let block = listed[u] else { continue }
                     let vectors = try units[u].readIncludingDeleted(only: needed)[vectorColumn]
@@ -328,14 +317,46 @@ extension Session {
                         best[w].offer(scores, queries: asking, stored: stored, live: live, unit: u, validity: vectors.validity)
                     }
                 } catch {
-                    state.withLock { $0.error = $0.error ?? error }
+                    claims.fail(error)
                 }
             }
         }
-        // One worker runs on this thread: a single query should not wait for a pool thread to wake.
+        try claims.run(work)
+        return (best, exact)
+    }
+}
+
+/// Units of a scan shared out to workers: each worker claims the next unit until none is left, a
+/// worker has failed, or the statement is cancelled.
+private final class UnitClaims: Sendable {
+    private let units: [Int]
+    private let context: QueryContext
+    private let state = Mutex<(next: Int, error: CairnError?)>((0, nil))
+    /// Workers to run: at most `threads`, at least one, no more than there are units.
+    let workers: Int
+
+    init(_ units: [Int], threads: Int, _ context: QueryContext) {
+        self.units = units
+        self.context = context
+        workers = max(1, min(threads, units.count))
+    }
+
+    func next() -> Int? {
+        state.withLock { s -> Int? in
+            guard s.error == nil, !context.isCancelled(), s.next < units.count else { return nil }
+            defer { s.next += 1 }
+            return units[s.next]
+        }
+    }
+
+    /// Records a worker's error; the first one is rethrown by ``run(_:)`` and stops the others.
+    func fail(_ error: CairnError) { state.withLock { $0.error = $0.error ?? error } }
+
+    /// Runs `work(worker)` on every worker and rethrows the first error. One worker runs on this
+    /// thread: a single query should not wait for a pool thread to wake.
+    func run(_ work: @Sendable (Int) -> Void) throws(CairnError) {
         if workers == 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: workers, execute: work) }
         if let error = state.withLock({ $0.error }) { throw error }
-        return (best, exact)
     }
 }
 
