@@ -222,7 +222,10 @@ public struct SetOperator: Sendable, Hashable {
     public var kind: Kind
     /// `ALL`: keep duplicate rows (UNION) or match them one for one (EXCEPT, INTERSECT).
     public var all: Bool
-    public init(kind: Kind, all: Bool) { self.kind = kind; self.all = all }
+    /// `UNION [ALL] BY NAME`: columns are matched by name, not position; a column only one side has
+    /// is NULL in the other side's rows.
+    public var byName: Bool
+    public init(kind: Kind, all: Bool, byName: Bool = false) { self.kind = kind; self.all = all; self.byName = byName }
 }
 
 /// One `op query` step of a compound SELECT.

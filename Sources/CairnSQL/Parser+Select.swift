@@ -56,12 +56,15 @@ extension Parser {
         default: return nil
         }
         advance()
-        if current.isWord("BY") || current.isKeyword(.by) {
-            throw SQLSyntaxError("UNION BY NAME is not supported", at: current.position)
-        }
         let all = accept(.all)
         if !all { _ = accept(.distinct) }
-        return SetOperator(kind: kind, all: all)
+        guard current.isKeyword(.by) else { return SetOperator(kind: kind, all: all) }
+        guard kind == .union else {
+            throw SQLSyntaxError("BY NAME applies to UNION and UNION ALL only, not \(kind.rawValue)", at: current.position)
+        }
+        advance()
+        try expectWord("NAME")
+        return SetOperator(kind: kind, all: all, byName: true)
     }
 
     /// One SELECT without ORDER BY and LIMIT: those belong to a set operation when one follows.

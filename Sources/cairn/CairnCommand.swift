@@ -10,7 +10,7 @@ struct CairnCommand: ParsableCommand {
         commandName: "cairn",
         abstract: "Interactive SQL shell for Cairn databases.",
         discussion: """
-            With no PATH, cairn works on a temporary database that is deleted on exit.
+            With no PATH, or with :memory:, cairn works on a temporary database that is deleted on exit.
 
             When stdin is not a terminal, cairn reads statements (and dot commands) from it, runs \
             each one as soon as its terminating ; arrives and prints its result. The first failing \

@@ -11,7 +11,7 @@ extension Shell {
         (".tables", "List the tables"),
         (".schema [TABLE]", "Show CREATE TABLE statements"),
         (".read FILE", "Run the statements in FILE"),
-        (".open PATH", "Close this database and open (or create) PATH"),
+        (".open PATH", "Close this database and open (or create) PATH; :memory: opens a temporary one"),
         (".help", "Show this message"),
         (".quit, .exit", "Leave the shell"),
     ]

@@ -29,10 +29,11 @@ final class Shell {
         self.interactive = interactive
     }
 
-    /// Opens `path`, or a fresh temporary database when `path` is nil, closing the current one.
+    /// Opens `path`, or a fresh temporary database when `path` is nil or `:memory:` (as sqlite3 and
+    /// duckdb name theirs), closing the current one.
     func open(path: String?, readOnly: Bool = false) throws {
         closeDatabase()
-        if let path {
+        if let path, path != ":memory:" {
             database = try Database(path: path, mode: readOnly ? .readOnly : .readWrite)
         } else {
             let directory = FileManager.default.temporaryDirectory

@@ -280,6 +280,10 @@ let eventsRows = """
             ("SELECT a + 1 FROM (SELECT NULL AS a UNION ALL SELECT 10) WHERE a IS NOT NULL", [["11"]]),
             ("SELECT true UNION SELECT 1", [["1"]]),
             ("WITH a(p) AS (SELECT status * 2 AS v FROM events ORDER BY v DESC LIMIT 2) SELECT p FROM a ORDER BY p", [["802"], ["1000"]]),
+            // BY NAME matches columns by name (first spelling kept); a name one side lacks is NULL there.
+            ("SELECT 1 AS a, 'x' AS b UNION ALL BY NAME SELECT 2.5 AS a, 9 AS c UNION BY NAME SELECT 'y' AS B ORDER BY ALL",
+             [["1.0", "x", "NULL"], ["2.5", "NULL", "9"], ["NULL", "y", "NULL"]]),
+            ("SELECT status, tenant_id FROM events WHERE status = 500 UNION BY NAME SELECT tenant_id, status FROM events WHERE status = 500", [["500", "acme"]]),
         ]
         for (sql, expected) in cases {
             #expect(try t.rows(sql) == expected, "\(sql)")
@@ -288,6 +292,8 @@ let eventsRows = """
         #expect(e?.message == "each UNION query must have the same number of columns (2 and 1)")
         let v = #expect(throws: CairnError.self) { try t.db.execute("SELECT '[1,2,3]'::VECTOR(3) UNION ALL SELECT '[1,2,3,4]'::VECTOR(4)") }
         #expect(v?.message == "set operation combines vectors of different dimensions (3 and 4)")
+        let n = #expect(throws: CairnError.self) { try t.db.execute("SELECT 1 AS a, 2 AS A UNION ALL BY NAME SELECT 3 AS a") }
+        #expect(n?.message == "UNION BY NAME needs distinct column names, but \"a\" occurs twice in one query")
     }
 
     /// INNER, LEFT and CROSS joins, with ON, USING and commas, as DuckDB answers them.
@@ -362,6 +368,12 @@ let eventsRows = """
                 == [["NULL", "page_view", "u3"]])
         #expect(try t.rows("SELECT tenant_id, count(*) FILTER (status = 401), string_agg(event_type, '|' ORDER BY ts) FROM events GROUP BY (tenant_id) ORDER BY 1")
                 == [["acme", "0", "login|page_view|page_view"], ["globex", "2", "login_failed|login_failed"], ["initech", "0", "page_view"]])
+        // Bitwise aggregates skip NULLs, keep the argument's type and are NULL over no rows.
+        #expect(try t.rows("SELECT bit_or(x), bit_and(x), bit_xor(x), bit_xor(DISTINCT x), bit_or(x) FILTER (WHERE x < 0) FROM (VALUES (12), (10), (NULL), (10)) v(x)")
+                == [["14", "8", "12", "6", "NULL"]])
+        #expect(try t.db.execute("SELECT bit_or(status) FROM events").columnTypes == [.integer])
+        let e = #expect(throws: CairnError.self) { try t.db.execute("SELECT bit_or(latency_ms) FROM events") }
+        #expect(e?.message.contains("bit_or needs an integer argument") == true)
     }
 
     @Test func reviewedAggregateAndFunctionEdgeCasesAnswerAsDuckDB() throws {

@@ -172,6 +172,11 @@ def transient_database_is_deleted(cli):
     result = cli.run("-c", "CREATE TABLE t (x INTEGER); INSERT INTO t VALUES (1)", database=False, env=env)
     expect(result.returncode == 0, result.stderr)
     expect(os.listdir(tmp) == [], os.listdir(tmp))
+    # `:memory:` names the same transient database, as in sqlite3 and duckdb; no such directory appears.
+    result = cli.run(":memory:", "-c", "CREATE TABLE t (x INTEGER); INSERT INTO t VALUES (1); SELECT count(*) FROM t",
+                     database=False, env=env)
+    expect(result.returncode == 0 and "1" in result.stdout, result.stdout + result.stderr)
+    expect(os.listdir(tmp) == [] and not os.path.exists(os.path.join(cli.workdir, ":memory:")), os.listdir(cli.workdir))
 
 
 @test

@@ -171,7 +171,7 @@ class QueryGenerator:
             f"percentile_cont({q}) WITHIN GROUP (ORDER BY latency_ms DESC)",
             f"quantile_disc(status, {q})", "median(latency_ms)",
             "stddev(latency_ms)", "variance(latency_ms)", "stddev_pop(latency_ms)", "var_pop(status)", "arg_max(status, latency_ms)", "arg_min(ts, latency_ms)",
-            "bool_or(status >= 500)", "bool_and(ip IS NOT NULL)",
+            "bool_or(status >= 500)", "bool_and(ip IS NOT NULL)", "bit_or(status)", "bit_and(user_id)", "bit_xor(DISTINCT status)",
             "count_if(status >= 500)", "corr(latency_ms, status)", "covar_samp(latency_ms, status)", "regr_slope(latency_ms, status)",
             "regr_intercept(latency_ms, user_id)", "regr_count(latency_ms, status)", "skewness(latency_ms)", "kurtosis(latency_ms)",
             "entropy(event_type)", "first(status ORDER BY ts)", "last(url ORDER BY ts DESC)", "any_value(ip ORDER BY ts)",

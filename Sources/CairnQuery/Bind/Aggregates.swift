@@ -9,6 +9,8 @@ package enum AggregateKind: String, Hashable, Sendable {
     /// HyperLogLog estimate of the number of distinct non-NULL values.
     case approxCountDistinct = "approx_count_distinct"
     case boolAnd = "bool_and", boolOr = "bool_or"
+    /// Bitwise AND, OR and XOR of the non-NULL integers, in the argument's type.
+    case bitAnd = "bit_and", bitOr = "bit_or", bitXor = "bit_xor"
     case stringAgg = "string_agg"
     /// `first`/`last` keep NULLs (as DuckDB's do); `any_value` is the first non-NULL value.
     case first, last, anyValue = "any_value"

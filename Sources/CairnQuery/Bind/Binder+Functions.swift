@@ -29,6 +29,9 @@ extension Binder {
         case "approx_count_distinct": .approxCountDistinct
         case "bool_and", "every": .boolAnd
         case "bool_or", "any": .boolOr
+        case "bit_and": .bitAnd
+        case "bit_or": .bitOr
+        case "bit_xor": .bitXor
         case "string_agg", "group_concat", "listagg": .stringAgg
         case "first", "arbitrary": .first
         case "any_value": .anyValue
@@ -192,6 +195,9 @@ extension Binder {
         case .boolAnd, .boolOr:
             guard at == .boolean else { throw error("\(name) needs a boolean argument", p) }
             type = .boolean
+        case .bitAnd, .bitOr, .bitXor:
+            guard at.isInteger else { throw error("\(name) needs an integer argument, got \(at)", p) }
+            type = at
         case .stringAgg:
             if let a = argument, !a.type.isString { argument = .cast(a, to: .varchar, tryCast: false) }
             type = .varchar

@@ -239,7 +239,7 @@ final class Accumulator {
         counts.append(0)
         seen.append(false)
         switch spec.kind {
-        case .sum, .min, .max, .avg, .first, .last, .boolAnd, .boolOr, .stddevSamp, .varSamp, .stddevPop, .varPop:
+        case .sum, .min, .max, .avg, .first, .last, .boolAnd, .boolOr, .bitAnd, .bitOr, .bitXor, .stddevSamp, .varSamp, .stddevPop, .varPop:
             ints.append(0); doubles.append(0); sums.append(CompensatedSum()); values.append(.null); wide.append(0); means.append(0); m2.append(0)
         case .quantileCont, .quantileDisc: lists.append([])
         case .stringAgg: strings.append([]); keyedStrings.append([])
@@ -458,6 +458,9 @@ final class Accumulator {
             guard case .int64(let a) = arg.storage else { return }
             if !seen[g] { ints[g] = a[i]; seen[g] = true; return }
             ints[g] = spec.kind == .boolAnd ? (ints[g] & a[i]) : (ints[g] | a[i])
+        case .bitAnd, .bitOr, .bitXor:
+            guard case .int64(let a) = arg.storage else { return }
+            combineBits(g, a[i])
         case .quantileCont, .quantileDisc:
             switch arg.storage {
             case .int64(let a): lists[g].append(Double(a[i]))
@@ -507,6 +510,8 @@ final class Accumulator {
             meansX[g] += dx * nb / total
             means[g] += dy * nb / total
         case .entropy: frequencies[g].merge(other.frequencies[h], uniquingKeysWith: +)
+        case .bitAnd, .bitOr, .bitXor:
+            if other.seen[h] { combineBits(g, other.ints[h]) }
         case .min, .max, .first, .last, .anyValue, .boolAnd, .boolOr:
             if spec.by != nil {   // first/last/any_value(… ORDER BY …)
                 if other.seen[h] { offerInOrder(g, other.values[h], key: other.byValues[h]) }
@@ -606,6 +611,16 @@ final class Accumulator {
         }
     }
 
+    /// Folds `v` into group `g` of bit_and, bit_or or bit_xor (the first value is the state).
+    private func combineBits(_ g: Int, _ v: Int64) {
+        guard seen[g] else { ints[g] = v; seen[g] = true; return }
+        switch spec.kind {
+        case .bitAnd: ints[g] &= v
+        case .bitOr: ints[g] |= v
+        default: ints[g] ^= v
+        }
+    }
+
     private func setState(_ g: Int, _ v: Value) {
         seen[g] = true
         switch v {
@@ -649,6 +664,7 @@ final class Accumulator {
             guard n > (population ? 0 : 1) else { return .null }
             let variance = max(0, m2[g] / (population ? n : n - 1))
             return .double(spec.kind == .varSamp || spec.kind == .varPop ? variance : variance.squareRoot())
+        case .bitAnd, .bitOr, .bitXor: return seen[g] ? stateValue(g) : .null
         case .min, .max, .first, .last, .anyValue, .boolAnd, .boolOr:
             if spec.by != nil { return seen[g] ? values[g] : .null }   // first/last/any_value(… ORDER BY …)
             guard seen[g] else { return .null }

@@ -16,10 +16,15 @@ extension Planner {
         first.limit = nil
         first.offset = nil
         let head = try run(first)
+        var names = head.names
         var types = head.types
         var rows = Self.rows(head)
         for step in s.setOperations {
-            let part = try run(step.query)
+            var part = try run(step.query)
+            if step.op.byName {
+                let location = SourceLocation(line: step.query.position.line, column: step.query.position.column)
+                part = try Self.matchByName(part, to: &names, types: &types, rows: &rows, location: location)
+            }
             guard part.types.count == types.count else {
                 throw CairnError(.binder, "each \(step.op.kind.rawValue) query must have the same number of columns "
                                  + "(\(types.count) and \(part.types.count))",
@@ -43,8 +48,32 @@ extension Planner {
             }
         }
         let columns = types.indices.map { c in ColumnVector.from(rows.map { $0[c] }, type: types[c]) }
-        let scope = Scope(columns: zip(head.names, types).map { .init(qualifier: nil, name: $0, type: $1) })
+        let scope = Scope(columns: zip(names, types).map { .init(qualifier: nil, name: $0, type: $1) })
         return (scope, Batch(columns: columns, count: rows.count))
+    }
+
+    /// `UNION [ALL] BY NAME`: the combined columns are the left side's, then the right side's other
+    /// names in their order (names compare case-insensitively; the first spelling is kept). Left
+    /// rows get NULL in the new columns; the right side comes back reordered to match, with NULL
+    /// columns (which take the other side's type) where it has no such name.
+    private static func matchByName(_ part: MaterializedResult, to names: inout [String], types: inout [ColumnType],
+                                    rows: inout [[Value]], location: SourceLocation) throws(CairnError) -> MaterializedResult {
+        for side in [names, part.names] {
+            var seen = Set<String>()
+            for name in side where !seen.insert(name.lowercased()).inserted {
+                throw CairnError(.binder, "UNION BY NAME needs distinct column names, but \"\(name)\" occurs twice in one query",
+                                 location: location)
+            }
+        }
+        for (name, type) in zip(part.names, part.types) where !names.contains(where: { $0.lowercased() == name.lowercased() }) {
+            names.append(name)
+            types.append(type)
+            for r in rows.indices { rows[r].append(.null) }
+        }
+        let count = part.columns.first?.count ?? 0
+        let source = names.map { name in part.names.firstIndex { $0.lowercased() == name.lowercased() } }
+        return MaterializedResult(names: names, types: source.indices.map { c in source[c].map { part.types[$0] } ?? types[c] },
+                                  columns: source.map { $0.map { part.columns[$0] } ?? [Value](repeating: .null, count: count) })
     }
 
     private func run(_ query: SelectStatement) throws(CairnError) -> MaterializedResult {
