@@ -57,16 +57,18 @@ import Testing
         }
     }
 
-    /// Small storage is 64-byte aligned for BLAS; storage of 2 MiB or more starts on a 2 MiB boundary,
-    /// where transparent huge pages can back all of it.
+    /// Storage is 64-byte aligned for BLAS; storage that asks for huge pages and holds 2 MiB or more
+    /// starts on a 2 MiB boundary, where transparent huge pages can back all of it.
     @Test func alignsSmallAndHugeStorage() {
         let huge = AlignedFloats.hugePageBytes
         for count in [1, 15, 1000, huge / 4 - 1, huge / 4, 1365 * 1536, 3 * huge / 4 + 5] {
-            let floats = AlignedFloats(repeating: 1.5, count: count)
-            let address = floats.withUnsafeBufferPointer { Int(bitPattern: $0.baseAddress) }
-            #expect(address % 64 == 0, "\(count) floats")
-            if count * 4 >= huge { #expect(address % huge == 0, "\(count) floats") }
-            #expect(floats.count == count && floats.first == 1.5 && floats.last == 1.5)
+            for hugePages in [false, true] {
+                let floats = AlignedFloats(unsafeUninitializedCount: count, hugePages: hugePages) { $0.initialize(repeating: 1.5) }
+                let address = floats.withUnsafeBufferPointer { Int(bitPattern: $0.baseAddress) }
+                #expect(address % 64 == 0, "\(count) floats")
+                if hugePages, count * 4 >= huge { #expect(address % huge == 0, "\(count) floats") }
+                #expect(floats.count == count && floats.first == 1.5 && floats.last == 1.5)
+            }
         }
     }
 

@@ -102,7 +102,8 @@ enum VectorBlock {
 
     static func decode(_ bytes: [UInt8], rows: Int) throws(CairnError) -> ColumnVector {
         try withSections(bytes, rows: rows) { s in
-            let floats = AlignedFloats(copyingBytes: s.floats, count: s.rows * s.dimension)
+            // Decoded blocks are what the block cache keeps and searches scan: huge pages.
+            let floats = AlignedFloats(copyingBytes: s.floats, count: s.rows * s.dimension, hugePages: true)
             return ColumnVector(storage: .vectors(VectorArray(dimension: s.dimension, count: s.rows, floats: floats, norms: s.norms)),
                                 validity: s.validity?.allSatisfy { $0 } == true ? nil : s.validity)
         }

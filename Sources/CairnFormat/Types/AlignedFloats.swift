@@ -11,16 +11,21 @@ import Darwin
 /// Why not `[Float]`: a flat search streams every stored vector through one matrix-vector product, and on 4 KiB
 /// pages that stream runs 15–25% below what the same kernel reaches on 2 MiB pages (page walks; see
 /// docs/benchmarks-changes.md, sessions 8, 9 and 12). `malloc` can neither align a block to 2 MiB nor
-/// advise it before its pages are first touched, so storage of ``hugePageBytes`` or more is mapped
-/// on its own, from a 2 MiB boundary, and advised as transparent huge pages while still untouched.
-/// Smaller storage comes from `posix_memalign`.
+/// advise it before its pages are first touched, so storage that asks for huge pages and holds
+/// ``hugePageBytes`` or more is mapped on its own, from a 2 MiB boundary, and advised as transparent
+/// huge pages while still untouched. Only floats that searches read again and again ask (a decoded
+/// segment block, which the block cache keeps): first touching fresh huge pages costs far more than
+/// 4 KiB ones where the kernel has handed free memory back to a hypervisor (0.2–1 GB/s against
+/// 1.2–1.9 GB/s on the development VM, docs/benchmarks-changes.md, session 19), and short-lived
+/// storage (load buffers, the copies an index build rewrites) is touched once. The rest comes from
+/// `posix_memalign`.
 ///
 /// Invariant: elements `0..<count` are initialized; `count <= capacity`.
 package struct AlignedFloats: RandomAccessCollection, Sendable {
     private var storage: Storage
     package private(set) var count: Int
 
-    /// Storage at least this large is mapped 2 MiB-aligned and advised as huge pages.
+    /// Storage at least this large that asks for huge pages is mapped 2 MiB-aligned and advised as huge pages.
     package static let hugePageBytes = 2 << 20
 
     package init() {
@@ -32,9 +37,11 @@ package struct AlignedFloats: RandomAccessCollection, Sendable {
         self.init(unsafeUninitializedCount: count) { $0.initialize(repeating: value) }
     }
 
-    /// Storage of `count` floats that `initialize` must fill completely.
-    package init(unsafeUninitializedCount count: Int, initializingWith initialize: (UnsafeMutableBufferPointer<Float>) throws -> Void) rethrows {
-        storage = count == 0 ? Storage.empty : Storage(capacity: count)
+    /// Storage of `count` floats that `initialize` must fill completely; on huge pages if `hugePages`
+    /// and large enough (for floats that will be scanned many times).
+    package init(unsafeUninitializedCount count: Int, hugePages: Bool = false,
+                 initializingWith initialize: (UnsafeMutableBufferPointer<Float>) throws -> Void) rethrows {
+        storage = count == 0 ? Storage.empty : Storage(capacity: count, hugePages: hugePages)
         try initialize(UnsafeMutableBufferPointer(start: storage.base, count: count))
         self.count = count
     }
@@ -46,10 +53,11 @@ package struct AlignedFloats: RandomAccessCollection, Sendable {
         }
     }
 
-    /// A copy of `count` little-endian floats from `raw` (this storage is only read on little-endian hosts).
-    package init(copyingBytes raw: UnsafeRawBufferPointer, count: Int) {
+    /// A copy of `count` little-endian floats from `raw` (this storage is only read on little-endian
+    /// hosts); on huge pages if `hugePages` and large enough.
+    package init(copyingBytes raw: UnsafeRawBufferPointer, count: Int, hugePages: Bool = false) {
         precondition(raw.count >= count * 4, "fewer bytes than floats")
-        self.init(unsafeUninitializedCount: count) { out in
+        self.init(unsafeUninitializedCount: count, hugePages: hugePages) { out in
             if count > 0, let src = raw.baseAddress, let dst = out.baseAddress {
                 UnsafeMutableRawPointer(dst).copyMemory(from: src, byteCount: count * 4)
             }
@@ -125,7 +133,7 @@ package struct AlignedFloats: RandomAccessCollection, Sendable {
     }
 
     private mutating func reallocate(capacity: Int) {
-        let fresh = capacity == 0 ? Storage.empty : Storage(capacity: capacity)
+        let fresh = capacity == 0 ? Storage.empty : Storage(capacity: capacity, hugePages: false)
         if count > 0 { fresh.base.initialize(from: storage.base, count: count) }
         storage = fresh
     }
@@ -138,12 +146,12 @@ package struct AlignedFloats: RandomAccessCollection, Sendable {
         /// The mapping to `munmap`, or nil when `base` came from `posix_memalign`.
         private let mappedBytes: Int?
 
-        static let empty = Storage(capacity: 16)
+        static let empty = Storage(capacity: 16, hugePages: false)
 
-        init(capacity: Int) {
+        init(capacity: Int, hugePages: Bool) {
             self.capacity = capacity
             let bytes = Swift.max(64, capacity * MemoryLayout<Float>.stride)
-            if bytes >= AlignedFloats.hugePageBytes, let mapped = Self.mapHuge(bytes) {
+            if hugePages, bytes >= AlignedFloats.hugePageBytes, let mapped = Self.mapHuge(bytes) {
                 base = mapped.base.bindMemory(to: Float.self, capacity: capacity)
                 mappedBytes = mapped.bytes
                 return
