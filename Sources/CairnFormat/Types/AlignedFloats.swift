@@ -15,8 +15,8 @@ import Darwin
 /// ``hugePageBytes`` or more is mapped on its own, from a 2 MiB boundary, and advised as transparent
 /// huge pages while still untouched. Only floats that searches read again and again ask (a decoded
 /// segment block, which the block cache keeps): first touching fresh huge pages costs far more than
-/// 4 KiB ones where the kernel has handed free memory back to a hypervisor (0.2–1 GB/s against
-/// 1.2–1.9 GB/s on the development VM, docs/benchmarks-changes.md, session 19), and short-lived
+/// 4 KiB ones where the kernel has handed free memory back to a hypervisor (0.1–0.6 GB/s against
+/// 1.1–2.0 GB/s on the development VM: Benchmarks/machine/first-touch.c), and short-lived
 /// storage (load buffers, the copies an index build rewrites) is touched once. The rest comes from
 /// `posix_memalign`.
 ///
