@@ -372,6 +372,11 @@ let eventsRows = """
         #expect(try t.rows("SELECT bit_or(x), bit_and(x), bit_xor(x), bit_xor(DISTINCT x), bit_or(x) FILTER (WHERE x < 0) FROM (VALUES (12), (10), (NULL), (10)) v(x)")
                 == [["14", "8", "12", "6", "NULL"]])
         #expect(try t.db.execute("SELECT bit_or(status) FROM events").columnTypes == [.integer])
+        // approx_quantile answers exactly, in the argument's type: interpolated for DOUBLE, a stored value otherwise.
+        #expect(try t.rows("SELECT approx_quantile(x, 0.5), reservoir_quantile(x * 1.0, 0.5) FROM (VALUES (1), (2), (3), (4)) v(x)")
+                == [["2", "2.5"]])
+        #expect(try t.db.execute("SELECT approx_quantile(status, 0.9), approx_quantile(latency_ms, 0.9), approx_quantile(ts, 0.5) FROM events").columnTypes
+                == [.integer, .double, .timestamp])
         let e = #expect(throws: CairnError.self) { try t.db.execute("SELECT bit_or(latency_ms) FROM events") }
         #expect(e?.message.contains("bit_or needs an integer argument") == true)
     }

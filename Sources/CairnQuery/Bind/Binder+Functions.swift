@@ -24,7 +24,7 @@ extension Binder {
         case "avg", "mean": .avg
         case "min": .min
         case "max": .max
-        case "quantile_cont", "percentile_cont", "median": .quantileCont
+        case "quantile_cont", "percentile_cont", "median", "approx_quantile", "reservoir_quantile": .quantileCont
         case "quantile_disc", "quantile", "percentile_disc": .quantileDisc
         case "approx_count_distinct": .approxCountDistinct
         case "bool_and", "every": .boolAnd
@@ -118,6 +118,9 @@ extension Binder {
             case (.quantileCont, 2), (.quantileDisc, 2):
                 argument = try inner.bind(args[0])
                 parameter = try quantileFraction(try inner.bind(args[1]), args[1].position, descending: false)
+                // DuckDB estimates these (t-digest, reservoir sample); Cairn answers exactly, in the
+                // argument's type as DuckDB does: interpolated for DOUBLE, a stored value otherwise.
+                if name == "approx_quantile" || name == "reservoir_quantile", argument?.type != .double { kind = .quantileDisc }
             case (.argMax, 2), (.argMin, 2):
                 guard !distinct else { throw error("\(name)(DISTINCT …) is not supported", p) }
                 argument = try inner.bind(args[0])
