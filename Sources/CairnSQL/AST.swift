@@ -376,6 +376,10 @@ public indirect enum Expr: Sendable, Hashable {
     case array([Expr], SQLPosition)
     /// `f(args) OVER (PARTITION BY … ORDER BY … [frame])`: `function` is the `.function` call.
     case window(WindowCall, SQLPosition)
+    /// DuckDB's `COLUMNS('regex')` (pattern set) or `COLUMNS(* [EXCLUDE (a, …)])` (pattern nil): each
+    /// matching column of the FROM clause in turn. The planner repeats the SELECT item once per column
+    /// (a WHERE condition: once per column, joined by AND); anywhere else it is an error.
+    case columns(pattern: String?, exclude: [String], SQLPosition)
 
     public var position: SQLPosition {
         switch self {
@@ -383,7 +387,8 @@ public indirect enum Expr: Sendable, Hashable {
              .binary(_, _, _, let p), .function(_, _, _, _, _, _, let p), .cast(_, _, _, let p),
              .inList(_, _, _, let p), .inSubquery(_, _, _, let p), .between(_, _, _, _, let p),
              .like(_, _, _, _, _, let p), .isNull(_, _, let p), .caseWhen(_, _, _, let p),
-             .extract(_, _, let p), .subquery(_, let p), .exists(_, let p), .array(_, let p), .window(_, let p):
+             .extract(_, _, let p), .subquery(_, let p), .exists(_, let p), .array(_, let p), .window(_, let p),
+             .columns(_, _, let p):
             p
         }
     }

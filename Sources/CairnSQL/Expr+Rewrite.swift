@@ -25,13 +25,16 @@ extension Expr {
     /// Whether the expression calls a window function (`f(…) OVER (…)`), outside subqueries.
     public var containsWindow: Bool { contains { if case .window = $0 { true } else { false } } }
 
+    /// Whether the expression holds a `COLUMNS(…)` selector, outside subqueries.
+    public var containsColumnsSelector: Bool { contains { if case .columns = $0 { true } else { false } } }
+
     /// Whether `match` holds for this node or one below it, outside subqueries. A window call is
     /// one node: its function's arguments, its partition and order are below it, not the call.
     private func contains(where match: (Expr) -> Bool) -> Bool {
         if match(self) { return true }
         func c(_ e: Expr) -> Bool { e.contains(where: match) }
         switch self {
-        case .literal, .column, .parameter, .subquery, .exists:
+        case .literal, .column, .parameter, .subquery, .exists, .columns:
             return false
         case .unary(_, let x, _), .cast(let x, _, _, _), .isNull(let x, _, _), .extract(_, let x, _), .inSubquery(let x, _, _, _):
             return c(x)

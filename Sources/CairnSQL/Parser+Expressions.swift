@@ -338,6 +338,26 @@ extension Parser {
         return inner
     }
 
+    /// DuckDB's `COLUMNS('regex')` or `COLUMNS(* [EXCLUDE (a, …)])`, after its `(`.
+    private mutating func parseColumnsSelector(_ position: SQLPosition) throws(SQLSyntaxError) -> Expr {
+        if current.isSymbol(.star) {
+            advance()
+            var exclude: [String] = []
+            if current.isWord("EXCLUDE") {
+                advance()
+                exclude = current.isSymbol(.leftParen) ? try parseIdentifierList() : [try parseIdentifier("a column name").name]
+            }
+            try expect(.rightParen)
+            return .columns(pattern: nil, exclude: exclude, position)
+        }
+        guard case .string(let pattern) = current.kind else {
+            throw SQLSyntaxError("COLUMNS takes a regular expression in quotes or *, e.g. COLUMNS('.*_ms')", at: current.position)
+        }
+        advance()
+        try expect(.rightParen)
+        return .columns(pattern: pattern, exclude: [], position)
+    }
+
     /// `[a, b, …]`, also reached from `ARRAY[…]` with the position of `ARRAY`.
     private mutating func parseArrayLiteral(position: SQLPosition? = nil) throws(SQLSyntaxError) -> Expr {
         let start = try expect(.leftBracket)
@@ -360,6 +380,7 @@ extension Parser {
         let position = current.position
         advance()
         try expect(.leftParen)
+        if name == "columns" { return try parseColumnsSelector(position) }
         if name == "position" && !current.isSymbol(.rightParen) {
             // `position(needle IN haystack)`, the SQL-standard form of strpos(haystack, needle).
             let needle = try parseExpression(above: .pattern)

@@ -9,7 +9,7 @@ extension Expr {
         func r(_ e: Expr) -> Expr { e.rewritten(transform) }
         func order(_ o: OrderItem) -> OrderItem { o.mapping(r) }
         switch self {
-        case .literal, .column, .parameter:
+        case .literal, .column, .parameter, .columns:
             return self
         case .subquery(let s, let p): return .subquery(s.rewritten(transform), p)
         case .exists(let s, let p): return .exists(s.rewritten(transform), p)

@@ -38,6 +38,8 @@ func render(_ expr: Expr) -> String {
     case .subquery: return "SUBQUERY"
     case .exists: return "EXISTS(SUBQUERY)"
     case .array(let elements, _): return "[\(elements.map(render).joined(separator: ", "))]"
+    case .columns(let pattern, let exclude, _):
+        return "COLUMNS(\(pattern.map { "'\($0)'" } ?? "*")\(exclude.isEmpty ? "" : " EXCLUDE " + exclude.joined(separator: ", ")))"
     case .window(let w, _):
         var parts: [String] = []
         if !w.partitionBy.isEmpty { parts.append("PARTITION " + w.partitionBy.map(render).joined(separator: ", ")) }

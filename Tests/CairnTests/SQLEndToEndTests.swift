@@ -296,6 +296,27 @@ let eventsRows = """
         #expect(n?.message == "UNION BY NAME needs distinct column names, but \"a\" occurs twice in one query")
     }
 
+    /// DuckDB's COLUMNS(…): one SELECT item per picked column, named after it; in WHERE, all must hold.
+    @Test func columnsSelectorExpandsAsDuckDB() throws {
+        let t = try loaded()
+        let r = try t.db.execute("SELECT max(COLUMNS('_ms|status')), COLUMNS('^ts$') FROM events GROUP BY ts ORDER BY ts LIMIT 1")
+        #expect(r.columnNames == ["status", "latency_ms", "ts"])
+        #expect(try t.rows("SELECT COLUMNS(* EXCLUDE (ts, tenant_id, user_id, event_type, metadata)) FROM events ORDER BY ts LIMIT 1")
+                == [["200", "12.5"]])
+        #expect(try t.rows("SELECT COLUMNS('(.*)_id') AS \"\\1_key\" FROM events ORDER BY ts LIMIT 1") == [["acme", "u1"]])
+        #expect(try t.db.execute("SELECT COLUMNS('(.*)_id') AS \"\\1_key\" FROM events").columnNames == ["tenant_key", "user_key"])
+        #expect(try t.rows("SELECT count(*) FROM events WHERE COLUMNS('_id') IS NOT NULL") == [["5"]])
+        #expect(try t.rows("SELECT count(COLUMNS(*)) FROM events") == [["6", "6", "5", "6", "5", "4", "5"]])
+        for (sql, message) in [("SELECT COLUMNS('nomatch') FROM events", "no column matches COLUMNS('nomatch')"),
+                               ("SELECT COLUMNS('lat') + COLUMNS('stat') FROM events", "one expression may not hold different COLUMNS(…) selectors"),
+                               ("SELECT count(*) FROM events GROUP BY COLUMNS('tenant')", "COLUMNS(…) may only stand in the SELECT list or the WHERE clause"),
+                               ("SELECT COLUMNS(* EXCLUDE (nope)) FROM events", "column \"nope\" in EXCLUDE is not among the columns of COLUMNS(*)")] {
+            let e = #expect(throws: CairnError.self, "\(sql)") { try t.db.execute(sql) }
+            #expect(e?.message == message, "\(sql)")
+            #expect(e?.location?.line == 1, "\(sql)")
+        }
+    }
+
     /// INNER, LEFT and CROSS joins, with ON, USING and commas, as DuckDB answers them.
     @Test func joinsAnswerAsDuckDB() throws {
         let t = try loaded()

@@ -213,6 +213,8 @@ package struct Binder {
             return try bindSubquery(sub, .exists, p)
         case .array(let elements, let p):
             return try bindArrayLiteral(elements, p)
+        case .columns(_, _, let p):
+            throw error("COLUMNS(…) may only stand in the SELECT list or the WHERE clause", p)
         }
     }
 

@@ -106,6 +106,8 @@ package struct Planner {
                     let replacement = modifiers.replace.first { $0.name.lowercased() == c.name.lowercased() }?.expr
                     items.append((replacement ?? .column(qualifier: c.qualifier, name: c.name, p), c.name))
                 }
+            case .expr(let e0, let alias) where e0.containsColumnsSelector:
+                items += try Self.expandColumns(e0, alias: alias, scope: scope)
             case .expr(let e0, let alias):
                 let e = earlier.isEmpty ? e0 : e0.replacingColumns { name in
                     guard case .failure = scope.resolve(qualifier: nil, name: name) else { return nil }
@@ -128,7 +130,8 @@ package struct Planner {
 
         // WHERE
         var filter: BoundExpr?
-        if let w = s.whereClause.map(resolvingAliases) {
+        if var w = s.whereClause.map(resolvingAliases) {
+            if w.containsColumnsSelector { w = try Self.expandColumnsCondition(w, scope: scope) }
             let b = try binder.bind(w)
             filter = try binder.coerce(b, to: .boolean, w.position)
         }
