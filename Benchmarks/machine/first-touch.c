@@ -22,7 +22,7 @@ static double seconds(void) {
 static void touch(size_t bytes, int huge) {
     char *m = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (m == MAP_FAILED) { perror("mmap"); _exit(1); }
-    if (huge) madvise(m, bytes, MADV_HUGEPAGE);
+    madvise(m, bytes, huge ? MADV_HUGEPAGE : MADV_NOHUGEPAGE);
     double start = seconds();
     memset(m, 1, bytes);
     double first = seconds() - start;

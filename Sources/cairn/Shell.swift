@@ -33,6 +33,7 @@ final class Shell {
     /// duckdb name theirs), closing the current one.
     func open(path: String?, readOnly: Bool = false) throws {
         closeDatabase()
+        if path == ":memory:", readOnly { throw ShellError("a temporary (:memory:) database cannot be opened read-only") }
         if let path, path != ":memory:" {
             database = try Database(path: path, mode: readOnly ? .readOnly : .readWrite)
         } else {

@@ -177,6 +177,8 @@ def transient_database_is_deleted(cli):
                      database=False, env=env)
     expect(result.returncode == 0 and "1" in result.stdout, result.stdout + result.stderr)
     expect(os.listdir(tmp) == [] and not os.path.exists(os.path.join(cli.workdir, ":memory:")), os.listdir(cli.workdir))
+    result = cli.run(":memory:", "--readonly", "-c", "SELECT 1", database=False, env=env)
+    expect(result.returncode != 0 and "cannot be opened read-only" in result.stderr, result.stdout + result.stderr)
 
 
 @test

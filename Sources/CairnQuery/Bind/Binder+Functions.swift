@@ -24,7 +24,7 @@ extension Binder {
         case "avg", "mean": .avg
         case "min": .min
         case "max": .max
-        case "quantile_cont", "percentile_cont", "median", "approx_quantile", "reservoir_quantile": .quantileCont
+        case "quantile_cont", "percentile_cont", "median", "approx_quantile": .quantileCont
         case "quantile_disc", "quantile", "percentile_disc": .quantileDisc
         case "approx_count_distinct": .approxCountDistinct
         case "bool_and", "every": .boolAnd
@@ -106,6 +106,7 @@ extension Binder {
             descending = within.descending
             nullsFirst = within.nullsFirst
         } else if let within, kind == .quantileCont || kind == .quantileDisc, args.count == 1, name != "median" {
+            guard name != "approx_quantile" else { throw error("approx_quantile takes (value, fraction), not WITHIN GROUP", p) }
             guard args.count == 1 else { throw error("\(name)(fraction) WITHIN GROUP (ORDER BY value) takes one argument", p) }
             argument = try inner.bind(within.expr)
             parameter = try quantileFraction(try inner.bind(args[0]), args[0].position, descending: within.descending)
@@ -118,9 +119,6 @@ extension Binder {
             case (.quantileCont, 2), (.quantileDisc, 2):
                 argument = try inner.bind(args[0])
                 parameter = try quantileFraction(try inner.bind(args[1]), args[1].position, descending: false)
-                // DuckDB estimates these (t-digest, reservoir sample); Cairn answers exactly, in the
-                // argument's type as DuckDB does: interpolated for DOUBLE, a stored value otherwise.
-                if name == "approx_quantile" || name == "reservoir_quantile", argument?.type != .double { kind = .quantileDisc }
             case (.argMax, 2), (.argMin, 2):
                 guard !distinct else { throw error("\(name)(DISTINCT …) is not supported", p) }
                 argument = try inner.bind(args[0])
@@ -158,7 +156,8 @@ extension Binder {
             argument = try inner.coerce(try inner.number(a, name, args[0].position), to: .double, args[0].position)
         }
         // A bare NULL has no type; numeric aggregates of it are NULL, as in DuckDB.
-        if argument?.isNullConstant == true, [.sum, .avg, .stddevSamp, .varSamp, .stddevPop, .varPop, .product, .skewness, .kurtosis, .kurtosisPop].contains(kind) {
+        if argument?.isNullConstant == true, [.sum, .avg, .stddevSamp, .varSamp, .stddevPop, .varPop, .product, .skewness, .kurtosis, .kurtosisPop,
+                                              .bitAnd, .bitOr, .bitXor].contains(kind) {
             argument = .constant(.null, .bigint)
         }
         var rowFilter: BoundExpr?
@@ -218,7 +217,11 @@ extension Binder {
             index = collected.count - 1
         }
         aggregates = collected
-        return .column(Binder.aggregateBase + index, type)
+        let result = BoundExpr.column(Binder.aggregateBase + index, type)
+        // DuckDB's approx_quantile estimates; Cairn answers exactly, interpolated as quantile_cont, and
+        // like DuckDB gives an integer or DATE argument's quantile in that type.
+        if name == "approx_quantile", at.isInteger || at == .date { return .cast(result, to: at, tryCast: false) }
+        return result
     }
 
     private func quantileFraction(_ b: BoundExpr, _ p: SQLPosition, descending: Bool) throws(CairnError) -> Value {

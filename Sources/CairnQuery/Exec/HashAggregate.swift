@@ -688,7 +688,9 @@ final class Accumulator {
             xs.sort { Comparison.doubleTest(.lt, $0, $1) }
             if spec.kind == .quantileDisc {
                 let idx = max(0, Int((Double(xs.count) * f).rounded(.up)) - 1)
-                return ColumnVector(storage: t.physical == .float64 ? .float64([xs[idx]]) : .int64([Int64(xs[idx])]))
+                // Integers are kept as doubles: one past Int64.max is where Int64.max itself lands.
+                let integer = xs[idx] >= 0x1p63 ? Int64.max : Int64(xs[idx])
+                return ColumnVector(storage: t.physical == .float64 ? .float64([xs[idx]]) : .int64([integer]))
                     .value(at: 0, type: t)
             }
             let pos = f * Double(xs.count - 1)

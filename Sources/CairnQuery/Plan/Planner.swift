@@ -117,6 +117,9 @@ package struct Planner {
                 if let alias, earlier[alias.lowercased()] == nil { earlier[alias.lowercased()] = e }
             }
         }
+        guard !items.isEmpty else {
+            throw CairnError(.binder, "SELECT list is empty after resolving * expressions", location: SourceLocation(line: s.position.line, column: s.position.column))
+        }
         // A name that is no column of the input but a SELECT item's alias stands for that item, in
         // WHERE, GROUP BY, HAVING and ORDER BY expressions alike (as in DuckDB).
         let aliased = earlier
