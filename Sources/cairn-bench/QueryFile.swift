@@ -61,7 +61,7 @@ enum QueryFile {
 ///
 /// Each value is normalized to text (NULL → `\N`; booleans `true`/`false`; numbers with an integral
 /// value as integers, other numbers as C `%.6g`; timestamps `YYYY-MM-DD HH:MM:SS[.ffffff]` with the
-/// fraction only when non-zero; dates `YYYY-MM-DD`; strings and JSON as-is). A row is its values
+/// fraction only when non-zero; dates `YYYY-MM-DD`; times `HH:MM:SS[.ffffff]` likewise; strings and JSON as-is). A row is its values
 /// joined by U+001F. Unless the query is ordered, rows are sorted by their UTF-8 bytes. The checksum
 /// is 64-bit FNV-1a over the rows joined by U+001E, as 16 hex digits.
 enum AnswerChecksum {
@@ -76,7 +76,7 @@ enum AnswerChecksum {
         case .string(let s), .json(let s): return s
         case .timestamp(let micros): return CivilTime.formatTimestamp(micros: micros)
         case .date(let days): return CivilTime.formatDate(days: Int64(days))
-        case .interval, .vector: return value.description
+        case .time, .interval, .vector: return value.description
         }
     }
 

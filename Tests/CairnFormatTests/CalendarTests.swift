@@ -27,6 +27,22 @@ import Testing
         #expect(Calendar.formatTimestamp(-1) == "1969-12-31 23:59:59.999999")
     }
 
+    /// TIME text as DuckDB reads and prints it; every microsecond of a day round-trips (sampled).
+    @Test func parsesAndFormatsTimes() {
+        for micros in stride(from: Int64(0), through: Calendar.microsPerDay, by: 7_919_999_977) + [0, 1, 999_999, Calendar.microsPerDay - 1] {
+            #expect(Calendar.parseTime(Substring(Calendar.formatTime(micros))) == micros, "\(micros)")
+        }
+        let cases: [(String, Int64?)] = [
+            ("12:30", 45_000_000_000), ("1:2:3", 3_723_000_000), ("00:14:30.991", 870_991_000), ("10:00:00.1234567", 36_000_123_456),
+            ("24:00:00", Calendar.microsPerDay), ("2024-01-01 10:00:00", 36_000_000_000), ("10:00:00+02", 36_000_000_000),
+            (" 10:00 ", 36_000_000_000), ("25:00:00", nil), ("10:60", nil), ("10:00:60", nil), ("24:00:01", nil), ("T10:00", nil),
+            ("10", nil), ("10:00:00 x", nil), ("", nil),
+        ]
+        for (text, expected) in cases { #expect(Calendar.parseTime(Substring(text)) == expected, "\(text)") }
+        #expect(Calendar.formatTime(45_000_500_000) == "12:30:00.5")
+        #expect(Calendar.formatTime(Calendar.microsPerDay) == "24:00:00")
+    }
+
     @Test func addMonthsClamps() {
         let jan31 = Calendar.days(year: 2024, month: 1, day: 31)
         #expect(Calendar.formatDate(Calendar.addMonths(days: jan31, 1)) == "2024-02-29")

@@ -298,6 +298,34 @@ let eventsRows = """
         #expect(empty?.message == "SELECT list is empty after resolving * expressions")
     }
 
+    /// TIME columns and values (logs that keep date and time apart, such as W3C/IIS): stored, compared,
+    /// extracted and combined as DuckDB does.
+    @Test func timeTypeAnswersAsDuckDB() throws {
+        let t = try loaded()
+        try t.db.execute("CREATE TABLE w (d DATE, t TIME, msg VARCHAR)")
+        try t.db.execute("INSERT INTO w VALUES ('2024-01-01', '10:00:01', 'a'), ('2024-01-01', '23:59:59.5', 'b'), ('2024-01-02', NULL, 'c')")
+        try t.db.execute("CHECKPOINT")
+        try t.db.execute("INSERT INTO w VALUES ('2024-01-02', TIME '00:00', 'd')")
+        #expect(try t.db.execute("SELECT t FROM w").columnTypes == [.time])
+        #expect(try t.rows("SELECT msg, t, d + t FROM w WHERE t >= '00:00' ORDER BY t")
+                == [["d", "00:00:00", "2024-01-02 00:00:00"], ["a", "10:00:01", "2024-01-01 10:00:01"], ["b", "23:59:59.5", "2024-01-01 23:59:59.5"]])
+        #expect(try t.rows("SELECT min(t), max(t), count(DISTINCT t) FROM w") == [["00:00:00", "23:59:59.5", "3"]])
+        #expect(try t.rows("SELECT count(*) FROM events WHERE ts::TIME BETWEEN '09:00' AND '11:00'") == [["4"]])
+        #expect(try t.rows("SELECT hour(TIME '10:20:30'), minute(TIME '10:20:30'), second(TIME '10:20:30.5'), extract(epoch FROM TIME '01:00'), date_part('millisecond', TIME '00:00:01.5')")
+                == [["10", "20", "30", "3600.0", "1500"]])
+        #expect(try t.rows("SELECT TIME '23:00' + INTERVAL 2 HOUR, TIME '01:00' - INTERVAL 2 HOUR, INTERVAL 30 MINUTE + TIME '10:00', CAST(TIMESTAMP '2024-01-01 10:20:30.5' AS TIME)")
+                == [["01:00:00", "23:00:00", "10:30:00", "10:20:30.5"]])
+        #expect(try t.rows("SELECT CAST('1:2:3' AS TIME), CAST('24:00:00' AS TIME), TRY_CAST('25:00' AS TIME), typeof(TIME '10:00')")
+                == [["01:02:03", "24:00:00", "NULL", "TIME"]])
+        for (sql, message) in [("SELECT CAST('25:00:00' AS TIME)", "could not convert string '25:00:00' to TIME"),
+                               ("SELECT CAST(TIME '10:00' AS TIMESTAMP)", "cannot cast TIME to TIMESTAMP"),
+                               ("SELECT TIME '10:00' + 5", "no operator + for TIME and INTEGER"),
+                               ("SELECT year(TIME '10:00')", "year is not a part of a TIME")] {
+            let e = #expect(throws: CairnError.self, "\(sql)") { try t.db.execute(sql) }
+            #expect(e?.message == message, "\(sql)")
+        }
+    }
+
     /// DuckDB's COLUMNS(…): one SELECT item per picked column, named after it; in WHERE, all must hold.
     @Test func columnsSelectorExpandsAsDuckDB() throws {
         let t = try loaded()

@@ -133,6 +133,9 @@ def normalize_duckdb(value, type_name):
         return format_timestamp(value)
     if isinstance(value, datetime.date):
         return value.isoformat()
+    if isinstance(value, datetime.time):
+        text = value.strftime("%H:%M:%S")
+        return text + ("." + f"{value.microsecond:06d}").rstrip("0") if value.microsecond else text
     if isinstance(value, decimal.Decimal):
         return float(value)
     if isinstance(value, datetime.timedelta):

@@ -60,6 +60,8 @@ class QueryGenerator:
             return f"ts::date = DATE '{self.choice(self.days)}'"
         if kind == 3:
             a = r.randrange(24)
+            if r.randrange(2):
+                return f"ts::TIME BETWEEN '{a:02d}:{r.randrange(60):02d}' AND TIME '{min(23, a + r.randrange(1, 8)):02d}:00:00'"
             return f"extract(hour FROM ts) BETWEEN {a} AND {min(23, a + r.randrange(1, 8))}"
         if kind == 4:
             return f"date_trunc('day', ts) {self.choice(['<', '>=', '='])} TIMESTAMP '{self.choice(self.days)} 00:00:00'"
@@ -148,6 +150,7 @@ class QueryGenerator:
         return self.choice([
             ("tenant_id", "group"), ("event_type", "group"), ("status", "group"), ("user_id", "group"),
             ("ts::date", "time"), (f"date_trunc('{self.choice(TRUNC_UNITS)}', ts)", "time"),
+            ("hour(ts::TIME)", "time"), ("(ts::TIME + INTERVAL 90 MINUTE) < TIME '12:00'", "time"),
             (f"time_bucket(INTERVAL '{self.choice(TIME_BUCKETS)}', ts)", "time"),
             (f"extract({self.choice(EXTRACT_FIELDS)} FROM ts)", "time"),
             (f"metadata->>'{self.choice(['browser', 'country', 'reason', 'template', 'category'])}'", "json"),
@@ -194,7 +197,8 @@ class QueryGenerator:
             "latency_ms * 2 + 1", "status + 100", "user_id % 10", "-latency_ms",
             "CASE WHEN status >= 500 THEN 'error' WHEN status >= 400 THEN 'client' ELSE 'ok' END",
             "CASE event_type WHEN 'login' THEN 1 WHEN 'logout' THEN 2 ELSE 0 END",
-            "coalesce(url, ip, 'none')", "lower(tenant_id)", "length(url)", "ts::date",
+            "coalesce(url, ip, 'none')", "lower(tenant_id)", "length(url)", "ts::date", "ts::TIME",
+            "ts::date + ts::TIME",
             f"date_trunc('{self.choice(TRUNC_UNITS)}', ts)", f"extract({self.choice(EXTRACT_FIELDS)} FROM ts)",
             f"time_bucket(INTERVAL '{self.choice(TIME_BUCKETS)}', ts)",
             "metadata->>'browser'", "metadata->>'reason'", "CAST(metadata->>'results' AS INTEGER)",

@@ -22,6 +22,7 @@ package struct ZoneMapRecord: Sendable, Codable, Equatable {
             case .string(let s): self = .string(s)
             case .timestamp(let t): self = .timestamp(t)
             case .date(let d): self = .date(d)
+            case .time(let t): self = .int(t)   // as a TIME column stores it (zone maps of columns hold stored values)
             case .interval(let m, let d, let us): self = .interval(months: m, days: d, micros: us)
             case .json(let s): self = .json(s)
             case .vector: self = .null  // vectors have no bounds

@@ -111,43 +111,72 @@ package enum Calendar {
         var r = rest
         if let c = r.first, c == 0x20 || c == 0x54 /* T */ {
             r = r.dropFirst()
-            guard let hh = readInt(&r, digits: 1...2), r.first == 0x3A else { return nil }
+            guard let clock = parseClock(&r, fieldDigits: 2...2) else { return nil }
+            t += clock
+        }
+        guard let offset = offsetMicros(r) else { return nil }
+        return applyingOffset ? t - offset : t
+    }
+
+    /// Parses TIME text as DuckDB reads it: `HH:MM[:SS[.ffffff]]` (fields of one or two digits),
+    /// optionally after a date (`YYYY-MM-DD HH:MM:SS`, the date dropped) and before an offset (checked
+    /// and ignored); `24:00:00` is the end of the day. Returns microseconds since midnight.
+    package static func parseTime(_ text: Substring) -> Int64? {
+        var copy = String(text)
+        return copy.withUTF8 { parseTime(bytes: $0) }
+    }
+
+    /// ``parseTime(_:)`` on UTF-8 bytes, without allocating.
+    package static func parseTime(bytes: UnsafeBufferPointer<UInt8>) -> Int64? {
+        var r = bytes[...]
+        while let f = r.first, f == 0x20 { r = r.dropFirst() }
+        while let l = r.last, l == 0x20 { r = r.dropLast() }
+        if let (_, rest) = parseDatePart(r), let c = rest.first, c == 0x20 || c == 0x54 /* T */ { r = rest.dropFirst() }
+        guard let clock = parseClock(&r, fieldDigits: 1...2), offsetMicros(r) != nil else { return nil }
+        return clock
+    }
+
+    /// `HH:MM[:SS[.ffffff]]` (digits beyond the sixth fractional one are dropped), as microseconds;
+    /// nil if malformed or out of range. `10:00:00.` (no digits after the point) is whole seconds,
+    /// as DuckDB reads it.
+    private static func parseClock(_ r: inout Slice<UnsafeBufferPointer<UInt8>>, fieldDigits: ClosedRange<Int>) -> Int64? {
+        guard let hh = readInt(&r, digits: 1...2), r.first == 0x3A else { return nil }
+        r = r.dropFirst()
+        guard let mm = readInt(&r, digits: fieldDigits) else { return nil }
+        var ss: Int64 = 0, frac: Int64 = 0
+        if r.first == 0x3A {
             r = r.dropFirst()
-            guard let mm = readInt(&r, digits: 2...2) else { return nil }
-            var ss: Int64 = 0, frac: Int64 = 0
-            if r.first == 0x3A {
+            guard let s2 = readInt(&r, digits: fieldDigits) else { return nil }
+            ss = s2
+            if r.first == 0x2E {
                 r = r.dropFirst()
-                guard let s2 = readInt(&r, digits: 2...2) else { return nil }
-                ss = s2
-                if r.first == 0x2E {
+                var scale: Int64 = 100_000, n = 0
+                while let c = r.first, c >= 0x30, c <= 0x39 {
+                    if n < 6 { frac += Int64(c - 0x30) * scale; scale /= 10 }
+                    n += 1
                     r = r.dropFirst()
-                    var scale: Int64 = 100_000, n = 0
-                    while let c = r.first, c >= 0x30, c <= 0x39 {
-                        if n < 6 { frac += Int64(c - 0x30) * scale; scale /= 10 }
-                        n += 1
-                        r = r.dropFirst()
-                    }
-                    // `10:00:00.` (no digits after the point) is whole seconds, as DuckDB reads it.
                 }
             }
-            guard hh < 24 || (hh == 24 && mm == 0 && ss == 0), mm < 60, ss < 60 else { return nil }
-            t += hh * microsPerHour + mm * microsPerMinute + ss * microsPerSecond + frac
         }
+        guard hh < 24 || (hh == 24 && mm == 0 && ss == 0 && frac == 0), mm < 60, ss < 60 else { return nil }
+        return hh * microsPerHour + mm * microsPerMinute + ss * microsPerSecond + frac
+    }
+
+    /// The UTC offset that ends timestamp text (`Z`, `UTC`, `+05`, `-03:30`, `+0530`, or nothing: 0),
+    /// in microseconds east of UTC; nil if anything else follows.
+    private static func offsetMicros(_ text: Slice<UnsafeBufferPointer<UInt8>>) -> Int64? {
+        var r = text
         while let f = r.first, f == 0x20 { r = r.dropFirst() }
-        if r.isEmpty { return t }
-        if r.elementsEqual("Z".utf8) || r.elementsEqual("UTC".utf8) || r.elementsEqual("+00".utf8) { return t }
-        if let sign = r.first, sign == 0x2B || sign == 0x2D {
-            r = r.dropFirst()
-            guard let oh = readInt(&r, digits: 2...2) else { return nil }
-            var om: Int64 = 0
-            if r.first == 0x3A { r = r.dropFirst() }
-            if !r.isEmpty { guard let m = readInt(&r, digits: 2...2) else { return nil }; om = m }
-            guard r.isEmpty else { return nil }
-            guard applyingOffset else { return t }
-            let off = oh * microsPerHour + om * microsPerMinute
-            return sign == 0x2B ? t - off : t + off
-        }
-        return nil
+        if r.isEmpty || r.elementsEqual("Z".utf8) || r.elementsEqual("UTC".utf8) || r.elementsEqual("+00".utf8) { return 0 }
+        guard let sign = r.first, sign == 0x2B || sign == 0x2D else { return nil }
+        r = r.dropFirst()
+        guard let oh = readInt(&r, digits: 2...2) else { return nil }
+        var om: Int64 = 0
+        if r.first == 0x3A { r = r.dropFirst() }
+        if !r.isEmpty { guard let m = readInt(&r, digits: 2...2) else { return nil }; om = m }
+        guard r.isEmpty else { return nil }
+        let off = oh * microsPerHour + om * microsPerMinute
+        return sign == 0x2B ? off : -off
     }
 
     /// Parses `YYYY-MM-DD` (nothing may follow). Returns days since the epoch.
@@ -198,12 +227,17 @@ package enum Calendar {
 
     /// `YYYY-MM-DD HH:MM:SS[.ffffff]` with trailing fractional zeros trimmed, as DuckDB prints.
     package static func formatTimestamp(_ micros: Int64) -> String {
-        let day = dayOf(micros: micros)
-        var rem = timeOfDay(micros: micros)
+        formatDate(dayOf(micros: micros)) + " " + formatTime(timeOfDay(micros: micros))
+    }
+
+    /// `HH:MM:SS[.ffffff]` with trailing fractional zeros trimmed, as DuckDB prints a TIME
+    /// (`micros` since midnight; 86,400,000,000 prints as `24:00:00`).
+    package static func formatTime(_ micros: Int64) -> String {
+        var rem = micros
         let hh = rem / microsPerHour; rem -= hh * microsPerHour
         let mm = rem / microsPerMinute; rem -= mm * microsPerMinute
         let ss = rem / microsPerSecond; rem -= ss * microsPerSecond
-        var out = formatDate(day) + " " + pad(Int(hh), 2) + ":" + pad(Int(mm), 2) + ":" + pad(Int(ss), 2)
+        var out = pad(Int(hh), 2) + ":" + pad(Int(mm), 2) + ":" + pad(Int(ss), 2)
         if rem > 0 {
             var frac = pad(Int(rem), 6)
             while frac.hasSuffix("0") { frac.removeLast() }
@@ -253,6 +287,7 @@ package enum ValueFormatter {
         case .string(let s), .json(let s): s
         case .timestamp(let t): Calendar.formatTimestamp(t)
         case .date(let d): Calendar.formatDate(Int64(d))
+        case .time(let t): Calendar.formatTime(t)
         case .interval(let m, let d, let us): Calendar.formatInterval(months: m, days: d, micros: us)
         case .vector(let v): VectorText.format(v)
         }

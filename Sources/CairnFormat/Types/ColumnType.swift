@@ -20,6 +20,8 @@ public enum ColumnType: UInt8, Sendable, Hashable, CaseIterable, CustomStringCon
     case interval = 12
     /// A fixed-dimension float32 vector (pgvector's `vector(n)`); the dimension lives with the column.
     case vector = 13
+    /// A time of day without a date or zone, to the microsecond.
+    case time = 14
 
     /// The canonical SQL spelling, as DuckDB prints it.
     public var description: String {
@@ -37,13 +39,14 @@ public enum ColumnType: UInt8, Sendable, Hashable, CaseIterable, CustomStringCon
         case .timestamptz: "TIMESTAMP WITH TIME ZONE"
         case .interval: "INTERVAL"
         case .vector: "VECTOR"
+        case .time: "TIME"
         }
     }
 
     /// The representation used in column vectors and segment blocks.
     package var physical: PhysicalType {
         switch self {
-        case .boolean, .smallint, .integer, .bigint, .date, .timestamp, .timestamptz, .interval: .int64
+        case .boolean, .smallint, .integer, .bigint, .date, .timestamp, .timestamptz, .interval, .time: .int64
         case .real, .double: .float64
         case .varchar, .json: .bytes
         case .vector: .vector
@@ -69,6 +72,7 @@ public enum ColumnType: UInt8, Sendable, Hashable, CaseIterable, CustomStringCon
         case "DATE": self = .date
         case "TIMESTAMP", "DATETIME", "TIMESTAMP WITHOUT TIME ZONE": self = .timestamp
         case "TIMESTAMPTZ", "TIMESTAMP WITH TIME ZONE": self = .timestamptz
+        case "TIME", "TIME WITHOUT TIME ZONE": self = .time
         case "INTERVAL": self = .interval
         case "VECTOR": self = .vector
         default: return nil

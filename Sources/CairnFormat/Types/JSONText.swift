@@ -10,7 +10,7 @@ package enum JSONText {
         case .double(let number): number.isFinite ? "\(number)" : quote(value.description)
         case .json(let document): document
         case .string(let text): quote(text)
-        case .timestamp, .date, .interval: quote(value.description)
+        case .timestamp, .date, .time, .interval: quote(value.description)
         case .vector: value.description  // pgvector's text form is a JSON array
         }
     }

@@ -9,6 +9,8 @@ public enum Value: Sendable, Hashable, CustomStringConvertible {
     case timestamp(Int64)
     /// Days since 1970-01-01.
     case date(Int32)
+    /// A time of day: microseconds since midnight, 0 through 86,400,000,000 (`24:00:00`).
+    case time(Int64)
     /// Months, days and microseconds, kept apart like PostgreSQL and DuckDB do.
     case interval(months: Int32, days: Int32, micros: Int64)
     /// A JSON document, as text.

@@ -569,8 +569,15 @@ extension Binder {
             }
             return .function(.intervalEpoch, [b], .double)
         }
+        if b.type == .time {
+            // A TIME is microseconds since midnight: its clock parts read like a timestamp's on 1970-01-01.
+            guard [.hour, .minute, .second, .millisecond, .microsecond, .epoch].contains(part) else {
+                throw error("\(field) is not a part of a TIME", p)
+            }
+            return .function(.extract(part), [b], part == .epoch ? .double : .bigint)
+        }
         guard b.type.isTemporal || b.isNullConstant else {
-            throw error("date part extraction needs a DATE or TIMESTAMP, got \(b.type)", p)
+            throw error("date part extraction needs a DATE, TIMESTAMP or TIME, got \(b.type)", p)
         }
         return .function(.extract(part), [b.isNullConstant ? .constant(.null, .timestamp) : b], part == .epoch ? .double : .bigint)
     }

@@ -271,6 +271,7 @@ package struct Binder {
         case .string: .varchar
         case .timestamp: .timestamp
         case .date: .date
+        case .time: .time
         case .vector: .vector
         case .interval: .interval
         case .json: .json
@@ -437,8 +438,34 @@ package struct Binder {
         do { return try Casts.castConstant(v, from: from, to: to) } catch { throw self.error(error.message, p) }
     }
 
+    /// TIME arithmetic, as DuckDB has it: DATE + TIME is the TIMESTAMP of that day and time, and
+    /// TIME ± INTERVAL stays a TIME, wrapping around midnight (only the interval's time part counts).
+    private func bindTimeArithmetic(_ op: BinaryOperator, _ l0: BoundExpr, _ r0: BoundExpr, _ p: SQLPosition) throws(CairnError) -> BoundExpr {
+        var l = l0, r = r0
+        if l.isStringConstant || l.isNullConstant { l = try coerce(l, to: r.type == .time ? .interval : .time, p) }
+        if r.isStringConstant || r.isNullConstant { r = try coerce(r, to: l.type == .time ? .interval : .time, p) }
+        if op == .add, l.type == .time, r.type == .date || r.type == .interval { swap(&l, &r) }
+        let day = Calendar.microsPerDay
+        switch (l.type, r.type, op) {
+        case (.date, .time, .add):
+            return .arithmetic(.add, .cast(l, to: .timestamp, tryCast: false), r, .timestamp)
+        case (.interval, .time, .add), (.time, .interval, .subtract):
+            let (time, interval) = l.type == .time ? (l, r) : (r, l)
+            guard case .constant(let iv, _) = interval else {
+                if interval.isNullConstant { return .constant(.null, .time) }
+                throw error("TIME \(op.rawValue) INTERVAL needs a constant interval", p)
+            }
+            guard case .interval(_, _, let us) = iv else { return .constant(.null, .time) }
+            let signed = op == .add ? us % day : -(us % day)
+            return .function(.shiftTime(micros: (signed + day) % day), [time], .time)
+        default:
+            throw error("no operator \(op.rawValue) for \(l.type) and \(r.type)", p)
+        }
+    }
+
     func bindArithmetic(_ op: BinaryOperator, _ l0: BoundExpr, _ r0: BoundExpr, _ p: SQLPosition) throws(CairnError) -> BoundExpr {
         var l = l0, r = r0
+        if l.type == .time || r.type == .time { return try bindTimeArithmetic(op, l, r, p) }
         // Temporal arithmetic.
         if l.type.isTemporal || r.type.isTemporal || l.type == .interval || r.type == .interval {
             if l.isStringConstant, r.type.isTemporal, op == .subtract { l = try coerce(l, to: r.type, p) }

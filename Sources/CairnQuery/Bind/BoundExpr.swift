@@ -224,6 +224,8 @@ package enum ScalarFunction: Hashable, Sendable {
     case extract(DatePart)
     /// Adds a constant interval (negated for subtraction) to a timestamp.
     case addInterval(months: Int32, days: Int32, micros: Int64)
+    /// TIME ± INTERVAL: adds `micros` (in 0..<one day) and wraps past midnight.
+    case shiftTime(micros: Int64)
     /// `date + integer` / `date - integer` (days).
     case dateAddDays
     case timestampDiff

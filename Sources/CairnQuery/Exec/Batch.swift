@@ -51,6 +51,7 @@ extension ColumnVector {
             case .boolean: return .bool(x != 0)
             case .date: return .date(Int32(truncatingIfNeeded: x))
             case .timestamp, .timestamptz: return .timestamp(x)
+            case .time: return .time(x)
             case .interval:
                 let days = x / Calendar.microsPerDay
                 return .interval(months: 0, days: Int32(truncatingIfNeeded: days), micros: x - days * Calendar.microsPerDay)
@@ -93,6 +94,7 @@ extension Value {
         case .string(let s), .json(let s): .string(s)
         case .timestamp(let t): .int(t)
         case .date(let d): .int(Int64(d))
+        case .time(let t): .int(t)
         case .interval(let m, let d, let us): .int(Int64(m) * 30 * Calendar.microsPerDay + Int64(d) * Calendar.microsPerDay + us)
         case .vector(let f): .vector(f)
         }

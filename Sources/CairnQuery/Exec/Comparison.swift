@@ -34,7 +34,7 @@ enum Comparison {
 
     static func scalarInt(_ v: Value) -> Int64? {
         switch v {
-        case .int(let i), .timestamp(let i): i
+        case .int(let i), .timestamp(let i), .time(let i): i
         case .date(let d): Int64(d)
         case .bool(let b): b ? 1 : 0
         case .interval(let m, let d, let us) where m == 0: Int64(d) * Calendar.microsPerDay + us

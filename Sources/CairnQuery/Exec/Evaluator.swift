@@ -256,7 +256,7 @@ package struct Evaluator: Sendable {
             if t.physical == .float64 { return ColumnVector(storage: .float64([Double](repeating: Double(i), count: n))) }
             return ColumnVector(storage: .int64([Int64](repeating: i, count: n)))
         case .double(let d): return ColumnVector(storage: .float64([Double](repeating: d, count: n)))
-        case .timestamp(let x): return ColumnVector(storage: .int64([Int64](repeating: x, count: n)))
+        case .timestamp(let x), .time(let x): return ColumnVector(storage: .int64([Int64](repeating: x, count: n)))
         case .date(let d): return ColumnVector(storage: .int64([Int64](repeating: Int64(d), count: n)))
         case .string(let s), .json(let s):
             let bytes = Array(s.utf8)
@@ -416,7 +416,7 @@ package struct Evaluator: Sendable {
             var set = Set<Int64>()
             for c in values {
                 switch c {
-                case .int(let i), .timestamp(let i): set.insert(i)
+                case .int(let i), .timestamp(let i), .time(let i): set.insert(i)
                 case .date(let d): set.insert(Int64(d))
                 case .bool(let b): set.insert(b ? 1 : 0)
                 default: break

@@ -12,7 +12,7 @@ enum ValueKey {
         switch v {
         case .null: out.append(0)
         case .bool(let b): out.append(1); word(b ? 1 : 0)
-        case .int(let i), .timestamp(let i): out.append(1); word(UInt64(bitPattern: i))
+        case .int(let i), .timestamp(let i), .time(let i): out.append(1); word(UInt64(bitPattern: i))
         case .date(let d): out.append(1); word(UInt64(bitPattern: Int64(d)))
         case .double(let d): out.append(2); word(d.isNaN ? Double.nan.bitPattern : (d == 0 ? 0 : d.bitPattern))
         case .string(let s), .json(let s):

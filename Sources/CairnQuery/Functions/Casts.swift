@@ -7,6 +7,7 @@ package enum Casts {
         switch (from, to) {
         case (let a, let b) where a.isNumeric && b.isNumeric: return true
         case (let a, let b) where a.isTemporal && b.isTemporal: return true
+        case (.timestamp, .time): return true
         case (.boolean, let b) where b.isInteger: return true
         case (let a, .boolean) where a.isInteger: return true
         case (.json, _), (_, .json): return from.isString || to.isString
@@ -102,6 +103,15 @@ package enum Casts {
             case .string(let s):
                 guard let t = Calendar.parseTimestamp(Substring(s), applyingOffset: to == .timestamptz) else { throw conversion(s, to) }
                 return .timestamp(t)
+            default: throw unsupported(from, to)
+            }
+        case .time:
+            switch v {
+            case .time: return v
+            case .timestamp(let t): return .time(Calendar.timeOfDay(micros: t))
+            case .string(let s):
+                guard let t = Calendar.parseTime(Substring(s)) else { throw conversion(s, to) }
+                return .time(t)
             default: throw unsupported(from, to)
             }
         case .interval:

@@ -40,6 +40,8 @@ enum Functions {
             }
             if overflow { throw CairnError(.invalidInput, "timestamp out of range after adding an interval") }
             return r
+        case .shiftTime(let shift):
+            return mapInt(a[0]) { ($0 + shift) % Calendar.microsPerDay }
         case .dateAddDays:
             guard case .int64(let x) = a[0].storage, case .int64(let y) = a[1].storage else { break }
             return ColumnVector(storage: .int64(zip(x, y).map { $0 &+ $1 }), validity: andValidity(a[0].validity, a[1].validity))
@@ -637,7 +639,7 @@ enum ValueOrder {
         case (.null, .null): return 0
         case (.null, _): return 1
         case (_, .null): return -1
-        case (.int(let x), .int(let y)), (.timestamp(let x), .timestamp(let y)): return x < y ? -1 : (x == y ? 0 : 1)
+        case (.int(let x), .int(let y)), (.timestamp(let x), .timestamp(let y)), (.time(let x), .time(let y)): return x < y ? -1 : (x == y ? 0 : 1)
         case (.date(let x), .date(let y)): return x < y ? -1 : (x == y ? 0 : 1)
         case (.bool(let x), .bool(let y)): return x == y ? 0 : (!x ? -1 : 1)
         case (.string(let x), .string(let y)), (.json(let x), .json(let y)):

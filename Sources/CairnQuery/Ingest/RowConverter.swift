@@ -201,6 +201,12 @@ struct RowConverter {
             } else {
                 try appendSlow(col, text, line)
             }
+        case .time:
+            if let t = Calendar.parseTime(bytes: text) {
+                builders[col].appendInt(t)
+            } else {
+                try appendSlow(col, text, line)
+            }
         case .vector:
             // pgvector text in CSV; a JSON array of numbers in JSON Lines reads the same way.
             switch VectorText.parse(text) {
