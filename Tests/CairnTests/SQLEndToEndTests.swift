@@ -317,6 +317,8 @@ let eventsRows = """
                 == [["01:00:00", "23:00:00", "10:30:00", "10:20:30.5"]])
         #expect(try t.rows("SELECT CAST('1:2:3' AS TIME), CAST('24:00:00' AS TIME), TRY_CAST('25:00' AS TIME), typeof(TIME '10:00')")
                 == [["01:02:03", "24:00:00", "NULL", "TIME"]])
+        #expect(try t.rows("SELECT make_time(10, 20, 30.5), make_time(24, 0, 0), make_time(10, 0, 59.9999999), make_time(NULL, 1, 1)")
+                == [["10:20:30.5", "24:00:00", "10:01:00", "NULL"]])
         for (sql, message) in [("SELECT CAST('25:00:00' AS TIME)", "could not convert string '25:00:00' to TIME"),
                                ("SELECT CAST(TIME '10:00' AS TIMESTAMP)", "cannot cast TIME to TIMESTAMP"),
                                ("SELECT TIME '10:00' + 5", "no operator + for TIME and INTEGER"),

@@ -386,6 +386,10 @@ extension Binder {
         case "make_date":
             try expectArgs(name, a, 3...3, p)
             return .function(.makeDate, try a.enumerated().map { (i, x) throws(CairnError) in try integer(x, name, pos(i)) }, .date)
+        case "make_time":
+            try expectArgs(name, a, 3...3, p)
+            return .function(.makeTime, [try integer(a[0], name, pos(0)), try integer(a[1], name, pos(1)),
+                                         try coerce(try number(a[2], name, pos(2)), to: .double, pos(2))], .time)
         case "make_timestamp":
             if a.count == 1 { return .function(.makeTimestamp, [try integer(a[0], name, pos(0))], .timestamp) }   // microseconds
             try expectArgs(name, a, 6...6, p)

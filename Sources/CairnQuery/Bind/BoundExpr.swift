@@ -194,8 +194,8 @@ package enum ScalarFunction: Hashable, Sendable {
     /// `timezone(zone, t)`, `t AT TIME ZONE zone`: a TIMESTAMP read as local time in `zone` becomes
     /// the TIMESTAMPTZ instant (`toInstant`), a TIMESTAMPTZ becomes the local TIMESTAMP there.
     case atTimeZone(ZoneRule, toInstant: Bool)
-    /// `make_date(y, m, d)`, `make_timestamp(y, m, d, h, min, s)`.
-    case makeDate, makeTimestamp
+    /// `make_date(y, m, d)`, `make_timestamp(y, m, d, h, min, s)`, `make_time(h, min, s)`.
+    case makeDate, makeTimestamp, makeTime
     /// `ltrim`/`rtrim`/`trim(s, characters)`: which ends to strip of the given characters.
     case trimCharacters(leading: Bool, trailing: Bool)
     /// `printf(format, …)` (C-style specifiers) and `format(format, …)` (`{}` placeholders).

@@ -289,6 +289,14 @@ enum Functions {
                 throw CairnError(.invalidInput, "make_timestamp: no such time \(h):\(mi):\(s)")
             }
             return .timestamp(dayMicros + (h * 3600 + mi * 60) * Calendar.microsPerSecond + Int64((s * 1e6).rounded()))
+        case .makeTime:
+            let h = a[0].intValue ?? 0, mi = a[1].intValue ?? 0, s = a[2].doubleValue ?? 0
+            guard (0...24).contains(h), (0..<60).contains(mi), s >= 0, s < 60 else {
+                throw CairnError(.invalidInput, "make_time: no such time \(h):\(mi):\(s)")
+            }
+            let t = (h * 3600 + mi * 60) * Calendar.microsPerSecond + Int64((s * 1e6).rounded())
+            guard t <= Calendar.microsPerDay else { throw CairnError(.invalidInput, "make_time: no such time \(h):\(mi):\(s)") }
+            return .time(t)
         case .printf, .format:
             // NULL when any argument is (as DuckDB).
             guard case .string(let pattern) = a[0] else { return .null }
