@@ -319,6 +319,10 @@ let eventsRows = """
                 == [["01:02:03", "24:00:00", "NULL", "TIME"]])
         #expect(try t.rows("SELECT make_time(10, 20, 30.5), make_time(24, 0, 0), make_time(10, 0, 59.9999999), make_time(NULL, 1, 1)")
                 == [["10:20:30.5", "24:00:00", "10:01:00", "NULL"]])
+        #expect(try t.rows("SELECT hour(TIME '24:00:00'), extract(hour FROM TIME '23:59:59'), CAST(TIME '10:00' AS JSON), CAST(DATE '2024-01-02' AS JSON)")
+                == [["24", "23", "\"10:00:00\"", "\"2024-01-02\""]])
+        let range = #expect(throws: CairnError.self) { try t.db.execute("INSERT INTO w VALUES (NULL, $1, 'bad')", [.time(86_400_000_001)]) }
+        #expect(range?.message.contains("outside 00:00:00…24:00:00") == true)
         for (sql, message) in [("SELECT CAST('25:00:00' AS TIME)", "could not convert string '25:00:00' to TIME"),
                                ("SELECT CAST(TIME '10:00' AS TIMESTAMP)", "cannot cast TIME to TIMESTAMP"),
                                ("SELECT TIME '10:00' + 5", "no operator + for TIME and INTEGER"),
@@ -338,11 +342,18 @@ let eventsRows = """
         #expect(try t.rows("SELECT COLUMNS('(.*)_id') AS \"\\1_key\" FROM events ORDER BY ts LIMIT 1") == [["acme", "u1"]])
         #expect(try t.db.execute("SELECT COLUMNS('(.*)_id') AS \"\\1_key\" FROM events").columnNames == ["tenant_key", "user_key"])
         #expect(try t.rows("SELECT count(*) FROM events WHERE COLUMNS('_id') IS NOT NULL") == [["5"]])
+        #expect(try t.rows("SELECT count(*) FROM events WHERE COLUMNS('_id') IS NOT NULL AND COLUMNS('^status$') > 200") == [["3"]])
+        // An alias names every picked column: \0 is the column's name, \1… the regex's groups; later items may use them.
+        #expect(try t.db.execute("SELECT COLUMNS('_ms') AS x, COLUMNS('at') AS \"<\\0>\" FROM events").columnNames
+                == ["x", "<status>", "<latency_ms>", "<metadata>"])
+        #expect(try t.rows("SELECT COLUMNS('(.*)_ms') AS \"\\1\", latency + 1 FROM events WHERE latency > 100") == [["250.0", "251.0"]])
         #expect(try t.rows("SELECT count(COLUMNS(*)) FROM events") == [["6", "6", "5", "6", "5", "4", "5"]])
         for (sql, message) in [("SELECT COLUMNS('nomatch') FROM events", "no column matches COLUMNS('nomatch')"),
                                ("SELECT COLUMNS('lat') + COLUMNS('stat') FROM events", "one expression may not hold different COLUMNS(…) selectors"),
-                               ("SELECT count(*) FROM events GROUP BY COLUMNS('tenant')", "COLUMNS(…) may only stand in the SELECT list or the WHERE clause"),
-                               ("SELECT COLUMNS(* EXCLUDE (nope)) FROM events", "column \"nope\" in EXCLUDE is not among the columns of COLUMNS(*)")] {
+                               ("SELECT count(*) FROM events GROUP BY COLUMNS('tenant')", "COLUMNS(…) may only stand in a SELECT list or a SELECT's WHERE clause"),
+                               ("SELECT COLUMNS(* EXCLUDE (nope)) FROM events", "column \"nope\" in EXCLUDE is not among the columns of COLUMNS(*)"),
+                               ("SELECT tenant_id, sum(COLUMNS('_ms')) FROM events GROUP BY ROLLUP (tenant_id)",
+                                "COLUMNS(…) cannot be combined with ROLLUP, CUBE or GROUPING SETS")] {
             let e = #expect(throws: CairnError.self, "\(sql)") { try t.db.execute(sql) }
             #expect(e?.message == message, "\(sql)")
             #expect(e?.location?.line == 1, "\(sql)")

@@ -578,6 +578,8 @@ extension Binder {
             guard [.hour, .minute, .second, .millisecond, .microsecond, .epoch].contains(part) else {
                 throw error("\(field) is not a part of a TIME", p)
             }
+            // 24:00:00 is hour 24 (as a timestamp it would be the next day's hour 0).
+            if part == .hour { return .arithmetic(.integerDivide, b, .constant(.int(Calendar.microsPerHour), .bigint), .bigint) }
             return .function(.extract(part), [b], part == .epoch ? .double : .bigint)
         }
         guard b.type.isTemporal || b.isNullConstant else {

@@ -214,7 +214,7 @@ package struct Binder {
         case .array(let elements, let p):
             return try bindArrayLiteral(elements, p)
         case .columns(_, _, let p):
-            throw error("COLUMNS(…) may only stand in the SELECT list or the WHERE clause", p)
+            throw error("COLUMNS(…) may only stand in a SELECT list or a SELECT's WHERE clause", p)
         }
     }
 

@@ -28,7 +28,7 @@ package enum Casts {
             let s: String
             switch v {
             case .string(let x), .json(let x): s = x
-            default: s = v.description
+            default: s = JSONText.value(v)   // dates and times become JSON strings, as in DuckDB
             }
             guard JSONScanner.isValid(Array(s.utf8)) else {
                 throw CairnError(.type, "malformed JSON: \(truncate(s))")
@@ -107,7 +107,10 @@ package enum Casts {
             }
         case .time:
             switch v {
-            case .time: return v
+            case .time(let t):
+                // Values from the Swift API (parameters, the appender) are checked here.
+                guard (0...Calendar.microsPerDay).contains(t) else { throw CairnError(.type, "TIME value \(t) µs is outside 00:00:00…24:00:00") }
+                return v
             case .timestamp(let t): return .time(Calendar.timeOfDay(micros: t))
             case .string(let s):
                 guard let t = Calendar.parseTime(Substring(s)) else { throw conversion(s, to) }

@@ -41,7 +41,7 @@ enum Functions {
             if overflow { throw CairnError(.invalidInput, "timestamp out of range after adding an interval") }
             return r
         case .shiftTime(let shift):
-            return mapInt(a[0]) { ($0 + shift) % Calendar.microsPerDay }
+            return mapInt(a[0]) { ($0 &+ shift) % Calendar.microsPerDay }
         case .dateAddDays:
             guard case .int64(let x) = a[0].storage, case .int64(let y) = a[1].storage else { break }
             return ColumnVector(storage: .int64(zip(x, y).map { $0 &+ $1 }), validity: andValidity(a[0].validity, a[1].validity))

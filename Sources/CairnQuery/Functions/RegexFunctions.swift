@@ -106,12 +106,6 @@ extension Functions {
         return builder.finish()
     }
 
-    /// `s` with the first match of `regex` replaced, as `regexp_replace(s, p, replacement)` does.
-    static func replacingFirstMatch(in s: String, of regex: Regex<AnyRegexOutput>, with replacement: String) -> String {
-        guard let match = s.firstMatch(of: regex) else { return s }
-        return String(s[..<match.range.lowerBound]) + expand(replacement, match) + String(s[match.range.upperBound...])
-    }
-
     private static func expand(_ replacement: String, _ match: Regex<AnyRegexOutput>.Match) -> String {
         guard replacement.contains("\\") else { return replacement }
         var out = ""

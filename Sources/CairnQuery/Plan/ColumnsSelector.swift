@@ -3,9 +3,10 @@ import CairnSQL
 
 /// DuckDB's `COLUMNS('regex')` and `COLUMNS(* [EXCLUDE …])`: a SELECT item holding one stands for
 /// one item per column the selector picks from the FROM clause, in the FROM's column order, each
-/// named after its column (or after the item's alias, where `\1`… insert the regex's groups); a
-/// WHERE condition holding one must hold for every such column. The regex matches anywhere in a
-/// name, case-sensitively, as DuckDB's does.
+/// named after its column, or by the item's alias, in which `\0` stands for the column's name and
+/// `\1`… for the regex's groups; each AND-ed part of a WHERE condition holding one must hold for
+/// every column it picks. The regex matches anywhere in a name as stored, case-sensitively, as
+/// DuckDB's does.
 extension Planner {
     /// `e` once per picked column, with the selector replaced by that column, and its output name.
     static func expandColumns(_ e: Expr, alias: String?, scope: Scope) throws(CairnError) -> [(Expr, String)] {
@@ -42,15 +43,48 @@ extension Planner {
                 if case .columns(_, _, let at) = node { return .column(qualifier: c.qualifier, name: c.name, at) }
                 return nil
             }
-            let name = alias.map { a in regex.map { Functions.replacingFirstMatch(in: c.name, of: $0, with: a) } ?? a } ?? c.name
-            return (expanded, name)
+            return (expanded, alias.map { Self.name($0, column: c.name, regex: regex) } ?? c.name)
         }
     }
 
-    /// A WHERE condition holding a selector: the condition for every picked column, joined by AND.
+    /// A WHERE condition holding selectors: each AND-ed part that holds one, for every column it
+    /// picks, all joined by AND.
     static func expandColumnsCondition(_ e: Expr, scope: Scope) throws(CairnError) -> Expr {
-        let conditions = try expandColumns(e, alias: nil, scope: scope).map(\.0)
-        return conditions.dropFirst().reduce(conditions[0]) { .binary(.and, $0, $1, e.position) }
+        func conjuncts(_ x: Expr) -> [Expr] {
+            if case .binary(.and, let a, let b, _) = x { return conjuncts(a) + conjuncts(b) }
+            return [x]
+        }
+        var parts: [Expr] = []
+        for part in conjuncts(e) {
+            parts += part.containsColumnsSelector ? try expandColumns(part, alias: nil, scope: scope).map(\.0) : [part]
+        }
+        return parts.dropFirst().reduce(parts[0]) { .binary(.and, $0, $1, e.position) }
+    }
+
+    /// An alias for one picked column: `\0` is the column's name, `\1`… the groups of the regex's
+    /// first match in it (empty when it has no such group), `\\` a backslash.
+    private static func name(_ alias: String, column: String, regex: Regex<AnyRegexOutput>?) -> String {
+        guard alias.contains("\\") else { return alias }
+        let match = regex.flatMap { column.firstMatch(of: $0) }
+        var out = "", escaped = false
+        for c in alias {
+            if escaped {
+                escaped = false
+                if let digit = c.wholeNumberValue, c.isASCII {
+                    if digit == 0 { out += column } else if let match, digit < match.output.count {
+                        out += match.output[digit].substring.map(String.init) ?? ""
+                    }
+                    continue
+                }
+                out.append(c)
+            } else if c == "\\" {
+                escaped = true
+            } else {
+                out.append(c)
+            }
+        }
+        if escaped { out.append("\\") }
+        return out
     }
 
     /// ``Expr/rewritten(_:)`` that leaves subqueries alone: their selectors pick from their own FROM.

@@ -34,7 +34,14 @@ package struct Planner {
     }
 
     package func plan(_ s: SelectStatement) throws(CairnError) -> SelectPlan {
-        if !s.groupingSets.isEmpty { return try plan(try GroupingSets.expand(s)) }
+        if !s.groupingSets.isEmpty {
+            if let item = s.items.first(where: { if case .expr(let e, _) = $0 { e.containsColumnsSelector } else { false } }),
+               case .expr(let e, _) = item {
+                throw CairnError(.unsupported, "COLUMNS(…) cannot be combined with ROLLUP, CUBE or GROUPING SETS",
+                                 location: SourceLocation(line: e.position.line, column: e.position.column))
+            }
+            return try plan(try GroupingSets.expand(s))
+        }
         var plan: SelectPlan
         if s.setOperations.isEmpty {
             plan = try self.plan(s, over: nil)
@@ -107,7 +114,14 @@ package struct Planner {
                     items.append((replacement ?? .column(qualifier: c.qualifier, name: c.name, p), c.name))
                 }
             case .expr(let e0, let alias) where e0.containsColumnsSelector:
-                items += try Self.expandColumns(e0, alias: alias, scope: scope)
+                let e = earlier.isEmpty ? e0 : e0.replacingColumns { name in
+                    guard case .failure = scope.resolve(qualifier: nil, name: name) else { return nil }
+                    return earlier[name.lowercased()]
+                }
+                for (expanded, name) in try Self.expandColumns(e, alias: alias, scope: scope) {
+                    items.append((expanded, name))
+                    if alias != nil, earlier[name.lowercased()] == nil { earlier[name.lowercased()] = expanded }
+                }
             case .expr(let e0, let alias):
                 let e = earlier.isEmpty ? e0 : e0.replacingColumns { name in
                     guard case .failure = scope.resolve(qualifier: nil, name: name) else { return nil }
