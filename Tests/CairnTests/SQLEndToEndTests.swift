@@ -321,6 +321,11 @@ let eventsRows = """
                 == [["10:20:30.5", "24:00:00", "10:01:00", "NULL"]])
         #expect(try t.rows("SELECT hour(TIME '24:00:00'), extract(hour FROM TIME '23:59:59'), CAST(TIME '10:00' AS JSON), CAST(DATE '2024-01-02' AS JSON)")
                 == [["24", "23", "\"10:00:00\"", "\"2024-01-02\""]])
+        // A cast to DECIMAL(p, s) rounds as DuckDB's does (2.675 · 100 is 267.5 in doubles, so 2.68).
+        #expect(try t.rows("SELECT 2.675::DOUBLE::DECIMAL(10,2), (-43.575)::DECIMAL(10,2), 1.23456::DECIMAL, 12::DECIMAL(5,1), TRY_CAST(123456.7 AS DECIMAL(4,1))")
+                == [["2.68", "-43.58", "1.235", "12.0", "NULL"]])
+        let decimal = #expect(throws: CairnError.self) { try t.db.execute("SELECT 123456.789::DECIMAL(4,1)") }
+        #expect(decimal?.message == "value 123456.789 is out of range for DECIMAL(4,1)")
         let range = #expect(throws: CairnError.self) { try t.db.execute("INSERT INTO w VALUES (NULL, $1, 'bad')", [.time(86_400_000_001)]) }
         #expect(range?.message.contains("outside 00:00:00…24:00:00") == true)
         for (sql, message) in [("SELECT CAST('25:00:00' AS TIME)", "could not convert string '25:00:00' to TIME"),

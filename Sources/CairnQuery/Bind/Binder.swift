@@ -94,6 +94,16 @@ package struct Binder {
             return try bindBinary(op, l, r, p)
         case .function(let name, let args, let distinct, let star, let within, let filter, let p):
             return try bindFunction(name: name, args: args, distinct: distinct, star: star, within: within, filter: filter, p)
+        case .cast(let inner, let tn, let tryCast, let p) where ["DECIMAL", "NUMERIC"].contains(tn.name.uppercased()):
+            // Cairn has no exact decimals: DECIMAL(p, s) is a DOUBLE rounded to s digits, as DuckDB
+            // rounds a value cast to it (bare DECIMAL is DuckDB's DECIMAL(18,3)).
+            let (precision, scale) = tn.parameters.count >= 2 ? (tn.parameters[0], tn.parameters[1])
+                : (tn.parameters.first.map { ($0, 0) } ?? (18, 3))
+            guard (1...38).contains(precision), (0...precision).contains(scale) else {
+                throw error("DECIMAL(\(precision),\(scale)) needs 1 ≤ precision ≤ 38 and 0 ≤ scale ≤ precision", tn.position)
+            }
+            let double = try bind(.cast(inner, TypeName(name: "DOUBLE", position: tn.position), tryCast: tryCast, p))
+            return .function(.decimalRound(precision: precision, scale: scale, orNull: tryCast), [double], .double)
         case .cast(let inner, let tn, let tryCast, let p):
             var b = try bind(inner)
             let t = try resolveType(tn)

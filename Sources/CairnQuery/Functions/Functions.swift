@@ -373,6 +373,15 @@ enum Functions {
             case .double(let d): return .double(Swift.abs(d))
             default: return .null
             }
+        case .decimalRound(let precision, let scale, let orNull):
+            guard let x = a[0].doubleValue else { return .null }
+            let power = Foundation.pow(10, Double(scale))
+            let units = (x * power).rounded(.toNearestOrAwayFromZero)
+            guard units.isFinite, abs(units) < Foundation.pow(10, Double(precision)) else {
+                if orNull { return .null }
+                throw CairnError(.type, "value \(ValueFormatter.formatDouble(x)) is out of range for DECIMAL(\(precision),\(scale))")
+            }
+            return .double(units / power)
         case .round:
             let digits: Int64 = a.count > 1 ? (a[1].intValue ?? 0) : 0
             switch a[0] {
