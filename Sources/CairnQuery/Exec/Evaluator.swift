@@ -522,6 +522,19 @@ package struct Evaluator: Sendable {
                 out[i] = us
             }
             return ColumnVector(storage: .int64(out), validity: v.validity)
+        case (.timestamp, .time, .int64(let a)):
+            return ColumnVector(storage: .int64(a.map(Calendar.timeOfDay(micros:))), validity: v.validity)
+        case (.varchar, .time, .bytes(let b)):
+            var out = [Int64](repeating: 0, count: n)
+            var validity = v.validity
+            for i in 0..<n where !v.isNull(i) {
+                if let t = b.withBytes(at: i, Calendar.parseTime(bytes:)) { out[i] = t; continue }
+                if !tryCast { throw Casts.conversion(b.string(at: i), to) }
+                var val = validity ?? [Bool](repeating: true, count: n)
+                val[i] = false
+                validity = val
+            }
+            return ColumnVector(storage: .int64(out), validity: validity)
         case (.json, .varchar, _):
             return v
         case (.varchar, .timestamp, .bytes(let b)), (.varchar, .timestamptz, .bytes(let b)):
