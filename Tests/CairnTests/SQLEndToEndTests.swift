@@ -320,13 +320,16 @@ let eventsRows = """
         #expect(try t.rows("SELECT TRY_CAST(s AS TIME), CAST(ts AS TIME) FROM (SELECT tenant_id || ':00' AS s, ts FROM events) ORDER BY ts LIMIT 1")
                 == [["NULL", "10:00:00"]])
         #expect(try t.rows("SELECT CAST(s AS TIME) FROM (VALUES ('9:30'), (NULL)) v(s)") == [["09:30:00"], ["NULL"]])
-        #expect(try t.rows("SELECT make_time(10, 20, 30.5), make_time(24, 0, 0), make_time(10, 0, 59.9999999), make_time(NULL, 1, 1)")
-                == [["10:20:30.5", "24:00:00", "10:01:00", "NULL"]])
+        #expect(try t.rows("SELECT make_time(10, 20, 30.5), make_time(24, 0, 0), make_time(10, 0, 59.9999999), make_time(NULL, 1, 1), make_time(1, 2, 60)")
+                == [["10:20:30.5", "24:00:00", "10:01:00", "NULL", "01:03:00"]])
         #expect(try t.rows("SELECT hour(TIME '24:00:00'), extract(hour FROM TIME '23:59:59'), CAST(TIME '10:00' AS JSON), CAST(DATE '2024-01-02' AS JSON)")
                 == [["24", "23", "\"10:00:00\"", "\"2024-01-02\""]])
-        // A cast to DECIMAL(p, s) rounds as DuckDB's does (2.675 · 100 is 267.5 in doubles, so 2.68).
-        #expect(try t.rows("SELECT 2.675::DOUBLE::DECIMAL(10,2), (-43.575)::DECIMAL(10,2), 1.23456::DECIMAL, 12::DECIMAL(5,1), TRY_CAST(123456.7 AS DECIMAL(4,1))")
-                == [["2.68", "-43.58", "1.235", "12.0", "NULL"]])
+        // A cast to DECIMAL(p, s) rounds as DuckDB's does: text, integers and literals as the decimals
+        // they spell, DOUBLE values from x · 10^s in doubles (the column's 12.5 · 10 is 125 exactly).
+        #expect(try t.rows("SELECT 1.005::DECIMAL(10,2), '1.005'::DECIMAL(10,2), (-43.575)::DECIMAL(10,2), 1.23456::DECIMAL, 12::DECIMAL(5,1), TRY_CAST(123456.7 AS DECIMAL(4,1))")
+                == [["1.01", "1.01", "-43.58", "1.235", "12.0", "NULL"]])
+        #expect(try t.rows("SELECT 75055023284489::DECIMAL, 999999999999999999::DECIMAL(18,0) = 999999999999999999, (-0.004)::DECIMAL(10,2), latency_ms::DECIMAL(4,0) FROM events ORDER BY ts LIMIT 1")
+                == [["75055023284489.0", "true", "0.0", "13.0"]])
         let decimal = #expect(throws: CairnError.self) { try t.db.execute("SELECT 123456.789::DECIMAL(4,1)") }
         #expect(decimal?.message == "value 123456.789 is out of range for DECIMAL(4,1)")
         let range = #expect(throws: CairnError.self) { try t.db.execute("INSERT INTO w VALUES (NULL, $1, 'bad')", [.time(86_400_000_001)]) }

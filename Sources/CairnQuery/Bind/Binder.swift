@@ -99,11 +99,17 @@ package struct Binder {
             // rounds a value cast to it (bare DECIMAL is DuckDB's DECIMAL(18,3)).
             let (precision, scale) = tn.parameters.count >= 2 ? (tn.parameters[0], tn.parameters[1])
                 : (tn.parameters.first.map { ($0, 0) } ?? (18, 3))
-            guard (1...38).contains(precision), (0...precision).contains(scale) else {
+            guard tn.parameters.count <= 2, (1...38).contains(precision), (0...precision).contains(scale) else {
                 throw error("DECIMAL(\(precision),\(scale)) needs 1 ≤ precision ≤ 38 and 0 ≤ scale ≤ precision", tn.position)
             }
-            let double = try bind(.cast(inner, TypeName(name: "DOUBLE", position: tn.position), tryCast: tryCast, p))
-            return .function(.decimalRound(precision: precision, scale: scale, orNull: tryCast), [double], .double)
+            var b = try bind(inner)
+            if b.type == .json { b = try fold(.function(.jsonExtract(.root, asText: true), [b], .varchar), p) }
+            // Text, integers and decimal literals round as the decimals they spell; other values as doubles.
+            let exact = b.type.isString || b.type.isInteger || b.isConstant
+            if !b.type.isString && !b.type.isInteger {
+                b = try bind(.cast(inner, TypeName(name: "DOUBLE", position: tn.position), tryCast: tryCast, p))
+            }
+            return .function(.decimalRound(precision: precision, scale: scale, exact: exact, orNull: tryCast), [b], .double)
         case .cast(let inner, let tn, let tryCast, let p):
             var b = try bind(inner)
             let t = try resolveType(tn)

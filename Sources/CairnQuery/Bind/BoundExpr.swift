@@ -217,10 +217,11 @@ package enum ScalarFunction: Hashable, Sendable {
     /// `extract(epoch FROM interval)`: seconds, a month counting 30 days (as DuckDB counts).
     case intervalEpoch
     case abs, round, floor, ceil, sqrt, ln, log10, power
-    /// A value cast to `DECIMAL(precision, scale)`, kept as a DOUBLE: rounded half away from zero at
-    /// `scale` digits from `x · 10^scale` as DuckDB computes it; one that needs more digits is an
+    /// A value cast to `DECIMAL(precision, scale)`, kept as a DOUBLE and rounded half away from zero
+    /// at `scale` digits as DuckDB rounds it: text, integers and decimal literals (`exact`) as the
+    /// decimals they spell, other doubles from `x · 10^scale`. One that needs more digits is an
     /// error, or NULL under TRY_CAST (`orNull`).
-    case decimalRound(precision: Int, scale: Int, orNull: Bool)
+    case decimalRound(precision: Int, scale: Int, exact: Bool, orNull: Bool)
     /// `date_trunc(unit, ts)`; unit is resolved at bind time.
     case dateTrunc(TimeUnit)
     /// `time_bucket(width, ts [, origin])`: width and origin resolved at bind time.

@@ -28,6 +28,7 @@ package enum Casts {
             let s: String
             switch v {
             case .string(let x), .json(let x): s = x
+            case .timestamp(let t) where from == .timestamptz: s = JSONText.quote(Calendar.formatTimestamp(t) + "+00")
             default: s = JSONText.value(v)   // dates and times become JSON strings, as in DuckDB
             }
             guard JSONScanner.isValid(Array(s.utf8)) else {

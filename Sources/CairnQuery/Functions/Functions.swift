@@ -291,7 +291,8 @@ enum Functions {
             return .timestamp(dayMicros + (h * 3600 + mi * 60) * Calendar.microsPerSecond + Int64((s * 1e6).rounded()))
         case .makeTime:
             let h = a[0].intValue ?? 0, mi = a[1].intValue ?? 0, s = a[2].doubleValue ?? 0
-            guard (0...24).contains(h), (0..<60).contains(mi), s >= 0, s < 60 else {
+            // Seconds up to 61 carry into the minute, as DuckDB's do (make_time(1, 2, 60) is 01:03:00).
+            guard (0...24).contains(h), (0..<60).contains(mi), s >= 0, s < 61 else {
                 throw CairnError(.invalidInput, "make_time: no such time \(h):\(mi):\(s)")
             }
             let t = (h * 3600 + mi * 60) * Calendar.microsPerSecond + Int64((s * 1e6).rounded())
@@ -373,15 +374,13 @@ enum Functions {
             case .double(let d): return .double(Swift.abs(d))
             default: return .null
             }
-        case .decimalRound(let precision, let scale, let orNull):
-            guard let x = a[0].doubleValue else { return .null }
-            let power = Foundation.pow(10, Double(scale))
-            let units = (x * power).rounded(.toNearestOrAwayFromZero)
-            guard units.isFinite, abs(units) < Foundation.pow(10, Double(precision)) else {
+        case .decimalRound(let precision, let scale, let exact, let orNull):
+            do {
+                return try DecimalCast.round(a[0], precision: precision, scale: scale, exact: exact)
+            } catch {
                 if orNull { return .null }
-                throw CairnError(.type, "value \(ValueFormatter.formatDouble(x)) is out of range for DECIMAL(\(precision),\(scale))")
+                throw error
             }
-            return .double(units / power)
         case .round:
             let digits: Int64 = a.count > 1 ? (a[1].intValue ?? 0) : 0
             switch a[0] {
