@@ -25,13 +25,8 @@ enum DecimalCast {
             guard x.isFinite, let d = Decimal(string: "\(x)", locale: Locale(identifier: "en_US_POSIX")) else { throw outOfRange(x, type) }
             decimal = d
         case .double(let x):
-            guard x.isFinite else { throw outOfRange(x, type) }
-            let power = Foundation.pow(10, Double(s))
-            let units = (x * power).rounded(.toNearestOrAwayFromZero)
-            guard abs(units) < Foundation.pow(10, Double(p)) else { throw outOfRange(x, type) }
-            // Past 2^52 a double has no fractional digits left to round; dividing back would only add noise.
-            guard abs(x * power) < 0x1p52 else { return .double(x) }
-            return .double(units == 0 ? 0 : units / power)
+            guard let r = roundDouble(x, precision: p, scale: s) else { throw outOfRange(x, type) }
+            return .double(r)
         default:
             return .null
         }
@@ -43,6 +38,34 @@ enum DecimalCast {
         // Through the decimal's text: Foundation's own conversion is not correctly rounded (1.235 → 1.2349999999999999).
         let result = Double(rounded.description) ?? NSDecimalNumber(decimal: rounded).doubleValue
         return .double(result == 0 ? 0 : result)
+    }
+
+    /// A DOUBLE value rounded from `x · 10^s` computed in doubles, as DuckDB rounds one; nil when it
+    /// needs more than `p` digits (or is not finite).
+    @inline(__always)
+    static func roundDouble(_ x: Double, precision p: Int, scale s: Int) -> Double? {
+        guard x.isFinite else { return nil }
+        let power = Foundation.pow(10, Double(s))
+        let units = (x * power).rounded(.toNearestOrAwayFromZero)
+        guard abs(units) < Foundation.pow(10, Double(p)) else { return nil }
+        // Past 2^52 a double has no fractional digits left to round; dividing back would only add noise.
+        guard abs(x * power) < 0x1p52 else { return x }
+        return units == 0 ? 0 : units / power
+    }
+
+    /// ``roundDouble(_:precision:scale:)`` over a DOUBLE column; a value out of range is an error, or
+    /// NULL when `orNull`.
+    static func roundColumn(_ v: ColumnVector, values: [Double], precision p: Int, scale s: Int, orNull: Bool) throws(CairnError) -> ColumnVector {
+        var out = [Double](repeating: 0, count: values.count)
+        var validity = v.validity
+        for i in 0..<values.count where v.validity?[i] ?? true {
+            if let r = roundDouble(values[i], precision: p, scale: s) { out[i] = r; continue }
+            guard orNull else { throw outOfRange(values[i], "DECIMAL(\(p),\(s))") }
+            var valid = validity ?? [Bool](repeating: true, count: values.count)
+            valid[i] = false
+            validity = valid
+        }
+        return ColumnVector(storage: .float64(out), validity: validity)
     }
 
     private static func outOfRange(_ x: Double, _ type: String) -> CairnError {

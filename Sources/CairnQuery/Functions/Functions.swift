@@ -6,6 +6,9 @@ enum Functions {
     static func apply(_ f: ScalarFunction, _ a: [ColumnVector], argTypes: [ColumnType], resultType: ColumnType,
                       count n: Int, context: QueryContext) throws(CairnError) -> ColumnVector {
         switch f {
+        case .decimalRound(let precision, let scale, false, let orNull):
+            guard case .float64(let values) = a[0].storage else { break }
+            return try DecimalCast.roundColumn(a[0], values: values, precision: precision, scale: scale, orNull: orNull)
         case .dateTrunc(let unit):
             return mapInt(a[0]) { t in DateMath.trunc(unit, t) }
         case .timeBucket(let months, let width, let origin):
