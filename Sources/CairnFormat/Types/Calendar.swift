@@ -101,10 +101,7 @@ package enum Calendar {
 
     /// ``parseTimestamp(_:applyingOffset:)`` on UTF-8 bytes, without allocating.
     package static func parseTimestamp(bytes: UnsafeBufferPointer<UInt8>, applyingOffset: Bool) -> Int64? {
-        var s = bytes[...]
-        while let f = s.first, f == 0x20 { s = s.dropFirst() }
-        while let l = s.last, l == 0x20 { s = s.dropLast() }
-        guard let (days, rest) = parseDatePart(s) else { return nil }
+        guard let (days, rest) = parseDatePart(trimmingSpaces(bytes)) else { return nil }
         let (dayMicros, overflow) = days.multipliedReportingOverflow(by: microsPerDay)
         guard !overflow, abs(days) < 100_000_000 else { return nil }
         var t = dayMicros
@@ -128,9 +125,7 @@ package enum Calendar {
 
     /// ``parseTime(_:)`` on UTF-8 bytes, without allocating.
     package static func parseTime(bytes: UnsafeBufferPointer<UInt8>) -> Int64? {
-        var r = bytes[...]
-        while let f = r.first, f == 0x20 { r = r.dropFirst() }
-        while let l = r.last, l == 0x20 { r = r.dropLast() }
+        var r = trimmingSpaces(bytes)
         if let (_, rest) = parseDatePart(r), let c = rest.first, c == 0x20 || c == 0x54 /* T */ { r = rest.dropFirst() }
         guard let clock = parseClock(&r, fieldDigits: 1...2), offsetMicros(r) != nil else { return nil }
         return clock
@@ -187,11 +182,16 @@ package enum Calendar {
 
     /// ``parseDate(_:)`` on UTF-8 bytes, without allocating.
     package static func parseDate(bytes: UnsafeBufferPointer<UInt8>) -> Int64? {
+        guard let (d, rest) = parseDatePart(trimmingSpaces(bytes)), rest.isEmpty else { return nil }
+        return d
+    }
+
+    /// `bytes` without leading and trailing spaces.
+    private static func trimmingSpaces(_ bytes: UnsafeBufferPointer<UInt8>) -> Slice<UnsafeBufferPointer<UInt8>> {
         var s = bytes[...]
         while let f = s.first, f == 0x20 { s = s.dropFirst() }
         while let l = s.last, l == 0x20 { s = s.dropLast() }
-        guard let (d, rest) = parseDatePart(s), rest.isEmpty else { return nil }
-        return d
+        return s
     }
 
     private static func parseDatePart(_ s: Slice<UnsafeBufferPointer<UInt8>>) -> (Int64, Slice<UnsafeBufferPointer<UInt8>>)? {

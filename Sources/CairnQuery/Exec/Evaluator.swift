@@ -525,30 +525,11 @@ package struct Evaluator: Sendable {
         case (.timestamp, .time, .int64(let a)):
             return ColumnVector(storage: .int64(a.map(Calendar.timeOfDay(micros:))), validity: v.validity)
         case (.varchar, .time, .bytes(let b)):
-            var out = [Int64](repeating: 0, count: n)
-            var validity = v.validity
-            for i in 0..<n where !v.isNull(i) {
-                if let t = b.withBytes(at: i, Calendar.parseTime(bytes:)) { out[i] = t; continue }
-                if !tryCast { throw Casts.conversion(b.string(at: i), to) }
-                var val = validity ?? [Bool](repeating: true, count: n)
-                val[i] = false
-                validity = val
-            }
-            return ColumnVector(storage: .int64(out), validity: validity)
+            return try parseText(v, b, to: to, tryCast: tryCast, Calendar.parseTime(bytes:))
         case (.json, .varchar, _):
             return v
         case (.varchar, .timestamp, .bytes(let b)), (.varchar, .timestamptz, .bytes(let b)):
-            var out = [Int64](repeating: 0, count: n)
-            var validity = v.validity
-            for i in 0..<n where !v.isNull(i) {
-                let s = b.string(at: i)
-                if let t = Calendar.parseTimestamp(Substring(s), applyingOffset: to == .timestamptz) { out[i] = t; continue }
-                if !tryCast { throw Casts.conversion(s, to) }
-                var val = validity ?? [Bool](repeating: true, count: n)
-                val[i] = false
-                validity = val
-            }
-            return ColumnVector(storage: .int64(out), validity: validity)
+            return try parseText(v, b, to: to, tryCast: tryCast) { Calendar.parseTimestamp(bytes: $0, applyingOffset: to == .timestamptz) }
         default:
             var b = VectorBuilder(type: to, capacity: n)
             for i in 0..<n {
@@ -561,6 +542,23 @@ package struct Evaluator: Sendable {
             }
             return b.finish()
         }
+    }
+
+    /// VARCHAR values `b` (of `v`) parsed by `parse` into an integer-stored `to`; text it refuses is
+    /// an error naming it, or NULL under TRY_CAST.
+    private func parseText(_ v: ColumnVector, _ b: ByteArray, to: ColumnType, tryCast: Bool,
+                           _ parse: (UnsafeBufferPointer<UInt8>) -> Int64?) throws(CairnError) -> ColumnVector {
+        let n = v.count
+        var out = [Int64](repeating: 0, count: n)
+        var validity = v.validity
+        for i in 0..<n where !v.isNull(i) {
+            if let x = b.withBytes(at: i, parse) { out[i] = x; continue }
+            if !tryCast { throw Casts.conversion(b.string(at: i), to) }
+            var val = validity ?? [Bool](repeating: true, count: n)
+            val[i] = false
+            validity = val
+        }
+        return ColumnVector(storage: .int64(out), validity: validity)
     }
 }
 

@@ -97,7 +97,7 @@ extension Functions {
                 // As in RE2, an empty match right where a match ended is not another match ('a*' on "aaa").
                 if match.range.isEmpty, match.range.lowerBound == rest, rest != s.startIndex { continue }
                 out += s[rest..<match.range.lowerBound]
-                out += expand(replacement, match)
+                out += expandGroups(replacement) { g in g < match.output.count ? match.output[g].substring.map(String.init) ?? "" : "" }
                 rest = match.range.upperBound
             }
             out += s[rest...]
@@ -106,16 +106,17 @@ extension Functions {
         return builder.finish()
     }
 
-    private static func expand(_ replacement: String, _ match: Regex<AnyRegexOutput>.Match) -> String {
-        guard replacement.contains("\\") else { return replacement }
+    /// `template` with `\0`…`\9` replaced by `group(n)` (a group the pattern does not have should
+    /// give ""); a backslash before any other character keeps that character, a trailing one stays.
+    /// The replacement text of `regexp_replace` and the aliases of `COLUMNS(…)` read alike.
+    static func expandGroups(_ template: String, _ group: (Int) -> String) -> String {
+        guard template.contains("\\") else { return template }
         var out = ""
         var escaped = false
-        for c in replacement {
+        for c in template {
             if escaped {
-                if let digit = c.wholeNumberValue, c.isASCII, digit < match.output.count {
-                    out += match.output[digit].substring.map(String.init) ?? ""
-                } else if c.isASCII, c.isNumber {
-                    // A group the pattern does not have inserts nothing.
+                if let digit = c.wholeNumberValue, c.isASCII {
+                    out += group(digit)
                 } else {
                     out.append(c)
                 }

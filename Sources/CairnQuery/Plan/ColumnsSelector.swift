@@ -64,27 +64,12 @@ extension Planner {
     /// An alias for one picked column: `\0` is the column's name, `\1`… the groups of the regex's
     /// first match in it (empty when it has no such group), `\\` a backslash.
     private static func name(_ alias: String, column: String, regex: Regex<AnyRegexOutput>?) -> String {
-        guard alias.contains("\\") else { return alias }
-        let match = regex.flatMap { column.firstMatch(of: $0) }
-        var out = "", escaped = false
-        for c in alias {
-            if escaped {
-                escaped = false
-                if let digit = c.wholeNumberValue, c.isASCII {
-                    if digit == 0 { out += column } else if let match, digit < match.output.count {
-                        out += match.output[digit].substring.map(String.init) ?? ""
-                    }
-                    continue
-                }
-                out.append(c)
-            } else if c == "\\" {
-                escaped = true
-            } else {
-                out.append(c)
-            }
+        let match = alias.contains("\\") ? regex.flatMap { column.firstMatch(of: $0) } : nil
+        return Functions.expandGroups(alias) { g in
+            if g == 0 { return column }
+            guard let match, g < match.output.count else { return "" }
+            return match.output[g].substring.map(String.init) ?? ""
         }
-        if escaped { out.append("\\") }
-        return out
     }
 
     /// ``Expr/rewritten(_:)`` that leaves subqueries alone: their selectors pick from their own FROM.

@@ -97,6 +97,14 @@ package struct Planner {
         var items: [(Expr, String)] = []
         // A SELECT item may use an earlier item's alias that is no input column (DuckDB's lateral aliases).
         var earlier: [String: Expr] = [:]
+        /// `e` with each name that is no input column but one of `aliases` replaced by its item.
+        func substituting(_ aliases: [String: Expr], in e: Expr) -> Expr {
+            guard !aliases.isEmpty else { return e }
+            return e.replacingColumns { name in
+                guard case .failure = scope.resolve(qualifier: nil, name: name) else { return nil }
+                return aliases[name.lowercased()]
+            }
+        }
         for item in s.items {
             switch item {
             case .star(let q, let modifiers, let p):
@@ -113,22 +121,15 @@ package struct Planner {
                     let replacement = modifiers.replace.first { $0.name.lowercased() == c.name.lowercased() }?.expr
                     items.append((replacement ?? .column(qualifier: c.qualifier, name: c.name, p), c.name))
                 }
-            case .expr(let e0, let alias) where e0.containsColumnsSelector:
-                let e = earlier.isEmpty ? e0 : e0.replacingColumns { name in
-                    guard case .failure = scope.resolve(qualifier: nil, name: name) else { return nil }
-                    return earlier[name.lowercased()]
-                }
-                for (expanded, name) in try Self.expandColumns(e, alias: alias, scope: scope) {
+            case .expr(let e0, let alias):
+                let e = substituting(earlier, in: e0)
+                // A COLUMNS(…) selector makes one item per column it picks, each named (the alias then names them all).
+                let expansions = e0.containsColumnsSelector ? try Self.expandColumns(e, alias: alias, scope: scope)
+                    : [(e, alias ?? ExprNaming.name(e0))]
+                for (expanded, name) in expansions {
                     items.append((expanded, name))
                     if alias != nil, earlier[name.lowercased()] == nil { earlier[name.lowercased()] = expanded }
                 }
-            case .expr(let e0, let alias):
-                let e = earlier.isEmpty ? e0 : e0.replacingColumns { name in
-                    guard case .failure = scope.resolve(qualifier: nil, name: name) else { return nil }
-                    return earlier[name.lowercased()]
-                }
-                items.append((e, alias ?? ExprNaming.name(e0)))
-                if let alias, earlier[alias.lowercased()] == nil { earlier[alias.lowercased()] = e }
             }
         }
         guard !items.isEmpty else {
@@ -137,13 +138,7 @@ package struct Planner {
         // A name that is no column of the input but a SELECT item's alias stands for that item, in
         // WHERE, GROUP BY, HAVING and ORDER BY expressions alike (as in DuckDB).
         let aliased = earlier
-        func resolvingAliases(_ e: Expr) -> Expr {
-            guard !aliased.isEmpty else { return e }
-            return e.replacingColumns { name in
-                guard case .failure = scope.resolve(qualifier: nil, name: name) else { return nil }
-                return aliased[name.lowercased()]
-            }
-        }
+        func resolvingAliases(_ e: Expr) -> Expr { substituting(aliased, in: e) }
 
         // WHERE
         var filter: BoundExpr?
