@@ -12,6 +12,9 @@ import Testing
         case reserve(Int)
         /// Keeps a copy, so the next mutation must not write through to it.
         case copy
+        /// Starts over from storage that asked for huge pages (mapped on its own when ≥ 2 MiB), as
+        /// a decoded segment block is: later steps grow, copy and free it.
+        case hugeBlock([Float])
 
         var description: String {
             switch self {
@@ -19,22 +22,25 @@ import Testing
             case .appendZeros(let n): "appendZeros \(n)"
             case .reserve(let n): "reserve \(n)"
             case .copy: "copy"
+            case .hugeBlock(let f): "hugeBlock \(f.count)"
             }
         }
     }
 
-    /// Random histories whose sizes cross the huge-page threshold (2 MiB = 524,288 floats) both ways:
-    /// every state equals the model, and every copy taken keeps the contents it had.
+    /// Random histories whose sizes cross the huge-page threshold (2 MiB = 524,288 floats) both ways,
+    /// on storage that did and did not ask for huge pages: every state equals the model, and every
+    /// copy taken keeps the contents it had.
     @Test func behavesLikeAnArrayOfFloats() async {
         let threshold = AlignedFloats.hugePageBytes / 4
         let histories = Generator<[Step], Shrink.None<[Step]>> { rng in
             (0..<Int.random(in: 1...12, using: &rng)).map { _ in
                 let big = Int.random(in: 0..<4, using: &rng) == 0
                 let n = big ? Int.random(in: threshold / 2...threshold + 4096, using: &rng) : Int.random(in: 0...300, using: &rng)
-                switch Int.random(in: 0..<4, using: &rng) {
+                switch Int.random(in: 0..<5, using: &rng) {
                 case 0: return .append((0..<n).map { _ in Float.random(in: -1e6...1e6, using: &rng) })
                 case 1: return .appendZeros(n)
                 case 2: return .reserve(n)
+                case 3: return .hugeBlock((0..<n).map { _ in Float.random(in: -1e6...1e6, using: &rng) })
                 default: return .copy
                 }
             }
@@ -48,6 +54,11 @@ import Testing
                 case .appendZeros(let n): floats.appendZeros(n); model += repeatElement(0, count: n)
                 case .reserve(let n): floats.reserveCapacity(n)
                 case .copy: copies.append((floats, model))
+                case .hugeBlock(let f):
+                    floats = AlignedFloats(unsafeUninitializedCount: f.count, hugePages: true) { out in
+                        for (i, x) in f.enumerated() { out[i] = x }
+                    }
+                    model = f
                 }
                 #expect(floats.count == model.count)
                 #expect(floats.withUnsafeBufferPointer { Array($0) } == model)
